@@ -1,0 +1,60 @@
+/**
+ * Every failure a client can see has a stable machine-readable code, an HTTP status and
+ * a human message. Shards raise the same errors; they travel over the wire by code.
+ */
+export const ErrorCodes = {
+  VALIDATION_FAILED: { status: 400, retryable: false },
+  DIMENSION_MISMATCH: { status: 400, retryable: false },
+  INVALID_VECTOR: { status: 400, retryable: false },
+  INVALID_ID: { status: 400, retryable: false },
+  BATCH_TOO_LARGE: { status: 413, retryable: false },
+  COLLECTION_NOT_FOUND: { status: 404, retryable: false },
+  COLLECTION_EXISTS: { status: 409, retryable: false },
+  IDENTITY_NOT_FOUND: { status: 404, retryable: false },
+  SHARD_UNAVAILABLE: { status: 503, retryable: true },
+  SHARD_TIMEOUT: { status: 504, retryable: true },
+  RING_CHANGED: { status: 503, retryable: true },
+  NO_SHARDS: { status: 503, retryable: true },
+  BUSY: { status: 503, retryable: true },
+  IMAGE_INVALID: { status: 422, retryable: false },
+  IMAGE_TRUNCATED: { status: 422, retryable: false },
+  IMAGE_TOO_LARGE: { status: 413, retryable: false },
+  NO_FACE: { status: 422, retryable: false },
+  FACE_QUALITY_TOO_LOW: { status: 422, retryable: false },
+  INTERNAL: { status: 500, retryable: false },
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export class FaceshardError extends Error {
+  readonly status: number;
+  readonly retryable: boolean;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'FaceshardError';
+    this.status = ErrorCodes[code].status;
+    this.retryable = ErrorCodes[code].retryable;
+  }
+
+  toJSON(): ErrorBody {
+    return { code: this.code, message: this.message, retryable: this.retryable, ...(this.details ? { details: this.details } : {}) };
+  }
+
+  static fromJSON(body: ErrorBody): FaceshardError {
+    const code = (body.code in ErrorCodes ? body.code : 'INTERNAL') as ErrorCode;
+    return new FaceshardError(code, body.message, body.details);
+  }
+}
+
+/** The error body of every non-2xx HTTP response and every failed shard reply. */
+export interface ErrorBody {
+  code: string;
+  message: string;
+  retryable?: boolean;
+  details?: Record<string, unknown>;
+}

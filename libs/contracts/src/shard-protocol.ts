@@ -1,0 +1,37 @@
+import type { CollectionSpec } from './collection';
+import type { Attributes, IdentityUpsert, SearchHit } from './identity';
+import type { ErrorBody } from './errors';
+
+/**
+ * The request/reply messages between gateway and shard. Encoded with msgpack: Float32Array
+ * travels as raw float bytes, never as a JSON array of numbers.
+ */
+export interface ShardOps {
+  upsert: { req: { collection: CollectionSpec; identities: IdentityUpsert[] }; res: { upserted: number; faces: number } };
+  delete: { req: { collection: string; identityIds: string[] }; res: { deleted: number } };
+  get: { req: { collection: string; identityId: string }; res: { identity: StoredIdentity | null } };
+  search: {
+    req: { collection: string; vector: Float32Array; k: number; minScore?: number; ef?: number };
+    res: { hits: SearchHit[] };
+  };
+  dropCollection: { req: { collection: string }; res: { dropped: boolean } };
+  stats: { req: Record<string, never>; res: ShardStats };
+}
+
+export type ShardOp = keyof ShardOps;
+export type ShardRequest<O extends ShardOp> = ShardOps[O]['req'];
+export type ShardResponse<O extends ShardOp> = ShardOps[O]['res'];
+
+/** Reply envelope: a shard never throws across the wire, it answers with an error body. */
+export type ShardReply<T> = { ok: true; result: T } | { ok: false; error: ErrorBody };
+
+export interface StoredIdentity {
+  identityId: string;
+  attributes?: Attributes;
+  faceIds: string[];
+}
+
+export interface ShardStats {
+  shardId: string;
+  collections: { name: string; dimension: number; metric: string; identities: number; faces: number }[];
+}
