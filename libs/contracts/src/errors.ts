@@ -21,6 +21,9 @@ export const ErrorCodes = {
   IMAGE_TOO_LARGE: { status: 413, retryable: false },
   NO_FACE: { status: 422, retryable: false },
   FACE_QUALITY_TOO_LOW: { status: 422, retryable: false },
+  NOT_FOUND: { status: 404, retryable: false },
+  PAYLOAD_TOO_LARGE: { status: 413, retryable: false },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false },
   INTERNAL: { status: 500, retryable: false },
 } as const;
 

@@ -1,0 +1,42 @@
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { HeartbeatMonitor } from '@faceshard/cluster';
+import type { ShardStatus } from '@faceshard/contracts';
+import type { ShardTransport } from '@faceshard/messaging';
+import type { GatewayConfig } from '../config/gateway-config';
+import { GATEWAY_CONFIG, SHARD_TRANSPORT } from '../gateway.tokens';
+
+/** Liveness of shards as seen from their heartbeats. */
+@Injectable()
+export class ShardHealthService implements OnModuleInit, OnApplicationShutdown {
+  private readonly monitor: HeartbeatMonitor;
+  private unsubscribe?: () => void;
+
+  constructor(
+    @Inject(SHARD_TRANSPORT) private readonly transport: ShardTransport,
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    this.monitor = new HeartbeatMonitor({ downAfterMs: config.shardDownAfterMs });
+  }
+
+  onModuleInit(): void {
+    this.unsubscribe = this.transport.onHeartbeat((beat) => this.monitor.observe(beat));
+  }
+
+  onApplicationShutdown(): void {
+    this.unsubscribe?.();
+  }
+
+  /**
+   * Down means: heard from before, silent since. A shard this gateway has not heard from
+   * yet (it just started) is tried anyway: NATS answers "no responders" at once if no
+   * process serves it, so nothing waits on a shard that is really gone.
+   */
+  isKnownDown(shardId: string): boolean {
+    const [status] = this.monitor.statuses([shardId]);
+    return status.health === 'down' && status.lastHeartbeatMs !== null;
+  }
+
+  statuses(members: string[]): ShardStatus[] {
+    return this.monitor.statuses(members);
+  }
+}

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { FaceshardError, type CollectionSpec } from '@faceshard/contracts';
+import { encodeBase64Floats, readVector } from './vector-input';
+
+const spec: CollectionSpec = { name: 'people', dimension: 4, metric: 'cosine' };
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(FaceshardError);
+    return (error as FaceshardError).code;
+  }
+  throw new Error('expected an error');
+}
+
+describe('readVector', () => {
+  it('accepts a JSON array of the right dimension', () => {
+    expect(Array.from(readVector({ vector: [1, 0, 0.5, -2] }, spec))).toEqual([1, 0, 0.5, -2]);
+  });
+
+  it('decodes base64 little-endian float32 to the same vector', () => {
+    const original = Float32Array.from([0.1, -0.2, 0.3, 1e-7]);
+    expect(readVector({ vectorB64: encodeBase64Floats(original) }, spec)).toEqual(original);
+  });
+
+  it('rejects the wrong dimension with DIMENSION_MISMATCH', () => {
+    expect(codeOf(() => readVector({ vector: [1, 2, 3] }, spec))).toBe('DIMENSION_MISMATCH');
+    expect(codeOf(() => readVector({ vectorB64: encodeBase64Floats(new Float32Array(5).fill(1)) }, spec))).toBe('DIMENSION_MISMATCH');
+  });
+
+  it('rejects NaN and Infinity smuggled in through base64', () => {
+    expect(codeOf(() => readVector({ vectorB64: encodeBase64Floats(Float32Array.from([1, NaN, 0, 0])) }, spec))).toBe('INVALID_VECTOR');
+    expect(codeOf(() => readVector({ vectorB64: encodeBase64Floats(Float32Array.from([1, Infinity, 0, 0])) }, spec))).toBe('INVALID_VECTOR');
+  });
+
+  it('rejects values that overflow float32', () => {
+    expect(codeOf(() => readVector({ vector: [1e39, 0, 0, 0] }, spec))).toBe('INVALID_VECTOR');
+  });
+
+  it('rejects both or neither vector forms, bad base64 and ragged byte counts', () => {
+    expect(codeOf(() => readVector({}, spec))).toBe('INVALID_VECTOR');
+    expect(codeOf(() => readVector({ vector: [1, 0, 0, 0], vectorB64: 'AAAA' }, spec))).toBe('INVALID_VECTOR');
+    expect(codeOf(() => readVector({ vectorB64: 'not base64!' }, spec))).toBe('INVALID_VECTOR');
+    expect(codeOf(() => readVector({ vectorB64: Buffer.from([1, 2, 3]).toString('base64') }, spec))).toBe('INVALID_VECTOR');
+  });
+
+  it('rejects the zero vector for cosine but allows it for inner product', () => {
+    expect(codeOf(() => readVector({ vector: [0, 0, 0, 0] }, spec))).toBe('INVALID_VECTOR');
+    expect(Array.from(readVector({ vector: [0, 0, 0, 0] }, { ...spec, metric: 'ip' }))).toEqual([0, 0, 0, 0]);
+  });
+});

@@ -1,0 +1,42 @@
+import { resolve } from 'node:path';
+import { intFrom, oneOf } from '@faceshard/config';
+
+export type Role = 'embedded' | 'gateway' | 'shard';
+
+/** Everything the gateway is told from outside. Read once at start-up. */
+export interface GatewayConfig {
+  role: Role;
+  host: string;
+  port: number;
+  /** Cluster name: namespaces NATS subjects and the metadata bucket. */
+  cluster: string;
+  natsUrl?: string;
+  dataDir: string;
+  embeddedShards: number;
+  searchTimeoutMs: number;
+  writeTimeoutMs: number;
+  maxBatch: number;
+  maxK: number;
+  /** A shard silent for this long is reported down. */
+  shardDownAfterMs: number;
+}
+
+export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const natsUrl = env.NATS_URL || undefined;
+  const role = oneOf<Role>('FACESHARD_ROLE', env.FACESHARD_ROLE, ['embedded', 'gateway', 'shard'], natsUrl ? 'gateway' : 'embedded');
+  if (role !== 'embedded' && !natsUrl) throw new Error(`FACESHARD_ROLE=${role} needs NATS_URL`);
+  return {
+    role,
+    host: env.HOST || '127.0.0.1',
+    port: env.PORT === '0' ? 0 : intFrom(env.PORT, 8080),
+    cluster: env.FACESHARD_CLUSTER || 'default',
+    natsUrl,
+    dataDir: resolve(env.DATA_DIR ?? './data'),
+    embeddedShards: intFrom(env.EMBEDDED_SHARDS, 1),
+    searchTimeoutMs: intFrom(env.SEARCH_TIMEOUT_MS, 2_000),
+    writeTimeoutMs: intFrom(env.WRITE_TIMEOUT_MS, 10_000),
+    maxBatch: intFrom(env.MAX_BATCH, 1_000),
+    maxK: intFrom(env.MAX_K, 1_000),
+    shardDownAfterMs: intFrom(env.SHARD_DOWN_AFTER_MS, 3_000),
+  };
+}

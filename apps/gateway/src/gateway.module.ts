@@ -1,0 +1,42 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import type { ClusterMetadataStore } from '@faceshard/cluster';
+import type { ShardTransport } from '@faceshard/messaging';
+import type { GatewayConfig } from './config/gateway-config';
+import { GATEWAY_CONFIG, METADATA_STORE, SHARD_TRANSPORT } from './gateway.tokens';
+import { HttpErrorFilter } from './common/http-error.filter';
+import { CollectionsController } from './collections/collections.controller';
+import { CollectionsService } from './collections/collections.service';
+import { IdentitiesController } from './identities/identities.controller';
+import { IdentitiesService } from './identities/identities.service';
+import { SearchController } from './search/search.controller';
+import { SearchService } from './search/search.service';
+import { ClusterController } from './cluster/cluster.controller';
+import { ClusterStatusService } from './cluster/cluster-status.service';
+import { RingService } from './cluster/ring.service';
+import { ShardClient } from './cluster/shard-client.service';
+import { ShardHealthService } from './cluster/shard-health.service';
+
+/** The HTTP gateway. Its outside systems (transport, metadata store) are handed in, so tests and the embedded mode choose them. */
+@Module({})
+export class GatewayModule {
+  static forRoot(deps: { config: GatewayConfig; transport: ShardTransport; metadata: ClusterMetadataStore }): DynamicModule {
+    return {
+      module: GatewayModule,
+      controllers: [CollectionsController, IdentitiesController, SearchController, ClusterController],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: deps.config },
+        { provide: SHARD_TRANSPORT, useValue: deps.transport },
+        { provide: METADATA_STORE, useValue: deps.metadata },
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        RingService,
+        ShardHealthService,
+        ShardClient,
+        ClusterStatusService,
+        CollectionsService,
+        IdentitiesService,
+        SearchService,
+      ],
+    };
+  }
+}

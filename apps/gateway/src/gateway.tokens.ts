@@ -1,0 +1,4 @@
+/** Injection tokens of the gateway: the outside systems it is given at start-up. */
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
+export const SHARD_TRANSPORT = Symbol('SHARD_TRANSPORT');
+export const METADATA_STORE = Symbol('METADATA_STORE');

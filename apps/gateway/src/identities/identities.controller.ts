@@ -1,0 +1,33 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { BatchUpsertDto, UpsertIdentityDto } from './identity.dto';
+import { IdentitiesService } from './identities.service';
+
+@Controller('v1/collections/:collection/identities')
+export class IdentitiesController {
+  constructor(private readonly identities: IdentitiesService) {}
+
+  /** 200 when every identity was written; 207 when some owner shard failed (see `failed`). */
+  @Post('batch')
+  async batch(@Param('collection') collection: string, @Body() dto: BatchUpsertDto, @Res({ passthrough: true }) reply: FastifyReply) {
+    const result = await this.identities.upsertBatch(collection, dto.identities);
+    reply.status(result.failed.length > 0 ? 207 : 200);
+    return result;
+  }
+
+  @Put(':id')
+  upsert(@Param('collection') collection: string, @Param('id') id: string, @Body() dto: UpsertIdentityDto) {
+    return this.identities.upsert(collection, id, dto);
+  }
+
+  @Get(':id')
+  get(@Param('collection') collection: string, @Param('id') id: string) {
+    return this.identities.get(collection, id);
+  }
+
+  @Delete(':id')
+  @HttpCode(200)
+  delete(@Param('collection') collection: string, @Param('id') id: string) {
+    return this.identities.delete(collection, id);
+  }
+}

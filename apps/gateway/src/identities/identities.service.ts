@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { CollectionSpec, ErrorBody, FaceshardError, IdentityUpsert } from '@faceshard/contracts';
+import { checkName } from '../common/ids';
+import { readVector } from '../common/vector-input';
+import type { GatewayConfig } from '../config/gateway-config';
+import { GATEWAY_CONFIG } from '../gateway.tokens';
+import { CollectionsService } from '../collections/collections.service';
+import { RingService } from '../cluster/ring.service';
+import { ShardClient } from '../cluster/shard-client.service';
+import type { BatchIdentityDto, UpsertIdentityDto } from './identity.dto';
+import { groupByOwner } from './group-by-owner';
+
+export interface BatchResult {
+  upserted: number;
+  faces: number;
+  /** Identities not written, with the reason; the rest of the batch is durable. */
+  failed: { identityId: string; error: ErrorBody }[];
+  ringEpoch: number;
+}
+
+/** Writes and reads of identities: each goes to the one shard the ring names as owner. */
+@Injectable()
+export class IdentitiesService {
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly collections: CollectionsService,
+    private readonly ring: RingService,
+    private readonly shards: ShardClient,
+  ) {}
+
+  async upsert(collectionName: string, identityId: string, dto: UpsertIdentityDto) {
+    const collection = await this.collections.require(collectionName);
+    const identity = toIdentityUpsert(collection, { ...dto, identityId });
+    const ring = this.ring.current();
+    const shardId = ring.ownerOf(identity.identityId);
+    const result = await this.shards.write(shardId, 'upsert', { collection, identities: [identity] });
+    return { identityId: identity.identityId, faces: result.faces, shardId, ringEpoch: ring.epoch };
+  }
+
+  /**
+   * Validates the whole batch before writing any of it (a bad entry rejects the request),
+   * then writes each owner shard's part in parallel. A shard that fails fails only its part.
+   */
+  async upsertBatch(collectionName: string, entries: BatchIdentityDto[]): Promise<BatchResult> {
+    if (entries.length > this.config.maxBatch) {
+      throw new FaceshardError('BATCH_TOO_LARGE', `a batch holds at most ${this.config.maxBatch} identities, got ${entries.length}`, {
+        max: this.config.maxBatch,
+      });
+    }
+    const collection = await this.collections.require(collectionName);
+    const identities = entries.map((entry, i) => toIdentityUpsert(collection, entry, `identities[${i}]`));
+    const seen = new Set<string>();
+    for (const identity of identities) {
+      if (seen.has(identity.identityId)) {
+        throw new FaceshardError('VALIDATION_FAILED', `identity "${identity.identityId}" appears twice in the batch`);
+      }
+      seen.add(identity.identityId);
+    }
+
+    const ring = this.ring.current();
+    const groups = groupByOwner(identities, (identity) => ring.ownerOf(identity.identityId));
+    const result: BatchResult = { upserted: 0, faces: 0, failed: [], ringEpoch: ring.epoch };
+    await Promise.all(
+      [...groups].map(async ([shardId, part]) => {
+        try {
+          const written = await this.shards.write(shardId, 'upsert', { collection, identities: part });
+          result.upserted += written.upserted;
+          result.faces += written.faces;
+        } catch (error) {
+          const body = asFaceshardError(error).toJSON();
+          for (const identity of part) result.failed.push({ identityId: identity.identityId, error: body });
+        }
+      }),
+    );
+    return result;
+  }
+
+  async get(collectionName: string, identityId: string) {
+    await this.collections.require(collectionName);
+    checkName('identity', identityId);
+    const shardId = this.ring.current().ownerOf(identityId);
+    const { identity } = await this.shards.read(shardId, 'get', { collection: collectionName, identityId });
+    if (!identity) throw new FaceshardError('IDENTITY_NOT_FOUND', `no identity "${identityId}" in collection "${collectionName}"`);
+    return { ...identity, shardId };
+  }
+
+  async delete(collectionName: string, identityId: string) {
+    await this.collections.require(collectionName);
+    checkName('identity', identityId);
+    const shardId = this.ring.current().ownerOf(identityId);
+    const { deleted } = await this.shards.write(shardId, 'delete', { collection: collectionName, identityIds: [identityId] });
+    if (deleted === 0) throw new FaceshardError('IDENTITY_NOT_FOUND', `no identity "${identityId}" in collection "${collectionName}"`);
+    return { deleted: true, shardId };
+  }
+}
+
+function toIdentityUpsert(collection: CollectionSpec, dto: BatchIdentityDto, where = 'identity'): IdentityUpsert {
+  const identityId = checkName('identity', dto.identityId);
+  const faceIds = new Set<string>();
+  const faces = dto.faces.map((face, i) => {
+    const faceId = face.faceId === undefined ? randomUUID() : checkName('face', face.faceId);
+    if (faceIds.has(faceId)) throw new FaceshardError('VALIDATION_FAILED', `${where}: face id "${faceId}" appears twice`);
+    faceIds.add(faceId);
+    return { faceId, vector: readVector(face, collection, `${where}.faces[${i}]`) };
+  });
+  return { identityId, attributes: dto.attributes, faces, mode: dto.mode ?? 'replace' };
+}
+
+function asFaceshardError(error: unknown): FaceshardError {
+  return error instanceof FaceshardError ? error : new FaceshardError('INTERNAL', String((error as Error)?.message ?? error));
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { FaceshardError, type CollectionSpec, type SearchHit } from '@faceshard/contracts';
+import { RingPlacement } from '@faceshard/ring';
+import type { GatewayConfig } from '../config/gateway-config';
+import { SearchService } from './search.service';
+
+const collection: CollectionSpec = { name: 'people', dimension: 2, metric: 'cosine' };
+const config = { maxK: 100 } as GatewayConfig;
+
+type ShardAnswer = SearchHit[] | FaceshardError;
+
+/** Fakes of the gateway's collaborators: the ring, the collection cache and the shard client. */
+function serviceWith(answers: Record<string, ShardAnswer>) {
+  const requests: { shardId: string; k: number }[] = [];
+  const ring = { current: () => new RingPlacement({ epoch: 7, members: Object.keys(answers) }) };
+  const collections = { require: async (name: string) => (name === collection.name ? collection : Promise.reject(new FaceshardError('COLLECTION_NOT_FOUND', name))) };
+  const shards = {
+    read: async (shardId: string, _op: 'search', req: { k: number }) => {
+      requests.push({ shardId, k: req.k });
+      const answer = answers[shardId];
+      if (answer instanceof FaceshardError) throw answer;
+      return { hits: answer };
+    },
+  };
+  const service = new SearchService(config, collections as never, ring as never, shards as never);
+  return { service, requests };
+}
+
+const hit = (identityId: string, score: number, shardId: string): SearchHit => ({ identityId, faceId: 'f', score, shardId });
+
+describe('SearchService', () => {
+  it('asks every ring member for k and merges their lists into the global top-k', async () => {
+    const { service, requests } = serviceWith({
+      a: [hit('p1', 0.9, 'a'), hit('p2', 0.5, 'a')],
+      b: [hit('p3', 0.8, 'b'), hit('p4', 0.7, 'b')],
+    });
+    const result = await service.search('people', { vector: [1, 0], k: 3 });
+    expect(requests.map((r) => r.shardId).sort()).toEqual(['a', 'b']);
+    expect(requests.every((r) => r.k === 3)).toBe(true);
+    expect(result.hits.map((h) => h.identityId)).toEqual(['p1', 'p3', 'p4']);
+    expect(result).toMatchObject({ partial: false, missingShards: [], ringEpoch: 7 });
+  });
+
+  it('reports a shard that timed out or is down as missing, and the answer as partial', async () => {
+    const { service } = serviceWith({
+      a: [hit('p1', 0.9, 'a')],
+      b: new FaceshardError('SHARD_TIMEOUT', 'late'),
+      c: new FaceshardError('SHARD_UNAVAILABLE', 'down'),
+    });
+    const result = await service.search('people', { vector: [1, 0] });
+    expect(result.partial).toBe(true);
+    expect(result.missingShards).toEqual([
+      { shardId: 'b', code: 'SHARD_TIMEOUT' },
+      { shardId: 'c', code: 'SHARD_UNAVAILABLE' },
+    ]);
+    expect(result.hits.map((h) => h.identityId)).toEqual(['p1']);
+  });
+
+  it('passes on an error about the request itself instead of hiding it as partial', async () => {
+    const { service } = serviceWith({ a: [], b: new FaceshardError('DIMENSION_MISMATCH', 'bad') });
+    await expect(service.search('people', { vector: [1, 0] })).rejects.toMatchObject({ code: 'DIMENSION_MISMATCH' });
+  });
+
+  it('validates before fanning out: wrong dimension, k over the limit, unknown collection, empty ring', async () => {
+    const { service, requests } = serviceWith({ a: [] });
+    await expect(service.search('people', { vector: [1, 0, 0] })).rejects.toMatchObject({ code: 'DIMENSION_MISMATCH' });
+    await expect(service.search('people', { vector: [1, 0], k: 101 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(service.search('nobody', { vector: [1, 0] })).rejects.toMatchObject({ code: 'COLLECTION_NOT_FOUND' });
+    expect(requests).toEqual([]);
+    const empty = serviceWith({});
+    await expect(empty.service.search('people', { vector: [1, 0] })).rejects.toMatchObject({ code: 'NO_SHARDS' });
+  });
+});

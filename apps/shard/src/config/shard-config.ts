@@ -1,0 +1,26 @@
+import { resolve } from 'node:path';
+import { intFrom } from '@faceshard/config';
+
+/** Everything a shard process is told from outside. Read once at start-up. */
+export interface ShardConfig {
+  /** Given (e.g. a StatefulSet pod name) or read/created in dataDir; see resolveShardId. */
+  shardId?: string;
+  dataDir: string;
+  hnsw: { M: number; efConstruction: number; efSearch: number };
+  snapshotEveryOps: number;
+  heartbeatEveryMs: number;
+}
+
+export function readShardConfig(env: NodeJS.ProcessEnv = process.env): ShardConfig {
+  return {
+    shardId: env.SHARD_ID || undefined,
+    dataDir: resolve(env.DATA_DIR ?? './data'),
+    hnsw: {
+      M: intFrom(env.HNSW_M, 16),
+      efConstruction: intFrom(env.HNSW_EF_CONSTRUCTION, 200),
+      efSearch: intFrom(env.HNSW_EF_SEARCH, 128),
+    },
+    snapshotEveryOps: intFrom(env.SNAPSHOT_EVERY_OPS, 50_000),
+    heartbeatEveryMs: intFrom(env.HEARTBEAT_EVERY_MS, 1_000),
+  };
+}

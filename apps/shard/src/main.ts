@@ -1,0 +1,38 @@
+import 'reflect-metadata';
+import { JetStreamMetadataStore } from '@faceshard/cluster';
+import { NatsShardTransport } from '@faceshard/messaging';
+import { readShardConfig } from './config/shard-config';
+import { startShardNode } from './start-shard-node';
+
+/** A shard process of a cluster: needs NATS_URL; FACESHARD_CLUSTER names the cluster. */
+export async function runShardProcess(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (!env.NATS_URL) {
+    throw new Error('a shard process needs NATS_URL (the embedded default runs shards inside the gateway process)');
+  }
+  const cluster = env.FACESHARD_CLUSTER || 'default';
+  const config = readShardConfig(env);
+  const transport = await NatsShardTransport.connect({ servers: env.NATS_URL, cluster, name: `faceshard-shard` });
+  const metadata = await JetStreamMetadataStore.open(transport.connection, cluster);
+  const node = await startShardNode({ config, transport, metadata });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(JSON.stringify({ event: 'stopping', role: 'shard', shardId: node.shardId, signal }));
+    await node.close();
+    await metadata.close();
+    await transport.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+  console.log(JSON.stringify({ event: 'ready', role: 'shard', shardId: node.shardId, cluster, dataDir: config.dataDir }));
+}
+
+if (require.main === module) {
+  runShardProcess().catch((error) => {
+    console.error(JSON.stringify({ event: 'fatal', role: 'shard', message: String(error?.stack ?? error) }));
+    process.exit(1);
+  });
+}

@@ -1,0 +1,44 @@
+import { Controller, UseFilters } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import type { ShardOp, ShardRequest } from '@faceshard/contracts';
+import { ShardService } from './shard.service';
+import { RethrowRpcErrorsFilter } from './transport/rethrow-rpc-errors.filter';
+
+const op = (name: ShardOp) => MessagePattern(name);
+
+/** One handler per shard operation; the logic lives in ShardService. */
+@Controller()
+@UseFilters(RethrowRpcErrorsFilter)
+export class ShardController {
+  constructor(private readonly shard: ShardService) {}
+
+  @op('upsert')
+  upsert(@Payload() req: ShardRequest<'upsert'>) {
+    return this.shard.upsert(req);
+  }
+
+  @op('delete')
+  delete(@Payload() req: ShardRequest<'delete'>) {
+    return this.shard.delete(req);
+  }
+
+  @op('get')
+  get(@Payload() req: ShardRequest<'get'>) {
+    return this.shard.get(req);
+  }
+
+  @op('search')
+  search(@Payload() req: ShardRequest<'search'>) {
+    return this.shard.search(req);
+  }
+
+  @op('dropCollection')
+  dropCollection(@Payload() req: ShardRequest<'dropCollection'>) {
+    return this.shard.dropCollection(req);
+  }
+
+  @op('stats')
+  stats() {
+    return this.shard.stats();
+  }
+}

@@ -1,0 +1,53 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { FaceshardError, ShardRequest, ShardResponse, ShardStats } from '@faceshard/contracts';
+import type { ShardStore } from '@faceshard/index';
+import { SHARD_ID, SHARD_STORE } from './shard.tokens';
+
+/** The shard's answers to gateway requests, over its local store. */
+@Injectable()
+export class ShardService {
+  constructor(
+    @Inject(SHARD_STORE) private readonly store: ShardStore,
+    @Inject(SHARD_ID) private readonly shardId: string,
+  ) {}
+
+  async upsert(req: ShardRequest<'upsert'>): Promise<ShardResponse<'upsert'>> {
+    // The gateway sends the collection's spec with every write, so a shard never needs a
+    // separate "create" round: a new shard (or one that missed the create) catches up here.
+    await this.store.ensureCollection(req.collection);
+    return this.store.upsert(req.collection.name, req.identities);
+  }
+
+  async delete(req: ShardRequest<'delete'>): Promise<ShardResponse<'delete'>> {
+    if (!this.hasCollection(req.collection)) return { deleted: 0 };
+    return { deleted: await this.store.deleteIdentities(req.collection, req.identityIds) };
+  }
+
+  get(req: ShardRequest<'get'>): ShardResponse<'get'> {
+    if (!this.hasCollection(req.collection)) return { identity: null };
+    return { identity: this.store.getIdentity(req.collection, req.identityId) };
+  }
+
+  search(req: ShardRequest<'search'>): ShardResponse<'search'> {
+    // A shard that never received a write for this collection simply has nothing to say.
+    if (!this.hasCollection(req.collection)) return { hits: [] };
+    if (!(req.vector instanceof Float32Array)) {
+      throw new FaceshardError('INVALID_VECTOR', 'search vector must arrive as a Float32Array');
+    }
+    const hits = this.store.search(req.collection, req.vector, req.k, { minScore: req.minScore, ef: req.ef });
+    for (const hit of hits) hit.shardId = this.shardId;
+    return { hits };
+  }
+
+  async dropCollection(req: ShardRequest<'dropCollection'>): Promise<ShardResponse<'dropCollection'>> {
+    return { dropped: await this.store.dropCollection(req.collection) };
+  }
+
+  stats(): ShardStats {
+    return { shardId: this.shardId, collections: this.store.stats() };
+  }
+
+  private hasCollection(name: string): boolean {
+    return this.store.listCollections().some((c) => c.name === name);
+  }
+}

@@ -1,0 +1,3 @@
+/** Injection tokens of the shard app: the outside systems it is given at start-up. */
+export const SHARD_STORE = Symbol('SHARD_STORE');
+export const SHARD_ID = Symbol('SHARD_ID');

@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import { LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { HeartbeatPublisher, resolveShardId, type ClusterMetadataStore } from '@faceshard/cluster';
+import { ShardStore } from '@faceshard/index';
+import type { ShardTransport } from '@faceshard/messaging';
+import type { ShardConfig } from './config/shard-config';
+import { ShardModule } from './shard.module';
+import { ShardTransportServer } from './transport/shard-transport.server';
+
+export interface ShardNode {
+  shardId: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Brings one shard up: open (and recover) its store, answer requests, then join the ring
+ * and start heartbeating. Used by the shard process and, in-process, by the embedded default.
+ */
+export async function startShardNode(deps: {
+  config: ShardConfig;
+  transport: ShardTransport;
+  metadata: ClusterMetadataStore;
+  logger?: LoggerService | false;
+}): Promise<ShardNode> {
+  const { config, transport, metadata } = deps;
+  const shardId = await resolveShardId(config.dataDir, config.shardId);
+  const store = await ShardStore.open({
+    dataDir: join(config.dataDir, 'store'),
+    hnsw: config.hnsw,
+    snapshotEveryOps: config.snapshotEveryOps,
+  });
+
+  const app = await NestFactory.createMicroservice(ShardModule.forShard(shardId, store), {
+    strategy: new ShardTransportServer(transport, shardId),
+    logger: deps.logger ?? ['error', 'warn'],
+  });
+  await app.listen();
+
+  // Join only once requests can be answered: a gateway that sees the new member may route to it at once.
+  await metadata.addMember(shardId);
+  const heartbeats = new HeartbeatPublisher(transport, shardId, config.heartbeatEveryMs);
+  heartbeats.start();
+
+  return {
+    shardId,
+    async close() {
+      heartbeats.stop();
+      await app.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
+import { FaceshardError, ShardOp } from '@faceshard/contracts';
+import type { ShardTransport } from '@faceshard/messaging';
+
+/**
+ * Lets the shard's @MessagePattern handlers answer on faceshard's own ShardTransport
+ * (NATS request-reply, or in-process in the embedded default). Nest's built-in NATS
+ * transport is not used for this path: it JSON-encodes payloads (our vectors are
+ * binary) and its client opens a reply subscription per request.
+ */
+export class ShardTransportServer extends Server implements CustomTransportStrategy {
+  private served?: { close(): Promise<void> };
+
+  constructor(
+    private readonly transport: ShardTransport,
+    private readonly shardId: string,
+  ) {
+    super();
+  }
+
+  async listen(callback: (...optional: unknown[]) => void): Promise<void> {
+    try {
+      this.served = await this.transport.serve(this.shardId, async (op, req) => this.dispatch(op, req));
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  private async dispatch(op: ShardOp, req: unknown): Promise<any> {
+    const handler = this.getHandlerByPattern(op);
+    if (!handler) throw new FaceshardError('INTERNAL', `shard has no handler for "${op}"`);
+    return lastValueFrom(this.transformToObservable(await handler(req)));
+  }
+
+  async close(): Promise<void> {
+    await this.served?.close();
+    this.served = undefined;
+  }
+
+  on(): never {
+    throw new Error('ShardTransportServer emits no events');
+  }
+
+  unwrap<T>(): T {
+    return this.transport as T;
+  }
+}
