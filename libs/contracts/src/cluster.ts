@@ -21,3 +21,10 @@ export interface ShardStatus {
   health: ShardHealth;
   lastHeartbeatMs: number | null;
 }
+
+/**
+ * Shard ids and cluster names are single NATS subject tokens and parts of KV bucket names
+ * and file names: no '.', ':', '*', '>' or spaces. StatefulSet pod names (`faceshard-shard-0`) fit.
+ */
+export const SHARD_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+export const CLUSTER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;

@@ -1,0 +1,13 @@
+export * from './onnx-session';
+export * from './inference-backend';
+export { OnnxWorkerPool } from './onnx-worker-pool';
+export * from './preprocess';
+export * from './vector-math';
+export * from './templates';
+export * from './onnx-embedding-runner';
+export * from './onnx-arcface-recognizer';
+export * from './presets';
+export * from './dlib-resnet-recognizer';
+export { ensureDlibOnnxModel, dlibOnnxCacheKey, DLIB_ONNX_BUILDER_VERSION, type DlibOnnxOptions, type DlibOnnxModel } from './dlib/build-dlib-onnx';
+export { resolveModelCacheDir } from './dlib/model-cache';
+export { DLIB_INPUT_SIZE, DLIB_DIMENSION } from './dlib/dlib-architecture';

@@ -1,0 +1,83 @@
+import * as ort from 'onnxruntime-node';
+import { FaceshardError } from '@faceshard/contracts';
+
+/**
+ * One place for onnxruntime session options, shared by recognizers and detectors.
+ *
+ * Facts that decide the settings (2 CPU cores, shared with NATS, Redis, shards, HTTP):
+ * - onnxruntime-node 1.30's `session.run` is NOT asynchronous work: it defers by setImmediate and
+ *   then runs the whole inference synchronously on the calling JS thread (dist/backend.js). So two
+ *   runs of one process never overlap, and "N runs in flight" only exists with worker threads
+ *   (OnnxWorkerPool, opt-in via `workers`).
+ * - The models are small: one face is ~3-5 ms on one thread (dlib 150x150, MobileFaceNet 112x112).
+ *
+ * Choice:
+ * - intraOpNumThreads = 1. A second intra-op thread showed no consistent gain on this shared
+ *   2-core machine (bench/vision/recognizer-speed.ts: dlib single face 4.0-5.6 ms with 1 thread vs
+ *   4.3-4.8 ms with 2, batch-8 per face 3.2-5.4 vs 3.8-6.5, under load average 8-9), and a second
+ *   thread per session is one more thread fighting the other services for the same two cores.
+ * - allow_spinning off: ORT's pool threads otherwise busy-wait between ops, burning CPU the other
+ *   services need; with one intra-op thread there is no pool, but a caller that raises the thread
+ *   count should not get spinning by accident.
+ * - interOpNumThreads = 1, executionMode 'sequential': these graphs are chains without parallel
+ *   branches for an inter-op pool to run.
+ * - graphOptimizationLevel 'all': constant folding and Conv+Add+Relu fusions, paid once at load.
+ * - In-process by default (workers 0). Workers keep the event loop free while faces are embedded
+ *   (measured: a burst of 32 faces stalls the loop 120-250 ms in-process, 10-38 ms with workers, under load)
+ *   and can use both cores when one is idle, at the cost of ~0.5 s start-up and a session per
+ *   worker. Worth turning on (workers: 1 or 2) in a gateway that must stay responsive under bursts.
+ */
+export interface OnnxSessionSettings {
+  intraOpNumThreads?: number;
+  interOpNumThreads?: number;
+  executionMode?: 'sequential' | 'parallel';
+}
+
+export const DEFAULT_ONNX_SESSION_SETTINGS: Required<OnnxSessionSettings> = {
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  executionMode: 'sequential',
+};
+
+export function onnxSessionOptions(settings: OnnxSessionSettings = {}): ort.InferenceSession.SessionOptions {
+  const s = { ...DEFAULT_ONNX_SESSION_SETTINGS, ...settings };
+  return {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: s.intraOpNumThreads,
+    interOpNumThreads: s.interOpNumThreads,
+    executionMode: s.executionMode,
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+  };
+}
+
+/** Opens a CPU session from a file path or model bytes; failures become FaceshardError INTERNAL. */
+export async function createOnnxSession(
+  model: string | Uint8Array,
+  settings: OnnxSessionSettings = {},
+): Promise<ort.InferenceSession> {
+  try {
+    return typeof model === 'string'
+      ? await ort.InferenceSession.create(model, onnxSessionOptions(settings))
+      : await ort.InferenceSession.create(model, onnxSessionOptions(settings));
+  } catch (err) {
+    const where = typeof model === 'string' ? model : `<${model.byteLength} bytes>`;
+    throw new FaceshardError('INTERNAL', `cannot load ONNX model ${where}: ${(err as Error).message}`, {
+      model: where,
+    });
+  }
+}
+
+/** Shape of a session input/output as ORT reports it: numbers for fixed dims, strings/-1 for dynamic ones. */
+export function tensorShape(
+  metadata: readonly ort.InferenceSession.ValueMetadata[],
+  name: string,
+): ReadonlyArray<number | string> | undefined {
+  const m = metadata.find((x) => x.name === name);
+  return m && m.isTensor ? m.shape : undefined;
+}
+
+/** A dimension is fixed when ORT reports a positive number for it. */
+export function fixedDim(dim: number | string | undefined): number | undefined {
+  return typeof dim === 'number' && dim > 0 ? dim : undefined;
+}
