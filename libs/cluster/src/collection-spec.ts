@@ -1,0 +1,37 @@
+import { FaceshardError, MAX_DIMENSION, NAME_PATTERN, type CollectionSpec } from '@faceshard/contracts';
+
+/** A clean copy of a valid spec (only the known fields), or VALIDATION_FAILED. */
+export function validCollectionSpec(spec: CollectionSpec): CollectionSpec {
+  if (typeof spec !== 'object' || spec === null) throw invalid('a collection spec must be an object');
+  if (typeof spec.name !== 'string' || !NAME_PATTERN.test(spec.name)) throw invalid(`invalid collection name ${JSON.stringify(spec.name)}`);
+  if (!Number.isInteger(spec.dimension) || spec.dimension < 1 || spec.dimension > MAX_DIMENSION) {
+    throw invalid(`dimension must be an integer in 1..${MAX_DIMENSION}, got ${spec.dimension}`);
+  }
+  if (spec.metric !== 'cosine' && spec.metric !== 'ip') throw invalid(`metric must be "cosine" or "ip", got ${JSON.stringify(spec.metric)}`);
+  return { name: spec.name, dimension: spec.dimension, metric: spec.metric };
+}
+
+export function sameCollectionSpec(a: CollectionSpec, b: CollectionSpec): boolean {
+  return a.name === b.name && a.dimension === b.dimension && a.metric === b.metric;
+}
+
+export function collectionExists(existing: CollectionSpec): FaceshardError {
+  return new FaceshardError(
+    'COLLECTION_EXISTS',
+    `collection ${existing.name} already exists with dimension ${existing.dimension} and metric ${existing.metric}`,
+    { existing },
+  );
+}
+
+/** Validates a stored spec (from KV or file). */
+export function parseCollectionSpec(value: unknown): CollectionSpec {
+  try {
+    return validCollectionSpec(value as CollectionSpec);
+  } catch {
+    throw new FaceshardError('INTERNAL', `stored collection spec is malformed: ${JSON.stringify(value)}`);
+  }
+}
+
+function invalid(message: string): FaceshardError {
+  return new FaceshardError('VALIDATION_FAILED', message);
+}

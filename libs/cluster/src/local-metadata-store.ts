@@ -1,0 +1,173 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { FaceshardError, type CollectionSpec, type RingState } from '@faceshard/contracts';
+import { writeFileAtomic } from './atomic-file';
+import { collectionExists, parseCollectionSpec, sameCollectionSpec, validCollectionSpec } from './collection-spec';
+import type { ClusterMetadataStore } from './metadata-store';
+import { EMPTY_RING, copyRing, parseRing, ringWithMember, ringWithoutMember } from './ring-state';
+
+interface LocalMetadata {
+  version: 1;
+  ring: RingState;
+  collections: Record<string, CollectionSpec>;
+}
+
+/**
+ * Cluster metadata for the embedded single process: one JSON file, replaced atomically on
+ * every change (temp file, fsync, rename). The process is its only writer, so changes are
+ * serialised in memory; two processes must not open the same file.
+ */
+export class LocalMetadataStore implements ClusterMetadataStore {
+  private readonly ringListeners = new Set<(ring: RingState) => void>();
+  private readonly collectionListeners = new Set<() => void>();
+  /** Every change runs after the previous one has been written. */
+  private tail: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    readonly filePath: string,
+    private state: LocalMetadata,
+  ) {}
+
+  static async open(filePath: string): Promise<LocalMetadataStore> {
+    await mkdir(dirname(filePath), { recursive: true });
+    let text: string | null = null;
+    try {
+      text = await readFile(filePath, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    return new LocalMetadataStore(filePath, text === null ? emptyMetadata() : parseMetadata(text, filePath));
+  }
+
+  async readRing(): Promise<RingState> {
+    return copyRing(this.state.ring);
+  }
+
+  async addMember(shardId: string): Promise<RingState> {
+    return this.changeRing((ring) => ringWithMember(ring, shardId));
+  }
+
+  async removeMember(shardId: string): Promise<RingState> {
+    return this.changeRing((ring) => ringWithoutMember(ring, shardId));
+  }
+
+  async watchRing(listener: (ring: RingState) => void): Promise<() => void> {
+    this.assertOpen();
+    this.ringListeners.add(listener);
+    listener(copyRing(this.state.ring));
+    return () => {
+      this.ringListeners.delete(listener);
+    };
+  }
+
+  // async everywhere: validation failures reject, they never throw synchronously.
+  async createCollection(spec: CollectionSpec): Promise<CollectionSpec> {
+    const wanted = validCollectionSpec(spec);
+    return this.exclusive(async () => {
+      const existing = this.state.collections[wanted.name];
+      if (existing) {
+        if (sameCollectionSpec(existing, wanted)) return { ...existing };
+        throw collectionExists(existing);
+      }
+      await this.commit({ ...this.state, collections: { ...this.state.collections, [wanted.name]: wanted } });
+      this.notifyCollections();
+      return { ...wanted };
+    });
+  }
+
+  async getCollection(name: string): Promise<CollectionSpec | null> {
+    const spec = Object.hasOwn(this.state.collections, name) ? this.state.collections[name] : undefined;
+    return spec ? { ...spec } : null;
+  }
+
+  async listCollections(): Promise<CollectionSpec[]> {
+    return Object.values(this.state.collections)
+      .map((s) => ({ ...s }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async deleteCollection(name: string): Promise<boolean> {
+    return this.exclusive(async () => {
+      if (!Object.hasOwn(this.state.collections, name)) return false;
+      const collections = { ...this.state.collections };
+      delete collections[name];
+      await this.commit({ ...this.state, collections });
+      this.notifyCollections();
+      return true;
+    });
+  }
+
+  async watchCollections(listener: () => void): Promise<() => void> {
+    this.assertOpen();
+    this.collectionListeners.add(listener);
+    return () => {
+      this.collectionListeners.delete(listener);
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.tail.catch(() => undefined);
+    this.ringListeners.clear();
+    this.collectionListeners.clear();
+  }
+
+  private changeRing(change: (ring: RingState) => RingState): Promise<RingState> {
+    return this.exclusive(async () => {
+      const next = change(this.state.ring);
+      if (next === this.state.ring) return copyRing(next);
+      await this.commit({ ...this.state, ring: next });
+      for (const listener of [...this.ringListeners]) safely(() => listener(copyRing(next)));
+      return copyRing(next);
+    });
+  }
+
+  /** Durable first, then visible: memory changes only after the file holds the new state. */
+  private async commit(next: LocalMetadata): Promise<void> {
+    await writeFileAtomic(this.filePath, JSON.stringify(next, null, 2) + '\n');
+    this.state = next;
+  }
+
+  private notifyCollections(): void {
+    for (const listener of [...this.collectionListeners]) safely(listener);
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    this.assertOpen();
+    const run = this.tail.then(work, work);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new FaceshardError('INTERNAL', `metadata store ${this.filePath} is closed`);
+  }
+}
+
+function emptyMetadata(): LocalMetadata {
+  return { version: 1, ring: copyRing(EMPTY_RING), collections: {} };
+}
+
+function parseMetadata(text: string, filePath: string): LocalMetadata {
+  let raw: Partial<LocalMetadata>;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new FaceshardError('INTERNAL', `cluster metadata file ${filePath} is not valid JSON: ${(err as Error).message}`);
+  }
+  const collections: Record<string, CollectionSpec> = {};
+  for (const spec of Object.values(raw.collections ?? {})) {
+    const valid = parseCollectionSpec(spec);
+    collections[valid.name] = valid;
+  }
+  return { version: 1, ring: parseRing(raw.ring), collections };
+}
+
+function safely(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // One listener's failure must not stop the others or fail the change that already happened.
+  }
+}

@@ -1,0 +1,65 @@
+import { FaceshardError, type ShardReply } from '@faceshard/contracts';
+import { decode, encode } from './codec';
+import { replyFor, unwrapReply } from './reply-envelope';
+import { isShardOp, type ShardHandler } from './shard-transport';
+
+/**
+ * The shard side of one request, common to both transports: decode, run the handler, wrap
+ * the outcome in a ShardReply, encode. Never rejects: every failure becomes an error reply.
+ */
+export async function answerRequest(op: string, requestBytes: Uint8Array, handler: ShardHandler, maxPayloadBytes: number): Promise<Uint8Array> {
+  let reply: ShardReply<unknown>;
+  try {
+    if (!isShardOp(op)) throw new FaceshardError('VALIDATION_FAILED', `unknown shard op ${JSON.stringify(op)}`);
+    const req = decode(requestBytes);
+    reply = replyFor({ ok: true, result: await handler(op, req as never) });
+  } catch (error) {
+    reply = replyFor({ ok: false, error });
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = encode(reply);
+  } catch (error) {
+    bytes = encode(replyFor({ ok: false, error: new Error(`reply to ${op} cannot be encoded: ${(error as Error).message}`) }));
+  }
+  if (bytes.length > maxPayloadBytes) {
+    // The transport would refuse to send it; tell the caller instead of letting it time out.
+    bytes = encode(
+      replyFor({
+        ok: false,
+        error: new FaceshardError('INTERNAL', `reply to ${op} is ${bytes.length} bytes, over the ${maxPayloadBytes}-byte message limit`),
+      }),
+    );
+  }
+  return bytes;
+}
+
+/** The gateway side: encode a request, refusing what the transport could not carry. */
+export function encodeRequest(req: unknown, context: { shardId: string; op: string }, maxPayloadBytes: number): Uint8Array {
+  const bytes = encode(req);
+  if (bytes.length > maxPayloadBytes) {
+    throw new FaceshardError('BATCH_TOO_LARGE', `request is ${bytes.length} bytes, over the ${maxPayloadBytes}-byte message limit: send smaller batches`, {
+      ...context,
+      bytes: bytes.length,
+      maxBytes: maxPayloadBytes,
+    });
+  }
+  return bytes;
+}
+
+/** The gateway side: decode a reply and unwrap it (re-throwing the shard's error by code). */
+export function readReply<T>(replyBytes: Uint8Array, context: { shardId: string; op: string }): T {
+  let reply: unknown;
+  try {
+    reply = decode(replyBytes);
+  } catch {
+    throw new FaceshardError('INTERNAL', `undecodable reply from shard ${context.shardId} to ${context.op}`, context);
+  }
+  return unwrapReply<T>(reply, context);
+}
+
+export function assertTimeout(timeoutMs: number): void {
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new FaceshardError('VALIDATION_FAILED', `timeoutMs must be a positive number, got ${timeoutMs}`);
+  }
+}

@@ -1,0 +1,183 @@
+import { connect, ErrorCode, NatsError, type NatsConnection, type Subscription } from 'nats';
+import { FaceshardError, type ShardOp, type ShardRequest, type ShardResponse } from '@faceshard/contracts';
+import { answerRequest, assertTimeout, encodeRequest, readReply } from './answer-request';
+import { decode, encode } from './codec';
+import { isHeartbeat, type Heartbeat, type ServedShard, type ShardHandler, type ShardTransport } from './shard-transport';
+import { assertClusterName, assertShardId, heartbeatSubject, heartbeatWildcard, opOfSubject, shardSubject, shardWildcard } from './subjects';
+
+/** NATS's own default max_payload, used only until the server's INFO says otherwise. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+
+export interface NatsShardTransportOptions {
+  /** Comma-separated server URLs, e.g. nats://nats-0:4222,nats://nats-1:4222. */
+  servers: string;
+  cluster: string;
+  /** Connection name shown by the server (nats-top, monitoring). */
+  name?: string;
+}
+
+/**
+ * Shard messaging over a real NATS cluster. Requests use the client's own request(): replies
+ * are multiplexed over one inbox subscription per connection, never one subscription per
+ * request. A request to a shard nobody serves fails at once (the server answers "no
+ * responders"), which is how writes to a down shard fail fast.
+ */
+export class NatsShardTransport implements ShardTransport {
+  private readonly served = new Set<NatsServedShard>();
+  private readonly heartbeatSubs = new Set<Subscription>();
+
+  private constructor(
+    readonly connection: NatsConnection,
+    readonly cluster: string,
+    private readonly ownsConnection: boolean,
+  ) {}
+
+  static async connect(opts: NatsShardTransportOptions): Promise<NatsShardTransport> {
+    assertClusterName(opts.cluster);
+    const servers = opts.servers.split(',').map((s) => s.trim()).filter(Boolean);
+    try {
+      // Reconnect forever: a shard or gateway outlives a NATS node restart.
+      const nc = await connect({ servers, name: opts.name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+      return new NatsShardTransport(nc, opts.cluster, true);
+    } catch (err) {
+      throw new FaceshardError('SHARD_UNAVAILABLE', `cannot connect to NATS at ${opts.servers}: ${(err as Error).message}`);
+    }
+  }
+
+  /** Over a connection someone else owns (close() then leaves it open). */
+  static fromConnection(connection: NatsConnection, cluster: string): NatsShardTransport {
+    assertClusterName(cluster);
+    return new NatsShardTransport(connection, cluster, false);
+  }
+
+  private get maxPayloadBytes(): number {
+    return this.connection.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+  }
+
+  async request<O extends ShardOp>(shardId: string, op: O, req: ShardRequest<O>, opts: { timeoutMs: number }): Promise<ShardResponse<O>> {
+    const context = { shardId, op };
+    assertShardId(shardId);
+    assertTimeout(opts.timeoutMs);
+    const data = encodeRequest(req, context, this.maxPayloadBytes);
+    let replyData: Uint8Array;
+    try {
+      const msg = await this.connection.request(shardSubject(this.cluster, shardId, op), data, { timeout: opts.timeoutMs });
+      replyData = msg.data;
+    } catch (err) {
+      throw mapNatsError(err, context, opts.timeoutMs);
+    }
+    return readReply<ShardResponse<O>>(replyData, context);
+  }
+
+  async serve(shardId: string, handler: ShardHandler): Promise<ServedShard> {
+    assertShardId(shardId);
+    const served = new NatsServedShard(this.connection, shardWildcard(this.cluster, shardId), handler, () => this.maxPayloadBytes, () =>
+      this.served.delete(served),
+    );
+    this.served.add(served);
+    // The server knows the subscription once flush() returns: requests sent after serve()
+    // resolves find a responder instead of failing with "no responders".
+    await this.connection.flush();
+    return served;
+  }
+
+  publishHeartbeat(beat: Heartbeat): void {
+    assertShardId(beat.shardId);
+    if (this.connection.isClosed() || this.connection.isDraining()) return;
+    try {
+      this.connection.publish(heartbeatSubject(this.cluster, beat.shardId), encode(beat));
+    } catch {
+      // Best effort by design: a missed beat is what the monitor's downAfterMs tolerates.
+    }
+  }
+
+  onHeartbeat(listener: (beat: Heartbeat) => void): () => void {
+    const sub = this.connection.subscribe(heartbeatWildcard(this.cluster), {
+      callback: (err, msg) => {
+        if (err) return;
+        let beat: unknown;
+        try {
+          beat = decode(msg.data);
+        } catch {
+          return; // not ours / corrupt: ignore
+        }
+        if (isHeartbeat(beat)) listener({ shardId: beat.shardId, sentAtMs: beat.sentAtMs });
+      },
+    });
+    this.heartbeatSubs.add(sub);
+    return () => {
+      this.heartbeatSubs.delete(sub);
+      if (!sub.isClosed()) sub.unsubscribe();
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.served].map((s) => s.close()));
+    for (const sub of this.heartbeatSubs) if (!sub.isClosed()) sub.unsubscribe();
+    this.heartbeatSubs.clear();
+    if (this.ownsConnection && !this.connection.isClosed() && !this.connection.isDraining()) {
+      await this.connection.drain();
+    }
+  }
+}
+
+class NatsServedShard implements ServedShard {
+  private readonly sub: Subscription;
+  private readonly inFlight = new Set<Promise<void>>();
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    private readonly connection: NatsConnection,
+    subject: string,
+    handler: ShardHandler,
+    maxPayloadBytes: () => number,
+    private readonly onClosed: () => void,
+  ) {
+    // Callback subscription: every request is handled as it arrives, concurrently (the
+    // handler is async), instead of one at a time through an async iterator.
+    this.sub = connection.subscribe(subject, {
+      callback: (err, msg) => {
+        if (err || !msg.reply) return;
+        const work = answerRequest(opOfSubject(msg.subject), msg.data, handler, maxPayloadBytes()).then((reply) => {
+          try {
+            msg.respond(reply);
+          } catch {
+            // Connection closed while answering: the requester times out, nothing else to do.
+          }
+        });
+        this.inFlight.add(work);
+        void work.finally(() => this.inFlight.delete(work));
+      },
+    });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (!this.sub.isClosed()) this.sub.unsubscribe();
+      await Promise.allSettled([...this.inFlight]);
+      if (!this.connection.isClosed()) await this.connection.flush().catch(() => undefined);
+      this.onClosed();
+    })();
+    return this.closing;
+  }
+}
+
+/** NATS client errors -> the project's error codes. */
+export function mapNatsError(err: unknown, context: { shardId: string; op: string }, timeoutMs: number): FaceshardError {
+  if (err instanceof FaceshardError) return err;
+  const code = err instanceof NatsError ? err.code : undefined;
+  switch (code) {
+    case ErrorCode.NoResponders:
+      return new FaceshardError('SHARD_UNAVAILABLE', `shard ${context.shardId} is not serving (no responders)`, context);
+    case ErrorCode.Timeout:
+      return new FaceshardError('SHARD_TIMEOUT', `shard ${context.shardId} did not answer ${context.op} within ${timeoutMs} ms`, { ...context, timeoutMs });
+    case ErrorCode.ConnectionClosed:
+    case ErrorCode.ConnectionDraining:
+    case ErrorCode.Disconnect:
+      return new FaceshardError('SHARD_UNAVAILABLE', `NATS connection is not usable (${code}) for shard ${context.shardId}`, context);
+    case ErrorCode.MaxPayloadExceeded:
+      return new FaceshardError('BATCH_TOO_LARGE', `request to shard ${context.shardId} exceeds the NATS max payload`, context);
+    default:
+      return new FaceshardError('INTERNAL', `request to shard ${context.shardId} failed: ${(err as Error)?.message ?? String(err)}`, context);
+  }
+}

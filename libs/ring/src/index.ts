@@ -1,0 +1,2 @@
+export * from './ring-placement';
+export * from './plan-movement';

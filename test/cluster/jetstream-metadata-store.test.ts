@@ -1,0 +1,54 @@
+import { connect, type NatsConnection } from 'nats';
+import { describe, expect, it } from 'vitest';
+import { JetStreamMetadataStore, metadataBucketName, type ClusterMetadataStore } from '@faceshard/cluster';
+import { describeMetadataStore, type StoreFixture } from './metadata-store-behaviour';
+
+const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const uniqueCluster = () => `t${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+
+/** Every handle on its own connection, like separate processes; the bucket is deleted afterwards. */
+async function jetStreamFixture(cluster = uniqueCluster()): Promise<StoreFixture> {
+  const connections: NatsConnection[] = [];
+  const stores: ClusterMetadataStore[] = [];
+  const openOne = async () => {
+    const nc = await connect({ servers: NATS_URL });
+    connections.push(nc);
+    const store = await JetStreamMetadataStore.open(nc, cluster);
+    stores.push(store);
+    return store;
+  };
+  const store = await openOne();
+  return {
+    store,
+    peer: openOne,
+    async close() {
+      for (const s of stores) await s.close();
+      const jsm = await connections[0].jetstreamManager();
+      await jsm.streams.delete(`KV_${metadataBucketName(cluster)}`).catch(() => undefined);
+      for (const nc of connections) await nc.close();
+    },
+  };
+}
+
+describeMetadataStore('JetStream KV', () => jetStreamFixture(), { concurrentPeers: 5 });
+
+describe('JetStream KV store specifics', () => {
+  it('opens the same bucket from several connections at once', async () => {
+    const cluster = uniqueCluster();
+    const fixtures = await Promise.all(Array.from({ length: 4 }, () => jetStreamFixture(cluster)));
+    await fixtures[0].store.addMember('s1');
+    for (const f of fixtures) expect(await f.store.readRing()).toEqual({ epoch: 1, members: ['s1'] });
+    for (const f of fixtures.reverse()) await f.close();
+  });
+
+  it('keeps clusters apart on one server', async () => {
+    const a = await jetStreamFixture();
+    const b = await jetStreamFixture();
+    await a.store.addMember('only-in-a');
+    await a.store.createCollection({ name: 'g', dimension: 8, metric: 'ip' });
+    expect(await b.store.readRing()).toEqual({ epoch: 0, members: [] });
+    expect(await b.store.listCollections()).toEqual([]);
+    await a.close();
+    await b.close();
+  });
+});
