@@ -1,0 +1,299 @@
+import { HierarchicalNSW } from 'hnswlib-node';
+import { FaceshardError, NAME_PATTERN } from '@faceshard/contracts';
+import type { Attributes, CollectionSpec, IdentityUpsert, SearchHit, StoredIdentity } from '@faceshard/contracts';
+import { LabelAllocator, grownCapacity } from './label-allocator';
+import { collapseNeighbours, initialFetchCount, rankBest } from './neighbour-collapse';
+import { prepareVector } from './vector-math';
+import type { CollectionMeta } from './collection-meta';
+
+export interface HnswParams {
+  M: number;
+  efConstruction: number;
+  efSearch: number;
+  initialCapacity: number;
+}
+
+export const DEFAULT_HNSW: HnswParams = { M: 16, efConstruction: 200, efSearch: 100, initialCapacity: 1024 };
+
+/** One person held by this shard; `faces` maps faceId -> hnswlib label, in insertion order. */
+interface IdentityRecord {
+  readonly identityId: string;
+  attributes?: Attributes;
+  readonly faces: Map<string, number>;
+}
+
+/** An upsert whose vectors passed validation and are ready for hnswlib (normalised number[]). */
+export interface PreparedIdentity {
+  identityId: string;
+  mode: 'replace' | 'append';
+  attributes?: Attributes;
+  faces: { faceId: string; point: number[] }[];
+}
+
+export interface SearchOptions {
+  minScore?: number;
+  ef?: number;
+}
+
+/**
+ * Everything one collection holds on a shard: the hnswlib index (space 'ip' for both metrics;
+ * cosine vectors are normalised first) and identity -> faces -> labels.
+ *
+ * Labels: allowReplaceDeleted is OFF on purpose. hnswlib's replaceDeleted picks an arbitrary
+ * deleted slot (unordered_set order) and renames it, which breaks a label -> face map whenever the
+ * slot is not the label we meant to reuse. Instead a freed label stays in the index marked deleted;
+ * reusing it is addPoint(vector, label), which hnswlib turns into unmark + in-place update of that
+ * very slot. So labels stay dense, reuse is deterministic, and replay reproduces them exactly.
+ */
+export class CollectionIndex {
+  private readonly identities = new Map<string, IdentityRecord>();
+  private readonly ownerByLabel: (IdentityRecord | undefined)[] = [];
+  private readonly faceIdByLabel: (string | undefined)[] = [];
+  private identitiesWithFaces = 0;
+  private currentEf: number;
+  private readonly ownerOf = (label: number): IdentityRecord | undefined => this.ownerByLabel[label];
+
+  private constructor(
+    readonly spec: CollectionSpec,
+    private readonly hnsw: HierarchicalNSW,
+    private readonly labels: LabelAllocator,
+    private readonly params: HnswParams,
+  ) {
+    this.currentEf = params.efSearch;
+    hnsw.setEf(params.efSearch);
+  }
+
+  static create(spec: CollectionSpec, params: HnswParams): CollectionIndex {
+    const hnsw = new HierarchicalNSW('ip', spec.dimension);
+    hnsw.initIndex({ maxElements: params.initialCapacity, m: params.M, efConstruction: params.efConstruction, allowReplaceDeleted: false });
+    return new CollectionIndex(spec, hnsw, new LabelAllocator(), params);
+  }
+
+  /** Rebuilds from a snapshot: `hnsw` was read from the snapshot's index file (null if it held no vectors). */
+  static restore(spec: CollectionSpec, hnsw: HierarchicalNSW | null, meta: CollectionMeta, params: HnswParams): CollectionIndex {
+    const labels = new LabelAllocator({ next: meta.nextLabel, free: meta.freeLabels });
+    let index: HierarchicalNSW;
+    if (hnsw) {
+      index = hnsw;
+      if (index.getCurrentCount() !== meta.nextLabel) {
+        throw new Error(`snapshot of ${spec.name}: index holds ${index.getCurrentCount()} elements, metadata says ${meta.nextLabel}`);
+      }
+    } else {
+      if (meta.nextLabel !== 0) throw new Error(`snapshot of ${spec.name}: index file missing for ${meta.nextLabel} labels`);
+      index = new HierarchicalNSW('ip', spec.dimension);
+      index.initIndex({ maxElements: params.initialCapacity, m: params.M, efConstruction: params.efConstruction, allowReplaceDeleted: false });
+    }
+    const collection = new CollectionIndex(spec, index, labels, params);
+    const freeSet = new Set(meta.freeLabels);
+    for (const entry of meta.identities) {
+      const record: IdentityRecord = { identityId: entry.identityId, faces: new Map() };
+      if (entry.attributes !== undefined) record.attributes = entry.attributes;
+      entry.faceIds.forEach((faceId, i) => {
+        const label = entry.labels[i];
+        if (label >= meta.nextLabel || freeSet.has(label) || collection.ownerByLabel[label]) {
+          throw new Error(`snapshot of ${spec.name}: label ${label} of ${entry.identityId}/${faceId} is invalid or shared`);
+        }
+        record.faces.set(faceId, label);
+        collection.ownerByLabel[label] = record;
+        collection.faceIdByLabel[label] = faceId;
+      });
+      collection.identities.set(record.identityId, record);
+      if (record.faces.size > 0) collection.identitiesWithFaces++;
+    }
+    if (collection.faceCount !== labels.live) {
+      throw new Error(`snapshot of ${spec.name}: ${collection.faceCount} faces but ${labels.live} live labels`);
+    }
+    return collection;
+  }
+
+  get identityCount(): number {
+    return this.identities.size;
+  }
+
+  get faceCount(): number {
+    return this.labels.live;
+  }
+
+  /** Validates a whole batch before anything is logged or applied, so applying cannot fail halfway. */
+  prepareUpsert(identities: IdentityUpsert[]): PreparedIdentity[] {
+    if (!Array.isArray(identities)) throw new FaceshardError('VALIDATION_FAILED', 'identities must be an array');
+    return identities.map((identity, n) => {
+      if (!identity || typeof identity.identityId !== 'string' || !NAME_PATTERN.test(identity.identityId)) {
+        throw new FaceshardError('INVALID_ID', `identities[${n}].identityId is not a valid id`);
+      }
+      if (identity.mode !== 'replace' && identity.mode !== 'append') {
+        throw new FaceshardError('VALIDATION_FAILED', `identities[${n}].mode must be 'replace' or 'append'`);
+      }
+      if (identity.attributes !== undefined && (identity.attributes === null || typeof identity.attributes !== 'object' || Array.isArray(identity.attributes))) {
+        throw new FaceshardError('VALIDATION_FAILED', `identities[${n}].attributes must be an object`);
+      }
+      if (!Array.isArray(identity.faces)) throw new FaceshardError('VALIDATION_FAILED', `identities[${n}].faces must be an array`);
+      const faces = identity.faces.map((face, f) => {
+        if (!face || typeof face.faceId !== 'string' || !NAME_PATTERN.test(face.faceId)) {
+          throw new FaceshardError('INVALID_ID', `identities[${n}].faces[${f}].faceId is not a valid id`);
+        }
+        return { faceId: face.faceId, point: prepareVector(face.vector, this.spec.dimension, this.spec.metric, `identities[${n}].faces[${f}].vector`) };
+      });
+      const prepared: PreparedIdentity = { identityId: identity.identityId, mode: identity.mode, faces };
+      // A private copy: the log encodes the caller's object now; memory must not change if the caller mutates it later.
+      if (identity.attributes !== undefined) prepared.attributes = cloneAttributes(identity.attributes, n);
+      return prepared;
+    });
+  }
+
+  /** Applies one validated identity. Deterministic: same state + same input -> same labels. */
+  applyIdentity(prepared: PreparedIdentity): void {
+    let record = this.identities.get(prepared.identityId);
+    if (!record) {
+      record = { identityId: prepared.identityId, faces: new Map() };
+      this.identities.set(record.identityId, record);
+    }
+    const hadFaces = record.faces.size > 0;
+    if (prepared.attributes !== undefined) record.attributes = prepared.attributes;
+    if (prepared.mode === 'replace') {
+      const kept = new Set(prepared.faces.map((face) => face.faceId));
+      for (const [faceId, label] of record.faces) {
+        if (!kept.has(faceId)) this.removeFace(record, faceId, label);
+      }
+    }
+    for (const face of prepared.faces) {
+      const existing = record.faces.get(face.faceId);
+      if (existing !== undefined) {
+        this.hnsw.addPoint(face.point, existing); // live label: hnswlib updates the vector in place
+      } else {
+        this.addFace(record, face.faceId, face.point);
+      }
+    }
+    const hasFaces = record.faces.size > 0;
+    if (hasFaces !== hadFaces) this.identitiesWithFaces += hasFaces ? 1 : -1;
+  }
+
+  /** Removes the identities that exist; returns how many did. */
+  applyDelete(identityIds: string[]): number {
+    let deleted = 0;
+    for (const identityId of identityIds) {
+      const record = this.identities.get(identityId);
+      if (!record) continue;
+      if (record.faces.size > 0) this.identitiesWithFaces--;
+      for (const [faceId, label] of record.faces) this.removeFace(record, faceId, label);
+      this.identities.delete(identityId);
+      deleted++;
+    }
+    return deleted;
+  }
+
+  has(identityId: string): boolean {
+    return this.identities.has(identityId);
+  }
+
+  get(identityId: string): StoredIdentity | null {
+    const record = this.identities.get(identityId);
+    if (!record) return null;
+    const stored: StoredIdentity = { identityId: record.identityId, faceIds: [...record.faces.keys()] };
+    if (record.attributes !== undefined) stored.attributes = record.attributes;
+    return stored;
+  }
+
+  identityIds(): string[] {
+    return [...this.identities.keys()];
+  }
+
+  /**
+   * The identity as an upsert that recreates it elsewhere (e.g. moving it to another shard).
+   * Vectors come back from hnswlib as stored: for cosine they are the normalised ones.
+   */
+  exportIdentity(identityId: string): IdentityUpsert | null {
+    const record = this.identities.get(identityId);
+    if (!record) return null;
+    const exported: IdentityUpsert = {
+      identityId,
+      mode: 'replace',
+      faces: [...record.faces].map(([faceId, label]) => ({ faceId, vector: Float32Array.from(this.hnsw.getPoint(label)) })),
+    };
+    if (record.attributes !== undefined) exported.attributes = record.attributes;
+    return exported;
+  }
+
+  /**
+   * k distinct identities, each with its best face. hnswlib answers per vector, so this asks for
+   * enough vectors for k identities at the average faces per identity, and doubles until it has k
+   * identities, the index is exhausted, or the farthest answer already scores below minScore.
+   */
+  search(query: Float32Array, k: number, options: SearchOptions = {}): SearchHit[] {
+    if (!Number.isInteger(k) || k < 1) throw new FaceshardError('VALIDATION_FAILED', 'k must be a positive integer');
+    const point = prepareVector(query, this.spec.dimension, this.spec.metric, 'query');
+    const live = this.labels.live;
+    if (live === 0) return [];
+    const ef = options.ef ?? this.params.efSearch;
+    if (!Number.isInteger(ef) || ef < 1) throw new FaceshardError('VALIDATION_FAILED', 'ef must be a positive integer');
+    if (ef !== this.currentEf) {
+      this.hnsw.setEf(ef);
+      this.currentEf = ef;
+    }
+    const minScore = options.minScore ?? -Infinity;
+    let fetch = initialFetchCount(k, live, this.identitiesWithFaces);
+    for (;;) {
+      const { neighbors, distances } = this.hnsw.searchKnn(point, fetch);
+      const collapsed = collapseNeighbours(neighbors, distances, this.ownerOf, minScore);
+      if (collapsed.best.length >= k || fetch >= live || collapsed.belowMinScore) {
+        return rankBest(collapsed.best, k, (owner) => owner.identityId).map(({ owner, label, score }) => {
+          const hit: SearchHit = { identityId: owner.identityId, faceId: this.faceIdByLabel[label] as string, score };
+          if (owner.attributes !== undefined) hit.attributes = owner.attributes;
+          return hit;
+        });
+      }
+      fetch = Math.min(live, fetch * 2);
+    }
+  }
+
+  /** Writes the hnswlib index file; false (nothing written) when no label was ever used. */
+  async writeIndex(path: string): Promise<boolean> {
+    if (this.labels.next === 0) return false;
+    await this.hnsw.writeIndex(path);
+    return true;
+  }
+
+  meta(): CollectionMeta {
+    const { next, free } = this.labels.state();
+    const identities = [...this.identities.values()].map((record) => ({
+      identityId: record.identityId,
+      attributes: record.attributes,
+      faceIds: [...record.faces.keys()],
+      labels: [...record.faces.values()],
+    }));
+    return { nextLabel: next, freeLabels: free, identities };
+  }
+
+  /** For consistency checks in tests: live labels in the hnswlib index vs. metadata. */
+  debugCounts(): { indexElements: number; nextLabel: number; freeLabels: number; faces: number } {
+    return { indexElements: this.hnsw.getCurrentCount(), nextLabel: this.labels.next, freeLabels: this.labels.freeCount, faces: this.faceCount };
+  }
+
+  private addFace(record: IdentityRecord, faceId: string, point: number[]): void {
+    const { label, reused } = this.labels.allocate();
+    if (!reused && label >= this.hnsw.getMaxElements()) {
+      this.hnsw.resizeIndex(grownCapacity(this.hnsw.getMaxElements(), label + 1, this.params.initialCapacity));
+    }
+    // Reused label: it is still in the index, marked deleted; addPoint unmarks and overwrites that slot.
+    this.hnsw.addPoint(point, label);
+    record.faces.set(faceId, label);
+    this.ownerByLabel[label] = record;
+    this.faceIdByLabel[label] = faceId;
+  }
+
+  private removeFace(record: IdentityRecord, faceId: string, label: number): void {
+    this.hnsw.markDelete(label);
+    this.labels.release(label);
+    record.faces.delete(faceId);
+    this.ownerByLabel[label] = undefined;
+    this.faceIdByLabel[label] = undefined;
+  }
+}
+
+function cloneAttributes(attributes: Attributes, n: number): Attributes {
+  try {
+    return structuredClone(attributes);
+  } catch {
+    throw new FaceshardError('VALIDATION_FAILED', `identities[${n}].attributes must be plain data`);
+  }
+}

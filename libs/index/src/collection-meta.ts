@@ -1,0 +1,51 @@
+import { Packr } from 'msgpackr';
+import type { Attributes, CollectionSpec, Metric } from '@faceshard/contracts';
+
+/** What a snapshot keeps beside each hnswlib index file: who owns which label, and the allocator. */
+export interface CollectionMeta {
+  nextLabel: number;
+  freeLabels: number[];
+  identities: { identityId: string; attributes?: Attributes; faceIds: string[]; labels: number[] }[];
+}
+
+/** The snapshot's table of contents: which LSN it covers and one entry per collection. */
+export interface SnapshotManifest {
+  version: 1;
+  lsn: number;
+  /** indexBytes: size of the hnswlib file, checked before hnswlib reads it (it trusts its input). */
+  collections: { spec: CollectionSpec; indexFile: string | null; indexBytes: number; metaFile: string }[];
+}
+
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
+
+export function encodeMeta(meta: CollectionMeta): Uint8Array {
+  // Identities as tuples: [id, attributes|null, faceIds, labels] keeps large snapshots compact.
+  return packr.pack({
+    n: meta.nextLabel,
+    f: meta.freeLabels,
+    i: meta.identities.map((e) => [e.identityId, e.attributes === undefined ? null : e.attributes, e.faceIds, e.labels]),
+  });
+}
+
+export function decodeMeta(body: Uint8Array): CollectionMeta {
+  const raw = packr.unpack(body) as { n: number; f: number[]; i: [string, Attributes | null, string[], number[]][] };
+  return {
+    nextLabel: raw.n,
+    freeLabels: raw.f,
+    identities: raw.i.map(([identityId, attributes, faceIds, labels]) => {
+      if (faceIds.length !== labels.length) throw new Error(`metadata of ${identityId}: faces and labels differ in length`);
+      return attributes === null ? { identityId, faceIds, labels } : { identityId, attributes, faceIds, labels };
+    }),
+  };
+}
+
+export function encodeManifest(manifest: SnapshotManifest): Uint8Array {
+  return packr.pack(manifest);
+}
+
+export function decodeManifest(body: Uint8Array): SnapshotManifest {
+  const raw = packr.unpack(body) as SnapshotManifest;
+  if (raw.version !== 1 || !Number.isSafeInteger(raw.lsn) || !Array.isArray(raw.collections)) throw new Error('unrecognised snapshot manifest');
+  for (const c of raw.collections) c.spec = { name: c.spec.name, dimension: c.spec.dimension, metric: c.spec.metric as Metric };
+  return raw;
+}

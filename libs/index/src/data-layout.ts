@@ -1,0 +1,54 @@
+import { join } from 'node:path';
+
+/**
+ * On-disk layout of one shard's data folder:
+ *
+ *   <dataDir>/LOCK                           pid of the process that has the folder open
+ *   <dataDir>/wal/<firstLsn:20 digits>.wal   log segments; a segment holds records firstLsn, firstLsn+1, ...
+ *   <dataDir>/snapshots/<lsn:20 digits>/     newest complete snapshot, covering every record <= lsn
+ *       manifest                             framed msgpack: lsn, collection specs, file names
+ *       c<N>.hnsw                            hnswlib index of collection N (absent if it never held a vector)
+ *       c<N>.meta                            framed msgpack: identity -> faceIds/labels/attributes, label allocator
+ *   <dataDir>/snapshots/tmp-<lsn>/           a snapshot being written; deleted on open if a crash left it
+ */
+export const LSN_DIGITS = 20;
+
+export function lsnName(lsn: number): string {
+  return String(lsn).padStart(LSN_DIGITS, '0');
+}
+
+export function parseLsnName(name: string, suffix = ''): number | null {
+  if (!name.endsWith(suffix)) return null;
+  const stem = name.slice(0, name.length - suffix.length);
+  if (stem.length !== LSN_DIGITS || !/^\d+$/.test(stem)) return null;
+  const lsn = Number(stem);
+  return Number.isSafeInteger(lsn) ? lsn : null;
+}
+
+export class DataLayout {
+  constructor(readonly root: string) {}
+
+  get lockFile(): string {
+    return join(this.root, 'LOCK');
+  }
+
+  get walDir(): string {
+    return join(this.root, 'wal');
+  }
+
+  get snapshotsDir(): string {
+    return join(this.root, 'snapshots');
+  }
+
+  segmentFile(firstLsn: number): string {
+    return join(this.walDir, `${lsnName(firstLsn)}.wal`);
+  }
+
+  snapshotDir(lsn: number): string {
+    return join(this.snapshotsDir, lsnName(lsn));
+  }
+
+  snapshotTempDir(lsn: number): string {
+    return join(this.snapshotsDir, `tmp-${lsnName(lsn)}`);
+  }
+}

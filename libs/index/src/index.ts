@@ -1,0 +1,4 @@
+export { ShardStore } from './shard-store';
+export type { ShardStoreOptions, CollectionStats, RecoveryInfo, SnapshotPhase } from './shard-store';
+export type { HnswParams, SearchOptions } from './collection-index';
+export { DEFAULT_HNSW } from './collection-index';

@@ -1,0 +1,109 @@
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { HierarchicalNSW } from 'hnswlib-node';
+import type { CollectionSpec } from '@faceshard/contracts';
+import { DataLayout, parseLsnName } from './data-layout';
+import { fsyncPath, writeFileDurable } from './durable-fs';
+import { decodeManifest, decodeMeta, encodeManifest, encodeMeta, type CollectionMeta, type SnapshotManifest } from './collection-meta';
+import { encodeFrame, readFrameAt } from './wal-frame';
+
+/** A snapshot whose index files are written into its temp folder, waiting for install(). */
+export interface PendingSnapshot {
+  lsn: number;
+  tempDir: string;
+  collections: { spec: CollectionSpec; indexFile: string | null; meta: CollectionMeta }[];
+}
+
+export interface LoadedSnapshot {
+  lsn: number;
+  collections: { spec: CollectionSpec; hnsw: HierarchicalNSW | null; meta: CollectionMeta }[];
+}
+
+/** Fresh temp folder for a snapshot covering `lsn` (a leftover from a crashed attempt is removed). */
+export async function beginSnapshot(layout: DataLayout, lsn: number): Promise<string> {
+  const tempDir = layout.snapshotTempDir(lsn);
+  await fsp.rm(tempDir, { recursive: true, force: true });
+  await fsp.mkdir(tempDir, { recursive: true });
+  return tempDir;
+}
+
+export function indexFileName(position: number): string {
+  return `c${position}.hnsw`;
+}
+
+/**
+ * Makes the snapshot durable and visible: metadata + manifest files, fsync of every file and the
+ * folder, then one rename of the folder (atomic), then fsync of the parent. Until the rename the
+ * previous snapshot stays the newest; after it, this one is complete.
+ */
+export async function installSnapshot(layout: DataLayout, pending: PendingSnapshot): Promise<void> {
+  const manifest: SnapshotManifest = { version: 1, lsn: pending.lsn, collections: [] };
+  for (const [position, collection] of pending.collections.entries()) {
+    const metaFile = `c${position}.meta`;
+    await writeFileDurable(join(pending.tempDir, metaFile), encodeFrame(encodeMeta(collection.meta)));
+    let indexBytes = 0;
+    if (collection.indexFile) {
+      const indexPath = join(pending.tempDir, collection.indexFile);
+      await fsyncPath(indexPath);
+      indexBytes = (await fsp.stat(indexPath)).size;
+    }
+    manifest.collections.push({ spec: collection.spec, indexFile: collection.indexFile, indexBytes, metaFile });
+  }
+  await writeFileDurable(join(pending.tempDir, 'manifest'), encodeFrame(encodeManifest(manifest)));
+  await fsyncPath(pending.tempDir);
+  const finalDir = layout.snapshotDir(pending.lsn);
+  await fsp.rm(finalDir, { recursive: true, force: true });
+  await fsp.rename(pending.tempDir, finalDir);
+  await fsyncPath(layout.snapshotsDir);
+}
+
+/** LSNs of installed snapshots, ascending. */
+export async function listSnapshots(layout: DataLayout): Promise<number[]> {
+  const names = await fsp.readdir(layout.snapshotsDir);
+  return names
+    .map((name) => parseLsnName(name))
+    .filter((lsn): lsn is number => lsn !== null)
+    .sort((a, b) => a - b);
+}
+
+/** Removes temp folders left by crashed snapshots and installed snapshots older than `keepLsn`. */
+export async function pruneSnapshots(layout: DataLayout, keepLsn: number | null): Promise<void> {
+  const names = await fsp.readdir(layout.snapshotsDir);
+  let removed = false;
+  for (const name of names) {
+    const lsn = parseLsnName(name);
+    const stale = name.startsWith('tmp-') || (lsn !== null && keepLsn !== null && lsn < keepLsn);
+    if (!stale) continue;
+    await fsp.rm(join(layout.snapshotsDir, name), { recursive: true, force: true });
+    removed = true;
+  }
+  if (removed) await fsyncPath(layout.snapshotsDir);
+}
+
+async function readFramedFile(path: string): Promise<Buffer> {
+  const bytes = await fsp.readFile(path);
+  const frame = readFrameAt(bytes, 0);
+  if (frame.kind !== 'ok' || frame.next !== bytes.length) throw new Error(`snapshot file ${path} is damaged`);
+  return frame.body;
+}
+
+/** Loads the snapshot at `lsn` (an installed one is complete; damage is an error, not skipped). */
+export async function loadSnapshot(layout: DataLayout, lsn: number): Promise<LoadedSnapshot> {
+  const dir = layout.snapshotDir(lsn);
+  const manifest = decodeManifest(await readFramedFile(join(dir, 'manifest')));
+  if (manifest.lsn !== lsn) throw new Error(`snapshot ${dir} claims lsn ${manifest.lsn}`);
+  const collections: LoadedSnapshot['collections'] = [];
+  for (const entry of manifest.collections) {
+    const meta = decodeMeta(await readFramedFile(join(dir, entry.metaFile)));
+    let hnsw: HierarchicalNSW | null = null;
+    if (entry.indexFile) {
+      const indexPath = join(dir, entry.indexFile);
+      const size = (await fsp.stat(indexPath)).size;
+      if (size !== entry.indexBytes) throw new Error(`snapshot index ${indexPath} has ${size} bytes, manifest says ${entry.indexBytes}`);
+      hnsw = new HierarchicalNSW('ip', entry.spec.dimension);
+      await hnsw.readIndex(indexPath, false);
+    }
+    collections.push({ spec: entry.spec, hnsw, meta });
+  }
+  return { lsn, collections };
+}

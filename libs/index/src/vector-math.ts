@@ -1,0 +1,36 @@
+import { FaceshardError } from '@faceshard/contracts';
+import type { Metric } from '@faceshard/contracts';
+
+/**
+ * Checks a vector against a collection's dimension and turns it into the plain number[]
+ * hnswlib-node takes, L2-normalised for cosine (the index uses space 'ip' for both metrics,
+ * so cosine similarity is the inner product of normalised vectors).
+ */
+export function prepareVector(vector: unknown, dimension: number, metric: Metric, what = 'vector'): number[] {
+  if (!(vector instanceof Float32Array)) {
+    throw new FaceshardError('INVALID_VECTOR', `${what} must be a Float32Array`);
+  }
+  if (vector.length !== dimension) {
+    throw new FaceshardError('DIMENSION_MISMATCH', `${what} has ${vector.length} dimensions, collection expects ${dimension}`, {
+      expected: dimension,
+      actual: vector.length,
+    });
+  }
+  let squaredNorm = 0;
+  for (let i = 0; i < vector.length; i++) {
+    const x = vector[i];
+    if (!Number.isFinite(x)) throw new FaceshardError('INVALID_VECTOR', `${what} holds a non-finite value at ${i}`);
+    squaredNorm += x * x;
+  }
+  const out = new Array<number>(dimension);
+  if (metric === 'cosine') {
+    if (!(squaredNorm > 0) || !Number.isFinite(squaredNorm)) {
+      throw new FaceshardError('INVALID_VECTOR', `${what} has zero (or overflowing) norm; cannot normalise for cosine`);
+    }
+    const inv = 1 / Math.sqrt(squaredNorm);
+    for (let i = 0; i < dimension; i++) out[i] = vector[i] * inv;
+  } else {
+    for (let i = 0; i < dimension; i++) out[i] = vector[i];
+  }
+  return out;
+}
