@@ -55,6 +55,7 @@ export class TestCluster {
   readonly root = mkdtempSync(join(tmpdir(), 'faceshard-e2e-'));
   readonly shards = new Map<string, ManagedProcess>();
   gateway?: ManagedProcess;
+  readonly extraGateways: ManagedProcess[] = [];
   url = '';
 
   constructor(private readonly extraEnv: Record<string, string> = {}) {
@@ -80,6 +81,13 @@ export class TestCluster {
     this.gateway = await startProcess(GATEWAY_MAIN, { ...this.baseEnv(), FACESHARD_ROLE: 'gateway', PORT: '0', ...env });
     this.url = String(this.gateway.ready.url);
     return this.url;
+  }
+
+  /** Another gateway of the same cluster (gateways are stateless; any number may run). */
+  async startExtraGateway(env: Record<string, string> = {}): Promise<string> {
+    const gateway = await startProcess(GATEWAY_MAIN, { ...this.baseEnv(), FACESHARD_ROLE: 'gateway', PORT: '0', ...env });
+    this.extraGateways.push(gateway);
+    return String(gateway.ready.url);
   }
 
   /** Waits until the gateway reports every named shard on the ring and up. */
@@ -109,7 +117,7 @@ export class TestCluster {
   }
 
   async stop(): Promise<void> {
-    const all = [...this.shards.values(), ...(this.gateway ? [this.gateway] : [])];
+    const all = [...this.shards.values(), ...(this.gateway ? [this.gateway] : []), ...this.extraGateways];
     await Promise.all(
       all.map(
         (p) =>
