@@ -2,6 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IdentityUpsert } from '@faceshard/contracts';
+import { seededRandom } from '../support/vectors';
+
+// One seeded PRNG for all tests: the crash fixture derives the same vectors from a seed.
+export { seededRandom };
 
 /** A fresh folder under the OS temp dir; remove it with removeDir. */
 export function makeTempDir(label: string): string {
@@ -10,18 +14,6 @@ export function makeTempDir(label: string): string {
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
-}
-
-/** Deterministic PRNG (mulberry32): tests and the crash fixture derive the same vectors from a seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function stringSeed(text: string): number {
