@@ -1,0 +1,3 @@
+export * from './similarity';
+export * from './warp';
+export * from './align-face';

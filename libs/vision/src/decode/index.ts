@@ -1,0 +1,2 @@
+export * from './decode-limits';
+export * from './decode-image';

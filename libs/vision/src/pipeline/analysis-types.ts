@@ -1,0 +1,46 @@
+import type { Box, FaceLandmarks } from '../types';
+import type { FaceQuality, FaceQualityPolicy, QualityVerdict } from '../quality';
+
+export interface AnalyzeOptions {
+  /** Faces failing it are marked (quality.passed = false), or dropped with onQualityFailure 'filter'. */
+  qualityPolicy?: FaceQualityPolicy;
+  onQualityFailure?: 'mark' | 'filter';
+  /** Average each face's embedding with its mirror image's (one batch, twice the recognizer work). */
+  flip?: boolean;
+}
+
+export interface AnalyzedFace {
+  box: Box;
+  score: number;
+  landmarks: FaceLandmarks;
+  quality: FaceQuality & QualityVerdict;
+  /** L2-normalised, recognizer dimension long. */
+  embedding: Float32Array;
+}
+
+export interface FaceAnalysis {
+  width: number;
+  height: number;
+  faces: AnalyzedFace[];
+}
+
+/** What a caller needs to know about the embeddings a pipeline produces. */
+export interface RecognizerInfo {
+  name: string;
+  dimension: number;
+  metric: 'cosine';
+  /** Cosine similarity at or above which two faces are called the same person. */
+  defaultThreshold: number;
+  inputSize: number;
+}
+
+/** The pipeline as the rest of the platform uses it, in-process (FacePipeline) or on worker threads (WorkerFacePipeline). */
+export interface FaceAnalyzer {
+  readonly detectorName: string;
+  readonly recognizerInfo: RecognizerInfo;
+  /** Every face in an encoded photo (JPEG/PNG/WebP). No face is an empty list, not an error. */
+  analyze(imageBytes: Uint8Array, options?: AnalyzeOptions): Promise<FaceAnalysis>;
+  /** The face nearest the centre; NO_FACE when none, FACE_QUALITY_TOO_LOW when it fails the policy. */
+  analyzeSingle(imageBytes: Uint8Array, options?: Omit<AnalyzeOptions, 'onQualityFailure'>): Promise<AnalyzedFace>;
+  close(): Promise<void>;
+}

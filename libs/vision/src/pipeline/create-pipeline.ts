@@ -1,0 +1,68 @@
+import { FaceshardError } from '@faceshard/contracts';
+import type { FaceDetector, FaceRecognizer } from '../types';
+import { BlazeFaceDetector, YuNetDetector } from '../detection';
+import { ARCFACE_NORMALISATION, DlibResNetRecognizer, IMAGENET_NORMALISATION, OnnxArcFaceRecognizer } from '../recognition';
+import { FacePipeline, type PipelineLimitsInput } from './face-pipeline';
+import type { DetectorConfig, PipelineConfig, RecognizerConfig } from './pipeline-config';
+import { WorkerFacePipeline } from './worker-face-pipeline';
+
+export async function createDetector(config: DetectorConfig = { kind: 'blazeface' }): Promise<FaceDetector> {
+  switch (config.kind) {
+    case 'blazeface':
+      return BlazeFaceDetector.create(config);
+    case 'yunet':
+      return YuNetDetector.create(config);
+    default:
+      throw new FaceshardError('VALIDATION_FAILED', `unknown detector kind '${(config as { kind: string }).kind}'`);
+  }
+}
+
+export async function createRecognizer(config: RecognizerConfig = { kind: 'dlib' }): Promise<FaceRecognizer> {
+  switch (config.kind) {
+    case 'dlib':
+      return DlibResNetRecognizer.create(config);
+    case 'arcface': {
+      const n = config.normalisation;
+      const normalisation = n === 'imagenet' ? IMAGENET_NORMALISATION : n === 'arcface' || n === undefined ? ARCFACE_NORMALISATION : n;
+      return OnnxArcFaceRecognizer.create({
+        modelPath: config.modelPath,
+        inputSize: config.inputSize,
+        normalisation,
+        channelOrder: config.channelOrder,
+        defaultThreshold: config.defaultThreshold,
+        name: config.name,
+      });
+    }
+    default:
+      throw new FaceshardError('VALIDATION_FAILED', `unknown recognizer kind '${(config as { kind: string }).kind}'`);
+  }
+}
+
+/**
+ * The pipeline in the calling thread (model runs block it: see FacePipeline). For benches,
+ * tests and the worker threads themselves; servers want createPipelineFromConfig.
+ */
+export async function createInProcessPipeline(config: PipelineConfig = {}): Promise<FacePipeline> {
+  const detector = await createDetector(config.detector);
+  let recognizer: FaceRecognizer;
+  try {
+    recognizer = await createRecognizer(config.recognizer);
+  } catch (err) {
+    await (detector as { close?: () => Promise<void> }).close?.();
+    throw err;
+  }
+  return new FacePipeline({ detector, recognizer, limits: config.limits });
+}
+
+/**
+ * Bring-your-own models, on worker threads (off the event loop), e.g.
+ * { detector: { kind: 'yunet', modelPath }, recognizer: { kind: 'arcface', modelPath, normalisation: 'imagenet' } }.
+ */
+export function createPipelineFromConfig(config: PipelineConfig = {}): Promise<WorkerFacePipeline> {
+  return WorkerFacePipeline.create(config);
+}
+
+/** Everything from npm packages: BlazeFace + dlib ResNet, on worker threads. */
+export function createDefaultPipeline(limits?: PipelineLimitsInput): Promise<WorkerFacePipeline> {
+  return WorkerFacePipeline.create({ detector: { kind: 'blazeface' }, recognizer: { kind: 'dlib' }, limits });
+}

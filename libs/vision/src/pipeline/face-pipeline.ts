@@ -1,0 +1,126 @@
+import { FaceshardError } from '@faceshard/contracts';
+import type { FaceDetector, FaceRecognizer, RgbImage } from '../types';
+import { DEFAULT_DECODE_LIMITS, decodeImage, type DecodeLimits } from '../decode';
+import { alignFace, mirrorHorizontally } from '../alignment';
+import { judgeQuality, measureQuality } from '../quality';
+import type { AnalyzedFace, AnalyzeOptions, FaceAnalysis, FaceAnalyzer, RecognizerInfo } from './analysis-types';
+import { BoundedSemaphore } from './bounded-semaphore';
+import { averageUnit } from './embedding-math';
+import { requireSingleFace } from './single-face';
+
+export interface PipelineLimits {
+  decode: DecodeLimits;
+  /** Photos processed at once (in FacePipeline: photos in flight; in WorkerFacePipeline: worker threads). Default 2 = cores. */
+  maxConcurrent: number;
+  /** Photos allowed to wait for a slot; beyond that analyze() rejects with BUSY. Default 32. */
+  maxQueued: number;
+  /** Faces embedded per photo at most (the highest-scoring ones). Default 32. */
+  maxFaces: number;
+}
+
+export const DEFAULT_PIPELINE_LIMITS: PipelineLimits = {
+  decode: DEFAULT_DECODE_LIMITS,
+  maxConcurrent: 2,
+  maxQueued: 32,
+  maxFaces: 32,
+};
+
+/** Limits as callers give them: any subset, decode caps included. */
+export type PipelineLimitsInput = Partial<Omit<PipelineLimits, 'decode'>> & { decode?: Partial<DecodeLimits> };
+
+export function resolvePipelineLimits(input: PipelineLimitsInput = {}): PipelineLimits {
+  return { ...DEFAULT_PIPELINE_LIMITS, ...input, decode: { ...DEFAULT_DECODE_LIMITS, ...input.decode } };
+}
+
+export interface FacePipelineParts {
+  detector: FaceDetector;
+  recognizer: FaceRecognizer;
+  limits?: PipelineLimitsInput;
+}
+
+/**
+ * decode -> detect -> align -> quality -> embed for one photo, in the calling thread.
+ *
+ * NOT off the event loop: onnxruntime-node 1.30's `session.run` returns a promise but runs the
+ * model synchronously on the JS thread (dist/backend.js defers it with setImmediate, no worker),
+ * measured: a 280 ms dlib batch let no timer fire. Servers should use WorkerFacePipeline
+ * (createPipelineFromConfig / createDefaultPipeline), which runs one FacePipeline per worker
+ * thread. This class is the engine inside each worker, and the in-process tool for benches.
+ * Concurrency is capped with a bounded queue that answers BUSY rather than growing.
+ */
+export class FacePipeline implements FaceAnalyzer {
+  readonly detector: FaceDetector;
+  readonly recognizer: FaceRecognizer;
+  readonly limits: PipelineLimits;
+  private readonly gate: BoundedSemaphore;
+
+  constructor(parts: FacePipelineParts) {
+    this.detector = parts.detector;
+    this.recognizer = parts.recognizer;
+    this.limits = resolvePipelineLimits(parts.limits);
+    this.gate = new BoundedSemaphore(this.limits.maxConcurrent, this.limits.maxQueued);
+  }
+
+  get detectorName(): string {
+    return this.detector.name;
+  }
+
+  get recognizerInfo(): RecognizerInfo {
+    const r = this.recognizer;
+    return { name: r.name, dimension: r.dimension, metric: r.metric, defaultThreshold: r.defaultThreshold, inputSize: r.inputSize };
+  }
+
+  /** Every face in an encoded photo (JPEG/PNG/WebP). No face is an empty list, not an error. */
+  analyze(imageBytes: Uint8Array, options: AnalyzeOptions = {}): Promise<FaceAnalysis> {
+    return this.gate.run(async () => this.analyzeDecoded(await decodeImage(imageBytes, this.limits.decode), options));
+  }
+
+  /** As analyze(), for an already decoded image. */
+  analyzeImage(image: RgbImage, options: AnalyzeOptions = {}): Promise<FaceAnalysis> {
+    return this.gate.run(() => this.analyzeDecoded(image, options));
+  }
+
+  /**
+   * The one face a caller means (the one nearest the centre). Throws NO_FACE when there is
+   * none and FACE_QUALITY_TOO_LOW when it fails the policy.
+   */
+  async analyzeSingle(imageBytes: Uint8Array, options: Omit<AnalyzeOptions, 'onQualityFailure'> = {}): Promise<AnalyzedFace> {
+    return requireSingleFace(await this.analyze(imageBytes, { ...options, onQualityFailure: 'mark' }));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([closeIfPossible(this.detector), this.recognizer.close()]);
+  }
+
+  private async analyzeDecoded(image: RgbImage, options: AnalyzeOptions): Promise<FaceAnalysis> {
+    const detected = (await this.detector.detect(image)).sort((a, b) => b.score - a.score).slice(0, this.limits.maxFaces);
+    const { inputSize, template } = this.recognizer;
+    const crops = detected.map((f) => alignFace(image, f.landmarks, template, inputSize));
+    const policy = options.qualityPolicy ?? {};
+    const measured = detected.map((face, i) => {
+      const q = measureQuality(face, crops[i]!);
+      return { face, crop: crops[i]!, quality: { ...q, ...judgeQuality(q, policy) } };
+    });
+    const kept = options.onQualityFailure === 'filter' ? measured.filter((m) => m.quality.passed) : measured;
+    if (kept.length === 0) return { width: image.width, height: image.height, faces: [] };
+
+    // All faces of the photo (and their mirrors with flip) in one recognizer call.
+    const batch = kept.map((m) => m.crop);
+    if (options.flip) batch.push(...kept.map((m) => mirrorHorizontally(m.crop)));
+    const vectors = await this.recognizer.embed(batch);
+    if (vectors.length !== batch.length) throw new FaceshardError('INTERNAL', `recognizer returned ${vectors.length} vectors for ${batch.length} crops`);
+    const faces = kept.map((m, i) => ({
+      box: m.face.box,
+      score: m.face.score,
+      landmarks: m.face.landmarks,
+      quality: m.quality,
+      embedding: options.flip ? averageUnit(vectors[i]!, vectors[i + kept.length]!) : vectors[i]!,
+    }));
+    return { width: image.width, height: image.height, faces };
+  }
+}
+
+async function closeIfPossible(detector: FaceDetector): Promise<void> {
+  const closable = detector as FaceDetector & { close?: () => Promise<void> };
+  if (typeof closable.close === 'function') await closable.close();
+}

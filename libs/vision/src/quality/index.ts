@@ -1,0 +1,3 @@
+export * from './sharpness';
+export * from './pose';
+export * from './face-quality';
