@@ -1,10 +1,10 @@
 import { Type } from 'class-transformer';
+import { VectorDto } from '../common/vector.dto';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
   IsIn,
-  IsNumber,
   IsObject,
   IsOptional,
   IsString,
@@ -14,19 +14,10 @@ import {
 /** Faces per identity in one request: enough for any enrolment, small enough to bound a message. */
 export const MAX_FACES_PER_IDENTITY = 64;
 
-export class FaceDto {
+export class FaceDto extends VectorDto {
   @IsOptional()
   @IsString()
   faceId?: string;
-
-  @IsOptional()
-  @IsArray()
-  @IsNumber({ allowNaN: false, allowInfinity: false }, { each: true })
-  vector?: number[];
-
-  @IsOptional()
-  @IsString()
-  vectorB64?: string;
 }
 
 export class UpsertIdentityDto {

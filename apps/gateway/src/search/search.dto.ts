@@ -1,15 +1,7 @@
-import { IsArray, IsInt, IsNumber, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsInt, IsNumber, IsOptional, Max, Min } from 'class-validator';
+import { VectorDto } from '../common/vector.dto';
 
-export class SearchDto {
-  @IsOptional()
-  @IsArray()
-  @IsNumber({ allowNaN: false, allowInfinity: false }, { each: true })
-  vector?: number[];
-
-  @IsOptional()
-  @IsString()
-  vectorB64?: string;
-
+export class SearchDto extends VectorDto {
   /** Checked against MAX_K in the service (a config value, not a decorator constant). */
   @IsOptional()
   @IsInt()
