@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { call, sleep, TestCluster } from '../support/cluster-harness';
+import { NatsShardTransport } from '@faceshard/messaging';
+import { call, NATS_URL, sleep, TestCluster } from '../support/cluster-harness';
 
 /**
  * Two gateways, shards joining one after another: both gateways follow the ring in the
@@ -35,6 +36,21 @@ describe('ring agreement between gateways', () => {
     const [a2, b2] = await untilBothSee([first, second], ['alpha', 'beta']);
     expect(a2.epoch).toBe(b2.epoch);
     expect(a2.epoch).toBe(a1.epoch + 1);
+
+    // A write placed by the old ring (a stale gateway) is refused by the shard, not stored.
+    const stale = await NatsShardTransport.connect({ servers: NATS_URL, cluster: cluster.name });
+    try {
+      const collection = { name: 'fenced', dimension: 4, metric: 'cosine' as const };
+      const identities = [{ identityId: 'late', faces: [{ faceId: 'f', vector: Float32Array.of(1, 0, 0, 0) }], mode: 'replace' as const }];
+      await expect(stale.request('alpha', 'upsert', { collection, identities, ringEpoch: a1.epoch }, { timeoutMs: 5_000 })).rejects.toMatchObject({
+        code: 'RING_CHANGED',
+        retryable: true,
+      });
+      const current = await stale.request('alpha', 'upsert', { collection, identities, ringEpoch: a2.epoch }, { timeoutMs: 5_000 });
+      expect(current.upserted).toBe(1);
+    } finally {
+      await stale.close();
+    }
 
     // A restarted shard keeps its id and its place: no new epoch, no movement.
     await cluster.kill('beta');

@@ -2,11 +2,12 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type { ShardStore } from '@faceshard/index';
 import { ShardController } from './shard.controller';
 import { ShardService } from './shard.service';
-import { SHARD_ID, SHARD_STORE } from './shard.tokens';
+import type { RingView } from './ring-view';
+import { RING_VIEW, SHARD_ID, SHARD_STORE } from './shard.tokens';
 
 @Module({})
 export class ShardModule {
-  static forShard(shardId: string, store: ShardStore): DynamicModule {
+  static forShard(shardId: string, store: ShardStore, ringView: RingView): DynamicModule {
     return {
       module: ShardModule,
       controllers: [ShardController],
@@ -14,6 +15,7 @@ export class ShardModule {
         ShardService,
         { provide: SHARD_ID, useValue: shardId },
         { provide: SHARD_STORE, useValue: store },
+        { provide: RING_VIEW, useValue: ringView },
       ],
     };
   }

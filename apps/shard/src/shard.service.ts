@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { FaceshardError, ShardRequest, ShardResponse, ShardStats } from '@faceshard/contracts';
+import { FaceshardError, RingFence, ShardRequest, ShardResponse, ShardStats } from '@faceshard/contracts';
 import type { ShardStore } from '@faceshard/index';
-import { SHARD_ID, SHARD_STORE } from './shard.tokens';
+import type { RingView } from './ring-view';
+import { RING_VIEW, SHARD_ID, SHARD_STORE } from './shard.tokens';
 
 /** The shard's answers to gateway requests, over its local store. */
 @Injectable()
@@ -9,9 +10,11 @@ export class ShardService {
   constructor(
     @Inject(SHARD_STORE) private readonly store: ShardStore,
     @Inject(SHARD_ID) private readonly shardId: string,
+    @Inject(RING_VIEW) private readonly ring: RingView,
   ) {}
 
   async upsert(req: ShardRequest<'upsert'>): Promise<ShardResponse<'upsert'>> {
+    this.checkFence(req);
     // The gateway sends the collection's spec with every write, so a shard never needs a
     // separate "create" round: a new shard (or one that missed the create) catches up here.
     await this.store.ensureCollection(req.collection);
@@ -19,6 +22,7 @@ export class ShardService {
   }
 
   async delete(req: ShardRequest<'delete'>): Promise<ShardResponse<'delete'>> {
+    this.checkFence(req);
     if (!this.hasCollection(req.collection)) return { deleted: 0 };
     return { deleted: await this.store.deleteIdentities(req.collection, req.identityIds) };
   }
@@ -45,6 +49,16 @@ export class ShardService {
 
   stats(): ShardStats {
     return { shardId: this.shardId, collections: this.store.stats() };
+  }
+
+  private checkFence(req: RingFence): void {
+    if (req.ringEpoch !== undefined && req.ringEpoch < this.ring.epoch) {
+      throw new FaceshardError(
+        'RING_CHANGED',
+        `placed with ring epoch ${req.ringEpoch}, but the cluster is at epoch ${this.ring.epoch}: re-read the ring and place again`,
+        { requestEpoch: req.ringEpoch, currentEpoch: this.ring.epoch },
+      );
+    }
   }
 
   private hasCollection(name: string): boolean {

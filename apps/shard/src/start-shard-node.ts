@@ -5,6 +5,7 @@ import { HeartbeatPublisher, resolveShardId, type ClusterMetadataStore } from '@
 import { ShardStore } from '@faceshard/index';
 import type { ShardTransport } from '@faceshard/messaging';
 import type { ShardConfig } from './config/shard-config';
+import { RingView } from './ring-view';
 import { ShardModule } from './shard.module';
 import { ShardTransportServer } from './transport/shard-transport.server';
 
@@ -31,7 +32,9 @@ export async function startShardNode(deps: {
     snapshotEveryOps: config.snapshotEveryOps,
   });
 
-  const app = await NestFactory.createMicroservice(ShardModule.forShard(shardId, store), {
+  const ringView = new RingView();
+  await ringView.follow(metadata);
+  const app = await NestFactory.createMicroservice(ShardModule.forShard(shardId, store, ringView), {
     strategy: new ShardTransportServer(transport, shardId),
     logger: deps.logger ?? ['error', 'warn'],
   });
@@ -46,6 +49,7 @@ export async function startShardNode(deps: {
     shardId,
     async close() {
       heartbeats.stop();
+      ringView.stop();
       await app.close();
       await store.close();
     },

@@ -7,8 +7,8 @@ import type { ErrorBody } from './errors';
  * travels as raw float bytes, never as a JSON array of numbers.
  */
 export interface ShardOps {
-  upsert: { req: { collection: CollectionSpec; identities: IdentityUpsert[] }; res: { upserted: number; faces: number } };
-  delete: { req: { collection: string; identityIds: string[] }; res: { deleted: number } };
+  upsert: { req: { collection: CollectionSpec; identities: IdentityUpsert[] } & RingFence; res: { upserted: number; faces: number } };
+  delete: { req: { collection: string; identityIds: string[] } & RingFence; res: { deleted: number } };
   get: { req: { collection: string; identityId: string }; res: { identity: StoredIdentity | null } };
   search: {
     req: { collection: string; vector: Float32Array; k: number; minScore?: number; ef?: number };
@@ -34,4 +34,13 @@ export interface StoredIdentity {
 export interface ShardStats {
   shardId: string;
   collections: { name: string; dimension: number; metric: string; identities: number; faces: number }[];
+}
+
+/**
+ * Writes carry the ring epoch the gateway placed them with. A shard that already knows a
+ * newer epoch refuses the write (RING_CHANGED, retryable) instead of accepting an identity
+ * a stale gateway placed by an old ring; the gateway re-reads the ring and places again.
+ */
+export interface RingFence {
+  ringEpoch?: number;
 }

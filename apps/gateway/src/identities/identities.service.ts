@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CollectionSpec, ErrorBody, FaceshardError, IdentityUpsert } from '@faceshard/contracts';
+import type { RingPlacement } from '@faceshard/ring';
 import { checkName } from '../common/ids';
 import { readVector } from '../common/vector-input';
 import type { GatewayConfig } from '../config/gateway-config';
@@ -32,10 +33,11 @@ export class IdentitiesService {
   async upsert(collectionName: string, identityId: string, dto: UpsertIdentityDto) {
     const collection = await this.collections.require(collectionName);
     const identity = toIdentityUpsert(collection, { ...dto, identityId });
-    const ring = this.ring.current();
-    const shardId = ring.ownerOf(identity.identityId);
-    const result = await this.shards.write(shardId, 'upsert', { collection, identities: [identity] });
-    return { identityId: identity.identityId, faces: result.faces, shardId, ringEpoch: ring.epoch };
+    return this.placed(async (ring) => {
+      const shardId = ring.ownerOf(identity.identityId);
+      const result = await this.shards.write(shardId, 'upsert', { collection, identities: [identity], ringEpoch: ring.epoch });
+      return { identityId: identity.identityId, faces: result.faces, shardId, ringEpoch: ring.epoch };
+    });
   }
 
   /**
@@ -59,21 +61,36 @@ export class IdentitiesService {
     }
 
     const ring = this.ring.current();
-    const groups = groupByOwner(identities, (identity) => ring.ownerOf(identity.identityId));
     const result: BatchResult = { upserted: 0, faces: 0, failed: [], ringEpoch: ring.epoch };
+    const stale = await this.writeByOwner(collection, identities, ring, result);
+    if (stale.length > 0) {
+      // Some shard knows a newer ring than this gateway: catch up, place those again, once.
+      const fresh = await this.ring.refresh();
+      result.ringEpoch = fresh.epoch;
+      const stillStale = await this.writeByOwner(collection, stale, fresh, result);
+      for (const identity of stillStale) result.failed.push({ identityId: identity.identityId, error: ringChanged().toJSON() });
+    }
+    return result;
+  }
+
+  /** Writes each owner's part in parallel; returns the identities a shard refused as placed by a stale ring. */
+  private async writeByOwner(collection: CollectionSpec, identities: IdentityUpsert[], ring: RingPlacement, result: BatchResult) {
+    const stale: IdentityUpsert[] = [];
+    const groups = groupByOwner(identities, (identity) => ring.ownerOf(identity.identityId));
     await Promise.all(
       [...groups].map(async ([shardId, part]) => {
         try {
-          const written = await this.shards.write(shardId, 'upsert', { collection, identities: part });
+          const written = await this.shards.write(shardId, 'upsert', { collection, identities: part, ringEpoch: ring.epoch });
           result.upserted += written.upserted;
           result.faces += written.faces;
         } catch (error) {
-          const body = asFaceshardError(error).toJSON();
-          for (const identity of part) result.failed.push({ identityId: identity.identityId, error: body });
+          const failure = asFaceshardError(error);
+          if (failure.code === 'RING_CHANGED') stale.push(...part);
+          else for (const identity of part) result.failed.push({ identityId: identity.identityId, error: failure.toJSON() });
         }
       }),
     );
-    return result;
+    return stale;
   }
 
   async get(collectionName: string, identityId: string) {
@@ -88,10 +105,26 @@ export class IdentitiesService {
   async delete(collectionName: string, identityId: string) {
     await this.collections.require(collectionName);
     checkName('identity', identityId);
-    const shardId = this.ring.current().ownerOf(identityId);
-    const { deleted } = await this.shards.write(shardId, 'delete', { collection: collectionName, identityIds: [identityId] });
+    const { deleted, shardId } = await this.placed(async (ring) => {
+      const owner = ring.ownerOf(identityId);
+      const answer = await this.shards.write(owner, 'delete', { collection: collectionName, identityIds: [identityId], ringEpoch: ring.epoch });
+      return { ...answer, shardId: owner };
+    });
     if (deleted === 0) throw new FaceshardError('IDENTITY_NOT_FOUND', `no identity "${identityId}" in collection "${collectionName}"`);
     return { deleted: true, shardId };
+  }
+
+  /**
+   * Runs a write placed by this gateway's ring. If the shard knows a newer ring (RING_CHANGED),
+   * re-reads the ring from the metadata store and places the write once more.
+   */
+  private async placed<T>(write: (ring: RingPlacement) => Promise<T>): Promise<T> {
+    try {
+      return await write(this.ring.current());
+    } catch (error) {
+      if (!(error instanceof FaceshardError) || error.code !== 'RING_CHANGED') throw error;
+      return write(await this.ring.refresh());
+    }
   }
 }
 
@@ -105,6 +138,10 @@ function toIdentityUpsert(collection: CollectionSpec, dto: BatchIdentityDto, whe
     return { faceId, vector: readVector(face, collection, `${where}.faces[${i}]`) };
   });
   return { identityId, attributes: dto.attributes, faces, mode: dto.mode ?? 'replace' };
+}
+
+function ringChanged(): FaceshardError {
+  return new FaceshardError('RING_CHANGED', 'the ring changed twice while this write was placed; retry');
 }
 
 function asFaceshardError(error: unknown): FaceshardError {

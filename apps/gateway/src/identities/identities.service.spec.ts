@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { FaceshardError, type CollectionSpec, type ShardRequest } from '@faceshard/contracts';
+import { RingPlacement } from '@faceshard/ring';
+import type { GatewayConfig } from '../config/gateway-config';
+import { IdentitiesService } from './identities.service';
+
+const collection: CollectionSpec = { name: 'people', dimension: 2, metric: 'cosine' };
+const config = { maxBatch: 100 } as GatewayConfig;
+
+/**
+ * Fakes: a ring the test can move forward, and shards that fence on their own view of the
+ * epoch exactly as the shard app does (stale epoch -> RING_CHANGED).
+ */
+function setup(opts: { gatewayRing: RingPlacement; storeRing: RingPlacement; downShards?: string[] }) {
+  let current = opts.gatewayRing;
+  const written = new Map<string, string[]>();
+  const refreshes: number[] = [];
+  const ring = {
+    current: () => current,
+    refresh: async () => {
+      current = opts.storeRing;
+      refreshes.push(current.epoch);
+      return current;
+    },
+  };
+  const shards = {
+    write: async (shardId: string, op: string, req: ShardRequest<'upsert'>) => {
+      if (opts.downShards?.includes(shardId)) throw new FaceshardError('SHARD_UNAVAILABLE', `${shardId} down`);
+      if ((req.ringEpoch ?? 0) < opts.storeRing.epoch) throw new FaceshardError('RING_CHANGED', 'stale');
+      if (op === 'delete') return { deleted: 1 };
+      written.set(shardId, [...(written.get(shardId) ?? []), ...req.identities.map((i) => i.identityId)]);
+      return { upserted: req.identities.length, faces: req.identities.length };
+    },
+  };
+  const collections = { require: async () => collection };
+  const service = new IdentitiesService(config, collections as never, ring as never, shards as never);
+  return { service, written, refreshes };
+}
+
+const oldRing = new RingPlacement({ epoch: 1, members: ['a'] });
+const newRing = new RingPlacement({ epoch: 2, members: ['a', 'b'] });
+const face = { vector: [1, 0] };
+
+describe('IdentitiesService placement', () => {
+  it('writes each identity of a batch to its ring owner, stamped with the ring epoch', async () => {
+    const { service, written, refreshes } = setup({ gatewayRing: newRing, storeRing: newRing });
+    const ids = Array.from({ length: 40 }, (_, i) => `p${i}`);
+    const result = await service.upsertBatch('people', ids.map((identityId) => ({ identityId, faces: [face] })));
+    expect(result).toMatchObject({ upserted: 40, failed: [], ringEpoch: 2 });
+    expect(refreshes).toEqual([]);
+    for (const [shardId, got] of written) for (const id of got) expect(newRing.ownerOf(id)).toBe(shardId);
+    expect([...written.values()].flat().sort()).toEqual([...ids].sort());
+  });
+
+  it('re-reads the ring and places again when a shard knows a newer epoch (single write)', async () => {
+    const { service, written, refreshes } = setup({ gatewayRing: oldRing, storeRing: newRing });
+    const id = Array.from({ length: 50 }, (_, i) => `q${i}`).find((x) => newRing.ownerOf(x) === 'b')!;
+    const result = await service.upsert('people', id, { faces: [face] });
+    expect(refreshes).toEqual([2]);
+    expect(result).toMatchObject({ shardId: 'b', ringEpoch: 2 });
+    expect(written.get('b')).toEqual([id]);
+  });
+
+  it('re-places only the refused part of a batch and reports other failures as they are', async () => {
+    const { service, written, refreshes } = setup({ gatewayRing: oldRing, storeRing: newRing, downShards: [] });
+    const ids = Array.from({ length: 30 }, (_, i) => `r${i}`);
+    const result = await service.upsertBatch('people', ids.map((identityId) => ({ identityId, faces: [face] })));
+    expect(refreshes).toEqual([2]);
+    expect(result).toMatchObject({ upserted: 30, failed: [], ringEpoch: 2 });
+    for (const [shardId, got] of written) for (const id of got) expect(newRing.ownerOf(id)).toBe(shardId);
+  });
+
+  it('never redirects a write away from a down owner: its identities fail with a retryable error', async () => {
+    const { service, written } = setup({ gatewayRing: newRing, storeRing: newRing, downShards: ['b'] });
+    const ids = Array.from({ length: 30 }, (_, i) => `s${i}`);
+    const result = await service.upsertBatch('people', ids.map((identityId) => ({ identityId, faces: [face] })));
+    const failed = result.failed.map((f) => f.identityId).sort();
+    expect(failed).toEqual(ids.filter((id) => newRing.ownerOf(id) === 'b').sort());
+    expect(result.failed.every((f) => f.error.code === 'SHARD_UNAVAILABLE' && f.error.retryable)).toBe(true);
+    expect(written.get('b')).toBeUndefined();
+    expect(written.get('a')!.sort()).toEqual(ids.filter((id) => newRing.ownerOf(id) === 'a').sort());
+  });
+
+  it('rejects a batch with a duplicate id or an invalid entry before writing anything', async () => {
+    const { service, written } = setup({ gatewayRing: newRing, storeRing: newRing });
+    await expect(
+      service.upsertBatch('people', [
+        { identityId: 'x', faces: [face] },
+        { identityId: 'x', faces: [face] },
+      ]),
+    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(
+      service.upsertBatch('people', [
+        { identityId: 'ok', faces: [face] },
+        { identityId: 'bad', faces: [{ vector: [1, 2, 3] }] },
+      ]),
+    ).rejects.toMatchObject({ code: 'DIMENSION_MISMATCH' });
+    expect(written.size).toBe(0);
+  });
+});
