@@ -1,0 +1,163 @@
+/**
+ * Starts the faceshard configurations under test from the compiled apps in dist/: a NATS
+ * cluster (N shard processes + one gateway process) or the embedded single process. Each gets
+ * a fresh temporary data folder and, for clusters, a cluster name of its own on the shared NATS.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { connect } from 'nats';
+import { metadataBucketName } from '@faceshard/cluster';
+import { FaceshardClient } from './faceshard-client';
+import { ProcessGroup } from './process-group';
+
+export interface Deployment {
+  name: string;
+  kind: 'cluster' | 'embedded';
+  shards: number;
+  url: string;
+  /** Namespace on NATS (clusters only). */
+  clusterName?: string;
+  /** Temporary folder holding every process's DATA_DIR; removed by stop(). */
+  dataRoot: string;
+  pids: number[];
+  /** What the processes printed last (for failure reports). */
+  recentOutput(): string;
+  stop(): Promise<void>;
+}
+
+export interface DeploymentParams {
+  m: number;
+  efConstruction: number;
+  natsUrl: string;
+  /** 0 = let the OS choose, the URL is read from the gateway's ready line. */
+  port: number;
+  /** Compiled apps; default <repo>/dist. */
+  distDir: string | null;
+  log: (line: string) => void;
+}
+
+/** The repository root: the nearest folder above this file that holds package.json (works from src and dist). */
+export function repoRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`no package.json above ${__dirname}`);
+    dir = up;
+  }
+  return dir;
+}
+
+export function appEntryPoints(distDir: string | null): { gateway: string; shard: string } {
+  const dist = resolve(distDir ?? join(repoRoot(), 'dist'));
+  const gateway = join(dist, 'apps/gateway/src/main.js');
+  const shard = join(dist, 'apps/shard/src/main.js');
+  for (const entry of [gateway, shard]) if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
+  return { gateway, shard };
+}
+
+/** Our environment without anything that configures faceshard, so that each child gets only what we set. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) {
+    if (/^(FACESHARD_|HNSW_)/.test(key) || ['NATS_URL', 'PORT', 'HOST', 'DATA_DIR', 'EMBEDDED_SHARDS', 'SHARD_ID', 'SEARCH_TIMEOUT_MS'].includes(key)) delete env[key];
+  }
+  return env;
+}
+
+export async function startCluster(shards: number, p: DeploymentParams): Promise<Deployment> {
+  const { gateway, shard } = appEntryPoints(p.distDir);
+  const clusterName = `bench-${process.pid}-${Date.now().toString(36)}-n${shards}`;
+  const dataRoot = mkdtempSync(join(tmpdir(), `faceshard-bench-n${shards}-`));
+  const group = new ProcessGroup(p.log);
+  const common = { ...cleanEnv(), NATS_URL: p.natsUrl, FACESHARD_CLUSTER: clusterName, HNSW_M: String(p.m), HNSW_EF_CONSTRUCTION: String(p.efConstruction) };
+  const stop = async (): Promise<void> => {
+    await group.stopAll();
+    rmSync(dataRoot, { recursive: true, force: true });
+    await deleteMetadataBucket(p.natsUrl, clusterName).catch((err) => p.log(`could not delete the NATS metadata bucket of ${clusterName}: ${err}`));
+  };
+  try {
+    const shardProcs = Array.from({ length: shards }, (_, i) =>
+      group.start(`shard s${i}`, shard, { ...common, FACESHARD_ROLE: 'shard', SHARD_ID: `s${i}`, DATA_DIR: join(dataRoot, `s${i}`) }),
+    );
+    await Promise.all(shardProcs.map((s) => s.ready));
+    const gw = group.start('gateway', gateway, { ...common, FACESHARD_ROLE: 'gateway', HOST: '127.0.0.1', PORT: String(p.port) });
+    const ready = await gw.ready;
+    const url = urlFrom(ready, p.port);
+    await waitForMembers(url, shards);
+    return { name: `cluster, ${shards} shard${shards > 1 ? 's' : ''} (NATS)`, kind: 'cluster', shards, url, clusterName, dataRoot, pids: group.pids(), recentOutput: () => group.recentOutput(), stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+export async function startEmbedded(p: DeploymentParams): Promise<Deployment> {
+  const { gateway } = appEntryPoints(p.distDir);
+  const dataRoot = mkdtempSync(join(tmpdir(), 'faceshard-bench-embedded-'));
+  const group = new ProcessGroup(p.log);
+  const stop = async (): Promise<void> => {
+    await group.stopAll();
+    rmSync(dataRoot, { recursive: true, force: true });
+  };
+  try {
+    const gw = group.start('embedded', gateway, {
+      ...cleanEnv(),
+      HOST: '127.0.0.1',
+      PORT: String(p.port),
+      DATA_DIR: dataRoot,
+      EMBEDDED_SHARDS: '1',
+      HNSW_M: String(p.m),
+      HNSW_EF_CONSTRUCTION: String(p.efConstruction),
+    });
+    const url = urlFrom(await gw.ready, p.port);
+    await waitForMembers(url, 1);
+    return { name: 'embedded, 1 in-process shard', kind: 'embedded', shards: 1, url, dataRoot, pids: group.pids(), recentOutput: () => group.recentOutput(), stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** The cluster's JetStream KV bucket (a stream named KV_<bucket>) outlives its processes: remove it. */
+async function deleteMetadataBucket(natsUrl: string, clusterName: string): Promise<void> {
+  const nc = await connect({ servers: natsUrl, name: 'faceshard-bench-cleanup' });
+  try {
+    const jsm = await nc.jetstreamManager();
+    await jsm.streams.delete(`KV_${metadataBucketName(clusterName)}`).catch((err: Error) => {
+      if (!/not found/i.test(err.message)) throw err;
+    });
+  } finally {
+    await nc.close();
+  }
+}
+
+function urlFrom(ready: { url?: string }, port: number): string {
+  if (typeof ready.url === 'string' && ready.url.startsWith('http')) return ready.url;
+  if (port === 0) throw new Error('the gateway did not say its URL in its ready line; pass --port');
+  return `http://127.0.0.1:${port}`;
+}
+
+/** Polls GET /v1/cluster until `n` members are up (shards register and heartbeat asynchronously). */
+async function waitForMembers(url: string, n: number, timeoutMs = 30_000): Promise<void> {
+  const client = new FaceshardClient(url, 1);
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  try {
+    while (Date.now() < deadline) {
+      try {
+        const state = await client.cluster();
+        const up = state.members.filter((m) => m.health === 'up').length;
+        last = JSON.stringify(state);
+        if (up >= n) return;
+      } catch (err) {
+        last = String(err);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`${n} shard(s) not up at ${url} after ${timeoutMs} ms; last /v1/cluster: ${last}`);
+  } finally {
+    client.close();
+  }
+}
+

@@ -1,0 +1,161 @@
+/**
+ * Benchmarks one running faceshard (cluster or embedded) through its HTTP API: insert the
+ * gallery, walk the ef ladder for recall, then time search at the chosen ef.
+ */
+import type { FaceDataset } from '../data/face-embedding-model';
+import { rank1Rate, recallAtK, type TopK } from '../data/exact-search';
+import { chooseEf } from './ef-choice';
+import { FaceshardError } from '@faceshard/contracts';
+import type { BatchReply, FaceshardClient, IdentityInput } from './faceshard-client';
+import { summariseLatencies } from './latency';
+import { runWithConcurrency, timedRounds } from './load';
+import type { LadderPoint, OperatingPoint } from './report';
+
+export interface HttpBenchParams {
+  client: FaceshardClient;
+  collection: string;
+  data: FaceDataset;
+  truth: TopK;
+  k: number;
+  efLadder: number[];
+  /** false: stop climbing at the first ef that reaches the target (the larger ones are the slowest passes). */
+  fullLadder: boolean;
+  targetRecall: number;
+  concurrency: number;
+  batchSize: number;
+  insertInFlight: number;
+  minSeconds: number;
+  log: (line: string) => void;
+}
+
+/** Identity i is called "p<i>"; its f-th gallery face "f<f>". */
+export const identityIdOf = (i: number): string => `p${i}`;
+
+export function identityIndexOf(identityId: string): number {
+  const n = identityId.startsWith('p') ? Number(identityId.slice(1)) : NaN;
+  if (!Number.isInteger(n)) throw new Error(`search returned an identity the benchmark did not insert: ${identityId}`);
+  return n;
+}
+
+/** Attempts per batch: a retryable failure (shard timeout, ring change, busy) is retried, as a real client would. */
+const MAX_INSERT_ATTEMPTS = 5;
+
+export interface InsertOutcome {
+  seconds: number;
+  faces: number;
+  /** Identities that had to be sent again, by error code (the first message of each code kept). */
+  retried: Record<string, { identities: number; firstMessage: string }>;
+}
+
+/** Inserts the whole gallery with `insertInFlight` batches in flight; returns seconds until all were acknowledged. */
+export async function insertGallery(p: HttpBenchParams): Promise<InsertOutcome> {
+  const { data, batchSize } = p;
+  const dim = data.dimension;
+  const f = data.options.facesPerIdentity;
+  const identities = data.options.identities;
+  const batches = Math.ceil(identities / batchSize);
+  const retried: InsertOutcome['retried'] = {};
+  const noteRetry = (code: string, message: string, count: number): void => {
+    if (!retried[code]) {
+      retried[code] = { identities: 0, firstMessage: message };
+      p.log(`  retrying after ${code}: ${message}`);
+    }
+    retried[code].identities += count;
+  };
+  let acknowledgedFaces = 0;
+  let done = 0;
+  const start = process.hrtime.bigint();
+  await runWithConcurrency(batches, p.insertInFlight, async (b) => {
+    let pending: IdentityInput[] = [];
+    for (let id = b * batchSize; id < Math.min(identities, (b + 1) * batchSize); id++) {
+      const faces = Array.from({ length: f }, (_, j) => {
+        const row = id * f + j;
+        return { faceId: `f${j}`, vector: data.gallery.vectors.subarray(row * dim, (row + 1) * dim) };
+      });
+      pending.push({ identityId: identityIdOf(id), faces });
+    }
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      let reply: BatchReply;
+      try {
+        reply = await p.client.upsertBatch(p.collection, pending);
+      } catch (err) {
+        if (!(err instanceof FaceshardError && err.retryable) || attempt >= MAX_INSERT_ATTEMPTS) throw err;
+        noteRetry(err.code, err.message, pending.length);
+        await sleep(200 * attempt);
+        continue;
+      }
+      acknowledgedFaces += reply.faces;
+      const failed = reply.failed ?? [];
+      if (reply.upserted + failed.length !== pending.length) {
+        throw new Error(`batch ${b}: ${reply.upserted} acknowledged + ${failed.length} failed of ${pending.length} sent`);
+      }
+      if (failed.length === 0) break;
+      const fatal = failed.find((x) => !x.error.retryable);
+      if (fatal || attempt >= MAX_INSERT_ATTEMPTS) {
+        const e = fatal ?? failed[0];
+        throw new Error(`batch ${b}: ${failed.length} of ${pending.length} identities failed (attempt ${attempt}), e.g. ${e.identityId}: ${e.error.code}: ${e.error.message}`);
+      }
+      noteRetry(failed[0].error.code, failed[0].error.message, failed.length);
+      const again = new Set(failed.map((x) => x.identityId));
+      pending = pending.filter((x) => again.has(x.identityId));
+      await sleep(200 * attempt);
+    }
+    done++;
+    if (done % 20 === 0 || done === batches) {
+      const s = Number(process.hrtime.bigint() - start) / 1e9;
+      p.log(`  inserted ${Math.min(done * batchSize, identities)}/${identities} identities (${Math.round((done * batchSize) / s)}/s)`);
+    }
+  });
+  return { seconds: Number(process.hrtime.bigint() - start) / 1e9, faces: acknowledgedFaces, retried };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** All probes once at `ef`, `concurrency` in flight; identity indices of the hits, k per probe. */
+async function searchAllProbes(p: HttpBenchParams, ef: number, minSeconds: number): Promise<{ found: Int32Array; qps: number; latenciesMs: Float64Array; seconds: number; partial: number }> {
+  const { data, k } = p;
+  const dim = data.dimension;
+  const found = new Int32Array(data.probes.count * k).fill(-1);
+  let partial = 0;
+  const run = await timedRounds(data.probes.count, p.concurrency, minSeconds, async (q) => {
+    const reply = await p.client.search(p.collection, data.probes.vectors.subarray(q * dim, (q + 1) * dim), k, ef);
+    if (reply.partial) partial++;
+    for (let r = 0; r < Math.min(k, reply.hits.length); r++) found[q * k + r] = identityIndexOf(reply.hits[r].identityId);
+  });
+  return { found, qps: run.requests / run.seconds, latenciesMs: run.latenciesMs, seconds: run.seconds, partial };
+}
+
+export async function searchLadder(p: HttpBenchParams): Promise<{ ladder: LadderPoint[]; chosen: OperatingPoint; notes: string[] }> {
+  const notes: string[] = [];
+  const ladder: LadderPoint[] = [];
+  for (const ef of p.efLadder) {
+    // One round over the probes per ef: its recall, and its speed at the benchmark's concurrency.
+    const r = await searchAllProbes(p, ef, 0);
+    if (r.partial) notes.push(`ef=${ef}: ${r.partial} partial answers (missing shards)`);
+    const point: LadderPoint = {
+      ef,
+      recall: recallAtK(r.found, p.k, p.truth, p.k),
+      rank1: rank1Rate(r.found, p.k, p.data.probes.identity),
+      qps: r.qps,
+      latency: summariseLatencies(r.latenciesMs),
+    };
+    ladder.push(point);
+    p.log(`  ef=${ef} recall@${p.k}=${point.recall.toFixed(3)} rank-1=${point.rank1.toFixed(3)} ${Math.round(point.qps)} QPS p99 ${point.latency.p99Ms.toFixed(2)} ms`);
+    if (!p.fullLadder && point.recall >= p.targetRecall) break;
+  }
+  const { point, reachedTarget } = chooseEf(ladder, p.targetRecall);
+  const timed = await searchAllProbes(p, point.ef, p.minSeconds);
+  if (timed.partial) notes.push(`timed pass: ${timed.partial} partial answers (missing shards)`);
+  return {
+    ladder,
+    notes,
+    chosen: {
+      ...point,
+      qps: timed.qps,
+      latency: summariseLatencies(timed.latenciesMs),
+      reachedTarget,
+      concurrency: p.concurrency,
+      seconds: timed.seconds,
+    },
+  };
+}

@@ -1,0 +1,206 @@
+/** Command-line options of `npm run bench:cluster`. Pure: argv in, options out. */
+export interface BenchOptions {
+  identities: number;
+  probes: number;
+  /** Share of probes that show people not enrolled. */
+  unenrolledFraction: number;
+  facesPerIdentity: number;
+  seed: number;
+  /** Cluster sizes to run, each through the gateway over NATS; empty = none. */
+  shards: number[];
+  /** Also run the embedded single-process mode (gateway + 1 in-process shard, no NATS). */
+  embedded: boolean;
+  /** Run the in-process hnswlib-node baseline. */
+  raw: boolean;
+  concurrency: number;
+  targetRecall: number;
+  efLadder: number[];
+  /** Walk the whole ladder through HTTP too (default: stop at the first ef that reaches the target; raw always walks it all). */
+  fullLadder: boolean;
+  k: number;
+  m: number;
+  efConstruction: number;
+  batchSize: number;
+  /** Insert batches in flight at once. */
+  insertInFlight: number;
+  /** Each timed search pass runs at least this long (repeating the probes). */
+  minSeconds: number;
+  natsUrl: string;
+  /** Gateway TCP port; 0 = any free port (read back from the gateway's ready line). */
+  basePort: number;
+  out: string;
+  /** Where the compiled apps are (default <repo>/dist, what `npm run build` writes). */
+  distDir: string | null;
+}
+
+export const DEFAULT_OPTIONS: BenchOptions = {
+  identities: 100_000,
+  probes: 2_000,
+  unenrolledFraction: 0.2,
+  facesPerIdentity: 1,
+  seed: 42,
+  shards: [1, 2, 4],
+  embedded: true,
+  raw: true,
+  concurrency: 8,
+  targetRecall: 0.95,
+  efLadder: [32, 64, 128, 256, 512],
+  fullLadder: false,
+  k: 10,
+  m: 16,
+  efConstruction: 200,
+  batchSize: 1000,
+  insertInFlight: 4,
+  minSeconds: 5,
+  natsUrl: 'nats://127.0.0.1:4222',
+  basePort: 0,
+  out: 'bench/results/cluster.json',
+  distDir: null,
+};
+
+export const USAGE = `Usage: npm run bench:cluster -- [options]
+  --identities N         enrolled identities (default ${DEFAULT_OPTIONS.identities})
+  --probes N             probe faces (default ${DEFAULT_OPTIONS.probes})
+  --unenrolled F         share of probes of people not enrolled (default ${DEFAULT_OPTIONS.unenrolledFraction})
+  --faces-per-identity N gallery faces per identity (default ${DEFAULT_OPTIONS.facesPerIdentity})
+  --seed N               data seed (default ${DEFAULT_OPTIONS.seed})
+  --shards 1,2,4         cluster sizes over NATS; "none" to skip (default ${DEFAULT_OPTIONS.shards.join(',')})
+  --no-embedded          skip the embedded single-process mode
+  --no-raw               skip the in-process hnswlib-node baseline
+  --concurrency N        HTTP requests in flight when timing search (default ${DEFAULT_OPTIONS.concurrency})
+  --target-recall F      recall@k the chosen ef must reach (default ${DEFAULT_OPTIONS.targetRecall})
+  --ef 32,64,...         ef ladder (default ${DEFAULT_OPTIONS.efLadder.join(',')})
+  --full-ladder          through HTTP too, try every ef (default: stop at the first reaching the target)
+  --k N                  neighbours per search (default ${DEFAULT_OPTIONS.k})
+  --m N --ef-construction N   HNSW build parameters for raw and shards (default ${DEFAULT_OPTIONS.m}/${DEFAULT_OPTIONS.efConstruction})
+  --batch N              identities per insert batch (default ${DEFAULT_OPTIONS.batchSize}, max 1000)
+  --insert-in-flight N   insert batches in flight (default ${DEFAULT_OPTIONS.insertInFlight})
+  --min-seconds F        minimum duration of each timed search pass (default ${DEFAULT_OPTIONS.minSeconds})
+  --nats URL             NATS server (default ${DEFAULT_OPTIONS.natsUrl})
+  --port N               gateway port (default 0: any free port)
+  --out PATH             JSON report (default ${DEFAULT_OPTIONS.out})
+  --dist DIR             compiled apps (default <repo>/dist)
+  --help`;
+
+export class UsageError extends Error {}
+
+export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
+  const opts: BenchOptions = { ...DEFAULT_OPTIONS, shards: [...DEFAULT_OPTIONS.shards], efLadder: [...DEFAULT_OPTIONS.efLadder] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--help':
+      case '-h':
+        return 'help';
+      case '--identities':
+        opts.identities = positiveInt(flag, value());
+        break;
+      case '--probes':
+        opts.probes = positiveInt(flag, value());
+        break;
+      case '--unenrolled':
+        opts.unenrolledFraction = fraction(flag, value());
+        break;
+      case '--faces-per-identity':
+        opts.facesPerIdentity = positiveInt(flag, value());
+        break;
+      case '--seed':
+        opts.seed = nonNegativeInt(flag, value());
+        break;
+      case '--shards': {
+        const v = value();
+        opts.shards = v === 'none' || v === '' ? [] : intList(flag, v);
+        break;
+      }
+      case '--no-embedded':
+        opts.embedded = false;
+        break;
+      case '--no-raw':
+        opts.raw = false;
+        break;
+      case '--concurrency':
+        opts.concurrency = positiveInt(flag, value());
+        break;
+      case '--target-recall':
+        opts.targetRecall = fraction(flag, value());
+        break;
+      case '--ef':
+        opts.efLadder = intList(flag, value()).sort((a, b) => a - b);
+        break;
+      case '--full-ladder':
+        opts.fullLadder = true;
+        break;
+      case '--k':
+        opts.k = positiveInt(flag, value());
+        break;
+      case '--m':
+        opts.m = positiveInt(flag, value());
+        break;
+      case '--ef-construction':
+        opts.efConstruction = positiveInt(flag, value());
+        break;
+      case '--batch':
+        opts.batchSize = positiveInt(flag, value());
+        if (opts.batchSize > 1000) throw new UsageError('--batch is at most 1000 (the API limit)');
+        break;
+      case '--insert-in-flight':
+        opts.insertInFlight = positiveInt(flag, value());
+        break;
+      case '--min-seconds':
+        opts.minSeconds = nonNegativeNumber(flag, value());
+        break;
+      case '--nats':
+        opts.natsUrl = value();
+        break;
+      case '--port':
+        opts.basePort = nonNegativeInt(flag, value());
+        break;
+      case '--out':
+        opts.out = value();
+        break;
+      case '--dist':
+        opts.distDir = value();
+        break;
+      default:
+        throw new UsageError(`unknown option ${arg}`);
+    }
+  }
+  if (opts.efLadder.some((ef) => ef < opts.k)) throw new UsageError(`every --ef must be >= --k (${opts.k})`);
+  return opts;
+}
+
+function positiveInt(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got "${v}"`);
+  return n;
+}
+
+function nonNegativeInt(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} must be a non-negative integer, got "${v}"`);
+  return n;
+}
+
+function nonNegativeNumber(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} must be a number >= 0, got "${v}"`);
+  return n;
+}
+
+function fraction(flag: string, v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !(n >= 0 && n <= 1)) throw new UsageError(`${flag} must be within [0, 1], got "${v}"`);
+  return n;
+}
+
+function intList(flag: string, v: string): number[] {
+  const items = v.split(',').map((s) => s.trim());
+  if (items.length === 0 || items.some((s) => s === '')) throw new UsageError(`${flag} must be a comma-separated list of positive integers, got "${v}"`);
+  return items.map((s) => positiveInt(flag, s));
+}

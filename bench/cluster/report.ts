@@ -1,0 +1,74 @@
+/** The benchmark's result shapes and their text table. Pure. */
+import type { LatencySummary } from './latency';
+
+export interface LadderPoint {
+  ef: number;
+  /** recall@k against exact brute force. */
+  recall: number;
+  /** Share of enrolled probes whose first hit is the right person. */
+  rank1: number;
+  qps: number;
+  latency: LatencySummary;
+}
+
+export interface OperatingPoint extends LadderPoint {
+  reachedTarget: boolean;
+  /** Requests in flight while timing (1 = one sequential client). */
+  concurrency: number;
+  seconds: number;
+}
+
+export interface ConfigResult {
+  name: string;
+  kind: 'raw-hnswlib' | 'embedded' | 'cluster';
+  shards: number;
+  insert: { identities: number; faces: number; seconds: number; identitiesPerSecond: number };
+  ladder: LadderPoint[];
+  chosen: OperatingPoint | null;
+  /** 1-minute load average of the machine when the configuration started and ended (CPU is shared). */
+  loadAverage1m: { start: number; end: number };
+  /** Filled when the configuration failed; the others still run. */
+  error?: string;
+  notes: string[];
+}
+
+export function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+const num = (v: number, digits: number): string => (Number.isFinite(v) ? v.toFixed(digits) : '-');
+const int = (v: number): string => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '-');
+
+/** One line per configuration at its chosen ef. */
+export function summaryTable(results: ConfigResult[], exactRank1: number, k: number): string {
+  const header = ['configuration', 'insert id/s', 'ef', `recall@${k}`, `rank-1 (exact ${num(exactRank1, 3)})`, 'clients', 'QPS', 'p50 ms', 'p99 ms', 'load 1m'];
+  const rows = results.map((r) => {
+    const load = `${num(r.loadAverage1m.start, 1)}-${num(r.loadAverage1m.end, 1)}`;
+    if (!r.chosen) return [r.name, int(r.insert.identitiesPerSecond), '-', '-', '-', '-', '-', '-', '-', load, r.error ? `FAILED: ${r.error}` : ''];
+    const c = r.chosen;
+    return [
+      r.name,
+      int(r.insert.identitiesPerSecond),
+      `${c.ef}${c.reachedTarget ? '' : '*'}`,
+      num(c.recall, 3),
+      num(c.rank1, 3),
+      String(c.concurrency),
+      int(c.qps),
+      num(c.latency.p50Ms, 2),
+      num(c.latency.p99Ms, 2),
+      load,
+    ];
+  });
+  return formatTable(header, rows);
+}
+
+/** Every ef tried, per configuration. */
+export function ladderTable(results: ConfigResult[], k: number): string {
+  const header = ['configuration', 'ef', `recall@${k}`, 'rank-1', 'QPS', 'p50 ms', 'p99 ms'];
+  const rows = results.flatMap((r) =>
+    r.ladder.map((p) => [r.name, String(p.ef), num(p.recall, 3), num(p.rank1, 3), int(p.qps), num(p.latency.p50Ms, 2), num(p.latency.p99Ms, 2)]),
+  );
+  return formatTable(header, rows);
+}

@@ -1,0 +1,263 @@
+/**
+ * `npm run bench:cluster -- [options]` (see options.ts / --help).
+ *
+ * On the same synthetic face-like vectors in one run: raw hnswlib-node in this process, then
+ * faceshard through its HTTP gateway (embedded single process, and clusters of N shard
+ * processes over NATS). For each: insert rate, recall@k against exact brute force over an ef
+ * ladder, and at the smallest ef reaching the target recall: QPS, p50/p99 latency, rank-1.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, loadavg, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { loadEmbeddingStats, embeddingStatsPath } from '../data/embedding-stats';
+import { collapseToIdentities, exactTopK, rank1Rate, type TopK } from '../data/exact-search';
+import { generateFaceDataset } from '../data/face-embedding-model';
+import { startCluster, startEmbedded, repoRoot, type Deployment } from './deployments';
+import { FaceshardClient } from './faceshard-client';
+import { insertGallery, searchLadder } from './http-bench';
+import { parseBenchOptions, USAGE, UsageError, type BenchOptions } from './options';
+import { killAllGroupsNow } from './process-group';
+import { runRawHnswBench } from './raw-hnsw-bench';
+import { ladderTable, summaryTable, type ConfigResult } from './report';
+
+const COLLECTION = 'bench_faces';
+const log = (line: string): void => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+let current: Deployment | null = null;
+
+async function main(): Promise<void> {
+  let opts: BenchOptions;
+  try {
+    const parsed = parseBenchOptions(process.argv.slice(2));
+    if (parsed === 'help') {
+      console.log(USAGE);
+      return;
+    }
+    opts = parsed;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`${err.message}\n\n${USAGE}`);
+      process.exitCode = 2;
+      return;
+    }
+    throw err;
+  }
+  installSignalHandlers();
+  const startedAt = new Date();
+  const loadBefore = loadavg();
+
+  log(`generating ${opts.identities} identities x ${opts.facesPerIdentity} face(s) + ${opts.probes} probes (seed ${opts.seed}) from ${embeddingStatsPath()}`);
+  const t0 = Date.now();
+  const data = generateFaceDataset(loadEmbeddingStats(), {
+    identities: opts.identities,
+    facesPerIdentity: opts.facesPerIdentity,
+    probes: opts.probes,
+    unenrolledFraction: opts.unenrolledFraction,
+    seed: opts.seed,
+  });
+  const generateSeconds = (Date.now() - t0) / 1000;
+
+  log(`exact brute force: ${opts.probes} probes x ${data.gallery.count} faces`);
+  const t1 = process.hrtime.bigint();
+  let lastLog = Date.now();
+  const exactRows = exactTopK(data.gallery, data.probes, opts.k * opts.facesPerIdentity, (done) => {
+    if (Date.now() - lastLog > 10_000) {
+      lastLog = Date.now();
+      log(`  ${done}/${opts.probes} probes`);
+    }
+  });
+  const exactSeconds = Number(process.hrtime.bigint() - t1) / 1e9;
+  // Ground truth per identity (search answers per person); computed once, shared by every configuration.
+  const truth: TopK = collapseToIdentities(exactRows, data.gallery.identity, opts.k);
+  const exactRank1 = rank1Rate(truth.indices, opts.k, data.probes.identity);
+  log(`exact: ${exactSeconds.toFixed(1)} s (${Math.round(opts.probes / exactSeconds)} QPS single thread), rank-1 ${exactRank1.toFixed(3)}`);
+
+  const results: ConfigResult[] = [];
+  if (opts.raw) {
+    const loadAtStart = loadavg()[0];
+    const raw = runRawHnswBench({
+        data,
+        truth,
+        k: opts.k,
+        m: opts.m,
+        efConstruction: opts.efConstruction,
+        efLadder: opts.efLadder,
+        targetRecall: opts.targetRecall,
+        minSeconds: opts.minSeconds,
+        log,
+      });
+    results.push({ ...raw, loadAverage1m: { start: loadAtStart, end: loadavg()[0] } });
+  }
+
+  const deploymentParams = { m: opts.m, efConstruction: opts.efConstruction, natsUrl: opts.natsUrl, port: opts.basePort, distDir: opts.distDir, log };
+  const plans: { label: string; shards: number; start: () => Promise<Deployment> }[] = [
+    ...(opts.embedded ? [{ label: 'embedded, 1 in-process shard', shards: 1, start: () => startEmbedded(deploymentParams) }] : []),
+    ...opts.shards.map((n) => ({ label: `cluster, ${n} shard${n > 1 ? 's' : ''} (NATS)`, shards: n, start: () => startCluster(n, deploymentParams) })),
+  ];
+  for (const plan of plans) {
+    log(`${plan.label}: starting`);
+    const loadAtStart = loadavg()[0];
+    try {
+      current = await plan.start();
+      results.push({ ...(await benchDeployment(current, opts, data, truth)), loadAverage1m: { start: loadAtStart, end: loadavg()[0] } });
+    } catch (err) {
+      log(`${plan.label}: FAILED: ${String((err as Error)?.stack ?? err)}`);
+      if (current) log(`${plan.label}: what its processes printed last:\n${current.recentOutput()}`);
+      results.push({
+        name: plan.label,
+        kind: plan.label.startsWith('embedded') ? 'embedded' : 'cluster',
+        shards: plan.shards,
+        insert: { identities: 0, faces: 0, seconds: NaN, identitiesPerSecond: NaN },
+        ladder: [],
+        chosen: null,
+        error: String((err as Error)?.message ?? err).split('\n')[0],
+        loadAverage1m: { start: loadAtStart, end: loadavg()[0] },
+        notes: [],
+      });
+    } finally {
+      if (current) await current.stop();
+      current = null;
+    }
+  }
+
+  const finishedAt = new Date();
+  const report = {
+    benchmark: 'faceshard cluster vs raw hnswlib-node (bench/cluster/run.ts)',
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    command: `npm run bench:cluster -- ${process.argv.slice(2).join(' ')}`.trim(),
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      totalMemoryMB: Math.round(totalmem() / 2 ** 20),
+      freeMemoryMBAtEnd: Math.round(freemem() / 2 ** 20),
+      node: process.version,
+      hnswlibNode: packageVersion('hnswlib-node'),
+      loadAverage1m5m15mBefore: loadBefore,
+      loadAverage1m5m15mAfter: loadavg(),
+      note:
+        'The benchmark client, the gateway and every shard share the same machine and its cores (and here other work ' +
+        'ran at the same time: see the load averages). Cluster figures include the client cost (JSON, base64, HTTP) and ' +
+        'are lower than what the servers alone could do; the raw baseline is one sequential client in-process.',
+    },
+    parameters: { ...opts, dimension: data.dimension, metric: 'ip (unit vectors: = cosine)' },
+    data: {
+      model: 'shared/design/dlib-embedding-stats.json (Gaussian model of dlib LFW embeddings; see shared/design/bench-data.md)',
+      seed: opts.seed,
+      identities: opts.identities,
+      galleryFaces: data.gallery.count,
+      probes: opts.probes,
+      unenrolledProbes: data.unenrolledProbes,
+      generateSeconds,
+    },
+    exact: { seconds: exactSeconds, qpsSingleThread: opts.probes / exactSeconds, rank1: exactRank1 },
+    results,
+  };
+
+  const table = summaryTable(results, exactRank1, opts.k);
+  console.log(`\nfaceshard cluster benchmark: ${opts.identities} identities, ${opts.probes} probes, seed ${opts.seed}, M=${opts.m} efC=${opts.efConstruction}, target recall@${opts.k} ${opts.targetRecall}`);
+  console.log(`exact brute force: rank-1 ${exactRank1.toFixed(3)}, ${Math.round(opts.probes / exactSeconds)} QPS single thread; load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${cpus().length} CPUs shared by client and servers`);
+  console.log(`\n${table}`);
+  if (results.some((r) => r.chosen && !r.chosen.reachedTarget)) console.log(`* target recall not reached on the ladder: the best ef is shown`);
+  console.log(`raw: one sequential client in-process; faceshard rows: HTTP with "clients" requests in flight.`);
+  console.log(`\nef ladder (one round over the probes each; faceshard rows at the same concurrency${opts.fullLadder ? '' : ', stopped at the first ef reaching the target'}):\n${ladderTable(results, opts.k)}`);
+
+  const out = resolve(process.cwd(), opts.out);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(report, jsonReplacer, 2)}\n`);
+  console.log(`\nwrote ${out}`);
+  if (results.some((r) => r.error)) process.exitCode = 1;
+}
+
+async function benchDeployment(deployment: Deployment, opts: BenchOptions, data: ReturnType<typeof generateFaceDataset>, truth: TopK): Promise<Omit<ConfigResult, 'loadAverage1m'>> {
+  const client = new FaceshardClient(deployment.url, Math.max(opts.concurrency, opts.insertInFlight));
+  try {
+    await client.createCollection(COLLECTION, data.dimension, 'ip');
+    // Batches of at most 1000 faces keep each request well under the gateway's body limit.
+    const batchSize = Math.max(1, Math.min(opts.batchSize, Math.floor(1000 / opts.facesPerIdentity)));
+    const params = {
+      client,
+      collection: COLLECTION,
+      data,
+      truth,
+      k: opts.k,
+      efLadder: opts.efLadder,
+      fullLadder: opts.fullLadder,
+      targetRecall: opts.targetRecall,
+      concurrency: opts.concurrency,
+      batchSize,
+      insertInFlight: opts.insertInFlight,
+      minSeconds: opts.minSeconds,
+      log,
+    };
+    log(`${deployment.name}: inserting at ${deployment.url} (${batchSize} per batch, ${opts.insertInFlight} in flight)`);
+    const insert = await insertGallery(params);
+    const rate = opts.identities / insert.seconds;
+    log(`${deployment.name}: inserted in ${insert.seconds.toFixed(1)} s (${Math.round(rate)} identities/s); ef ladder at concurrency ${opts.concurrency}`);
+    // Warm-up (JIT, sockets) before anything is timed.
+    for (let q = 0; q < Math.min(200, data.probes.count); q++) await client.search(COLLECTION, data.probes.vectors.subarray(q * data.dimension, (q + 1) * data.dimension), opts.k, opts.efLadder[0]);
+    const { ladder, chosen, notes } = await searchLadder(params);
+    log(`${deployment.name}: ef=${chosen.ef} ${Math.round(chosen.qps)} QPS p50 ${chosen.latency.p50Ms.toFixed(2)} ms p99 ${chosen.latency.p99Ms.toFixed(2)} ms`);
+    await client.deleteCollection(COLLECTION).catch((err) => log(`${deployment.name}: could not delete the collection: ${err}`));
+    return {
+      name: deployment.name,
+      kind: deployment.kind,
+      shards: deployment.shards,
+      insert: { identities: opts.identities, faces: insert.faces, seconds: insert.seconds, identitiesPerSecond: rate },
+      ladder,
+      chosen,
+      notes: [
+        `insert = POST /identities/batch, ${batchSize} identities per request, ${opts.insertInFlight} in flight, timed until every batch was acknowledged`,
+        ...(deployment.clusterName ? [`FACESHARD_CLUSTER=${deployment.clusterName}`] : []),
+        ...Object.entries(insert.retried).map(([code, r]) => `insert: ${r.identities} identities re-sent after ${code} (first: ${r.firstMessage})`),
+        ...notes,
+      ],
+    };
+  } finally {
+    client.close();
+  }
+}
+
+function packageVersion(name: string): string | undefined {
+  try {
+    return JSON.parse(readFileSync(join(repoRoot(), 'node_modules', name, 'package.json'), 'utf8')).version;
+  } catch {
+    return undefined;
+  }
+}
+
+/** NaN and Infinity are not JSON: write them as null. Typed arrays as plain arrays. */
+function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'number' && !Number.isFinite(value)) return null;
+  if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number>);
+  return value;
+}
+
+/** Ctrl-C or a kill: stop the child processes and remove temp folders before leaving. */
+function installSignalHandlers(): void {
+  let exiting = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (exiting) return;
+    exiting = true;
+    log(`${signal}: stopping child processes`);
+    const stopping = current ? current.stop() : Promise.resolve();
+    const hardStop = setTimeout(() => {
+      killAllGroupsNow();
+      process.exit(130);
+    }, 8_000);
+    void stopping.finally(() => {
+      clearTimeout(hardStop);
+      process.exit(130);
+    });
+  };
+  // on, not once: a second signal (e.g. relayed by npm/tsx) must not fall back to the default, which exits at once.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.once('exit', killAllGroupsNow);
+}
+
+main().catch((err) => {
+  log(`benchmark failed: ${String(err?.stack ?? err)}`);
+  killAllGroupsNow();
+  process.exit(1);
+});

@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { chooseEf } from '../../bench/cluster/ef-choice';
+import { identityIdOf, identityIndexOf } from '../../bench/cluster/http-bench';
+import { percentileSorted, summariseLatencies } from '../../bench/cluster/latency';
+import { runWithConcurrency, timedRounds } from '../../bench/cluster/load';
+import { DEFAULT_OPTIONS, parseBenchOptions, UsageError } from '../../bench/cluster/options';
+import { formatTable, summaryTable, type ConfigResult } from '../../bench/cluster/report';
+import { vectorToB64 } from '../../bench/cluster/faceshard-client';
+
+describe('parseBenchOptions', () => {
+  it('gives the defaults with no arguments', () => {
+    expect(parseBenchOptions([])).toEqual(DEFAULT_OPTIONS);
+  });
+
+  it('reads the documented command line', () => {
+    const o = parseBenchOptions(['--identities', '100000', '--probes', '2000', '--shards', '1,2,4', '--concurrency', '8', '--target-recall', '0.95', '--out', 'bench/results/cluster.json']);
+    expect(o).toMatchObject({ identities: 100000, probes: 2000, shards: [1, 2, 4], concurrency: 8, targetRecall: 0.95, out: 'bench/results/cluster.json' });
+  });
+
+  it('accepts --flag=value, sorts the ef ladder, and switches parts off', () => {
+    const o = parseBenchOptions(['--ef=256,32,64', '--shards=none', '--no-embedded', '--no-raw', '--full-ladder', '--nats', 'nats://h:1', '--dist', '/x']);
+    expect(o).toMatchObject({ efLadder: [32, 64, 256], shards: [], embedded: false, raw: false, fullLadder: true, natsUrl: 'nats://h:1', distDir: '/x' });
+  });
+
+  it('answers help', () => {
+    expect(parseBenchOptions(['--identities', '5', '--help'])).toBe('help');
+  });
+
+  it('rejects bad values with a message naming the option', () => {
+    expect(() => parseBenchOptions(['--identities', '0'])).toThrow(/--identities/);
+    expect(() => parseBenchOptions(['--identities', '1.5'])).toThrow(UsageError);
+    expect(() => parseBenchOptions(['--shards', '1,,2'])).toThrow(/--shards/);
+    expect(() => parseBenchOptions(['--target-recall', '1.2'])).toThrow(/--target-recall/);
+    expect(() => parseBenchOptions(['--target-recall', ''])).toThrow(/--target-recall/);
+    expect(() => parseBenchOptions(['--batch', '1001'])).toThrow(/at most 1000/);
+    expect(() => parseBenchOptions(['--ef', '5,64'])).toThrow(/--k/);
+    expect(() => parseBenchOptions(['--probes'])).toThrow(/needs a value/);
+    expect(() => parseBenchOptions(['--frobnicate'])).toThrow(/unknown option/);
+  });
+});
+
+describe('latency summaries', () => {
+  it('uses nearest-rank percentiles', () => {
+    const sorted = Float64Array.from({ length: 100 }, (_, i) => i + 1); // 1..100
+    expect(percentileSorted(sorted, 50)).toBe(50);
+    expect(percentileSorted(sorted, 99)).toBe(99);
+    expect(percentileSorted(sorted, 100)).toBe(100);
+    expect(percentileSorted([7], 99)).toBe(7);
+    expect(percentileSorted([], 50)).toBeNaN();
+    expect(() => percentileSorted([1], 0)).toThrow(/percentile/);
+  });
+
+  it('sorts numerically before summarising', () => {
+    const s = summariseLatencies([10, 2, 1, 30]);
+    expect(s).toEqual({ count: 4, meanMs: 10.75, p50Ms: 2, p99Ms: 30, maxMs: 30 });
+  });
+});
+
+describe('chooseEf', () => {
+  const ladder = [
+    { ef: 128, recall: 0.97 },
+    { ef: 32, recall: 0.8 },
+    { ef: 64, recall: 0.95 },
+    { ef: 256, recall: 0.99 },
+  ];
+
+  it('takes the smallest ef that reaches the target', () => {
+    expect(chooseEf(ladder, 0.95)).toEqual({ point: { ef: 64, recall: 0.95 }, reachedTarget: true });
+    expect(chooseEf(ladder, 0.96).point.ef).toBe(128);
+  });
+
+  it('falls back to the best recall, flagged, when nothing reaches it', () => {
+    expect(chooseEf(ladder, 0.999)).toEqual({ point: { ef: 256, recall: 0.99 }, reachedTarget: false });
+    expect(chooseEf([{ ef: 64, recall: 0.9 }, { ef: 32, recall: 0.9 }], 1).point.ef).toBe(32);
+    expect(() => chooseEf([], 0.9)).toThrow(/empty/);
+  });
+});
+
+describe('runWithConcurrency / timedRounds', () => {
+  it('runs every task once with at most `concurrency` at a time', async () => {
+    let running = 0;
+    let peak = 0;
+    const seen: number[] = [];
+    await runWithConcurrency(20, 3, async (i) => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, 1));
+      seen.push(i);
+      running--;
+    });
+    expect(peak).toBe(3);
+    expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it('rejects on the first failure and stops taking new tasks', async () => {
+    let started = 0;
+    await expect(
+      runWithConcurrency(100, 2, async (i) => {
+        started++;
+        await new Promise((r) => setTimeout(r, 1));
+        if (i === 3) throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(started).toBeLessThan(10);
+  });
+
+  it('repeats rounds until the minimum time and records one latency per call', async () => {
+    const run = await timedRounds(5, 2, 0.05, () => new Promise((r) => setTimeout(r, 2)));
+    expect(run.seconds).toBeGreaterThanOrEqual(0.05);
+    expect(run.requests % 5).toBe(0);
+    expect(run.requests).toBeGreaterThan(5);
+    expect(run.latenciesMs.length).toBe(run.requests);
+    const once = await timedRounds(5, 2, 0, async () => undefined);
+    expect(once.requests).toBe(5);
+  });
+});
+
+describe('identity ids and vectors on the wire', () => {
+  it('round-trips identity indices and refuses strangers', () => {
+    expect(identityIndexOf(identityIdOf(12345))).toBe(12345);
+    expect(() => identityIndexOf('someone')).toThrow(/did not insert/);
+  });
+
+  it('encodes little-endian float32 as base64, from a view into a larger array', () => {
+    const big = new Float32Array([9, 1.5, -2, 9]);
+    const b64 = vectorToB64(big.subarray(1, 3));
+    const bytes = Buffer.from(b64, 'base64');
+    expect(bytes.length).toBe(8);
+    expect(bytes.readFloatLE(0)).toBe(1.5);
+    expect(bytes.readFloatLE(4)).toBe(-2);
+  });
+});
+
+describe('report tables', () => {
+  it('pads columns: first left-aligned, the rest right-aligned', () => {
+    expect(formatTable(['name', 'n'], [['a', '1'], ['bbb', '22']])).toBe(['name   n', '----  --', 'a      1', 'bbb   22'].join('\n'));
+  });
+
+  it('marks an ef that missed the target and shows failed configurations', () => {
+    const latency = { count: 1, meanMs: 1, p50Ms: 1, p99Ms: 2, maxMs: 2 };
+    const ok: ConfigResult = {
+      name: 'x',
+      kind: 'cluster',
+      shards: 2,
+      insert: { identities: 10, faces: 10, seconds: 1, identitiesPerSecond: 1234.4 },
+      ladder: [],
+      chosen: { ef: 512, recall: 0.9, rank1: 0.8, qps: 100, latency, reachedTarget: false, concurrency: 8, seconds: 5 },
+      loadAverage1m: { start: 1, end: 2 },
+      notes: [],
+    };
+    const failed: ConfigResult = { ...ok, name: 'y', chosen: null, error: 'no shards', insert: { ...ok.insert, identitiesPerSecond: NaN } };
+    const table = summaryTable([ok, failed], 0.833, 10);
+    expect(table).toContain('512*');
+    expect(table).toContain('1,234');
+    expect(table).toContain('exact 0.833');
+    expect(table).toContain('FAILED: no shards');
+    expect(table).toContain('1.0-2.0');
+  });
+});
