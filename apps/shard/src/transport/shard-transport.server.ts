@@ -1,4 +1,4 @@
-import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import { FaceshardError, ShardOp } from '@faceshard/contracts';
 import type { ShardTransport } from '@faceshard/messaging';
@@ -11,6 +11,7 @@ import type { ShardTransport } from '@faceshard/messaging';
  */
 export class ShardTransportServer extends Server implements CustomTransportStrategy {
   private served?: { close(): Promise<void> };
+  private readonly handlerByOp = new Map<ShardOp, MessageHandler | null>();
 
   constructor(
     private readonly transport: ShardTransport,
@@ -29,7 +30,12 @@ export class ShardTransportServer extends Server implements CustomTransportStrat
   }
 
   private async dispatch(op: ShardOp, req: unknown): Promise<any> {
-    const handler = this.getHandlerByPattern(op);
+    // Resolved once per op: Nest's pattern lookup normalises the pattern on every call.
+    let handler = this.handlerByOp.get(op);
+    if (handler === undefined) {
+      handler = this.getHandlerByPattern(op);
+      this.handlerByOp.set(op, handler);
+    }
     if (!handler) throw new FaceshardError('INTERNAL', `shard has no handler for "${op}"`);
     return lastValueFrom(this.transformToObservable(await handler(req)));
   }
