@@ -3,18 +3,9 @@ import { deflateSync } from 'node:zlib';
 import * as zlib from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { FaceshardError } from '@faceshard/contracts';
 import { decodeImage } from '@faceshard/vision';
 import { lfwPhoto, SHARED_ABSENT_REASON, SHARED_DIR } from './shared-fixtures';
-
-async function expectCode(p: Promise<unknown>, code: string): Promise<void> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(FaceshardError);
-  expect((err as FaceshardError).code).toBe(code);
-}
+import { expectCode } from './shared-fixtures';
 
 /** A real PNG (valid CRCs) whose header claims width x height but whose data is a few bytes. */
 function pngHeaderBomb(width: number, height: number): Buffer {

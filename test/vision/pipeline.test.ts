@@ -13,6 +13,7 @@ import {
   type RgbImage,
 } from '@faceshard/vision';
 import { lfwPhoto, MOBILEFACENET_MODEL, SHARED_ABSENT_REASON, SHARED_DIR, YUNET_MODEL } from './shared-fixtures';
+import { expectCode } from './shared-fixtures';
 
 const SAME: Array<[[string, number], [string, number]]> = [
   [['George_W_Bush', 1], ['George_W_Bush', 2]],
@@ -37,15 +38,6 @@ async function gradientJpeg(): Promise<Buffer> {
   const raw = Buffer.alloc(w * h * 3);
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) raw.set([(x * 255) / w, (y * 255) / h, 90], (y * w + x) * 3);
   return sharp(raw, { raw: { width: w, height: h, channels: 3 } }).jpeg().toBuffer();
-}
-
-async function expectCode(p: Promise<unknown>, code: string): Promise<void> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(FaceshardError);
-  expect((err as FaceshardError).code).toBe(code);
 }
 
 /** Wraps a real recognizer to record how it is called (no stand-in for the model itself). */

@@ -1,3 +1,5 @@
+import { FaceshardError } from '@faceshard/contracts';
+import { expect } from 'vitest';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 
@@ -14,3 +16,13 @@ export function lfwPhoto(name: string, index: number): string {
 
 export const YUNET_MODEL = path.join(SHARED_DIR ?? '', 'models', 'yunet_n_dynamic.onnx');
 export const MOBILEFACENET_MODEL = path.join(SHARED_DIR ?? '', 'models', 'mobilefacenet_112.onnx');
+
+/** Awaits a promise that must reject with a FaceshardError of the given code. */
+export async function expectCode(p: Promise<unknown>, code: string): Promise<void> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(FaceshardError);
+  expect((err as FaceshardError).code).toBe(code);
+}
