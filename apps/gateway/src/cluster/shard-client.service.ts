@@ -19,20 +19,29 @@ export class ShardClient {
    * it is never redirected to another shard (that would put the identity where no
    * reader looks for it).
    */
-  write<O extends 'upsert' | 'delete' | 'dropCollection'>(shardId: string, op: O, req: ShardRequest<O>): Promise<ShardResponse<O>> {
-    if (this.health.isKnownDown(shardId)) {
-      return Promise.reject(
-        new FaceshardError('SHARD_UNAVAILABLE', `shard ${shardId} is down (no heartbeat); retry later`, { shardId }),
-      );
+  async write<O extends 'upsert' | 'delete' | 'dropCollection'>(shardId: string, op: O, req: ShardRequest<O>): Promise<ShardResponse<O>> {
+    if (await this.seemsDown(shardId)) {
+      throw new FaceshardError('SHARD_UNAVAILABLE', `shard ${shardId} is down (no heartbeat); retry later`, { shardId });
     }
     return this.transport.request(shardId, op, req, { timeoutMs: this.config.writeTimeoutMs });
   }
 
-  read<O extends 'search' | 'get' | 'stats'>(shardId: string, op: O, req: ShardRequest<O>, timeoutMs?: number): Promise<ShardResponse<O>> {
-    if (this.health.isKnownDown(shardId)) {
-      return Promise.reject(new FaceshardError('SHARD_UNAVAILABLE', `shard ${shardId} is down (no heartbeat)`, { shardId }));
+  async read<O extends 'search' | 'get' | 'stats'>(shardId: string, op: O, req: ShardRequest<O>, timeoutMs?: number): Promise<ShardResponse<O>> {
+    if (await this.seemsDown(shardId)) {
+      throw new FaceshardError('SHARD_UNAVAILABLE', `shard ${shardId} is down (no heartbeat)`, { shardId });
     }
     return this.transport.request(shardId, op, req, { timeoutMs: timeoutMs ?? this.config.searchTimeoutMs });
+  }
+
+  /**
+   * If this gateway's own event loop was busy (a large batch being parsed), heartbeats may be
+   * waiting unread in the socket. setImmediate runs after the poll phase, so one turn of the
+   * loop reads them before we call a live shard down.
+   */
+  private async seemsDown(shardId: string): Promise<boolean> {
+    if (!this.health.isKnownDown(shardId)) return false;
+    await new Promise((resolve) => setImmediate(resolve));
+    return this.health.isKnownDown(shardId);
   }
 }
 
