@@ -103,6 +103,18 @@ describe('cluster over NATS: ingest, search, delete', () => {
     expect(mine[0].faceId).toBe('near');
   });
 
+  it('takes a full batch of wide vectors that is larger than one NATS message per shard', async () => {
+    const wide = 1024; // 1000 identities x 4 KiB: each of the 3 shards' parts is over NATS's 1 MiB as one message
+    expect((await call(url, 'POST', '/v1/collections', { name: 'wide', dimension: wide })).status).toBe(201);
+    const vectors = randomUnitVectors(1000, wide, 99);
+    const identities = vectors.map((v, i) => ({ identityId: `w${i}`, faces: [{ vectorB64: Buffer.from(v.buffer).toString('base64') }] }));
+    const res = await call(url, 'POST', '/v1/collections/wide/identities/batch', { identities });
+    expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(200);
+    expect(res.body.upserted).toBe(1000);
+    const hit = await call(url, 'POST', '/v1/collections/wide/search', { vector: Array.from(vectors[321]), k: 1 });
+    expect(hit.body.hits[0].identityId).toBe('w321');
+  });
+
   it('rejects bad input with a status, a machine-readable code and a message, storing nothing', async () => {
     const before = (await call(url, 'GET', '/v1/cluster')).body;
     const cases: [string, string, unknown, number, string][] = [

@@ -10,7 +10,11 @@ import { CollectionsService } from '../collections/collections.service';
 import { RingService } from '../cluster/ring.service';
 import { ShardClient } from '../cluster/shard-client.service';
 import type { BatchIdentityDto, UpsertIdentityDto } from './identity.dto';
+import { chunkByVectorBytes } from './chunk-by-bytes';
 import { groupByOwner } from './group-by-owner';
+
+/** Half of NATS's default 1 MiB max payload, leaving room for ids, attributes and framing. */
+const MAX_VECTOR_BYTES_PER_MESSAGE = 512 * 1024;
 
 export interface BatchResult {
   upserted: number;
@@ -77,8 +81,11 @@ export class IdentitiesService {
   private async writeByOwner(collection: CollectionSpec, identities: IdentityUpsert[], ring: RingPlacement, result: BatchResult) {
     const stale: IdentityUpsert[] = [];
     const groups = groupByOwner(identities, (identity) => ring.ownerOf(identity.identityId));
+    const messages = [...groups].flatMap(([shardId, group]) =>
+      chunkByVectorBytes(group, MAX_VECTOR_BYTES_PER_MESSAGE).map((part) => [shardId, part] as const),
+    );
     await Promise.all(
-      [...groups].map(async ([shardId, part]) => {
+      messages.map(async ([shardId, part]) => {
         try {
           const written = await this.shards.write(shardId, 'upsert', { collection, identities: part, ringEpoch: ring.epoch });
           result.upserted += written.upserted;
