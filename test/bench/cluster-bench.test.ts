@@ -28,8 +28,6 @@ function missing(): string | null {
 }
 
 const why = missing();
-if (why) console.warn(`bench cluster integration tests skipped: ${why}`);
-const describeIfBuilt = why ? describe.skip : describe;
 
 async function natsReachable(): Promise<boolean> {
   try {
@@ -50,7 +48,9 @@ function processAlive(pid: number): boolean {
   }
 }
 
-describeIfBuilt('benchmark against running faceshard processes (needs compiled apps in dist/)', () => {
+describe.skipIf(why !== null)(
+  `benchmark against running faceshard processes${why ? ` SKIPPED: ${why}` : ''}`,
+  () => {
   const data = why ? (undefined as never) : generateFaceDataset(loadEmbeddingStats(), { identities: 400, probes: 60, seed: 3 });
   const truth = why ? (undefined as never) : collapseToIdentities(exactTopK(data.gallery, data.probes, 10), data.gallery.identity, 10);
   const logs: string[] = [];

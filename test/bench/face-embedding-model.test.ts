@@ -42,10 +42,9 @@ describe('SeededRandom (xoshiro128** seeded by splitmix32)', () => {
 });
 
 const statsPresent = existsSync(embeddingStatsPath());
-const describeWithStats = statsPresent ? describe : describe.skip;
-if (!statsPresent) console.warn(`face-embedding-model tests skipped: ${embeddingStatsPath()} is absent (set FACESHARD_SHARED_DIR)`);
+const statsAbsent = `SKIPPED: ${embeddingStatsPath()} is absent (set FACESHARD_SHARED_DIR)`;
 
-describeWithStats('face embedding model (needs shared/design/dlib-embedding-stats.json)', () => {
+describe.skipIf(!statsPresent)(`face embedding model${statsPresent ? '' : ` ${statsAbsent}`}`, () => {
   const stats = statsPresent ? loadEmbeddingStats() : (undefined as never);
 
   it('reproduces the same-person and different-person cosine statistics of bench-data.md', () => {
