@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FaceshardError } from '@faceshard/contracts';
 import { HeartbeatMonitor } from './heartbeat-monitor';
 
@@ -7,16 +7,19 @@ function fakeClock(start = 1_000_000) {
   return { now: () => t, advance: (ms: number) => (t += ms), set: (ms: number) => (t = ms) };
 }
 
+/** One fake clock as both the monotonic and the wall clock: for tests where they agree. */
+const oneClock = (clock: ReturnType<typeof fakeClock>) => ({ monotonicNow: clock.now, wallNow: clock.now });
+
 describe('HeartbeatMonitor', () => {
   it('reports a shard never heard from as down with no last heartbeat', () => {
-    const m = new HeartbeatMonitor({ downAfterMs: 1000, now: fakeClock().now });
+    const m = new HeartbeatMonitor({ downAfterMs: 1000, ...oneClock(fakeClock()) });
     expect(m.health('s1')).toBe('down');
     expect(m.statuses(['s1'])).toEqual([{ shardId: 's1', health: 'down', lastHeartbeatMs: null }]);
   });
 
   it('is up from a beat until downAfterMs has passed without another, inclusive', () => {
     const clock = fakeClock();
-    const m = new HeartbeatMonitor({ downAfterMs: 1000, now: clock.now });
+    const m = new HeartbeatMonitor({ downAfterMs: 1000, ...oneClock(clock) });
     m.observe({ shardId: 's1', sentAtMs: 0 });
     const seenAt = clock.now();
     expect(m.health('s1')).toBe('up');
@@ -31,7 +34,7 @@ describe('HeartbeatMonitor', () => {
 
   it('uses the time a beat arrives, not the sender\'s clock', () => {
     const clock = fakeClock(50_000);
-    const m = new HeartbeatMonitor({ downAfterMs: 1000, now: clock.now });
+    const m = new HeartbeatMonitor({ downAfterMs: 1000, ...oneClock(clock) });
     m.observe({ shardId: 'skewed-past', sentAtMs: 1 });
     m.observe({ shardId: 'skewed-future', sentAtMs: 10_000_000 });
     expect(m.statuses(['skewed-past', 'skewed-future'])).toEqual([
@@ -44,7 +47,7 @@ describe('HeartbeatMonitor', () => {
 
   it('tracks shards independently and lists statuses in the order asked', () => {
     const clock = fakeClock();
-    const m = new HeartbeatMonitor({ downAfterMs: 500, now: clock.now });
+    const m = new HeartbeatMonitor({ downAfterMs: 500, ...oneClock(clock) });
     m.observe({ shardId: 'a', sentAtMs: 0 });
     clock.advance(400);
     m.observe({ shardId: 'b', sentAtMs: 0 });
@@ -56,17 +59,29 @@ describe('HeartbeatMonitor', () => {
     ]);
   });
 
-  it('does not move the last sighting backwards when the clock steps back', () => {
-    const clock = fakeClock(10_000);
-    const m = new HeartbeatMonitor({ downAfterMs: 1000, now: clock.now });
+  it('measures liveness on the monotonic clock: a wall clock stepping back an hour does not revive a dead shard', () => {
+    const monotonic = fakeClock(500);
+    const wall = fakeClock(1_700_000_000_000);
+    const m = new HeartbeatMonitor({ downAfterMs: 1000, monotonicNow: monotonic.now, wallNow: wall.now });
     m.observe({ shardId: 's', sentAtMs: 0 });
-    clock.set(5_000);
+    expect(m.lastHeartbeatMs('s')).toBe(1_700_000_000_000);
+    monotonic.advance(5_000);
+    wall.set(1_700_000_000_000 - 3_600_000 + 5_000);
+    expect(m.health('s')).toBe('down');
+  });
+
+  it('measures liveness on the monotonic clock: a wall clock jumping forward does not kill a live shard', () => {
+    const monotonic = fakeClock(500);
+    const wall = fakeClock(1_700_000_000_000);
+    const m = new HeartbeatMonitor({ downAfterMs: 1000, monotonicNow: monotonic.now, wallNow: wall.now });
     m.observe({ shardId: 's', sentAtMs: 0 });
-    expect(m.lastHeartbeatMs('s')).toBe(10_000);
+    monotonic.advance(200);
+    wall.advance(3_600_000);
+    expect(m.health('s')).toBe('up');
   });
 
   it('forgets a shard on request', () => {
-    const m = new HeartbeatMonitor({ downAfterMs: 1000, now: fakeClock().now });
+    const m = new HeartbeatMonitor({ downAfterMs: 1000, ...oneClock(fakeClock()) });
     m.observe({ shardId: 's', sentAtMs: 0 });
     m.forget('s');
     expect(m.statuses(['s'])).toEqual([{ shardId: 's', health: 'down', lastHeartbeatMs: null }]);
@@ -77,11 +92,18 @@ describe('HeartbeatMonitor', () => {
     expect(() => new HeartbeatMonitor({ downAfterMs: Number.NaN })).toThrow(FaceshardError);
   });
 
-  it('defaults to the wall clock', () => {
-    const m = new HeartbeatMonitor({ downAfterMs: 60_000 });
-    const before = Date.now();
-    m.observe({ shardId: 's', sentAtMs: 0 });
-    expect(m.lastHeartbeatMs('s')).toBeGreaterThanOrEqual(before);
-    expect(m.health('s')).toBe('up');
+  describe('with its default clocks', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('ignores a wall-clock step (faked Date), and still reports the wall time a beat arrived', () => {
+      vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-01-01T12:00:00Z') });
+      const m = new HeartbeatMonitor({ downAfterMs: 60_000 });
+      m.observe({ shardId: 's', sentAtMs: 0 });
+      expect(m.lastHeartbeatMs('s')).toBe(Date.parse('2026-01-01T12:00:00Z'));
+      vi.setSystemTime(new Date('2026-01-01T14:00:00Z')); // two hours forward
+      expect(m.health('s')).toBe('up');
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FaceshardError, type CollectionSpec } from '@faceshard/contracts';
-import { encodeBase64Floats, readVector } from './vector-input';
+import { encodeBase64Floats, MAX_IP_VECTOR_NORM, readVector } from './vector-input';
 
 const spec: CollectionSpec = { name: 'people', dimension: 4, metric: 'cosine' };
 
@@ -43,6 +43,19 @@ describe('readVector', () => {
     expect(codeOf(() => readVector({ vector: [1, 0, 0, 0], vectorB64: 'AAAA' }, spec))).toBe('INVALID_VECTOR');
     expect(codeOf(() => readVector({ vectorB64: 'not base64!' }, spec))).toBe('INVALID_VECTOR');
     expect(codeOf(() => readVector({ vectorB64: Buffer.from([1, 2, 3]).toString('base64') }, spec))).toBe('INVALID_VECTOR');
+  });
+
+  it('rejects ip vectors whose norm could overflow a float32 score, sent as JSON or base64', () => {
+    const ip: CollectionSpec = { ...spec, metric: 'ip' };
+    // Finite in float32 (max ~3.4e38), but q.v = 1e40 is not: hnswlib would score it Infinity.
+    expect(codeOf(() => readVector({ vector: [1e20, 0, 0, 0] }, ip))).toBe('INVALID_VECTOR');
+    expect(codeOf(() => readVector({ vectorB64: encodeBase64Floats(Float32Array.from([3e38, 3e38, 0, 0])) }, ip))).toBe('INVALID_VECTOR');
+    expect(codeOf(() => readVector({ vector: [MAX_IP_VECTOR_NORM * 1.01, 0, 0, 0] }, ip))).toBe('INVALID_VECTOR');
+    // At the bound, the worst score is 1e30: finite in float32.
+    expect(Math.fround(MAX_IP_VECTOR_NORM * MAX_IP_VECTOR_NORM)).toBeLessThan(Infinity);
+    expect(readVector({ vector: [MAX_IP_VECTOR_NORM * 0.99, 0, 0, 0] }, ip)[0]).toBeGreaterThan(0);
+    // cosine normalises in float64: a large vector is only a direction there.
+    expect(readVector({ vector: [1e20, 0, 0, 0] }, spec)[0]).toBe(Math.fround(1e20));
   });
 
   it('rejects the zero vector for cosine but allows it for inner product', () => {

@@ -1,5 +1,13 @@
 import { CollectionSpec, FaceshardError } from '@faceshard/contracts';
 
+/**
+ * Largest L2 norm accepted for an `ip` collection. hnswlib computes inner products in float32
+ * (max ~3.4e38); by Cauchy-Schwarz every partial sum of q.v is at most |q||v| <= 1e30, so no
+ * score can overflow to Infinity and come back as `"score": null`. Real embeddings have norms
+ * of 1 to a few hundred. (cosine vectors are normalised in float64, so no bound is needed.)
+ */
+export const MAX_IP_VECTOR_NORM = 1e15;
+
 /** A vector as a client may send it: a JSON array of numbers, or base64 of little-endian float32 bytes. */
 export interface VectorInput {
   vector?: number[];
@@ -28,12 +36,20 @@ export function readVector(input: VectorInput, collection: CollectionSpec, where
   for (let i = 0; i < vector.length; i++) {
     const v = vector[i];
     if (!Number.isFinite(v)) {
-      throw new FaceshardError('INVALID_VECTOR', `${where}: component ${i} is ${v}; vectors must be finite`, { index: i });
+      const why = hasArray && Number.isFinite(input.vector![i]) ? ` (${input.vector![i]} is outside float32's range)` : '';
+      throw new FaceshardError('INVALID_VECTOR', `${where}: component ${i} is ${v}${why}; vectors must be finite float32`, { index: i });
     }
     squaredNorm += v * v;
   }
   if (collection.metric === 'cosine' && squaredNorm === 0) {
     throw new FaceshardError('INVALID_VECTOR', `${where}: the zero vector has no direction; cosine is undefined for it`);
+  }
+  if (collection.metric === 'ip' && !(Math.sqrt(squaredNorm) <= MAX_IP_VECTOR_NORM)) {
+    throw new FaceshardError(
+      'INVALID_VECTOR',
+      `${where}: vector norm ${Math.sqrt(squaredNorm).toExponential(3)} is over ${MAX_IP_VECTOR_NORM.toExponential(0)}, the largest an inner-product collection accepts (scores would overflow float32)`,
+      { norm: Math.sqrt(squaredNorm), maxNorm: MAX_IP_VECTOR_NORM },
+    );
   }
   return vector;
 }

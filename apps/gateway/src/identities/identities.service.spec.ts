@@ -11,7 +11,7 @@ const config = { maxBatch: 100 } as GatewayConfig;
  * Fakes: a ring the test can move forward, and shards that fence on their own view of the
  * epoch exactly as the shard app does (stale epoch -> RING_CHANGED).
  */
-function setup(opts: { gatewayRing: RingPlacement; storeRing: RingPlacement; downShards?: string[] }) {
+function setup(opts: { gatewayRing: RingPlacement; storeRing: RingPlacement; downShards?: string[]; shardEpochs?: Record<string, number> }) {
   let current = opts.gatewayRing;
   const written = new Map<string, string[]>();
   const refreshes: number[] = [];
@@ -26,7 +26,9 @@ function setup(opts: { gatewayRing: RingPlacement; storeRing: RingPlacement; dow
   const shards = {
     write: async (shardId: string, op: string, req: ShardRequest<'upsert'>) => {
       if (opts.downShards?.includes(shardId)) throw new FaceshardError('SHARD_UNAVAILABLE', `${shardId} down`);
-      if ((req.ringEpoch ?? 0) < opts.storeRing.epoch) throw new FaceshardError('RING_CHANGED', 'stale');
+      // A shard fences on the epoch IT knows (by default, the store's newest).
+      const known = opts.shardEpochs?.[shardId] ?? opts.storeRing.epoch;
+      if ((req.ringEpoch ?? 0) < known) throw new FaceshardError('RING_CHANGED', 'stale');
       if (op === 'delete') return { deleted: 1 };
       written.set(shardId, [...(written.get(shardId) ?? []), ...req.identities.map((i) => i.identityId)]);
       return { upserted: req.identities.length, faces: req.identities.length };
@@ -62,12 +64,32 @@ describe('IdentitiesService placement', () => {
   });
 
   it('re-places only the refused part of a batch and reports other failures as they are', async () => {
-    const { service, written, refreshes } = setup({ gatewayRing: oldRing, storeRing: newRing, downShards: [] });
-    const ids = Array.from({ length: 30 }, (_, i) => `r${i}`);
+    // The gateway places by epoch 1 over a, b, c. Shard a already knows epoch 2 and refuses
+    // (RING_CHANGED); b has not heard of it yet and accepts; c is down. Only a's part may be
+    // placed again (by the new ring, where a and b own everything); c's part fails as it failed.
+    const gatewayRing = new RingPlacement({ epoch: 1, members: ['a', 'b', 'c'] });
+    const { service, written, refreshes } = setup({
+      gatewayRing,
+      storeRing: newRing,
+      downShards: ['c'],
+      shardEpochs: { a: 2, b: 1 },
+    });
+    const ids = Array.from({ length: 60 }, (_, i) => `r${i}`);
+    const ownedBy = (ring: RingPlacement, shardId: string) => ids.filter((id) => ring.ownerOf(id) === shardId);
+    const [refused, accepted, onDown] = [ownedBy(gatewayRing, 'a'), ownedBy(gatewayRing, 'b'), ownedBy(gatewayRing, 'c')];
+    expect(refused.length * accepted.length * onDown.length).toBeGreaterThan(0);
+
     const result = await service.upsertBatch('people', ids.map((identityId) => ({ identityId, faces: [face] })));
     expect(refreshes).toEqual([2]);
-    expect(result).toMatchObject({ upserted: 30, failed: [], ringEpoch: 2 });
-    for (const [shardId, got] of written) for (const id of got) expect(newRing.ownerOf(id)).toBe(shardId);
+    expect(result.ringEpoch).toBe(2);
+    expect(result.upserted).toBe(refused.length + accepted.length);
+    expect(result.failed.map((f) => f.identityId).sort()).toEqual([...onDown].sort());
+    expect(result.failed.every((f) => f.error.code === 'SHARD_UNAVAILABLE' && f.error.retryable)).toBe(true);
+    // b's part went once (not again after the refresh); a's part went to its new-ring owners.
+    const sent = [...written.values()].flat();
+    for (const id of accepted) expect(sent.filter((x) => x === id)).toHaveLength(1);
+    for (const id of refused) expect(written.get(newRing.ownerOf(id))).toContain(id);
+    expect(sent.sort()).toEqual([...refused, ...accepted].sort());
   });
 
   it('never redirects a write away from a down owner: its identities fail with a retryable error', async () => {
