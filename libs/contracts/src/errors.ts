@@ -25,6 +25,9 @@ export const ErrorCodes = {
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false },
   INTERNAL: { status: 500, retryable: false },
+  /** Cluster membership (rebalancing): no such member, or the change would lose the only copy of data. */
+  MEMBER_NOT_FOUND: { status: 404, retryable: false },
+  DATA_WOULD_BE_LOST: { status: 409, retryable: false },
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
