@@ -62,13 +62,13 @@ describe('decodeImage on files made by sharp', () => {
     expect(bottom[2]).toBeGreaterThan(200);
   });
 
-  it('refuses random bytes, empty input and formats outside JPEG/PNG/WebP as IMAGE_INVALID', async () => {
+  it('refuses random bytes and empty input as IMAGE_INVALID, formats outside JPEG/PNG/WebP as IMAGE_UNSUPPORTED_TYPE', async () => {
     let seed = 12345;
     const random = Buffer.alloc(4096);
     for (let i = 0; i < random.length; i++) random[i] = (seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0xff;
     await expectCode(decodeImage(random), 'IMAGE_INVALID');
     await expectCode(decodeImage(new Uint8Array(0)), 'IMAGE_INVALID');
-    await expectCode(decodeImage(await solid(3).gif().toBuffer()), 'IMAGE_INVALID');
+    await expectCode(decodeImage(await solid(3).gif().toBuffer()), 'IMAGE_UNSUPPORTED_TYPE');
   });
 
   it('refuses a truncated PNG as IMAGE_TRUNCATED', async () => {

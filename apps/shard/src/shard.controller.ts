@@ -32,6 +32,11 @@ export class ShardController {
     return this.shard.search(req);
   }
 
+  @op('searchMany')
+  searchMany(@Payload() req: ShardRequest<'searchMany'>) {
+    return this.shard.searchMany(req);
+  }
+
   @op('dropCollection')
   dropCollection(@Payload() req: ShardRequest<'dropCollection'>) {
     return this.shard.dropCollection(req);

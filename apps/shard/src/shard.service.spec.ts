@@ -52,3 +52,21 @@ describe('ShardService ring fence', () => {
     expect(ring.epoch).toBe(7);
   });
 });
+
+describe('ShardService searchMany', () => {
+  it('answers every query vector in one reply, in order, each as search would, tagged with the shard', () => {
+    const calls: Array<{ first: number; k: number; filter: unknown }> = [];
+    const store = {
+      listCollections: () => [spec],
+      search: (_c: string, vector: Float32Array, k: number, options: { filter?: unknown }) => {
+        calls.push({ first: vector[0]!, k, filter: options.filter });
+        return [{ identityId: `near-${vector[0]}`, faceId: 'f', score: 1 }];
+      },
+    };
+    const service = new ShardService(store as never, 'shard-9', new RingView());
+    const { hits } = service.searchMany({ collection: 'people', vectors: [Float32Array.of(1, 0), Float32Array.of(2, 0)], k: 3, filter: { team: 'red' } });
+    expect(hits).toEqual([[{ identityId: 'near-1', faceId: 'f', score: 1, shardId: 'shard-9' }], [{ identityId: 'near-2', faceId: 'f', score: 1, shardId: 'shard-9' }]]);
+    expect(calls).toEqual([{ first: 1, k: 3, filter: { team: 'red' } }, { first: 2, k: 3, filter: { team: 'red' } }]);
+    expect(service.searchMany({ collection: 'unknown', vectors: [Float32Array.of(1, 0)], k: 1 }).hits).toEqual([[]]);
+  });
+});

@@ -43,6 +43,18 @@ export class ShardService {
     return { hits };
   }
 
+  /** All query vectors of one request (e.g. every face of a photo) in one message and one reply. */
+  searchMany(req: ShardRequest<'searchMany'>): ShardResponse<'searchMany'> {
+    if (!Array.isArray(req.vectors) || req.vectors.some((v) => !(v instanceof Float32Array))) {
+      throw new FaceshardError('INVALID_VECTOR', 'searchMany vectors must arrive as Float32Arrays');
+    }
+    if (!this.hasCollection(req.collection)) return { hits: req.vectors.map(() => []) };
+    const options = { minScore: req.minScore, ef: req.ef, filter: req.filter };
+    const hits = req.vectors.map((vector) => this.store.search(req.collection, vector, req.k, options));
+    for (const hit of hits.flat()) hit.shardId = this.shardId;
+    return { hits };
+  }
+
   async dropCollection(req: ShardRequest<'dropCollection'>): Promise<ShardResponse<'dropCollection'>> {
     return { dropped: await this.store.dropCollection(req.collection) };
   }

@@ -15,12 +15,21 @@ export const ErrorCodes = {
   SHARD_TIMEOUT: { status: 504, retryable: true },
   RING_CHANGED: { status: 503, retryable: true },
   NO_SHARDS: { status: 503, retryable: true },
-  BUSY: { status: 503, retryable: true },
-  IMAGE_INVALID: { status: 422, retryable: false },
-  IMAGE_TRUNCATED: { status: 422, retryable: false },
+  /** Overloaded (e.g. the face pipeline's queue is full): retry after the Retry-After header. */
+  BUSY: { status: 429, retryable: true },
+  IMAGE_INVALID: { status: 400, retryable: false },
+  IMAGE_TRUNCATED: { status: 400, retryable: false },
   IMAGE_TOO_LARGE: { status: 413, retryable: false },
+  /** A readable image of a type we do not take (GIF, TIFF, SVG, HEIF...): only JPEG, PNG, WebP. */
+  IMAGE_UNSUPPORTED_TYPE: { status: 415, retryable: false },
   NO_FACE: { status: 422, retryable: false },
+  /** requireSingleFace and the photo holds several faces. */
+  MULTIPLE_FACES: { status: 422, retryable: false },
   FACE_QUALITY_TOO_LOW: { status: 422, retryable: false },
+  FACE_NOT_FOUND: { status: 404, retryable: false },
+  MODEL_NOT_FOUND: { status: 404, retryable: false },
+  /** The collection holds embeddings of another model (or none): photos cannot be matched against it. */
+  MODEL_MISMATCH: { status: 409, retryable: false },
   NOT_FOUND: { status: 404, retryable: false },
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false },

@@ -1,5 +1,5 @@
 import type { CollectionSpec } from './collection';
-import type { Attributes, IdentityUpsert, SearchHit } from './identity';
+import type { Attributes, FaceMeta, IdentityUpsert, SearchHit } from './identity';
 import type { ErrorBody } from './errors';
 
 /**
@@ -13,6 +13,14 @@ export interface ShardOps {
   search: {
     req: { collection: string; vector: Float32Array; k: number; minScore?: number; ef?: number };
     res: { hits: SearchHit[] };
+  };
+  /**
+   * Several query vectors in ONE message (all faces of one photo; later: coalesced requests),
+   * answered in one reply: hits[i] answers vectors[i], exactly as `search` would.
+   */
+  searchMany: {
+    req: { collection: string; vectors: Float32Array[]; k: number; minScore?: number; ef?: number; filter?: AttributeFilter };
+    res: { hits: SearchHit[][] };
   };
   dropCollection: { req: { collection: string }; res: { dropped: boolean } };
   stats: { req: Record<string, never>; res: ShardStats };
@@ -29,7 +37,15 @@ export interface StoredIdentity {
   identityId: string;
   attributes?: Attributes;
   faceIds: string[];
+  /** The faces' metadata, in faceIds order (faces written without metadata have none). */
+  faces?: { faceId: string; meta?: FaceMeta }[];
 }
+
+/**
+ * Identities whose attributes match every key: equal to the value, or one of the values when
+ * it is an array. Only scalars (string, number, boolean) compare.
+ */
+export type AttributeFilter = Record<string, string | number | boolean | (string | number | boolean)[]>;
 
 export interface ShardStats {
   shardId: string;

@@ -1,6 +1,7 @@
 import { HierarchicalNSW } from 'hnswlib-node';
 import { FaceshardError, NAME_PATTERN } from '@faceshard/contracts';
-import type { Attributes, CollectionSpec, IdentityUpsert, SearchHit, StoredIdentity } from '@faceshard/contracts';
+import type { AttributeFilter, Attributes, CollectionSpec, FaceMeta, IdentityUpsert, SearchHit, StoredIdentity } from '@faceshard/contracts';
+import { matchesFilter } from '@faceshard/query';
 import { LabelAllocator, grownCapacity } from './label-allocator';
 import { collapseNeighbours, initialFetchCount, rankBest } from './neighbour-collapse';
 import { prepareVector } from './vector-math';
@@ -20,6 +21,8 @@ interface IdentityRecord {
   readonly identityId: string;
   attributes?: Attributes;
   readonly faces: Map<string, number>;
+  /** faceId -> metadata, for the faces written with some. */
+  faceMeta?: Map<string, FaceMeta>;
 }
 
 /** An upsert whose vectors passed validation and are ready for hnswlib (normalised number[]). */
@@ -27,12 +30,15 @@ export interface PreparedIdentity {
   identityId: string;
   mode: 'replace' | 'append';
   attributes?: Attributes;
-  faces: { faceId: string; point: number[] }[];
+  faces: { faceId: string; point: number[]; meta?: FaceMeta }[];
+  removeFaceIds?: string[];
 }
 
 export interface SearchOptions {
   minScore?: number;
   ef?: number;
+  /** Only identities whose attributes match (applied inside the HNSW walk, so k is still met). */
+  filter?: AttributeFilter;
 }
 
 /**
@@ -88,6 +94,7 @@ export class CollectionIndex {
     for (const entry of meta.identities) {
       const record: IdentityRecord = { identityId: entry.identityId, faces: new Map() };
       if (entry.attributes !== undefined) record.attributes = entry.attributes;
+      if (entry.faceMeta) record.faceMeta = new Map(Object.entries(entry.faceMeta));
       entry.faceIds.forEach((faceId, i) => {
         const label = entry.labels[i];
         if (label >= meta.nextLabel || freeSet.has(label) || collection.ownerByLabel[label]) {
@@ -132,9 +139,16 @@ export class CollectionIndex {
         if (!face || typeof face.faceId !== 'string' || !NAME_PATTERN.test(face.faceId)) {
           throw new FaceshardError('INVALID_ID', `identities[${n}].faces[${f}].faceId is not a valid id`);
         }
-        return { faceId: face.faceId, point: prepareVector(face.vector, this.spec.dimension, this.spec.metric, `identities[${n}].faces[${f}].vector`) };
+        const point = prepareVector(face.vector, this.spec.dimension, this.spec.metric, `identities[${n}].faces[${f}].vector`);
+        return face.meta === undefined ? { faceId: face.faceId, point } : { faceId: face.faceId, point, meta: cloneAttributes(face.meta, n) };
       });
       const prepared: PreparedIdentity = { identityId: identity.identityId, mode: identity.mode, faces };
+      if (identity.removeFaceIds !== undefined) {
+        if (identity.mode !== 'append' || !Array.isArray(identity.removeFaceIds) || identity.removeFaceIds.some((id) => typeof id !== 'string')) {
+          throw new FaceshardError('VALIDATION_FAILED', `identities[${n}].removeFaceIds must be an array of face ids, with mode 'append'`);
+        }
+        prepared.removeFaceIds = [...identity.removeFaceIds];
+      }
       // A private copy: the log encodes the caller's object now; memory must not change if the caller mutates it later.
       if (identity.attributes !== undefined) prepared.attributes = cloneAttributes(identity.attributes, n);
       return prepared;
@@ -156,7 +170,13 @@ export class CollectionIndex {
         if (!kept.has(faceId)) this.removeFace(record, faceId, label);
       }
     }
+    for (const faceId of prepared.removeFaceIds ?? []) {
+      const label = record.faces.get(faceId);
+      if (label !== undefined) this.removeFace(record, faceId, label);
+    }
     for (const face of prepared.faces) {
+      if (face.meta !== undefined) (record.faceMeta ??= new Map()).set(face.faceId, face.meta);
+      else record.faceMeta?.delete(face.faceId);
       const existing = record.faces.get(face.faceId);
       if (existing !== undefined) {
         this.hnsw.addPoint(face.point, existing); // live label: hnswlib updates the vector in place
@@ -189,8 +209,10 @@ export class CollectionIndex {
   get(identityId: string): StoredIdentity | null {
     const record = this.identities.get(identityId);
     if (!record) return null;
-    const stored: StoredIdentity = { identityId: record.identityId, faceIds: [...record.faces.keys()] };
+    const faceIds = [...record.faces.keys()];
+    const stored: StoredIdentity = { identityId: record.identityId, faceIds };
     if (record.attributes !== undefined) stored.attributes = record.attributes;
+    if (record.faceMeta?.size) stored.faces = faceIds.map((faceId) => withMeta({ faceId }, record.faceMeta?.get(faceId)));
     return stored;
   }
 
@@ -208,7 +230,7 @@ export class CollectionIndex {
     const exported: IdentityUpsert = {
       identityId,
       mode: 'replace',
-      faces: [...record.faces].map(([faceId, label]) => ({ faceId, vector: Float32Array.from(this.hnsw.getPoint(label)) })),
+      faces: [...record.faces].map(([faceId, label]) => withMeta({ faceId, vector: Float32Array.from(this.hnsw.getPoint(label)) }, record.faceMeta?.get(faceId))),
     };
     if (record.attributes !== undefined) exported.attributes = record.attributes;
     return exported;
@@ -231,11 +253,15 @@ export class CollectionIndex {
       this.currentEf = ef;
     }
     const minScore = options.minScore ?? -Infinity;
+    const { filter } = options;
+    const admits = filter ? (label: number) => matchesFilter(this.ownerByLabel[label]?.attributes, filter) : undefined;
     let fetch = initialFetchCount(k, live, this.identitiesWithFaces);
     for (;;) {
-      const { neighbors, distances } = this.hnsw.searchKnn(point, fetch);
+      const { neighbors, distances } = admits ? this.hnsw.searchKnn(point, fetch, admits) : this.hnsw.searchKnn(point, fetch);
       const collapsed = collapseNeighbours(neighbors, distances, this.ownerOf, minScore);
-      if (collapsed.best.length >= k || fetch >= live || collapsed.belowMinScore) {
+      // Fewer answers than asked for (a filter admits only some labels): nothing more to find.
+      const exhausted = fetch >= live || neighbors.length < fetch;
+      if (collapsed.best.length >= k || exhausted || collapsed.belowMinScore) {
         return rankBest(collapsed.best, k, (owner) => owner.identityId).map(({ owner, label, score }) => {
           const hit: SearchHit = { identityId: owner.identityId, faceId: this.faceIdByLabel[label] as string, score };
           if (owner.attributes !== undefined) hit.attributes = owner.attributes;
@@ -260,6 +286,7 @@ export class CollectionIndex {
       attributes: record.attributes,
       faceIds: [...record.faces.keys()],
       labels: [...record.faces.values()],
+      ...(record.faceMeta?.size ? { faceMeta: Object.fromEntries(record.faceMeta) } : {}),
     }));
     return { nextLabel: next, freeLabels: free, identities };
   }
@@ -285,9 +312,14 @@ export class CollectionIndex {
     this.hnsw.markDelete(label);
     this.labels.release(label);
     record.faces.delete(faceId);
+    record.faceMeta?.delete(faceId);
     this.ownerByLabel[label] = undefined;
     this.faceIdByLabel[label] = undefined;
   }
+}
+
+function withMeta<T extends object>(face: T, meta: FaceMeta | undefined): T & { meta?: FaceMeta } {
+  return meta === undefined ? face : { ...face, meta };
 }
 
 function cloneAttributes(attributes: Attributes, n: number): Attributes {

@@ -1,11 +1,11 @@
 import { Packr } from 'msgpackr';
-import type { Attributes, CollectionSpec, Metric } from '@faceshard/contracts';
+import type { Attributes, CollectionSpec, FaceMeta, Metric } from '@faceshard/contracts';
 
 /** What a snapshot keeps beside each hnswlib index file: who owns which label, and the allocator. */
 export interface CollectionMeta {
   nextLabel: number;
   freeLabels: number[];
-  identities: { identityId: string; attributes?: Attributes; faceIds: string[]; labels: number[] }[];
+  identities: { identityId: string; attributes?: Attributes; faceIds: string[]; labels: number[]; faceMeta?: Record<string, FaceMeta> }[];
 }
 
 /** The snapshot's table of contents: which LSN it covers and one entry per collection. */
@@ -19,22 +19,28 @@ export interface SnapshotManifest {
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
 
 export function encodeMeta(meta: CollectionMeta): Uint8Array {
-  // Identities as tuples: [id, attributes|null, faceIds, labels] keeps large snapshots compact.
+  // Identities as tuples: [id, attributes|null, faceIds, labels, faceMeta?] keeps large snapshots compact.
   return packr.pack({
     n: meta.nextLabel,
     f: meta.freeLabels,
-    i: meta.identities.map((e) => [e.identityId, e.attributes === undefined ? null : e.attributes, e.faceIds, e.labels]),
+    i: meta.identities.map((e) => {
+      const tuple: unknown[] = [e.identityId, e.attributes === undefined ? null : e.attributes, e.faceIds, e.labels];
+      if (e.faceMeta !== undefined) tuple.push(e.faceMeta);
+      return tuple;
+    }),
   });
 }
 
 export function decodeMeta(body: Uint8Array): CollectionMeta {
-  const raw = packr.unpack(body) as { n: number; f: number[]; i: [string, Attributes | null, string[], number[]][] };
+  const raw = packr.unpack(body) as { n: number; f: number[]; i: [string, Attributes | null, string[], number[], Record<string, FaceMeta>?][] };
   return {
     nextLabel: raw.n,
     freeLabels: raw.f,
-    identities: raw.i.map(([identityId, attributes, faceIds, labels]) => {
+    identities: raw.i.map(([identityId, attributes, faceIds, labels, faceMeta]) => {
       if (faceIds.length !== labels.length) throw new Error(`metadata of ${identityId}: faces and labels differ in length`);
-      return attributes === null ? { identityId, faceIds, labels } : { identityId, attributes, faceIds, labels };
+      const entry: CollectionMeta['identities'][number] = attributes === null ? { identityId, faceIds, labels } : { identityId, attributes, faceIds, labels };
+      if (faceMeta !== undefined && faceMeta !== null) entry.faceMeta = faceMeta;
+      return entry;
     }),
   };
 }

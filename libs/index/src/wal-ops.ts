@@ -1,5 +1,5 @@
 import { Packr } from 'msgpackr';
-import type { Attributes, CollectionSpec, IdentityUpsert, Metric } from '@faceshard/contracts';
+import type { Attributes, CollectionSpec, FaceMeta, FaceVector, IdentityUpsert, Metric } from '@faceshard/contracts';
 
 /** The state changes the log records; replaying them in LSN order rebuilds the store. */
 export type WalOp =
@@ -33,7 +33,10 @@ interface PackedIdentity {
   i: string;
   m: 'replace' | 'append';
   a?: Attributes;
-  f: [string, Uint8Array][];
+  /** [faceId, vector bytes, metadata?] */
+  f: ([string, Uint8Array] | [string, Uint8Array, FaceMeta])[];
+  /** removeFaceIds */
+  r?: string[];
 }
 
 export function encodeWalRecord(record: WalRecord): Uint8Array {
@@ -50,9 +53,10 @@ export function encodeWalRecord(record: WalRecord): Uint8Array {
         const packed: PackedIdentity = {
           i: identity.identityId,
           m: identity.mode,
-          f: identity.faces.map((face) => [face.faceId, vectorBytes(face.vector)]),
+          f: identity.faces.map((face) => (face.meta === undefined ? [face.faceId, vectorBytes(face.vector)] : [face.faceId, vectorBytes(face.vector), face.meta])),
         };
         if (identity.attributes !== undefined) packed.a = identity.attributes;
+        if (identity.removeFaceIds !== undefined) packed.r = identity.removeFaceIds;
         return packed;
       });
       return packr.pack({ l: lsn, t: 'u', n: op.collection, ids });
@@ -77,9 +81,10 @@ export function decodeWalRecord(body: Uint8Array): WalRecord {
         const identity: IdentityUpsert = {
           identityId: packed.i,
           mode: packed.m,
-          faces: packed.f.map(([faceId, bytes]) => ({ faceId, vector: bytesToVector(bytes) })),
+          faces: packed.f.map(([faceId, bytes, meta]): FaceVector => (meta === undefined ? { faceId, vector: bytesToVector(bytes) } : { faceId, vector: bytesToVector(bytes), meta })),
         };
         if (packed.a !== undefined) identity.attributes = packed.a;
+        if (packed.r !== undefined) identity.removeFaceIds = packed.r;
         return identity;
       });
       return { lsn, op: { type: 'upsert', collection: name, identities } };

@@ -1,1 +1,2 @@
 export * from './merge-top-k';
+export * from './attribute-filter';

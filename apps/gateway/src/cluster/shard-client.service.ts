@@ -26,7 +26,7 @@ export class ShardClient {
     return this.transport.request(shardId, op, req, { timeoutMs: this.config.writeTimeoutMs });
   }
 
-  async read<O extends 'search' | 'get' | 'stats'>(shardId: string, op: O, req: ShardRequest<O>, timeoutMs?: number): Promise<ShardResponse<O>> {
+  async read<O extends 'search' | 'searchMany' | 'get' | 'stats'>(shardId: string, op: O, req: ShardRequest<O>, timeoutMs?: number): Promise<ShardResponse<O>> {
     if (await this.seemsDown(shardId)) {
       throw new FaceshardError('SHARD_UNAVAILABLE', `shard ${shardId} is down (no heartbeat)`, { shardId });
     }

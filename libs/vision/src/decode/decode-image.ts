@@ -5,7 +5,7 @@ import { ACCEPTED_FORMATS, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './de
 
 /**
  * Decodes a JPEG, PNG or WebP into interleaved 8-bit RGB, upright per its EXIF orientation.
- * Refuses with IMAGE_INVALID (not an accepted image), IMAGE_TRUNCATED (cut-off file) or
+ * Refuses with IMAGE_INVALID (not an image), IMAGE_UNSUPPORTED_TYPE (GIF, SVG...), IMAGE_TRUNCATED (cut-off file) or
  * IMAGE_TOO_LARGE (over the byte or pixel caps, checked before decoding).
  */
 export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Promise<RgbImage> {
@@ -27,7 +27,7 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = DEFA
     throw new FaceshardError('IMAGE_INVALID', `not a readable image: ${messageOf(err)}`);
   }
   if (!meta.format || !ACCEPTED_FORMATS.includes(meta.format)) {
-    throw new FaceshardError('IMAGE_INVALID', `unsupported image format '${meta.format ?? 'unknown'}'`, {
+    throw new FaceshardError('IMAGE_UNSUPPORTED_TYPE', `unsupported image type '${meta.format ?? 'unknown'}': send JPEG, PNG or WebP`, {
       format: meta.format ?? null,
     });
   }
