@@ -42,6 +42,16 @@ export class ShardController {
     return this.shard.dropCollection(req);
   }
 
+  @op('applyVersioned')
+  applyVersioned(@Payload() req: ShardRequest<'applyVersioned'>) {
+    return this.shard.applyVersioned(req);
+  }
+
+  @op('purgeTombstones')
+  purgeTombstones(@Payload() req: ShardRequest<'purgeTombstones'>) {
+    return this.shard.purgeTombstones(req);
+  }
+
   @op('stats')
   stats() {
     return this.shard.stats();

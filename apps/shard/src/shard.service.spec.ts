@@ -15,6 +15,8 @@ function setup(epoch: number) {
       return { upserted: identities.length, faces: identities.length };
     },
     listCollections: () => [spec],
+    hasCollection: () => true,
+    droppedGeneration: () => 0,
     deleteIdentities: async () => 1,
   };
   const ring = new RingView();

@@ -17,24 +17,31 @@ export class ShardService {
     this.checkFence(req);
     // The gateway sends the collection's spec with every write, so a shard never needs a
     // separate "create" round: a new shard (or one that missed the create) catches up here.
+    // The generation travels with the spec: a dropped one is refused, a newer one replaces a ghost.
     await this.store.ensureCollection(req.collection);
-    return this.store.upsert(req.collection.name, req.identities);
+    return this.store.upsert(req.collection.name, req.identities, { generation: req.collection.generation ?? 0 });
   }
 
   async delete(req: ShardRequest<'delete'>): Promise<ShardResponse<'delete'>> {
     this.checkFence(req);
-    if (!this.hasCollection(req.collection)) return { deleted: 0 };
-    return { deleted: await this.store.deleteIdentities(req.collection, req.identityIds) };
+    // Nothing of that generation here: nothing to delete (unless a tombstone is wanted, which needs the collection).
+    if (!this.store.hasCollection(req.collection, req.generation)) {
+      this.refuseDroppedGeneration(req.collection, req.generation);
+      return { deleted: 0 };
+    }
+    const deleted = await this.store.deleteIdentities(req.collection, req.identityIds, { generation: req.generation, tombstoneAbsent: req.tombstoneAbsent });
+    return { deleted };
   }
 
   get(req: ShardRequest<'get'>): ShardResponse<'get'> {
-    if (!this.hasCollection(req.collection)) return { identity: null };
+    if (!this.store.hasCollection(req.collection, req.generation)) return { identity: null };
     return { identity: this.store.getIdentity(req.collection, req.identityId) };
   }
 
   search(req: ShardRequest<'search'>): ShardResponse<'search'> {
-    // A shard that never received a write for this collection simply has nothing to say.
-    if (!this.hasCollection(req.collection)) return { hits: [] };
+    // A shard that never received a write for this collection (of this generation: data of a
+    // deleted one is never served) simply has nothing to say.
+    if (!this.store.hasCollection(req.collection, req.generation)) return { hits: [] };
     if (!(req.vector instanceof Float32Array)) {
       throw new FaceshardError('INVALID_VECTOR', 'search vector must arrive as a Float32Array');
     }
@@ -48,7 +55,7 @@ export class ShardService {
     if (!Array.isArray(req.vectors) || req.vectors.some((v) => !(v instanceof Float32Array))) {
       throw new FaceshardError('INVALID_VECTOR', 'searchMany vectors must arrive as Float32Arrays');
     }
-    if (!this.hasCollection(req.collection)) return { hits: req.vectors.map(() => []) };
+    if (!this.store.hasCollection(req.collection, req.generation)) return { hits: req.vectors.map(() => []) };
     const options = { minScore: req.minScore, ef: req.ef, filter: req.filter };
     const hits = req.vectors.map((vector) => this.store.search(req.collection, vector, req.k, options));
     for (const hit of hits.flat()) hit.shardId = this.shardId;
@@ -56,7 +63,18 @@ export class ShardService {
   }
 
   async dropCollection(req: ShardRequest<'dropCollection'>): Promise<ShardResponse<'dropCollection'>> {
-    return { dropped: await this.store.dropCollection(req.collection) };
+    return { dropped: await this.store.dropCollection(req.collection, req.generation) };
+  }
+
+  /** Receiver side of a move / catch-up: newest version wins, per identity. */
+  async applyVersioned(req: ShardRequest<'applyVersioned'>): Promise<ShardResponse<'applyVersioned'>> {
+    await this.store.ensureCollection(req.collection);
+    return this.store.applyVersioned(req.collection.name, req.entries, { generation: req.collection.generation ?? 0 });
+  }
+
+  async purgeTombstones(req: ShardRequest<'purgeTombstones'>): Promise<ShardResponse<'purgeTombstones'>> {
+    if (!this.store.hasCollection(req.collection, req.generation)) return { purged: 0 };
+    return { purged: await this.store.purgeTombstones(req.collection, req.identityIds, { generation: req.generation }) };
   }
 
   stats(): ShardStats {
@@ -73,7 +91,10 @@ export class ShardService {
     }
   }
 
-  private hasCollection(name: string): boolean {
-    return this.store.listCollections().some((c) => c.name === name);
+  /** A delete for a generation this shard has dropped is as stale as a write for it. */
+  private refuseDroppedGeneration(name: string, generation: number | undefined): void {
+    if (generation !== undefined && generation > 0 && generation <= this.store.droppedGeneration(name)) {
+      throw new FaceshardError('COLLECTION_NOT_FOUND', `collection ${name} (generation ${generation}) was deleted`, { generation });
+    }
   }
 }

@@ -9,6 +9,13 @@ export interface CollectionSpec {
   dimension: number;
   /** cosine: vectors are L2-normalised on the way in; ip: stored as given. */
   metric: Metric;
+  /**
+   * Which incarnation of the name this is: assigned once by the metadata store when the
+   * collection is created, strictly increasing per cluster, so a collection deleted and created
+   * again under the same name is a different collection. Shards refuse writes for a generation
+   * they have dropped. Absent (0) only in data written before generations existed.
+   */
+  generation?: number;
 }
 
 /** Collection names and identity ids: safe in NATS subjects, KV keys and file names. */

@@ -36,3 +36,27 @@ export interface SearchHit {
   /** Which shard answered for this identity (useful when debugging placement). */
   shardId?: string;
 }
+
+/**
+ * An identity's state with its version, as one shard streams it to another (moves, replica
+ * catch-up): either the whole live identity or a tombstone. The receiver keeps whichever of
+ * its copy and this one has the higher version ("newest version wins"), so an old copy never
+ * resurrects a delete nor overwrites a newer write.
+ */
+export type VersionedIdentity = VersionedLiveIdentity | VersionedTombstone;
+
+export interface VersionedLiveIdentity {
+  identityId: string;
+  /** Safe integer, monotonic per identity, assigned by the owner shard on every write. */
+  version: number;
+  deleted?: false;
+  attributes?: Attributes;
+  /** All of the identity's faces (the copy replaces whatever the receiver held). */
+  faces: FaceVector[];
+}
+
+export interface VersionedTombstone {
+  identityId: string;
+  version: number;
+  deleted: true;
+}

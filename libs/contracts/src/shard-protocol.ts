@@ -1,5 +1,5 @@
 import type { CollectionSpec } from './collection';
-import type { Attributes, FaceMeta, IdentityUpsert, SearchHit } from './identity';
+import type { Attributes, FaceMeta, IdentityUpsert, SearchHit, VersionedIdentity } from './identity';
 import type { ErrorBody } from './errors';
 
 /**
@@ -8,10 +8,19 @@ import type { ErrorBody } from './errors';
  */
 export interface ShardOps {
   upsert: { req: { collection: CollectionSpec; identities: IdentityUpsert[] } & RingFence; res: { upserted: number; faces: number } };
-  delete: { req: { collection: string; identityIds: string[] } & RingFence; res: { deleted: number } };
-  get: { req: { collection: string; identityId: string }; res: { identity: StoredIdentity | null } };
+  delete: {
+    req: {
+      collection: string;
+      identityIds: string[];
+      /** Leave a tombstone even for ids this shard does not hold (a copy may still be on its way here). */
+      tombstoneAbsent?: boolean;
+    } & RingFence &
+      GenerationFence;
+    res: { deleted: number };
+  };
+  get: { req: { collection: string; identityId: string } & GenerationFence; res: { identity: StoredIdentity | null } };
   search: {
-    req: { collection: string; vector: Float32Array; k: number; minScore?: number; ef?: number };
+    req: { collection: string; vector: Float32Array; k: number; minScore?: number; ef?: number } & GenerationFence;
     res: { hits: SearchHit[] };
   };
   /**
@@ -19,10 +28,21 @@ export interface ShardOps {
    * answered in one reply: hits[i] answers vectors[i], exactly as `search` would.
    */
   searchMany: {
-    req: { collection: string; vectors: Float32Array[]; k: number; minScore?: number; ef?: number; filter?: AttributeFilter };
+    req: { collection: string; vectors: Float32Array[]; k: number; minScore?: number; ef?: number; filter?: AttributeFilter } & GenerationFence;
     res: { hits: SearchHit[][] };
   };
-  dropCollection: { req: { collection: string }; res: { dropped: boolean } };
+  /** Drops the collection's data for this generation (and older) and remembers the generation as dropped. */
+  dropCollection: { req: { collection: string } & GenerationFence; res: { dropped: boolean } };
+  /**
+   * Versioned copies of identities (moves, replica catch-up): each entry is kept only if it is
+   * newer than what this shard holds. Creates the collection (of that generation) if needed.
+   */
+  applyVersioned: {
+    req: { collection: CollectionSpec; entries: VersionedIdentity[] } & RingFence;
+    res: { applied: number; skipped: number };
+  };
+  /** Forgets tombstones once every copy agrees (rebalancing finalisation, GC); never implicit. */
+  purgeTombstones: { req: { collection: string; identityIds: string[] } & GenerationFence; res: { purged: number } };
   stats: { req: Record<string, never>; res: ShardStats };
 }
 
@@ -53,10 +73,22 @@ export interface ShardStats {
 }
 
 /**
- * Writes carry the ring epoch the gateway placed them with. A shard that already knows a
- * newer epoch refuses the write (RING_CHANGED, retryable) instead of accepting an identity
- * a stale gateway placed by an old ring; the gateway re-reads the ring and places again.
+ * Writes carry the ring epoch the gateway placed them with. Under its write lock the shard
+ * checks, per identity, that it owns the id by the newest ring it knows (and it catches up with
+ * the metadata store first, so a ring committed before the request arrived is always known); an
+ * id it does not own is refused (RING_CHANGED, retryable, details carry the shard's epoch); the
+ * gateway re-reads the ring and places again.
  */
 export interface RingFence {
   ringEpoch?: number;
+}
+
+/**
+ * Requests about a collection by name carry the generation the gateway knows it by. A shard
+ * answers for that generation only: data of an older (deleted) generation is never served or
+ * written to, and a write for a generation the shard has dropped is COLLECTION_NOT_FOUND.
+ * Absent: whatever generation the shard holds (data and callers from before generations).
+ */
+export interface GenerationFence {
+  generation?: number;
 }

@@ -1,11 +1,12 @@
 import { HierarchicalNSW } from 'hnswlib-node';
 import { FaceshardError, NAME_PATTERN } from '@faceshard/contracts';
-import type { AttributeFilter, Attributes, CollectionSpec, FaceMeta, IdentityUpsert, SearchHit, StoredIdentity } from '@faceshard/contracts';
+import type { AttributeFilter, Attributes, CollectionSpec, FaceMeta, FaceVector, IdentityUpsert, SearchHit, StoredIdentity, VersionedIdentity } from '@faceshard/contracts';
 import { matchesFilter } from '@faceshard/query';
 import { LabelAllocator, grownCapacity } from './label-allocator';
 import { collapseNeighbours, initialFetchCount, rankBest } from './neighbour-collapse';
 import { prepareVector } from './vector-math';
 import type { CollectionMeta } from './collection-meta';
+import { incomingWins, isValidVersion, type VersionStamp } from './version-order';
 
 export interface HnswParams {
   M: number;
@@ -23,7 +24,14 @@ interface IdentityRecord {
   readonly faces: Map<string, number>;
   /** faceId -> metadata, for the faces written with some. */
   faceMeta?: Map<string, FaceMeta>;
+  /** Version of the write that last changed it (see version-order.ts). */
+  version: number;
 }
+
+/** A versioned copy that passed validation: a tombstone, or a whole identity ready for hnswlib. */
+export type PreparedVersioned =
+  | { identityId: string; version: number; deleted: true }
+  | { identityId: string; version: number; deleted: false; identity: PreparedIdentity };
 
 /** An upsert whose vectors passed validation and are ready for hnswlib (normalised number[]). */
 export interface PreparedIdentity {
@@ -53,6 +61,10 @@ export interface SearchOptions {
  */
 export class CollectionIndex {
   private readonly identities = new Map<string, IdentityRecord>();
+  /** Deleted ids -> version of the delete; kept until an explicit purge, so an old copy cannot resurrect them. */
+  private readonly tombstones = new Map<string, number>();
+  /** Highest version ever applied here (seeds the store's version clock on open). */
+  private highestVersion = 0;
   private readonly ownerByLabel: (IdentityRecord | undefined)[] = [];
   private readonly faceIdByLabel: (string | undefined)[] = [];
   private identitiesWithFaces = 0;
@@ -92,9 +104,10 @@ export class CollectionIndex {
     const collection = new CollectionIndex(spec, index, labels, params);
     const freeSet = new Set(meta.freeLabels);
     for (const entry of meta.identities) {
-      const record: IdentityRecord = { identityId: entry.identityId, faces: new Map() };
+      const record: IdentityRecord = { identityId: entry.identityId, faces: new Map(), version: entry.version ?? 0 };
       if (entry.attributes !== undefined) record.attributes = entry.attributes;
       if (entry.faceMeta) record.faceMeta = new Map(Object.entries(entry.faceMeta));
+      collection.noteVersion(record.version);
       entry.faceIds.forEach((faceId, i) => {
         const label = entry.labels[i];
         if (label >= meta.nextLabel || freeSet.has(label) || collection.ownerByLabel[label]) {
@@ -106,6 +119,11 @@ export class CollectionIndex {
       });
       collection.identities.set(record.identityId, record);
       if (record.faces.size > 0) collection.identitiesWithFaces++;
+    }
+    for (const { identityId, version } of meta.tombstones ?? []) {
+      if (collection.identities.has(identityId)) throw new Error(`snapshot of ${spec.name}: ${identityId} is both live and deleted`);
+      collection.tombstones.set(identityId, version);
+      collection.noteVersion(version);
     }
     if (collection.faceCount !== labels.live) {
       throw new Error(`snapshot of ${spec.name}: ${collection.faceCount} faces but ${labels.live} live labels`);
@@ -155,13 +173,20 @@ export class CollectionIndex {
     });
   }
 
-  /** Applies one validated identity. Deterministic: same state + same input -> same labels. */
-  applyIdentity(prepared: PreparedIdentity): void {
+  /**
+   * Applies one validated identity as a client write stamped `version` (the store assigned it
+   * above the identity's current version and tombstone). Deterministic: same state + same input
+   * -> same labels. A tombstone of the id is superseded by the live identity's higher version.
+   */
+  applyIdentity(prepared: PreparedIdentity, version = 0): void {
     let record = this.identities.get(prepared.identityId);
     if (!record) {
-      record = { identityId: prepared.identityId, faces: new Map() };
+      record = { identityId: prepared.identityId, faces: new Map(), version };
       this.identities.set(record.identityId, record);
+      this.tombstones.delete(record.identityId);
     }
+    record.version = version;
+    this.noteVersion(version);
     const hadFaces = record.faces.size > 0;
     if (prepared.attributes !== undefined) record.attributes = prepared.attributes;
     if (prepared.mode === 'replace') {
@@ -188,22 +213,100 @@ export class CollectionIndex {
     if (hasFaces !== hadFaces) this.identitiesWithFaces += hasFaces ? 1 : -1;
   }
 
-  /** Removes the identities that exist; returns how many did. */
-  applyDelete(identityIds: string[]): number {
+  /**
+   * Removes the identities that exist; returns how many did. With `versions` (client deletes
+   * logged since versions exist) each id, present or not, keeps a tombstone of that version.
+   */
+  applyDelete(identityIds: string[], versions?: number[]): number {
     let deleted = 0;
-    for (const identityId of identityIds) {
-      const record = this.identities.get(identityId);
-      if (!record) continue;
-      if (record.faces.size > 0) this.identitiesWithFaces--;
-      for (const [faceId, label] of record.faces) this.removeFace(record, faceId, label);
-      this.identities.delete(identityId);
-      deleted++;
-    }
+    identityIds.forEach((identityId, i) => {
+      if (this.removeIdentity(identityId)) deleted++;
+      if (versions !== undefined) this.setTombstone(identityId, versions[i]);
+    });
     return deleted;
   }
 
   has(identityId: string): boolean {
     return this.identities.has(identityId);
+  }
+
+  /** The live identity's or the tombstone's version; undefined if the id is unknown here. */
+  stampOf(identityId: string): VersionStamp | undefined {
+    const record = this.identities.get(identityId);
+    if (record) return { version: record.version, deleted: false };
+    const tombstone = this.tombstones.get(identityId);
+    return tombstone === undefined ? undefined : { version: tombstone, deleted: true };
+  }
+
+  /** The floor a new version of this id must exceed: its live or tombstone version, or -1. */
+  versionFloor(identityId: string): number {
+    return this.stampOf(identityId)?.version ?? -1;
+  }
+
+  get maxVersion(): number {
+    return this.highestVersion;
+  }
+
+  /** Validates versioned copies before anything is logged (like prepareUpsert). */
+  prepareVersioned(entries: VersionedIdentity[]): PreparedVersioned[] {
+    if (!Array.isArray(entries)) throw new FaceshardError('VALIDATION_FAILED', 'entries must be an array');
+    return entries.map((entry, n) => {
+      if (!entry || typeof entry.identityId !== 'string' || !NAME_PATTERN.test(entry.identityId)) {
+        throw new FaceshardError('INVALID_ID', `entries[${n}].identityId is not a valid id`);
+      }
+      if (!isValidVersion(entry.version)) throw new FaceshardError('VALIDATION_FAILED', `entries[${n}].version must be a non-negative safe integer`);
+      if (entry.deleted === true) return { identityId: entry.identityId, version: entry.version, deleted: true };
+      const upsert: IdentityUpsert = { identityId: entry.identityId, mode: 'replace', faces: entry.faces };
+      if (entry.attributes !== undefined) upsert.attributes = entry.attributes;
+      const [identity] = this.prepareUpsert([upsert]);
+      return { identityId: entry.identityId, version: entry.version, deleted: false, identity };
+    });
+  }
+
+  /**
+   * Newest version wins: applies the copy only if it is newer than what is held (see
+   * incomingWins). A live copy replaces the identity whole, attributes included; a tombstone
+   * removes it and stays. Returns whether anything changed. Deterministic, so replay agrees.
+   */
+  applyVersioned(entry: PreparedVersioned): boolean {
+    if (!incomingWins(this.stampOf(entry.identityId), entry)) return false;
+    if (entry.deleted) {
+      this.removeIdentity(entry.identityId);
+      this.setTombstone(entry.identityId, entry.version);
+      return true;
+    }
+    this.applyIdentity(entry.identity, entry.version);
+    const record = this.identities.get(entry.identityId) as IdentityRecord;
+    if (entry.identity.attributes === undefined) delete record.attributes; // a whole copy: no attributes means none
+    return true;
+  }
+
+  /** Forgets tombstones (only once every copy agrees the id is deleted); returns how many there were. */
+  purgeTombstones(identityIds: string[]): number {
+    let purged = 0;
+    for (const identityId of identityIds) if (this.tombstones.delete(identityId)) purged++;
+    return purged;
+  }
+
+  /** Every tombstone, oldest delete first is NOT guaranteed: insertion order. */
+  tombstoneList(): { identityId: string; version: number }[] {
+    return [...this.tombstones].map(([identityId, version]) => ({ identityId, version }));
+  }
+
+  get tombstoneCount(): number {
+    return this.tombstones.size;
+  }
+
+  /** The identity (whole, with its version) or its tombstone, as another shard would apply it. */
+  exportVersioned(identityId: string): VersionedIdentity | null {
+    const record = this.identities.get(identityId);
+    if (!record) {
+      const tombstone = this.tombstones.get(identityId);
+      return tombstone === undefined ? null : { identityId, version: tombstone, deleted: true };
+    }
+    const exported: VersionedIdentity = { identityId, version: record.version, faces: this.exportFaces(record) };
+    if (record.attributes !== undefined) exported.attributes = record.attributes;
+    return exported;
   }
 
   get(identityId: string): StoredIdentity | null {
@@ -230,7 +333,7 @@ export class CollectionIndex {
     const exported: IdentityUpsert = {
       identityId,
       mode: 'replace',
-      faces: [...record.faces].map(([faceId, label]) => withMeta({ faceId, vector: Float32Array.from(this.hnsw.getPoint(label)) }, record.faceMeta?.get(faceId))),
+      faces: this.exportFaces(record),
     };
     if (record.attributes !== undefined) exported.attributes = record.attributes;
     return exported;
@@ -287,13 +390,38 @@ export class CollectionIndex {
       faceIds: [...record.faces.keys()],
       labels: [...record.faces.values()],
       ...(record.faceMeta?.size ? { faceMeta: Object.fromEntries(record.faceMeta) } : {}),
+      version: record.version,
     }));
-    return { nextLabel: next, freeLabels: free, identities };
+    return { nextLabel: next, freeLabels: free, identities, tombstones: this.tombstoneList() };
   }
 
   /** For consistency checks in tests: live labels in the hnswlib index vs. metadata. */
   debugCounts(): { indexElements: number; nextLabel: number; freeLabels: number; faces: number } {
     return { indexElements: this.hnsw.getCurrentCount(), nextLabel: this.labels.next, freeLabels: this.labels.freeCount, faces: this.faceCount };
+  }
+
+  private exportFaces(record: IdentityRecord): FaceVector[] {
+    return [...record.faces].map(([faceId, label]) => withMeta({ faceId, vector: Float32Array.from(this.hnsw.getPoint(label)) }, record.faceMeta?.get(faceId)));
+  }
+
+  private removeIdentity(identityId: string): boolean {
+    const record = this.identities.get(identityId);
+    if (!record) return false;
+    if (record.faces.size > 0) this.identitiesWithFaces--;
+    for (const [faceId, label] of record.faces) this.removeFace(record, faceId, label);
+    this.identities.delete(identityId);
+    return true;
+  }
+
+  /** A tombstone only moves forward: an older delete arriving late keeps the newer one. */
+  private setTombstone(identityId: string, version: number): void {
+    const held = this.tombstones.get(identityId);
+    if (held === undefined || version > held) this.tombstones.set(identityId, version);
+    this.noteVersion(version);
+  }
+
+  private noteVersion(version: number): void {
+    if (version > this.highestVersion) this.highestVersion = version;
   }
 
   private addFace(record: IdentityRecord, faceId: string, point: number[]): void {

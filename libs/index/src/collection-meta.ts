@@ -5,7 +5,9 @@ import type { Attributes, CollectionSpec, FaceMeta, Metric } from '@faceshard/co
 export interface CollectionMeta {
   nextLabel: number;
   freeLabels: number[];
-  identities: { identityId: string; attributes?: Attributes; faceIds: string[]; labels: number[]; faceMeta?: Record<string, FaceMeta> }[];
+  identities: { identityId: string; attributes?: Attributes; faceIds: string[]; labels: number[]; faceMeta?: Record<string, FaceMeta>; version?: number }[];
+  /** Deleted ids with the version of their delete. Absent in snapshots from before versions. */
+  tombstones?: { identityId: string; version: number }[];
 }
 
 /** The snapshot's table of contents: which LSN it covers and one entry per collection. */
@@ -14,34 +16,40 @@ export interface SnapshotManifest {
   lsn: number;
   /** indexBytes: size of the hnswlib file, checked before hnswlib reads it (it trusts its input). */
   collections: { spec: CollectionSpec; indexFile: string | null; indexBytes: number; metaFile: string }[];
+  /** Highest dropped generation per collection name (absent in snapshots from before generations). */
+  dropped?: Record<string, number>;
 }
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
 
 export function encodeMeta(meta: CollectionMeta): Uint8Array {
-  // Identities as tuples: [id, attributes|null, faceIds, labels, faceMeta?] keeps large snapshots compact.
+  // Identities as tuples: [id, attributes|null, faceIds, labels, faceMeta|null, version] keeps large
+  // snapshots compact. Tombstones as [id, version]. Older snapshots: 4 or 5 elements, no `t`.
   return packr.pack({
     n: meta.nextLabel,
     f: meta.freeLabels,
-    i: meta.identities.map((e) => {
-      const tuple: unknown[] = [e.identityId, e.attributes === undefined ? null : e.attributes, e.faceIds, e.labels];
-      if (e.faceMeta !== undefined) tuple.push(e.faceMeta);
-      return tuple;
-    }),
+    i: meta.identities.map((e) => [e.identityId, e.attributes === undefined ? null : e.attributes, e.faceIds, e.labels, e.faceMeta ?? null, e.version ?? 0]),
+    t: (meta.tombstones ?? []).map((t) => [t.identityId, t.version]),
   });
 }
 
 export function decodeMeta(body: Uint8Array): CollectionMeta {
-  const raw = packr.unpack(body) as { n: number; f: number[]; i: [string, Attributes | null, string[], number[], Record<string, FaceMeta>?][] };
+  const raw = packr.unpack(body) as {
+    n: number;
+    f: number[];
+    i: [string, Attributes | null, string[], number[], (Record<string, FaceMeta> | null)?, number?][];
+    t?: [string, number][];
+  };
   return {
     nextLabel: raw.n,
     freeLabels: raw.f,
-    identities: raw.i.map(([identityId, attributes, faceIds, labels, faceMeta]) => {
+    identities: raw.i.map(([identityId, attributes, faceIds, labels, faceMeta, version = 0]) => {
       if (faceIds.length !== labels.length) throw new Error(`metadata of ${identityId}: faces and labels differ in length`);
-      const entry: CollectionMeta['identities'][number] = attributes === null ? { identityId, faceIds, labels } : { identityId, attributes, faceIds, labels };
+      const entry: CollectionMeta['identities'][number] = attributes === null ? { identityId, faceIds, labels, version } : { identityId, attributes, faceIds, labels, version };
       if (faceMeta !== undefined && faceMeta !== null) entry.faceMeta = faceMeta;
       return entry;
     }),
+    tombstones: (raw.t ?? []).map(([identityId, version]) => ({ identityId, version })),
   };
 }
 
@@ -52,6 +60,10 @@ export function encodeManifest(manifest: SnapshotManifest): Uint8Array {
 export function decodeManifest(body: Uint8Array): SnapshotManifest {
   const raw = packr.unpack(body) as SnapshotManifest;
   if (raw.version !== 1 || !Number.isSafeInteger(raw.lsn) || !Array.isArray(raw.collections)) throw new Error('unrecognised snapshot manifest');
-  for (const c of raw.collections) c.spec = { name: c.spec.name, dimension: c.spec.dimension, metric: c.spec.metric as Metric };
+  for (const c of raw.collections) {
+    const spec: CollectionSpec = { name: c.spec.name, dimension: c.spec.dimension, metric: c.spec.metric as Metric };
+    if (c.spec.generation !== undefined) spec.generation = c.spec.generation;
+    c.spec = spec;
+  }
   return raw;
 }

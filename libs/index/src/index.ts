@@ -2,3 +2,5 @@ export { ShardStore } from './shard-store';
 export type { ShardStoreOptions, CollectionStats, RecoveryInfo, SnapshotPhase } from './shard-store';
 export type { HnswParams, SearchOptions } from './collection-index';
 export { DEFAULT_HNSW } from './collection-index';
+export type { WriteOptions } from './shard-store';
+export { incomingWins, VersionClock, type VersionStamp } from './version-order';

@@ -2,13 +2,15 @@ import { promises as fsp } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { FaceshardError, MAX_DIMENSION, NAME_PATTERN } from '@faceshard/contracts';
-import type { CollectionSpec, IdentityUpsert, SearchHit, StoredIdentity } from '@faceshard/contracts';
+import type { CollectionSpec, IdentityUpsert, SearchHit, StoredIdentity, VersionedIdentity } from '@faceshard/contracts';
+import { applyOp, generationOf, type StoreCatalog } from './apply-op';
 import { AsyncMutex } from './async-mutex';
 import { CollectionIndex, DEFAULT_HNSW, type HnswParams, type SearchOptions } from './collection-index';
 import { DataLayout } from './data-layout';
 import { acquireDataDirLock } from './data-dir-lock';
 import { fsyncPath } from './durable-fs';
 import { beginSnapshot, indexFileName, installSnapshot, listSnapshots, loadSnapshot, pruneSnapshots, type PendingSnapshot } from './snapshot-files';
+import { incomingWins, VersionClock, type VersionStamp } from './version-order';
 import type { WalOp } from './wal-ops';
 import { replayLog } from './wal-replay';
 import { WriteAheadLog } from './write-ahead-log';
@@ -26,6 +28,22 @@ export interface ShardStoreOptions {
   snapshotEveryOps?: number;
   /** Fault-injection points for crash tests; awaited inside snapshot(). Not for production use. */
   testHooks?: { onSnapshotPhase?: (phase: SnapshotPhase, lsn: number) => void | Promise<void> };
+}
+
+/** Options of a write: which generation it is for, and a check run under the write lock. */
+export interface WriteOptions {
+  /**
+   * The generation the caller knows the collection by: a different one on this shard is
+   * COLLECTION_NOT_FOUND (the caller's collection was deleted, or this one is a ghost of an older
+   * one). Absent: whatever generation is here.
+   */
+  generation?: number;
+  /**
+   * Runs under the write lock before anything is validated or logged, with the ids written; throwing
+   * refuses the whole write. The shard checks ring ownership here, so a ring adopted between the
+   * check and the write cannot slip in (ring changes wait for writeBarrier()).
+   */
+  guard?: (identityIds: string[]) => void;
 }
 
 export interface CollectionStats {
@@ -56,6 +74,9 @@ const APPLY_SLICE_MS = 10;
  */
 export class ShardStore {
   private readonly collections = new Map<string, CollectionIndex>();
+  /** Highest dropped generation per name: writes for it (or older) are refused. */
+  private readonly dropped = new Map<string, number>();
+  private readonly clock = new VersionClock();
   private readonly writeLock = new AsyncMutex();
   private readonly snapshotLock = new AsyncMutex();
   /** LSN of the create record of collections made by this process (recovered ones are durable already). */
@@ -95,17 +116,18 @@ export class ShardStore {
       await pruneSnapshots(layout, null); // temp folders of snapshots a crash interrupted
       const installed = await listSnapshots(layout);
       const newest = installed[installed.length - 1];
-      const collections = new Map<string, CollectionIndex>();
+      const catalog: StoreCatalog = { collections: new Map(), dropped: new Map() };
       let snapshotLsn = 0;
       if (newest !== undefined) {
         const snapshot = await loadSnapshot(layout, newest);
         snapshotLsn = snapshot.lsn;
         for (const entry of snapshot.collections) {
-          collections.set(entry.spec.name, CollectionIndex.restore(entry.spec, entry.hnsw, entry.meta, params));
+          catalog.collections.set(entry.spec.name, CollectionIndex.restore(entry.spec, entry.hnsw, entry.meta, params));
         }
+        for (const [name, generation] of Object.entries(snapshot.dropped)) catalog.dropped.set(name, generation);
         await pruneSnapshots(layout, newest);
       }
-      const replay = replayLog(layout, snapshotLsn, (record) => applyOp(collections, record.op, params));
+      const replay = replayLog(layout, snapshotLsn, (record) => applyOp(catalog, record.op, params));
       const wal = await WriteAheadLog.open(layout, replay);
       await wal.deleteCoveredSegments(snapshotLsn); // left behind if a crash hit right after a snapshot
       const recovery: RecoveryInfo = {
@@ -115,7 +137,11 @@ export class ShardStore {
         nextLsn: replay.nextLsn,
       };
       const store = new ShardStore(layout, params, snapshotEveryOps, options.testHooks, releaseLock, wal, recovery);
-      for (const [name, collection] of collections) store.collections.set(name, collection);
+      for (const [name, collection] of catalog.collections) {
+        store.collections.set(name, collection);
+        store.clock.observe(collection.maxVersion);
+      }
+      for (const [name, generation] of catalog.dropped) store.dropped.set(name, generation);
       return store;
     } catch (error) {
       await releaseLock();
@@ -123,15 +149,28 @@ export class ShardStore {
     }
   }
 
-  /** Idempotent for the same spec; another dimension/metric under the same name is COLLECTION_EXISTS. */
+  /**
+   * Idempotent for the same spec; another dimension/metric under the same name and generation is
+   * COLLECTION_EXISTS. Generations (see CollectionSpec.generation): a dropped generation, or one
+   * older than the collection held, is COLLECTION_NOT_FOUND; a newer one replaces the collection
+   * held (its data belongs to a deleted collection that this shard missed the drop of).
+   */
   async ensureCollection(spec: CollectionSpec): Promise<void> {
     validateSpec(spec);
     // Fast path (the shard calls this before every upsert): no queueing behind a running batch.
-    if (this.collections.has(spec.name)) return this.confirmExisting(spec);
+    const held = this.collections.get(spec.name);
+    if (held && generationOf(held) === (spec.generation ?? 0)) return this.confirmExisting(spec);
     const lsn = await this.writeLock.run(() => {
       this.assertOpen();
-      if (this.collections.has(spec.name)) return null;
-      const created = this.logAndApply({ type: 'create', spec: { name: spec.name, dimension: spec.dimension, metric: spec.metric } }, 1);
+      this.refuseDroppedGeneration(spec);
+      const existing = this.collections.get(spec.name);
+      if (existing) {
+        const generation = spec.generation ?? 0;
+        if (generationOf(existing) === generation) return null;
+        if (generationOf(existing) > generation) throw collectionGone(spec.name, generation);
+        this.logAndApply({ type: 'drop', name: spec.name, generation: generationOf(existing) }, 1);
+      }
+      const created = this.logAndApply({ type: 'create', spec: cleanSpec(spec) }, 1);
       this.creationLsn.set(spec.name, created);
       return created;
     });
@@ -141,7 +180,7 @@ export class ShardStore {
 
   /** Same spec: fine once its creation is durable. Another dimension/metric: COLLECTION_EXISTS. */
   private async confirmExisting(spec: CollectionSpec): Promise<void> {
-    const existing = this.requireCollection(spec.name);
+    const existing = this.requireCollection(spec.name, spec.generation ?? 0);
     if (existing.spec.dimension !== spec.dimension || existing.spec.metric !== spec.metric) {
       throw new FaceshardError('COLLECTION_EXISTS', `collection ${spec.name} exists with dimension ${existing.spec.dimension} and metric ${existing.spec.metric}`, {
         dimension: existing.spec.dimension,
@@ -151,35 +190,63 @@ export class ShardStore {
     await this.wal.waitDurable(this.creationLsn.get(spec.name) ?? 0);
   }
 
-  async dropCollection(name: string): Promise<boolean> {
+  /**
+   * Drops the collection's data if its generation is `generation` or older (any, if absent) and
+   * remembers `generation` as dropped, durably, even when nothing was here: a write for it that
+   * arrives later (from a gateway still caching the spec) must not create it again. True if data
+   * was dropped.
+   */
+  async dropCollection(name: string, generation?: number): Promise<boolean> {
+    if (generation !== undefined && !isGeneration(generation)) throw new FaceshardError('VALIDATION_FAILED', 'generation must be a non-negative safe integer');
     const result = await this.writeLock.run(() => {
       this.assertOpen();
-      if (!this.collections.has(name)) return { dropped: false, lsn: this.wal.lastAppendedLsn };
-      return { dropped: true, lsn: this.logAndApply({ type: 'drop', name }, 1) };
+      const existing = this.collections.get(name);
+      const drops = existing !== undefined && (generation === undefined || generationOf(existing) <= generation);
+      // A collection made before generations (0) is remembered by the generation it had, if any.
+      const mark = generation ?? (existing ? generationOf(existing) : 0);
+      const remembers = mark > (this.dropped.get(name) ?? 0);
+      if (!drops && !remembers) return { dropped: false, lsn: this.wal.lastAppendedLsn };
+      return { dropped: drops, lsn: this.logAndApply({ type: 'drop', name, generation: mark }, 1) };
     });
     await this.wal.waitDurable(result.lsn);
     this.maybeSnapshotInBackground();
     return result.dropped;
   }
 
+  /** The highest generation of `name` dropped here (0: none). */
+  droppedGeneration(name: string): number {
+    return this.dropped.get(name) ?? 0;
+  }
+
+  /** Whether the collection is here, of that generation if one is given. */
+  hasCollection(name: string, generation?: number): boolean {
+    const collection = this.collections.get(name);
+    return collection !== undefined && (generation === undefined || generationOf(collection) === generation);
+  }
+
   listCollections(): CollectionSpec[] {
     return [...this.collections.values()].map((c) => ({ ...c.spec }));
   }
 
-  /** Resolves once the change is fsynced. `faces` counts face vectors written. */
-  async upsert(collection: string, identities: IdentityUpsert[]): Promise<{ upserted: number; faces: number }> {
+  /**
+   * Resolves once the change is fsynced. `faces` counts face vectors written. Each identity gets a
+   * new version, higher than its current version or tombstone (see VersionClock).
+   */
+  async upsert(collection: string, identities: IdentityUpsert[], options: WriteOptions = {}): Promise<{ upserted: number; faces: number }> {
     const lsn = await this.writeLock.run(async () => {
       this.assertOpen();
-      const target = this.requireCollection(collection);
+      const target = this.requireCollection(collection, options.generation);
+      if (Array.isArray(identities)) options.guard?.(identities.map((identity) => identity?.identityId));
       const prepared = target.prepareUpsert(identities); // throws before anything is logged
       if (prepared.length === 0) return this.wal.lastAppendedLsn;
-      const appended = this.wal.append({ type: 'upsert', collection, identities });
+      const versions = this.assignVersions(target, prepared.map((p) => p.identityId));
+      const appended = this.wal.append({ type: 'upsert', collection, identities, versions });
       this.opsSinceSnapshot += prepared.length;
       // Apply in time slices so a 1000-identity batch does not stall searches; the mutex keeps
       // other writers (and snapshot capture) out until the whole batch is in memory.
       let sliceStart = performance.now();
       for (let i = 0; i < prepared.length; i++) {
-        this.applyOrFail(() => target.applyIdentity(prepared[i]));
+        this.applyOrFail(() => target.applyIdentity(prepared[i], versions[i]));
         if (performance.now() - sliceStart > APPLY_SLICE_MS && i + 1 < prepared.length) {
           await yieldToEventLoop();
           sliceStart = performance.now();
@@ -192,21 +259,111 @@ export class ShardStore {
     return { upserted: identities.length, faces: identities.reduce((sum, identity) => sum + identity.faces.length, 0) };
   }
 
-  /** Resolves once the deletion is fsynced; returns how many of the identities existed. */
-  async deleteIdentities(collection: string, identityIds: string[]): Promise<number> {
+  /**
+   * Resolves once the deletion is fsynced; returns how many of the identities existed. Each
+   * deleted id keeps a tombstone with a new version, so an older copy of it (streamed by a move,
+   * or a replica catching up) can never bring it back. `tombstoneAbsent` also stamps ids that
+   * are not here (a copy may still be on its way to this shard).
+   */
+  async deleteIdentities(collection: string, identityIds: string[], options: WriteOptions & { tombstoneAbsent?: boolean } = {}): Promise<number> {
     if (!Array.isArray(identityIds) || identityIds.some((id) => typeof id !== 'string')) {
       throw new FaceshardError('VALIDATION_FAILED', 'identityIds must be an array of strings');
     }
     const result = await this.writeLock.run(() => {
       this.assertOpen();
-      const target = this.requireCollection(collection);
-      const present = [...new Set(identityIds)].filter((id) => target.has(id));
-      if (present.length === 0) return { deleted: 0, lsn: this.wal.lastAppendedLsn };
-      return { deleted: present.length, lsn: this.logAndApply({ type: 'delete', collection, identityIds: present }, present.length) };
+      const target = this.requireCollection(collection, options.generation);
+      options.guard?.(identityIds);
+      const unique = [...new Set(identityIds)];
+      const present = unique.filter((id) => target.has(id));
+      const stamped = options.tombstoneAbsent ? unique.filter((id) => NAME_PATTERN.test(id)) : present;
+      if (stamped.length === 0) return { deleted: 0, lsn: this.wal.lastAppendedLsn };
+      const versions = this.assignVersions(target, stamped);
+      return { deleted: present.length, lsn: this.logAndApply({ type: 'delete', collection, identityIds: stamped, versions }, stamped.length) };
     });
     await this.wal.waitDurable(result.lsn);
     this.maybeSnapshotInBackground();
     return result.deleted;
+  }
+
+  /**
+   * The receiver side of a move or a replica catch-up: each entry (a whole identity or a
+   * tombstone, with the version its owner gave it) is kept only if it is newer than what this
+   * shard holds, so applying copies in any order, any number of times, converges on the newest
+   * version of each identity. Only the entries that win are logged. Resolves once durable.
+   */
+  async applyVersioned(collection: string, entries: VersionedIdentity[], options: WriteOptions = {}): Promise<{ applied: number; skipped: number }> {
+    const result = await this.writeLock.run(async () => {
+      this.assertOpen();
+      const target = this.requireCollection(collection, options.generation);
+      if (Array.isArray(entries)) options.guard?.(entries.map((entry) => entry?.identityId));
+      const prepared = target.prepareVersioned(entries); // validates the whole chunk before logging
+      // Decide now which entries win (duplicates within the chunk: against the earlier winner).
+      const decided = new Map<string, VersionStamp>();
+      const winners: VersionedIdentity[] = [];
+      const winning = prepared.filter((entry, i) => {
+        const held = decided.get(entry.identityId) ?? target.stampOf(entry.identityId);
+        if (!incomingWins(held, entry)) return false;
+        decided.set(entry.identityId, { version: entry.version, deleted: entry.deleted });
+        winners.push(entries[i]);
+        return true;
+      });
+      if (winning.length === 0) return { applied: 0, skipped: prepared.length, lsn: this.wal.lastAppendedLsn };
+      const lsn = this.wal.append({ type: 'apply', collection, entries: winners });
+      this.opsSinceSnapshot += winning.length;
+      let sliceStart = performance.now();
+      for (let i = 0; i < winning.length; i++) {
+        this.applyOrFail(() => target.applyVersioned(winning[i]));
+        this.clock.observe(winning[i].version);
+        if (performance.now() - sliceStart > APPLY_SLICE_MS && i + 1 < winning.length) {
+          await yieldToEventLoop();
+          sliceStart = performance.now();
+        }
+      }
+      return { applied: winning.length, skipped: prepared.length - winning.length, lsn };
+    });
+    await this.wal.waitDurable(result.lsn);
+    this.maybeSnapshotInBackground();
+    return { applied: result.applied, skipped: result.skipped };
+  }
+
+  /** Forgets tombstones (explicitly: once every copy agrees the ids are deleted). Returns how many existed. */
+  async purgeTombstones(collection: string, identityIds: string[], options: Pick<WriteOptions, 'generation'> = {}): Promise<number> {
+    if (!Array.isArray(identityIds) || identityIds.some((id) => typeof id !== 'string')) {
+      throw new FaceshardError('VALIDATION_FAILED', 'identityIds must be an array of strings');
+    }
+    const result = await this.writeLock.run(() => {
+      this.assertOpen();
+      const target = this.requireCollection(collection, options.generation);
+      const present = [...new Set(identityIds)].filter((id) => target.stampOf(id)?.deleted === true);
+      if (present.length === 0) return { purged: 0, lsn: this.wal.lastAppendedLsn };
+      return { purged: present.length, lsn: this.logAndApply({ type: 'purge', collection, identityIds: present }, present.length) };
+    });
+    await this.wal.waitDurable(result.lsn);
+    return result.purged;
+  }
+
+  /**
+   * Resolves once every write that took the write lock before this call has been applied (not
+   * necessarily fsynced). A shard that adopts a new ring awaits this before it reports the ring
+   * adopted: no write checked against the old ring is still being applied after that.
+   */
+  writeBarrier(): Promise<void> {
+    return this.writeLock.run(() => undefined);
+  }
+
+  /** The identity with its version and all its vectors, or its tombstone; null if unknown here. */
+  exportVersioned(collection: string, identityId: string): VersionedIdentity | null {
+    return this.requireCollection(collection).exportVersioned(identityId);
+  }
+
+  /** The version held for an id (live or tombstone), or undefined. */
+  versionOf(collection: string, identityId: string): VersionStamp | undefined {
+    return this.requireCollection(collection).stampOf(identityId);
+  }
+
+  /** Every tombstone of the collection (ids deleted here, with the version of the delete). */
+  tombstones(collection: string): { identityId: string; version: number }[] {
+    return this.requireCollection(collection).tombstoneList();
   }
 
   getIdentity(collection: string, identityId: string): StoredIdentity | null {
@@ -292,7 +449,7 @@ export class ShardStore {
         collections.push({ spec: { ...collection.spec }, indexFile: written ? indexFile : null, meta: collection.meta() });
       }
       this.opsSinceSnapshot = 0;
-      pending = { lsn, tempDir, collections };
+      pending = { lsn, tempDir, collections, dropped: Object.fromEntries(this.dropped) };
     });
     if (!pending) return;
     const captured: PendingSnapshot = pending;
@@ -322,8 +479,18 @@ export class ShardStore {
   private logAndApply(op: WalOp, ops: number): number {
     const lsn = this.wal.append(op);
     this.opsSinceSnapshot += ops;
-    this.applyOrFail(() => applyOp(this.collections, op, this.params));
+    this.applyOrFail(() => applyOp({ collections: this.collections, dropped: this.dropped }, op, this.params));
     return lsn;
+  }
+
+  /** New versions for client writes to these ids, in order (an id twice: the second is higher). */
+  private assignVersions(target: CollectionIndex, identityIds: string[]): number[] {
+    return identityIds.map((id) => this.clock.next(target.versionFloor(id)));
+  }
+
+  private refuseDroppedGeneration(spec: CollectionSpec): void {
+    const generation = spec.generation ?? 0;
+    if (generation > 0 && generation <= (this.dropped.get(spec.name) ?? 0)) throw collectionGone(spec.name, generation);
   }
 
   /**
@@ -340,9 +507,10 @@ export class ShardStore {
     }
   }
 
-  private requireCollection(name: string): CollectionIndex {
+  private requireCollection(name: string, generation?: number): CollectionIndex {
     const collection = this.collections.get(name);
     if (!collection) throw new FaceshardError('COLLECTION_NOT_FOUND', `collection ${String(name)} does not exist on this shard`);
+    if (generation !== undefined && generationOf(collection) !== generation) throw collectionGone(name, generation);
     return collection;
   }
 
@@ -360,29 +528,24 @@ function validateSpec(spec: CollectionSpec): void {
     throw new FaceshardError('VALIDATION_FAILED', `dimension must be an integer in 1..${MAX_DIMENSION}`);
   }
   if (spec.metric !== 'cosine' && spec.metric !== 'ip') throw new FaceshardError('VALIDATION_FAILED', "metric must be 'cosine' or 'ip'");
+  if (spec.generation !== undefined && !isGeneration(spec.generation)) throw new FaceshardError('VALIDATION_FAILED', 'generation must be a non-negative safe integer');
 }
 
-/** The one place state changes: used live (after logging) and by recovery (replaying the log). */
-function applyOp(collections: Map<string, CollectionIndex>, op: WalOp, params: HnswParams): void {
-  switch (op.type) {
-    case 'create':
-      if (collections.has(op.spec.name)) throw new Error(`log creates existing collection ${op.spec.name}`);
-      collections.set(op.spec.name, CollectionIndex.create(op.spec, params));
-      return;
-    case 'drop':
-      collections.delete(op.name);
-      return;
-    case 'upsert': {
-      const collection = collections.get(op.collection);
-      if (!collection) throw new Error(`log upserts into missing collection ${op.collection}`);
-      for (const prepared of collection.prepareUpsert(op.identities)) collection.applyIdentity(prepared);
-      return;
-    }
-    case 'delete': {
-      const collection = collections.get(op.collection);
-      if (!collection) throw new Error(`log deletes from missing collection ${op.collection}`);
-      collection.applyDelete(op.identityIds);
-      return;
-    }
-  }
+function isGeneration(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** Only the spec's own fields go into the log (a caller's object may carry more). */
+function cleanSpec(spec: CollectionSpec): CollectionSpec {
+  const clean: CollectionSpec = { name: spec.name, dimension: spec.dimension, metric: spec.metric };
+  if (spec.generation !== undefined) clean.generation = spec.generation;
+  return clean;
+}
+
+function collectionGone(name: string, generation: number): FaceshardError {
+  return new FaceshardError(
+    'COLLECTION_NOT_FOUND',
+    `collection ${name} (generation ${generation}) was deleted or replaced: re-read the collection and retry`,
+    { generation },
+  );
 }

@@ -12,11 +12,14 @@ export interface PendingSnapshot {
   lsn: number;
   tempDir: string;
   collections: { spec: CollectionSpec; indexFile: string | null; meta: CollectionMeta }[];
+  /** Highest dropped generation per collection name. */
+  dropped?: Record<string, number>;
 }
 
 export interface LoadedSnapshot {
   lsn: number;
   collections: { spec: CollectionSpec; hnsw: HierarchicalNSW | null; meta: CollectionMeta }[];
+  dropped: Record<string, number>;
 }
 
 /** Fresh temp folder for a snapshot covering `lsn` (a leftover from a crashed attempt is removed). */
@@ -38,6 +41,7 @@ export function indexFileName(position: number): string {
  */
 export async function installSnapshot(layout: DataLayout, pending: PendingSnapshot): Promise<void> {
   const manifest: SnapshotManifest = { version: 1, lsn: pending.lsn, collections: [] };
+  if (pending.dropped && Object.keys(pending.dropped).length > 0) manifest.dropped = pending.dropped;
   for (const [position, collection] of pending.collections.entries()) {
     const metaFile = `c${position}.meta`;
     await writeFileDurable(join(pending.tempDir, metaFile), encodeFrame(encodeMeta(collection.meta)));
@@ -105,5 +109,5 @@ export async function loadSnapshot(layout: DataLayout, lsn: number): Promise<Loa
     }
     collections.push({ spec: entry.spec, hnsw, meta });
   }
-  return { lsn, collections };
+  return { lsn, collections, dropped: manifest.dropped ?? {} };
 }
