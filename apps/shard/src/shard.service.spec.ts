@@ -60,6 +60,7 @@ describe('ShardService searchMany', () => {
     const calls: Array<{ first: number; k: number; filter: unknown }> = [];
     const store = {
       listCollections: () => [spec],
+      hasCollection: (name: string) => name === spec.name,
       search: (_c: string, vector: Float32Array, k: number, options: { filter?: unknown }) => {
         calls.push({ first: vector[0]!, k, filter: options.filter });
         return [{ identityId: `near-${vector[0]}`, faceId: 'f', score: 1 }];
