@@ -22,7 +22,7 @@ export interface ManagedProcess {
   output: string[];
 }
 
-async function startProcess(main: string, env: Record<string, string>, timeoutMs = 30_000): Promise<ManagedProcess> {
+export async function startProcess(main: string, env: Record<string, string>, timeoutMs = 30_000): Promise<ManagedProcess> {
   const child = spawn(process.execPath, [main], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const lines = createInterface({ input: child.stdout! });

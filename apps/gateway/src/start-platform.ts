@@ -32,7 +32,7 @@ export async function startPlatform(config: GatewayConfig, env: NodeJS.ProcessEn
   } else {
     const nats = await NatsShardTransport.connect({ servers: config.natsUrl!, cluster: config.cluster, name: 'faceshard-gateway' });
     transport = nats;
-    metadata = await JetStreamMetadataStore.open(nats.connection, config.cluster);
+    metadata = await JetStreamMetadataStore.open(nats.connection, config.cluster, { replicas: config.metadataReplicas });
   }
 
   const gateway = await startGateway({ config, transport, metadata });

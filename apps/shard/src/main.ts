@@ -12,7 +12,7 @@ export async function runShardProcess(env: NodeJS.ProcessEnv = process.env): Pro
   const cluster = env.FACESHARD_CLUSTER || 'default';
   const config = readShardConfig(env);
   const transport = await NatsShardTransport.connect({ servers: env.NATS_URL, cluster, name: `faceshard-shard` });
-  const metadata = await JetStreamMetadataStore.open(transport.connection, cluster);
+  const metadata = await JetStreamMetadataStore.open(transport.connection, cluster, { replicas: config.metadataReplicas });
   const node = await startShardNode({ config, transport, metadata });
 
   let stopping = false;

@@ -19,6 +19,8 @@ export interface GatewayConfig {
   maxK: number;
   /** A shard silent for this long is reported down. */
   shardDownAfterMs: number;
+  /** Stream replicas of the JetStream metadata bucket (3 on a 3-node NATS cluster). */
+  metadataReplicas: number;
 }
 
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -38,5 +40,6 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     maxBatch: intFrom(env.MAX_BATCH, 1_000),
     maxK: intFrom(env.MAX_K, 1_000),
     shardDownAfterMs: intFrom(env.SHARD_DOWN_AFTER_MS, 3_000),
+    metadataReplicas: intFrom(env.FACESHARD_METADATA_REPLICAS, 1),
   };
 }

@@ -9,6 +9,8 @@ export interface ShardConfig {
   hnsw: { M: number; efConstruction: number; efSearch: number };
   snapshotEveryOps: number;
   heartbeatEveryMs: number;
+  /** Stream replicas of the JetStream metadata bucket (3 on a 3-node NATS cluster). */
+  metadataReplicas: number;
 }
 
 export function readShardConfig(env: NodeJS.ProcessEnv = process.env): ShardConfig {
@@ -22,5 +24,6 @@ export function readShardConfig(env: NodeJS.ProcessEnv = process.env): ShardConf
     },
     snapshotEveryOps: intFrom(env.SNAPSHOT_EVERY_OPS, 50_000),
     heartbeatEveryMs: intFrom(env.HEARTBEAT_EVERY_MS, 1_000),
+    metadataReplicas: intFrom(env.FACESHARD_METADATA_REPLICAS, 1),
   };
 }
