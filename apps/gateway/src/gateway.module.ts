@@ -1,9 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type { ClusterMetadataStore } from '@faceshard/cluster';
 import type { ShardTransport } from '@faceshard/messaging';
 import type { GatewayConfig } from './config/gateway-config';
-import { GATEWAY_CONFIG, METADATA_STORE, SHARD_TRANSPORT } from './gateway.tokens';
+import { ACCESS_SERVICE, GATEWAY_CONFIG, METADATA_STORE, SHARD_TRANSPORT } from './gateway.tokens';
+import { AccessGuard } from './access/access.guard';
+import type { AccessService } from './access/access.service';
+import { KeysController } from './access/keys.controller';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { CollectionsController } from './collections/collections.controller';
 import { CollectionsService } from './collections/collections.service';
@@ -20,15 +23,17 @@ import { ShardHealthService } from './cluster/shard-health.service';
 /** The HTTP gateway. Its outside systems (transport, metadata store) are handed in, so tests and the embedded mode choose them. */
 @Module({})
 export class GatewayModule {
-  static forRoot(deps: { config: GatewayConfig; transport: ShardTransport; metadata: ClusterMetadataStore }): DynamicModule {
+  static forRoot(deps: { config: GatewayConfig; transport: ShardTransport; metadata: ClusterMetadataStore; access: AccessService }): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [CollectionsController, IdentitiesController, SearchController, ClusterController],
+      controllers: [CollectionsController, IdentitiesController, SearchController, ClusterController, KeysController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: deps.config },
         { provide: SHARD_TRANSPORT, useValue: deps.transport },
         { provide: METADATA_STORE, useValue: deps.metadata },
+        { provide: ACCESS_SERVICE, useValue: deps.access },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
+        { provide: APP_GUARD, useClass: AccessGuard },
         RingService,
         ShardHealthService,
         ShardClient,

@@ -2,3 +2,4 @@
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 export const SHARD_TRANSPORT = Symbol('SHARD_TRANSPORT');
 export const METADATA_STORE = Symbol('METADATA_STORE');
+export const ACCESS_SERVICE = Symbol('ACCESS_SERVICE');

@@ -1,10 +1,13 @@
 import { BadRequestException, LoggerService, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { ApiKeyRepository } from '@faceshard/access';
 import type { ClusterMetadataStore } from '@faceshard/cluster';
 import type { ShardTransport } from '@faceshard/messaging';
 import type { GatewayConfig } from './config/gateway-config';
 import { GatewayModule } from './gateway.module';
+import { AccessService } from './access/access.service';
+import { setupOpenApi } from './openapi/setup-openapi';
 
 /** A batch of 1000 identities as JSON arrays of floats is a few MB; leave room, but bound it. */
 const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
@@ -12,6 +15,12 @@ const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
 export interface RunningGateway {
   app: NestFastifyApplication;
   url: string;
+  /** API keys required on this gateway. */
+  auth: 'on' | 'off';
+  /** Only on the one start, cluster-wide, that generated the first admin key: show it once. */
+  firstAdminKey?: string;
+  /** Every route Fastify registered (method, url), for the OpenAPI completeness test and logs. */
+  routes: { method: string; url: string }[];
   close(): Promise<void>;
 }
 
@@ -19,13 +28,24 @@ export async function startGateway(deps: {
   config: GatewayConfig;
   transport: ShardTransport;
   metadata: ClusterMetadataStore;
+  apiKeys: ApiKeyRepository;
   logger?: LoggerService | false | ('log' | 'error' | 'warn' | 'debug' | 'verbose')[];
 }): Promise<RunningGateway> {
-  const app = await NestFactory.create<NestFastifyApplication>(
-    GatewayModule.forRoot(deps),
-    new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
-    { logger: deps.logger ?? ['error', 'warn'] },
-  );
+  const { access, firstAdminKey } = await AccessService.start(deps.apiKeys, { auth: deps.config.auth, adminKey: deps.config.adminKey });
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES });
+  const routes: RunningGateway['routes'] = [];
+  adapter.getInstance().addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
+  let app: NestFastifyApplication;
+  try {
+    app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot({ ...deps, access }), adapter, {
+      logger: deps.logger ?? ['error', 'warn'],
+    });
+  } catch (err) {
+    await access.close();
+    throw err;
+  }
   app.useGlobalPipes(
     new ValidationPipe({
       transform: true,
@@ -36,10 +56,27 @@ export async function startGateway(deps: {
     }),
   );
   app.enableShutdownHooks();
-  await app.listen(deps.config.port, deps.config.host);
+  setupOpenApi(app);
+  try {
+    await app.listen(deps.config.port, deps.config.host);
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    await access.close();
+    throw err;
+  }
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : deps.config.port;
-  return { app, url: `http://${deps.config.host}:${port}`, close: () => app.close() };
+  return {
+    app,
+    url: `http://${deps.config.host}:${port}`,
+    auth: access.mode,
+    firstAdminKey,
+    routes,
+    async close() {
+      await app.close();
+      await access.close();
+    },
+  };
 }
 
 function flattenValidationErrors(errors: import('class-validator').ValidationError[], prefix = ''): string[] {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { link, open, rename, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -58,5 +58,16 @@ async function fsyncDir(dir: string): Promise<void> {
     /* see above */
   } finally {
     await fh?.close();
+  }
+}
+
+/** The file's text, or null if it does not exist yet; creates its directory for the first write. */
+export async function readTextIfExists(path: string): Promise<string | null> {
+  await mkdir(dirname(path), { recursive: true });
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
   }
 }

@@ -6,3 +6,4 @@ export * from './local-metadata-store';
 export * from './shard-identity';
 export * from './heartbeat-monitor';
 export * from './heartbeat-publisher';
+export { writeFileAtomic, createFileAtomic, readTextIfExists } from './atomic-file';

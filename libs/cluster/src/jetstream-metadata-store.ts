@@ -195,7 +195,7 @@ export class JetStreamMetadataStore implements ClusterMetadataStore {
 }
 
 /** JetStream's "wrong last sequence" (err_code 10071): the key changed since we read it. */
-function isCasConflict(err: unknown): boolean {
+export function isCasConflict(err: unknown): boolean {
   if (!(err instanceof NatsError)) return false;
   return err.api_error?.err_code === 10071 || /wrong last sequence/i.test(err.message);
 }

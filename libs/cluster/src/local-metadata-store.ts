@@ -1,7 +1,5 @@
-import { mkdir, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { FaceshardError, type CollectionSpec, type RingState } from '@faceshard/contracts';
-import { writeFileAtomic } from './atomic-file';
+import { readTextIfExists, writeFileAtomic } from './atomic-file';
 import { collectionExists, parseCollectionSpec, sameCollectionSpec, validCollectionSpec } from './collection-spec';
 import type { ClusterMetadataStore } from './metadata-store';
 import { EMPTY_RING, copyRing, parseRing, ringWithMember, ringWithoutMember } from './ring-state';
@@ -30,13 +28,7 @@ export class LocalMetadataStore implements ClusterMetadataStore {
   ) {}
 
   static async open(filePath: string): Promise<LocalMetadataStore> {
-    await mkdir(dirname(filePath), { recursive: true });
-    let text: string | null = null;
-    try {
-      text = await readFile(filePath, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
+    const text = await readTextIfExists(filePath);
     return new LocalMetadataStore(filePath, text === null ? emptyMetadata() : parseMetadata(text, filePath));
   }
 

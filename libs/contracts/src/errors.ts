@@ -7,6 +7,13 @@ export const ErrorCodes = {
   DIMENSION_MISMATCH: { status: 400, retryable: false },
   INVALID_VECTOR: { status: 400, retryable: false },
   INVALID_ID: { status: 400, retryable: false },
+  /** No API key, or one this cluster does not know. */
+  UNAUTHORIZED: { status: 401, retryable: false },
+  /** A known API key whose role or collection scope does not cover the request. */
+  FORBIDDEN: { status: 403, retryable: false },
+  KEY_NOT_FOUND: { status: 404, retryable: false },
+  /** Deleting it would leave no admin key for all collections. */
+  LAST_ADMIN_KEY: { status: 409, retryable: false },
   BATCH_TOO_LARGE: { status: 413, retryable: false },
   COLLECTION_NOT_FOUND: { status: 404, retryable: false },
   COLLECTION_EXISTS: { status: 409, retryable: false },

@@ -1,27 +1,37 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { scopeCovers, type ApiKeyPrincipal } from '@faceshard/access';
+import { CallingKey, RequiresRole } from '../access/requires-role.decorator';
 import { CreateCollectionDto } from './collection.dto';
 import { CollectionsService } from './collections.service';
 
+@ApiTags('collections')
 @Controller('v1/collections')
 export class CollectionsController {
   constructor(private readonly collections: CollectionsService) {}
 
   @Post()
+  @RequiresRole('admin', { collectionBodyField: 'name' })
   create(@Body() dto: CreateCollectionDto) {
     return this.collections.create(dto);
   }
 
+  /** A key scoped to some collections sees those only. */
   @Get()
-  async list() {
-    return { collections: await this.collections.list() };
+  @RequiresRole('read')
+  async list(@CallingKey() key: ApiKeyPrincipal | undefined) {
+    const all = await this.collections.list();
+    return { collections: key ? all.filter((c) => scopeCovers(key, c.name)) : all };
   }
 
   @Get(':name')
+  @RequiresRole('read')
   get(@Param('name') name: string) {
     return this.collections.require(name);
   }
 
   @Delete(':name')
+  @RequiresRole('admin')
   @HttpCode(200)
   async delete(@Param('name') name: string) {
     await this.collections.delete(name);

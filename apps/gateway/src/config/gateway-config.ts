@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { intFrom, oneOf } from '@faceshard/config';
+import { resolveAuthMode, type AuthMode } from '../access/auth-mode';
 
 export type Role = 'embedded' | 'gateway' | 'shard';
 
@@ -21,15 +22,20 @@ export interface GatewayConfig {
   shardDownAfterMs: number;
   /** Stream replicas of the JetStream metadata bucket (3 on a 3-node NATS cluster). */
   metadataReplicas: number;
+  /** API keys required (`on`) or not; off only on a loopback HOST (see access/auth-mode.ts). */
+  auth: AuthMode;
+  /** FACESHARD_ADMIN_KEY: an admin key for every collection, known from configuration. */
+  adminKey?: string;
 }
 
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const natsUrl = env.NATS_URL || undefined;
   const role = oneOf<Role>('FACESHARD_ROLE', env.FACESHARD_ROLE, ['embedded', 'gateway', 'shard'], natsUrl ? 'gateway' : 'embedded');
   if (role !== 'embedded' && !natsUrl) throw new Error(`FACESHARD_ROLE=${role} needs NATS_URL`);
+  const host = env.HOST || '127.0.0.1';
   return {
     role,
-    host: env.HOST || '127.0.0.1',
+    host,
     port: env.PORT === '0' ? 0 : intFrom(env.PORT, 8080),
     cluster: env.FACESHARD_CLUSTER || 'default',
     natsUrl,
@@ -41,5 +47,8 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     maxK: intFrom(env.MAX_K, 1_000),
     shardDownAfterMs: intFrom(env.SHARD_DOWN_AFTER_MS, 3_000),
     metadataReplicas: intFrom(env.FACESHARD_METADATA_REPLICAS, 1),
+    // A shard process serves no HTTP: the HTTP access rules are not its to check.
+    auth: role === 'shard' ? 'off' : resolveAuthMode(host, env.FACESHARD_AUTH),
+    adminKey: env.FACESHARD_ADMIN_KEY || undefined,
   };
 }

@@ -1,14 +1,18 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { ApiTags } from '@nestjs/swagger';
+import { RequiresRole } from '../access/requires-role.decorator';
 import { BatchUpsertDto, UpsertIdentityDto } from './identity.dto';
 import { IdentitiesService } from './identities.service';
 
+@ApiTags('identities')
 @Controller('v1/collections/:collection/identities')
 export class IdentitiesController {
   constructor(private readonly identities: IdentitiesService) {}
 
   /** 200 when every identity was written; 207 when some owner shard failed (see `failed`). */
   @Post('batch')
+  @RequiresRole('write')
   async batch(@Param('collection') collection: string, @Body() dto: BatchUpsertDto, @Res({ passthrough: true }) reply: FastifyReply) {
     const result = await this.identities.upsertBatch(collection, dto.identities);
     reply.status(result.failed.length > 0 ? 207 : 200);
@@ -16,16 +20,19 @@ export class IdentitiesController {
   }
 
   @Put(':id')
+  @RequiresRole('write')
   upsert(@Param('collection') collection: string, @Param('id') id: string, @Body() dto: UpsertIdentityDto) {
     return this.identities.upsert(collection, id, dto);
   }
 
   @Get(':id')
+  @RequiresRole('read')
   get(@Param('collection') collection: string, @Param('id') id: string) {
     return this.identities.get(collection, id);
   }
 
   @Delete(':id')
+  @RequiresRole('write')
   @HttpCode(200)
   delete(@Param('collection') collection: string, @Param('id') id: string) {
     return this.identities.delete(collection, id);
