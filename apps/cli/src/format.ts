@@ -1,0 +1,127 @@
+/** Plain-text renderings of API answers for people; `--json` prints the answer itself instead. */
+
+export function table(rows: (string | number)[][]): string {
+  const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => String(row[col] ?? '').length)));
+  return rows.map((row) => row.map((cell, col) => String(cell ?? '').padEnd(widths[col])).join('  ').trimEnd()).join('\n');
+}
+
+interface ClusterCollection {
+  name: string;
+  identities?: number;
+  faces?: number;
+}
+
+interface ClusterMember {
+  shardId: string;
+  health?: string;
+  state?: string;
+  lastHeartbeatMs?: number | null;
+  collections?: ClusterCollection[] | null;
+}
+
+/** GET /v1/cluster, as far as the CLI reads it; newer gateways may add fields, older ones lack some. */
+export interface ClusterStatusBody {
+  ringEpoch?: number;
+  readEpoch?: number;
+  writeEpoch?: number;
+  members?: ClusterMember[];
+  move?: Record<string, unknown> | null;
+  cache?: unknown;
+  [extra: string]: unknown;
+}
+
+/** Members with state and health, per-shard counts, epochs, and the move in progress if any. */
+export function formatClusterStatus(status: ClusterStatusBody): string {
+  const epochs = [`ring epoch ${status.ringEpoch ?? '?'}`];
+  if (status.readEpoch !== undefined) epochs.push(`read ring ${status.readEpoch}`);
+  if (status.writeEpoch !== undefined) epochs.push(`write ring ${status.writeEpoch}`);
+  const members = status.members ?? [];
+  const rows: (string | number)[][] = [['SHARD', 'STATE', 'HEALTH', 'HEARTBEAT', 'IDENTITIES', 'FACES', 'COLLECTIONS']];
+  let identities = 0;
+  let faces = 0;
+  for (const m of members) {
+    const counts = m.collections ?? null;
+    const ids = counts?.reduce((sum, c) => sum + (c.identities ?? 0), 0);
+    const fcs = counts?.reduce((sum, c) => sum + (c.faces ?? 0), 0);
+    identities += ids ?? 0;
+    faces += fcs ?? 0;
+    rows.push([
+      m.shardId,
+      m.state ?? 'active',
+      m.health ?? '?',
+      m.lastHeartbeatMs === null || m.lastHeartbeatMs === undefined ? '-' : `${Math.round(m.lastHeartbeatMs)} ms ago`,
+      ids ?? 'n/a',
+      fcs ?? 'n/a',
+      counts ? counts.length : 'n/a',
+    ]);
+  }
+  const lines = [`${members.length} member(s), ${epochs.join(', ')}`, table(rows), `total: ${identities} identities, ${faces} faces`];
+  const move = status.move ?? (status as { ring?: { move?: Record<string, unknown> } }).ring?.move;
+  lines.push(move ? `move in progress: ${formatMove(move)}` : 'no move in progress');
+  return lines.join('\n');
+}
+
+function formatMove(move: Record<string, unknown>): string {
+  const parts: string[] = [];
+  if (Array.isArray(move.from) && Array.isArray(move.to)) parts.push(`[${move.from.join(', ')}] -> [${move.to.join(', ')}]`);
+  if (move.stage) parts.push(`stage ${String(move.stage)}`);
+  const progress = (move.progress ?? move) as Record<string, unknown>;
+  const done = progress.moved ?? progress.done ?? progress.copied;
+  const total = progress.total;
+  if (typeof done === 'number' && typeof total === 'number' && total > 0) parts.push(`${done}/${total} (${((100 * done) / total).toFixed(1)}%)`);
+  else if (typeof done === 'number') parts.push(`${done} moved`);
+  if (move.startedAt) parts.push(`since ${String(move.startedAt)}`);
+  return parts.join(', ') || JSON.stringify(move);
+}
+
+interface Match {
+  identityId: string;
+  faceId?: string;
+  similarity: number;
+  match?: boolean;
+}
+
+export interface IdentifyBody {
+  faces?: { box?: { x: number; y: number; width: number; height: number }; quality?: unknown; matches?: Match[] }[];
+  partial?: boolean;
+  missingShards?: string[];
+}
+
+export function formatIdentify(body: IdentifyBody): string {
+  const faces = body.faces ?? [];
+  if (faces.length === 0) return 'no face found';
+  const lines: string[] = [];
+  faces.forEach((face, i) => {
+    const box = face.box ? ` at ${Math.round(face.box.x)},${Math.round(face.box.y)} ${Math.round(face.box.width)}x${Math.round(face.box.height)}` : '';
+    lines.push(`face ${i + 1}${box}`);
+    const matches = face.matches ?? [];
+    if (matches.length === 0) lines.push('  no candidates');
+    for (const m of matches) lines.push(`  ${m.match ? 'MATCH' : '     '}  ${m.similarity.toFixed(3)}  ${m.identityId}${m.faceId ? ` (${m.faceId})` : ''}`);
+  });
+  if (body.partial) lines.push(`partial answer: no reply from ${(body.missingShards ?? []).join(', ')}`);
+  return lines.join('\n');
+}
+
+export interface VerifyBody {
+  similarity: number;
+  match: boolean;
+  threshold: number;
+}
+
+export function formatVerify(body: VerifyBody): string {
+  return `${body.match ? 'same person' : 'different people'}: similarity ${body.similarity.toFixed(3)} (threshold ${body.threshold})`;
+}
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  role: string;
+  collections: string[];
+  created?: string;
+  lastUsed?: string;
+}
+
+export function formatKeys(keys: ApiKeyView[]): string {
+  if (keys.length === 0) return 'no keys';
+  return table([['ID', 'NAME', 'ROLE', 'COLLECTIONS', 'CREATED', 'LAST USED'], ...keys.map((k) => [k.id, k.name, k.role, k.collections.join(','), k.created ?? '', k.lastUsed ?? '-'])]);
+}
