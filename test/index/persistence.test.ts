@@ -203,7 +203,8 @@ describe('ShardStore persistence and recovery (real disk)', () => {
     await reopened.close();
   });
 
-  it('refuses to open when a segment that is not the last is damaged (acknowledged data)', async () => {
+  // Damage inside a segment that is not the last: wal-damage.test.ts.
+  it('refuses to open with a log gap when the snapshot that covered the deleted segments is gone', async () => {
     const store = await ShardStore.open({ dataDir: dir });
     await store.ensureCollection(spec);
     await store.upsert('gallery', makeIdentities(0, 10, DIM));
@@ -215,7 +216,7 @@ describe('ShardStore persistence and recovery (real disk)', () => {
     const segments = walFiles(dir);
     expect(segments.length).toBe(1); // the snapshot deleted the covered segment...
     // ...so recovery without it must notice the gap rather than start from nothing.
-    await expect(ShardStore.open({ dataDir: dir })).rejects.toThrow(/gap/);
+    await expect(ShardStore.open({ dataDir: dir })).rejects.toMatchObject({ code: 'WAL_CORRUPT', message: expect.stringMatching(/gap/) });
   });
 
   it('refuses to open a middle segment with a bad record', async () => {
@@ -232,7 +233,7 @@ describe('ShardStore persistence and recovery (real disk)', () => {
     writeFileSync(join(dir, 'wal', `${String(nextLsn).padStart(20, '0')}.wal`), Buffer.alloc(0));
     bytes[bytes.length - 5] ^= 0x01;
     writeFileSync(join(dir, 'wal', first), bytes);
-    await expect(ShardStore.open({ dataDir: dir })).rejects.toThrow(/damaged/);
+    await expect(ShardStore.open({ dataDir: dir })).rejects.toMatchObject({ code: 'WAL_CORRUPT', message: expect.stringMatching(/damaged/) });
   });
 
   it('snapshots automatically every N ops and keeps only the newest snapshot and the log after it', async () => {
@@ -278,7 +279,7 @@ describe('ShardStore persistence and recovery (real disk)', () => {
     await expect(ShardStore.open({ dataDir: dir })).rejects.toThrow(/manifest says/);
   });
 
-  it('refuses a second open of the same folder while the first is open', async () => {
+  it('refuses a second open of the same folder while the first is open, and reopens after close', async () => {
     const store = await ShardStore.open({ dataDir: dir });
     await expect(ShardStore.open({ dataDir: dir })).rejects.toThrow(/already open/);
     await store.close();

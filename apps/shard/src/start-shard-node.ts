@@ -30,6 +30,7 @@ export async function startShardNode(deps: {
     dataDir: join(config.dataDir, 'store'),
     hnsw: config.hnsw,
     snapshotEveryOps: config.snapshotEveryOps,
+    walSalvage: config.walSalvage,
   });
 
   const ringView = new RingView();

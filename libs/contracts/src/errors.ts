@@ -44,6 +44,10 @@ export const ErrorCodes = {
   /** Cluster membership (rebalancing): no such member, or the change would lose the only copy of data. */
   MEMBER_NOT_FOUND: { status: 404, retryable: false },
   DATA_WOULD_BE_LOST: { status: 409, retryable: false },
+  /** A shard's write-ahead log is damaged beyond a torn tail; the store will not open (see WAL_SALVAGE). */
+  WAL_CORRUPT: { status: 500, retryable: false },
+  /** Another process (or store) has the shard's data folder open. */
+  DATA_DIR_LOCKED: { status: 500, retryable: false },
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -1,35 +1,58 @@
-import { promises as fsp } from 'node:fs';
+import { createRequire } from 'node:module';
 import { FaceshardError } from '@faceshard/contracts';
+import { writeFully, type StoreFs } from './store-fs';
 
-/** Folders opened by this process: two stores on one folder would corrupt each other's log. */
-const openInThisProcess = new Set<string>();
+type FsNativeExtensions = typeof import('fs-native-extensions');
 
-function processAlive(pid: number): boolean {
+/** Loaded on first use, so a checkout whose node_modules predates the dependency says what to do. */
+function nativeLocks(): FsNativeExtensions {
   try {
-    process.kill(pid, 0);
-    return true;
+    return createRequire(__filename)('fs-native-extensions') as FsNativeExtensions;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    throw new FaceshardError(
+      'INTERNAL',
+      `the data-folder lock needs the npm package fs-native-extensions, which is not installed here (${(error as Error).message}); run \`ONNXRUNTIME_NODE_INSTALL=skip npm ci\``,
+    );
   }
 }
 
+/** Folders opened by this process, for a clearer message than the lock's (the lock refuses anyway). */
+const openInThisProcess = new Set<string>();
+
 /**
- * A pid file. A lock left by a process that died (kill -9) is taken over; a live holder is refused.
+ * An exclusive lock on <dataDir>/LOCK: an open-file-description lock (fcntl F_OFD_SETLK through
+ * fs-native-extensions). Taking it is one atomic kernel call, not read-then-write, and it says
+ * nothing about pids: the kernel drops it when the holder's descriptor closes, which a kill -9,
+ * a crash or a container restart all do, so a stale lock cannot exist and a live one cannot be
+ * mistaken for ours (pid 1 in every container). Two stores in one process conflict too (two opens,
+ * two descriptions). The pid written into the file is only for the error message.
  */
-export async function acquireDataDirLock(root: string, lockFile: string): Promise<() => Promise<void>> {
-  if (openInThisProcess.has(root)) throw new FaceshardError('INTERNAL', `data folder ${root} is already open in this process`);
+export async function acquireDataDirLock(fs: StoreFs, root: string, lockFile: string): Promise<() => Promise<void>> {
+  if (openInThisProcess.has(root)) throw new FaceshardError('DATA_DIR_LOCKED', `data folder ${root} is already open in this process`, { dataDir: root });
+  const file = await fs.open(lockFile, 'a');
+  let locked: boolean;
   try {
-    const holder = Number((await fsp.readFile(lockFile, 'utf8')).trim());
-    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
-      throw new FaceshardError('INTERNAL', `data folder ${root} is in use by process ${holder}`);
-    }
+    locked = nativeLocks().tryLock(file.fd);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await file.close();
+    throw error;
   }
-  await fsp.writeFile(lockFile, `${process.pid}\n`);
+  if (!locked) {
+    await file.close();
+    const holder = (await fs.readFile(lockFile).catch(() => Buffer.alloc(0))).toString('utf8').trim();
+    throw new FaceshardError('DATA_DIR_LOCKED', `data folder ${root} is in use by another process${holder ? ` (pid ${holder})` : ''}`, { dataDir: root });
+  }
+  try {
+    await file.truncate(0);
+    await writeFully(file, Buffer.from(`${process.pid}\n`));
+  } catch (error) {
+    await file.close();
+    throw error;
+  }
   openInThisProcess.add(root);
   return async () => {
     openInThisProcess.delete(root);
-    await fsp.rm(lockFile, { force: true });
+    // Closing the descriptor releases the lock; the file stays (removing it would race a new holder).
+    await file.close();
   };
 }

@@ -3,13 +3,14 @@ import { join } from 'node:path';
 /**
  * On-disk layout of one shard's data folder:
  *
- *   <dataDir>/LOCK                           pid of the process that has the folder open
+ *   <dataDir>/LOCK                           OFD-locked (fcntl) by the process that has the folder open; holds its pid
  *   <dataDir>/wal/<firstLsn:20 digits>.wal   log segments; a segment holds records firstLsn, firstLsn+1, ...
  *   <dataDir>/snapshots/<lsn:20 digits>/     newest complete snapshot, covering every record <= lsn
  *       manifest                             framed msgpack: lsn, collection specs, file names
  *       c<N>.hnsw                            hnswlib index of collection N (absent if it never held a vector)
  *       c<N>.meta                            framed msgpack: identity -> faceIds/labels/attributes, label allocator
  *   <dataDir>/snapshots/tmp-<lsn>/           a snapshot being written; deleted on open if a crash left it
+ *   <dataDir>/salvage/                       what a salvage open (WAL_SALVAGE=1) cut from a damaged log, kept for forensics
  */
 export const LSN_DIGITS = 20;
 
@@ -34,6 +35,10 @@ export class DataLayout {
 
   get walDir(): string {
     return join(this.root, 'wal');
+  }
+
+  get salvageDir(): string {
+    return join(this.root, 'salvage');
   }
 
   get snapshotsDir(): string {

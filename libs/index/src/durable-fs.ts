@@ -1,22 +1,20 @@
-import { promises as fsp } from 'node:fs';
+import { dirname } from 'node:path';
+import { writeFully, type StoreFs } from './store-fs';
 
-/** fsync a file or a directory (a directory fsync makes creations, renames and unlinks in it durable). */
-export async function fsyncPath(path: string): Promise<void> {
-  const handle = await fsp.open(path, 'r');
+/** Creates/overwrites a file and fsyncs it before returning (the caller fsyncs the directory). */
+export async function writeFileDurable(fs: StoreFs, path: string, data: Uint8Array): Promise<void> {
+  const file = await fs.open(path, 'w');
   try {
-    await handle.sync();
+    await writeFully(file, data);
+    await file.datasync();
   } finally {
-    await handle.close();
+    await file.close();
   }
 }
 
-/** Creates/overwrites a file and fsyncs it before returning (the caller fsyncs the directory). */
-export async function writeFileDurable(path: string, data: Uint8Array): Promise<void> {
-  const handle = await fsp.open(path, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+/** mkdir -p whose new entries survive a power cut: fsyncs the folder that got the new entry. */
+export async function mkdirDurable(fs: StoreFs, path: string): Promise<void> {
+  const parent = dirname(path);
+  if (!(await fs.exists(parent))) await mkdirDurable(fs, parent);
+  if (await fs.mkdir(path)) await fs.fsyncPath(parent);
 }

@@ -1,4 +1,3 @@
-import { promises as fsp } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { FaceshardError, MAX_DIMENSION, NAME_PATTERN } from '@faceshard/contracts';
@@ -8,11 +7,12 @@ import { AsyncMutex } from './async-mutex';
 import { CollectionIndex, DEFAULT_HNSW, type HnswParams, type SearchOptions } from './collection-index';
 import { DataLayout } from './data-layout';
 import { acquireDataDirLock } from './data-dir-lock';
-import { fsyncPath } from './durable-fs';
+import { mkdirDurable } from './durable-fs';
 import { beginSnapshot, indexFileName, installSnapshot, listSnapshots, loadSnapshot, pruneSnapshots, type PendingSnapshot } from './snapshot-files';
 import { incomingWins, VersionClock, type VersionStamp } from './version-order';
 import type { WalOp } from './wal-ops';
-import { replayLog } from './wal-replay';
+import { nodeStoreFs, type StoreFs } from './store-fs';
+import { replayLog, type SalvageReport } from './wal-replay';
 import { WriteAheadLog } from './write-ahead-log';
 
 export type SnapshotPhase = 'rotated' | 'indexes-written' | 'installed';
@@ -26,6 +26,16 @@ export interface ShardStoreOptions {
    * deleted identity counts one; creating/dropping a collection counts one). Default 50 000.
    */
   snapshotEveryOps?: number;
+  /**
+   * Open a damaged log anyway (operators: env WAL_SALVAGE=1): keep the records before the first
+   * damage, move the rest to <dataDir>/salvage/ and log loudly what was dropped. Off by default:
+   * damage other than a torn tail makes open fail with WAL_CORRUPT.
+   */
+  walSalvage?: boolean;
+  /** Where loud recovery reports go (salvage). Default: stderr. */
+  log?: (line: string) => void;
+  /** File system the store uses (tests pass a fault-injecting one). Default: the real one. */
+  fs?: StoreFs;
   /** Fault-injection points for crash tests; awaited inside snapshot(). Not for production use. */
   testHooks?: { onSnapshotPhase?: (phase: SnapshotPhase, lsn: number) => void | Promise<void> };
 }
@@ -59,6 +69,8 @@ export interface RecoveryInfo {
   replayedRecords: number;
   truncatedBytes: number;
   nextLsn: number;
+  /** Set when a salvage open cut damaged log records (see ShardStoreOptions.walSalvage). */
+  salvaged: SalvageReport | null;
 }
 
 /** Time an ingest batch may hold the event loop before yielding to searches. */
@@ -91,6 +103,7 @@ export class ShardStore {
   lastSnapshotError: Error | null = null;
 
   private constructor(
+    private readonly fs: StoreFs,
     private readonly layout: DataLayout,
     private readonly params: HnswParams,
     private readonly snapshotEveryOps: number,
@@ -108,35 +121,40 @@ export class ShardStore {
     const params: HnswParams = { ...DEFAULT_HNSW, ...options.hnsw };
     const snapshotEveryOps = options.snapshotEveryOps ?? 50_000;
     if (!Number.isInteger(snapshotEveryOps) || snapshotEveryOps < 1) throw new FaceshardError('VALIDATION_FAILED', 'snapshotEveryOps must be a positive integer');
-    await fsp.mkdir(layout.walDir, { recursive: true });
-    await fsp.mkdir(layout.snapshotsDir, { recursive: true });
-    await fsyncPath(layout.root); // the wal/ and snapshots/ entries themselves must survive a power cut
-    const releaseLock = await acquireDataDirLock(layout.root, layout.lockFile);
+    const fs = options.fs ?? nodeStoreFs;
+    // The wal/ and snapshots/ entries themselves (and a new data folder's) must survive a power cut.
+    await mkdirDurable(fs, layout.walDir);
+    await mkdirDurable(fs, layout.snapshotsDir);
+    const releaseLock = await acquireDataDirLock(fs, layout.root, layout.lockFile);
     try {
-      await pruneSnapshots(layout, null); // temp folders of snapshots a crash interrupted
-      const installed = await listSnapshots(layout);
+      await pruneSnapshots(fs, layout, null); // temp folders of snapshots a crash interrupted
+      const installed = await listSnapshots(fs, layout);
       const newest = installed[installed.length - 1];
       const catalog: StoreCatalog = { collections: new Map(), dropped: new Map() };
       let snapshotLsn = 0;
       if (newest !== undefined) {
-        const snapshot = await loadSnapshot(layout, newest);
+        const snapshot = await loadSnapshot(fs, layout, newest);
         snapshotLsn = snapshot.lsn;
         for (const entry of snapshot.collections) {
           catalog.collections.set(entry.spec.name, CollectionIndex.restore(entry.spec, entry.hnsw, entry.meta, params));
         }
         for (const [name, generation] of Object.entries(snapshot.dropped)) catalog.dropped.set(name, generation);
-        await pruneSnapshots(layout, newest);
+        await pruneSnapshots(fs, layout, newest);
       }
-      const replay = replayLog(layout, snapshotLsn, (record) => applyOp(catalog, record.op, params));
-      const wal = await WriteAheadLog.open(layout, replay);
+      const replay = await replayLog(fs, layout, snapshotLsn, (record) => applyOp(catalog, record.op, params), {
+        salvage: options.walSalvage ?? false,
+        log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
+      });
+      const wal = await WriteAheadLog.open(fs, layout, replay);
       await wal.deleteCoveredSegments(snapshotLsn); // left behind if a crash hit right after a snapshot
       const recovery: RecoveryInfo = {
         snapshotLsn,
         replayedRecords: replay.replayedRecords,
         truncatedBytes: replay.truncatedBytes,
         nextLsn: replay.nextLsn,
+        salvaged: replay.salvaged,
       };
-      const store = new ShardStore(layout, params, snapshotEveryOps, options.testHooks, releaseLock, wal, recovery);
+      const store = new ShardStore(fs, layout, params, snapshotEveryOps, options.testHooks, releaseLock, wal, recovery);
       for (const [name, collection] of catalog.collections) {
         store.collections.set(name, collection);
         store.clock.observe(collection.maxVersion);
@@ -441,11 +459,14 @@ export class ShardStore {
       if (lsn === this.snapshotLsn) return; // nothing new since the last one
       await this.wal.rotate(); // records after the snapshot go to a segment of their own
       await this.hooks?.onSnapshotPhase?.('rotated', lsn);
-      const tempDir = await beginSnapshot(this.layout, lsn);
+      const tempDir = await beginSnapshot(this.fs, this.layout, lsn);
       const collections: PendingSnapshot['collections'] = [];
       for (const collection of this.collections.values()) {
         const indexFile = indexFileName(collections.length);
-        const written = await collection.writeIndex(join(tempDir, indexFile));
+        let written = false;
+        await this.fs.writeExternal(join(tempDir, indexFile), async (path) => {
+          written = await collection.writeIndex(path);
+        });
         collections.push({ spec: { ...collection.spec }, indexFile: written ? indexFile : null, meta: collection.meta() });
       }
       this.opsSinceSnapshot = 0;
@@ -454,11 +475,11 @@ export class ShardStore {
     if (!pending) return;
     const captured: PendingSnapshot = pending;
     await this.hooks?.onSnapshotPhase?.('indexes-written', captured.lsn);
-    await installSnapshot(this.layout, captured);
+    await installSnapshot(this.fs, this.layout, captured);
     this.snapshotLsn = captured.lsn;
     await this.hooks?.onSnapshotPhase?.('installed', captured.lsn);
     await this.wal.deleteCoveredSegments(captured.lsn);
-    await pruneSnapshots(this.layout, captured.lsn);
+    await pruneSnapshots(this.fs, this.layout, captured.lsn);
   }
 
   private maybeSnapshotInBackground(): void {

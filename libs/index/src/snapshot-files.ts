@@ -1,9 +1,9 @@
-import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { HierarchicalNSW } from 'hnswlib-node';
 import type { CollectionSpec } from '@faceshard/contracts';
 import { DataLayout, parseLsnName } from './data-layout';
-import { fsyncPath, writeFileDurable } from './durable-fs';
+import { writeFileDurable } from './durable-fs';
+import type { StoreFs } from './store-fs';
 import { decodeManifest, decodeMeta, encodeManifest, encodeMeta, type CollectionMeta, type SnapshotManifest } from './collection-meta';
 import { encodeFrame, readFrameAt } from './wal-frame';
 
@@ -23,10 +23,10 @@ export interface LoadedSnapshot {
 }
 
 /** Fresh temp folder for a snapshot covering `lsn` (a leftover from a crashed attempt is removed). */
-export async function beginSnapshot(layout: DataLayout, lsn: number): Promise<string> {
+export async function beginSnapshot(fs: StoreFs, layout: DataLayout, lsn: number): Promise<string> {
   const tempDir = layout.snapshotTempDir(lsn);
-  await fsp.rm(tempDir, { recursive: true, force: true });
-  await fsp.mkdir(tempDir, { recursive: true });
+  await fs.remove(tempDir);
+  await fs.mkdir(tempDir);
   return tempDir;
 }
 
@@ -39,31 +39,31 @@ export function indexFileName(position: number): string {
  * folder, then one rename of the folder (atomic), then fsync of the parent. Until the rename the
  * previous snapshot stays the newest; after it, this one is complete.
  */
-export async function installSnapshot(layout: DataLayout, pending: PendingSnapshot): Promise<void> {
+export async function installSnapshot(fs: StoreFs, layout: DataLayout, pending: PendingSnapshot): Promise<void> {
   const manifest: SnapshotManifest = { version: 1, lsn: pending.lsn, collections: [] };
   if (pending.dropped && Object.keys(pending.dropped).length > 0) manifest.dropped = pending.dropped;
   for (const [position, collection] of pending.collections.entries()) {
     const metaFile = `c${position}.meta`;
-    await writeFileDurable(join(pending.tempDir, metaFile), encodeFrame(encodeMeta(collection.meta)));
+    await writeFileDurable(fs, join(pending.tempDir, metaFile), encodeFrame(encodeMeta(collection.meta)));
     let indexBytes = 0;
     if (collection.indexFile) {
       const indexPath = join(pending.tempDir, collection.indexFile);
-      await fsyncPath(indexPath);
-      indexBytes = (await fsp.stat(indexPath)).size;
+      await fs.fsyncPath(indexPath);
+      indexBytes = await fs.size(indexPath);
     }
     manifest.collections.push({ spec: collection.spec, indexFile: collection.indexFile, indexBytes, metaFile });
   }
-  await writeFileDurable(join(pending.tempDir, 'manifest'), encodeFrame(encodeManifest(manifest)));
-  await fsyncPath(pending.tempDir);
+  await writeFileDurable(fs, join(pending.tempDir, 'manifest'), encodeFrame(encodeManifest(manifest)));
+  await fs.fsyncPath(pending.tempDir);
   const finalDir = layout.snapshotDir(pending.lsn);
-  await fsp.rm(finalDir, { recursive: true, force: true });
-  await fsp.rename(pending.tempDir, finalDir);
-  await fsyncPath(layout.snapshotsDir);
+  await fs.remove(finalDir);
+  await fs.rename(pending.tempDir, finalDir);
+  await fs.fsyncPath(layout.snapshotsDir);
 }
 
 /** LSNs of installed snapshots, ascending. */
-export async function listSnapshots(layout: DataLayout): Promise<number[]> {
-  const names = await fsp.readdir(layout.snapshotsDir);
+export async function listSnapshots(fs: StoreFs, layout: DataLayout): Promise<number[]> {
+  const names = await fs.readdir(layout.snapshotsDir);
   return names
     .map((name) => parseLsnName(name))
     .filter((lsn): lsn is number => lsn !== null)
@@ -71,38 +71,38 @@ export async function listSnapshots(layout: DataLayout): Promise<number[]> {
 }
 
 /** Removes temp folders left by crashed snapshots and installed snapshots older than `keepLsn`. */
-export async function pruneSnapshots(layout: DataLayout, keepLsn: number | null): Promise<void> {
-  const names = await fsp.readdir(layout.snapshotsDir);
+export async function pruneSnapshots(fs: StoreFs, layout: DataLayout, keepLsn: number | null): Promise<void> {
+  const names = await fs.readdir(layout.snapshotsDir);
   let removed = false;
   for (const name of names) {
     const lsn = parseLsnName(name);
     const stale = name.startsWith('tmp-') || (lsn !== null && keepLsn !== null && lsn < keepLsn);
     if (!stale) continue;
-    await fsp.rm(join(layout.snapshotsDir, name), { recursive: true, force: true });
+    await fs.remove(join(layout.snapshotsDir, name));
     removed = true;
   }
-  if (removed) await fsyncPath(layout.snapshotsDir);
+  if (removed) await fs.fsyncPath(layout.snapshotsDir);
 }
 
-async function readFramedFile(path: string): Promise<Buffer> {
-  const bytes = await fsp.readFile(path);
+async function readFramedFile(fs: StoreFs, path: string): Promise<Buffer> {
+  const bytes = await fs.readFile(path);
   const frame = readFrameAt(bytes, 0);
   if (frame.kind !== 'ok' || frame.next !== bytes.length) throw new Error(`snapshot file ${path} is damaged`);
   return frame.body;
 }
 
 /** Loads the snapshot at `lsn` (an installed one is complete; damage is an error, not skipped). */
-export async function loadSnapshot(layout: DataLayout, lsn: number): Promise<LoadedSnapshot> {
+export async function loadSnapshot(fs: StoreFs, layout: DataLayout, lsn: number): Promise<LoadedSnapshot> {
   const dir = layout.snapshotDir(lsn);
-  const manifest = decodeManifest(await readFramedFile(join(dir, 'manifest')));
+  const manifest = decodeManifest(await readFramedFile(fs, join(dir, 'manifest')));
   if (manifest.lsn !== lsn) throw new Error(`snapshot ${dir} claims lsn ${manifest.lsn}`);
   const collections: LoadedSnapshot['collections'] = [];
   for (const entry of manifest.collections) {
-    const meta = decodeMeta(await readFramedFile(join(dir, entry.metaFile)));
+    const meta = decodeMeta(await readFramedFile(fs, join(dir, entry.metaFile)));
     let hnsw: HierarchicalNSW | null = null;
     if (entry.indexFile) {
       const indexPath = join(dir, entry.indexFile);
-      const size = (await fsp.stat(indexPath)).size;
+      const size = await fs.size(indexPath);
       if (size !== entry.indexBytes) throw new Error(`snapshot index ${indexPath} has ${size} bytes, manifest says ${entry.indexBytes}`);
       hnsw = new HierarchicalNSW('ip', entry.spec.dimension);
       await hnsw.readIndex(indexPath, false);

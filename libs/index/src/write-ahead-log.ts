@@ -1,10 +1,9 @@
-import { promises as fsp } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import { FaceshardError } from '@faceshard/contracts';
 import { DataLayout } from './data-layout';
-import { fsyncPath } from './durable-fs';
+import { writeFully, type StoreFile, type StoreFs } from './store-fs';
 import { encodeFrame } from './wal-frame';
 import { encodeWalRecord, type WalOp } from './wal-ops';
+import { assertRecordStart } from './wal-record-start';
 
 interface DurabilityWaiter {
   lsn: number;
@@ -34,8 +33,9 @@ export class WriteAheadLog {
   fsyncCount = 0;
 
   private constructor(
+    private readonly fs: StoreFs,
     private readonly layout: DataLayout,
-    private handle: FileHandle,
+    private handle: StoreFile,
     private segmentStart: number,
     private readonly segments: number[],
     private lastLsn: number,
@@ -49,7 +49,7 @@ export class WriteAheadLog {
    * Opens for appending after recovery. Appends to the last segment when its records end exactly
    * before nextLsn; otherwise starts a new segment at nextLsn.
    */
-  static async open(layout: DataLayout, recovered: { nextLsn: number; segments: number[]; lastSegmentNextLsn: number | null }): Promise<WriteAheadLog> {
+  static async open(fs: StoreFs, layout: DataLayout, recovered: { nextLsn: number; segments: number[]; lastSegmentNextLsn: number | null }): Promise<WriteAheadLog> {
     const segments = [...recovered.segments];
     const last = segments[segments.length - 1];
     let start: number;
@@ -60,10 +60,10 @@ export class WriteAheadLog {
       if (last !== undefined && last >= start) throw new Error(`log segment ${last} already exists at or after lsn ${start}`);
       segments.push(start);
     }
-    const handle = await fsp.open(layout.segmentFile(start), 'a');
-    await handle.sync();
-    await fsyncPath(layout.walDir);
-    return new WriteAheadLog(layout, handle, start, segments, recovered.nextLsn - 1);
+    const handle = await fs.open(layout.segmentFile(start), 'a');
+    await handle.datasync();
+    await fs.fsyncPath(layout.walDir);
+    return new WriteAheadLog(fs, layout, handle, start, segments, recovered.nextLsn - 1);
   }
 
   get lastAppendedLsn(): number {
@@ -74,7 +74,9 @@ export class WriteAheadLog {
   append(op: WalOp): number {
     this.assertUsable();
     const lsn = this.lastLsn + 1;
-    const frame = encodeFrame(encodeWalRecord({ lsn, op }));
+    const body = encodeWalRecord({ lsn, op });
+    assertRecordStart(body); // replay tells damage from a torn tail by finding records after it
+    const frame = encodeFrame(body);
     this.pending.push(frame);
     this.lastLsn = lsn;
     // Start writing now: the fsync then overlaps with applying the change in memory.
@@ -106,9 +108,9 @@ export class WriteAheadLog {
     if (this.pending.length > 0) throw new Error('rotate() with unflushed records');
     const start = this.lastLsn + 1;
     if (start === this.segmentStart) return;
-    const next = await fsp.open(this.layout.segmentFile(start), 'a');
-    await next.sync();
-    await fsyncPath(this.layout.walDir);
+    const next = await this.fs.open(this.layout.segmentFile(start), 'a');
+    await next.datasync();
+    await this.fs.fsyncPath(this.layout.walDir);
     const previous = this.handle;
     this.handle = next;
     this.segmentStart = start;
@@ -121,10 +123,10 @@ export class WriteAheadLog {
     let deleted = 0;
     while (this.segments.length > 1 && this.segments[1] <= coveredLsn + 1) {
       const start = this.segments.shift() as number;
-      await fsp.rm(this.layout.segmentFile(start), { force: true });
+      await this.fs.remove(this.layout.segmentFile(start));
       deleted++;
     }
-    if (deleted > 0) await fsyncPath(this.layout.walDir);
+    if (deleted > 0) await this.fs.fsyncPath(this.layout.walDir);
     return deleted;
   }
 
@@ -159,11 +161,7 @@ export class WriteAheadLog {
         const batch = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending);
         this.pending = [];
         const upTo = this.lastLsn;
-        let written = 0;
-        while (written < batch.length) {
-          const { bytesWritten } = await this.handle.write(batch, written, batch.length - written);
-          written += bytesWritten;
-        }
+        await writeFully(this.handle, batch);
         await this.handle.datasync();
         this.fsyncCount++;
         this.durableLsn = upTo;

@@ -11,6 +11,8 @@ export interface ShardConfig {
   heartbeatEveryMs: number;
   /** Stream replicas of the JetStream metadata bucket (3 on a 3-node NATS cluster). */
   metadataReplicas: number;
+  /** WAL_SALVAGE=1: open a damaged write-ahead log anyway, dropping (and reporting) what follows the damage. */
+  walSalvage: boolean;
 }
 
 export function readShardConfig(env: NodeJS.ProcessEnv = process.env): ShardConfig {
@@ -25,5 +27,6 @@ export function readShardConfig(env: NodeJS.ProcessEnv = process.env): ShardConf
     snapshotEveryOps: intFrom(env.SNAPSHOT_EVERY_OPS, 50_000),
     heartbeatEveryMs: intFrom(env.HEARTBEAT_EVERY_MS, 1_000),
     metadataReplicas: intFrom(env.FACESHARD_METADATA_REPLICAS, 1),
+    walSalvage: env.WAL_SALVAGE === '1',
   };
 }
