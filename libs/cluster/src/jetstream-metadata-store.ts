@@ -1,19 +1,36 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { KvWatchInclude, NatsError, type KV, type KvEntry, type NatsConnection, type QueuedIterator } from 'nats';
+import { KvWatchInclude, NatsError, type KV, type KvEntry, type KvOptions, type NatsConnection, type QueuedIterator } from 'nats';
 import { FaceshardError, NAME_PATTERN, type CollectionSpec, type RingState } from '@faceshard/contracts';
 import { assertClusterName } from '@faceshard/messaging';
+import { requestJoin } from '@faceshard/rebalance';
 import { collectionExists, parseCollectionSpec, sameCollectionSpec, validCollectionSpec } from './collection-spec';
-import type { ClusterMetadataStore } from './metadata-store';
+import { DOC_KEY_PATTERN, type ClusterMetadataStore, type StoredDoc } from './metadata-store';
 import { EMPTY_RING, copyRing, parseRing, ringWithMember, ringWithoutMember } from './ring-state';
 
 const RING_KEY = 'ring';
 const COLLECTION_PREFIX = 'collection.';
+const DOC_PREFIX = 'doc.';
+/** Written once per bucket (create-if-absent): a bucket re-created after a loss gets a new one. */
+const INCARNATION_KEY = 'incarnation';
+/** How often a handle checks that its bucket still exists (and is the same incarnation). */
+const DEFAULT_PROBE_EVERY_MS = 1000;
 /** A CAS loop gives up after this many lost races; each lost race means another writer won. */
 const MAX_CAS_ATTEMPTS = 200;
 
 export interface JetStreamMetadataStoreOptions {
   /** Stream replicas of the KV bucket: 1 for a single NATS server, 3 for a 3-node NATS cluster. */
   replicas?: number;
+  /** How often to check the bucket still exists; 0 disables the check. Default 1000 ms. */
+  probeEveryMs?: number;
+}
+
+interface WatchSpec {
+  opts: { key: string; include?: KvWatchInclude };
+  onEntry: (entry: KvEntry) => void;
+  /** After the bucket was re-created: the watch starts over on the new bucket. */
+  onRestart: () => Promise<void>;
+  iter: QueuedIterator<KvEntry> | null;
 }
 
 /** One KV bucket per cluster name, so test and benchmark clusters on one server never meet. */
@@ -37,23 +54,81 @@ export function collectionKey(name: string): string {
  * processes serialise on the stream, none is lost, and each ring epoch names one member set.
  */
 export class JetStreamMetadataStore implements ClusterMetadataStore {
-  private readonly watchers = new Set<QueuedIterator<KvEntry>>();
+  private readonly watches = new Set<WatchSpec>();
+  private readonly reincarnationListeners = new Set<(incarnation: string) => void>();
+  private probeTimer: NodeJS.Timeout | null = null;
+  private reopening: Promise<void> | null = null;
+  private closed = false;
 
   private constructor(
-    private readonly kv: KV,
+    private readonly nc: NatsConnection,
+    private kv: KV,
     readonly bucket: string,
+    private readonly kvOptions: Partial<KvOptions>,
+    private currentIncarnation: string,
   ) {}
 
   static async open(nc: NatsConnection, cluster: string, opts: JetStreamMetadataStoreOptions = {}): Promise<JetStreamMetadataStore> {
     assertClusterName(cluster);
     const bucket = metadataBucketName(cluster);
+    const kvOptions = { history: 5, replicas: opts.replicas ?? 1 };
     try {
       // Creates the bucket, or binds to it when it exists (idempotent across processes).
-      const kv = await nc.jetstream().views.kv(bucket, { history: 5, replicas: opts.replicas ?? 1 });
-      return new JetStreamMetadataStore(kv, bucket);
+      const kv = await nc.jetstream().views.kv(bucket, kvOptions);
+      const store = new JetStreamMetadataStore(nc, kv, bucket, kvOptions, await ensureIncarnation(kv));
+      store.startProbe(opts.probeEveryMs ?? DEFAULT_PROBE_EVERY_MS);
+      return store;
     } catch (err) {
       throw new FaceshardError('INTERNAL', `cannot open JetStream KV bucket ${bucket} (is JetStream enabled on the NATS server?): ${(err as Error).message}`);
     }
+  }
+
+  get incarnation(): string {
+    return this.currentIncarnation;
+  }
+
+  onReincarnation(listener: (incarnation: string) => void): () => void {
+    this.reincarnationListeners.add(listener);
+    return () => this.reincarnationListeners.delete(listener);
+  }
+
+  /**
+   * Checks the bucket is still there and still the same incarnation; if it was lost, re-creates
+   * it. Without this, losing the bucket (a NATS server that lost its JetStream store) leaves
+   * every process with a handle on nothing: writes answer 503 until each one restarts.
+   */
+  async checkBucket(): Promise<void> {
+    if (this.reopening) return this.reopening;
+    this.reopening = (async () => {
+      const jsm = await this.nc.jetstreamManager();
+      let exists = true;
+      try {
+        await jsm.streams.info(`KV_${this.bucket}`);
+      } catch (err) {
+        if (!isStreamNotFound(err)) throw err;
+        exists = false;
+      }
+      if (!exists) this.kv = await this.nc.jetstream().views.kv(this.bucket, this.kvOptions);
+      const incarnation = await ensureIncarnation(this.kv);
+      if (incarnation === this.currentIncarnation) return;
+      this.currentIncarnation = incarnation;
+      for (const listener of [...this.reincarnationListeners]) safely(() => listener(incarnation));
+      for (const watch of this.watches) {
+        watch.iter?.stop();
+        watch.iter = null;
+        if (!this.closed) await this.startWatch(watch).catch(() => undefined);
+        await watch.onRestart().catch(() => undefined);
+      }
+    })().finally(() => {
+      this.reopening = null;
+    });
+    return this.reopening;
+  }
+
+  private startProbe(everyMs: number): void {
+    if (everyMs <= 0) return;
+    this.probeTimer = setInterval(() => void this.checkBucket().catch(() => undefined), everyMs);
+    this.probeTimer.unref();
   }
 
   async readRing(): Promise<RingState> {
@@ -68,21 +143,35 @@ export class JetStreamMetadataStore implements ClusterMetadataStore {
     return this.changeRing((ring) => ringWithoutMember(ring, shardId));
   }
 
+  async registerShard(shardId: string): Promise<RingState> {
+    const holdsData = (await this.listCollections()).length > 0;
+    return this.changeRing((ring) => requestJoin(ring, shardId, { clusterHoldsData: holdsData }));
+  }
+
   async watchRing(listener: (ring: RingState) => void): Promise<() => void> {
-    // Revisions only go up: each state is delivered once, never an older one after a newer.
+    // Revisions only go up within one incarnation: each state is delivered once, never an
+    // older one after a newer. A re-created bucket starts its revisions again.
     let lastRevision = -1;
     const deliver = (revision: number, ring: RingState) => {
       if (revision <= lastRevision) return;
       lastRevision = revision;
       listener(ring);
     };
-    const stop = await this.watch({ key: RING_KEY }, (entry) =>
-      deliver(entry.revision, entry.operation === 'PUT' ? parseRing(decodeJson(entry.value)) : copyRing(EMPTY_RING)),
+    const deliverCurrent = async () => {
+      // The watch delivers the current value only if the key exists; read it so the listener
+      // always has the current ring (the empty one at revision 0) before this resolves.
+      const { ring, revision } = await this.readRingEntry();
+      deliver(revision ?? 0, ring);
+    };
+    const stop = await this.watch(
+      { key: RING_KEY },
+      (entry) => deliver(entry.revision, entry.operation === 'PUT' ? parseRing(decodeJson(entry.value)) : copyRing(EMPTY_RING)),
+      async () => {
+        lastRevision = -1;
+        await deliverCurrent();
+      },
     );
-    // The watch delivers the current value only if the key exists; read it so the listener
-    // always has the current ring (the empty one at revision 0) before this resolves.
-    const { ring, revision } = await this.readRingEntry();
-    deliver(revision ?? 0, ring);
+    await deliverCurrent();
     return stop;
   }
 
@@ -142,12 +231,45 @@ export class JetStreamMetadataStore implements ClusterMetadataStore {
   }
 
   async watchCollections(listener: () => void): Promise<() => void> {
-    return this.watch({ key: `${COLLECTION_PREFIX}>`, include: KvWatchInclude.UpdatesOnly }, () => listener());
+    // A re-created bucket lost every collection: that is a change too.
+    return this.watch({ key: `${COLLECTION_PREFIX}>`, include: KvWatchInclude.UpdatesOnly }, () => listener(), async () => listener());
+  }
+
+  async readDoc<T>(key: string): Promise<StoredDoc<T> | null> {
+    const entry = await this.kv.get(docKey(key));
+    return entry && entry.operation === 'PUT' ? { value: decodeJson(entry.value) as T, revision: entry.revision } : null;
+  }
+
+  async writeDoc(key: string, value: unknown, expectedRevision: number | null): Promise<number | null> {
+    const k = docKey(key);
+    try {
+      if (expectedRevision === null) {
+        // kv.create also succeeds over a deleted (tombstoned) key, which is "absent" too.
+        return await this.kv.create(k, encodeJson(value));
+      }
+      return await this.kv.update(k, encodeJson(value), expectedRevision);
+    } catch (err) {
+      if (isCasConflict(err)) return null;
+      throw wrap(err, `write ${key}`);
+    }
+  }
+
+  async listDocs(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    for await (const key of await this.kv.keys(`${docKey(prefix)}.>`)) keys.push(key.slice(DOC_PREFIX.length));
+    return keys.sort();
+  }
+
+  async deleteDoc(key: string): Promise<void> {
+    await this.kv.delete(docKey(key));
   }
 
   async close(): Promise<void> {
-    for (const w of this.watchers) w.stop();
-    this.watchers.clear();
+    this.closed = true;
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    this.probeTimer = null;
+    for (const w of this.watches) w.iter?.stop();
+    this.watches.clear();
   }
 
   private async readRingEntry(): Promise<{ ring: RingState; revision: number | null }> {
@@ -157,7 +279,7 @@ export class JetStreamMetadataStore implements ClusterMetadataStore {
   }
 
   /** Read, compute, compare-and-set; on a lost race, read again. */
-  private async changeRing(change: (ring: RingState) => RingState): Promise<RingState> {
+  async changeRing(change: (ring: RingState) => RingState): Promise<RingState> {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const { ring, revision } = await this.readRingEntry();
       const next = change(ring);
@@ -175,22 +297,62 @@ export class JetStreamMetadataStore implements ClusterMetadataStore {
     throw tooContended('update the ring');
   }
 
-  private async watch(opts: { key: string; include?: KvWatchInclude }, onEntry: (entry: KvEntry) => void): Promise<() => void> {
-    const iter = await this.kv.watch(opts);
-    this.watchers.add(iter);
+  private async watch(opts: WatchSpec['opts'], onEntry: WatchSpec['onEntry'], onRestart: WatchSpec['onRestart'] = async () => undefined): Promise<() => void> {
+    const spec: WatchSpec = { opts, onEntry, onRestart, iter: null };
+    await this.startWatch(spec);
+    this.watches.add(spec);
+    return () => {
+      this.watches.delete(spec);
+      spec.iter?.stop();
+    };
+  }
+
+  private async startWatch(spec: WatchSpec): Promise<void> {
+    const iter = await this.kv.watch(spec.opts);
+    spec.iter = iter;
     void (async () => {
       for await (const entry of iter) {
         try {
-          onEntry(entry);
+          spec.onEntry(entry);
         } catch {
           // A listener's failure must not end the watch for the others.
         }
       }
     })().catch(() => undefined);
-    return () => {
-      this.watchers.delete(iter);
-      iter.stop();
-    };
+  }
+}
+
+/** Creates the incarnation key if absent (exactly one racing process wins) and returns its value. */
+async function ensureIncarnation(kv: KV): Promise<string> {
+  for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+    const entry = await kv.get(INCARNATION_KEY);
+    if (entry && entry.operation === 'PUT') return decoder.decode(entry.value);
+    try {
+      const id = randomUUID();
+      await kv.create(INCARNATION_KEY, encoder.encode(id));
+      return id;
+    } catch (err) {
+      if (!isCasConflict(err)) throw err;
+    }
+  }
+  throw tooContended('record the bucket incarnation');
+}
+
+function docKey(key: string): string {
+  if (!DOC_KEY_PATTERN.test(key)) throw new FaceshardError('INTERNAL', `invalid metadata document key ${JSON.stringify(key)}`);
+  return DOC_PREFIX + key;
+}
+
+/** JetStream "stream not found" (err_code 10059). */
+function isStreamNotFound(err: unknown): boolean {
+  return err instanceof NatsError && (err.api_error?.err_code === 10059 || /stream not found/i.test(err.message));
+}
+
+function safely(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // One listener's failure must not stop the others.
   }
 }
 

@@ -1,13 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import { FaceshardError, type CollectionSpec, type RingState } from '@faceshard/contracts';
 import { readTextIfExists, writeFileAtomic } from './atomic-file';
 import { collectionExists, parseCollectionSpec, sameCollectionSpec, validCollectionSpec } from './collection-spec';
-import type { ClusterMetadataStore } from './metadata-store';
+import { requestJoin } from '@faceshard/rebalance';
+import { DOC_KEY_PATTERN, type ClusterMetadataStore, type StoredDoc } from './metadata-store';
 import { EMPTY_RING, copyRing, parseRing, ringWithMember, ringWithoutMember } from './ring-state';
 
 interface LocalMetadata {
   version: 1;
   ring: RingState;
   collections: Record<string, CollectionSpec>;
+  /** Optional in files written before it existed; created on the first change. */
+  incarnation?: string;
+  docs?: Record<string, StoredDoc<unknown>>;
+  docRevision?: number;
 }
 
 /**
@@ -32,8 +38,57 @@ export class LocalMetadataStore implements ClusterMetadataStore {
     return new LocalMetadataStore(filePath, text === null ? emptyMetadata() : parseMetadata(text, filePath));
   }
 
+  get incarnation(): string {
+    return (this.state.incarnation ??= randomUUID());
+  }
+
+  /** A file store is never lost behind the process's back: no reincarnation to report. */
+  onReincarnation(): () => void {
+    return () => undefined;
+  }
+
   async readRing(): Promise<RingState> {
     return copyRing(this.state.ring);
+  }
+
+  async registerShard(shardId: string): Promise<RingState> {
+    const holdsData = Object.keys(this.state.collections).length > 0;
+    return this.changeRing((ring) => requestJoin(ring, shardId, { clusterHoldsData: holdsData }));
+  }
+
+  async readDoc<T>(key: string): Promise<StoredDoc<T> | null> {
+    assertDocKey(key);
+    const doc = this.state.docs?.[key];
+    return doc ? { value: structuredClone(doc.value) as T, revision: doc.revision } : null;
+  }
+
+  async writeDoc(key: string, value: unknown, expectedRevision: number | null): Promise<number | null> {
+    assertDocKey(key);
+    return this.exclusive(async () => {
+      const held = this.state.docs?.[key];
+      if ((held?.revision ?? null) !== expectedRevision) return null;
+      const revision = (this.state.docRevision ?? 0) + 1;
+      const docs = { ...this.state.docs, [key]: { value: structuredClone(value), revision } };
+      await this.commit({ ...this.state, docs, docRevision: revision });
+      return revision;
+    });
+  }
+
+  async listDocs(prefix: string): Promise<string[]> {
+    assertDocKey(prefix);
+    return Object.keys(this.state.docs ?? {})
+      .filter((k) => k.startsWith(prefix + '.'))
+      .sort();
+  }
+
+  async deleteDoc(key: string): Promise<void> {
+    assertDocKey(key);
+    await this.exclusive(async () => {
+      if (!this.state.docs?.[key]) return;
+      const docs = { ...this.state.docs };
+      delete docs[key];
+      await this.commit({ ...this.state, docs });
+    });
   }
 
   async addMember(shardId: string): Promise<RingState> {
@@ -105,7 +160,7 @@ export class LocalMetadataStore implements ClusterMetadataStore {
     this.collectionListeners.clear();
   }
 
-  private changeRing(change: (ring: RingState) => RingState): Promise<RingState> {
+  changeRing(change: (ring: RingState) => RingState): Promise<RingState> {
     return this.exclusive(async () => {
       const next = change(this.state.ring);
       if (next === this.state.ring) return copyRing(next);
@@ -117,6 +172,7 @@ export class LocalMetadataStore implements ClusterMetadataStore {
 
   /** Durable first, then visible: memory changes only after the file holds the new state. */
   private async commit(next: LocalMetadata): Promise<void> {
+    next = { ...next, incarnation: this.incarnation };
     await writeFileAtomic(this.filePath, JSON.stringify(next, null, 2) + '\n');
     this.state = next;
   }
@@ -153,7 +209,15 @@ function parseMetadata(text: string, filePath: string): LocalMetadata {
     const valid = parseCollectionSpec(spec);
     collections[valid.name] = valid;
   }
-  return { version: 1, ring: parseRing(raw.ring), collections };
+  const parsed: LocalMetadata = { version: 1, ring: parseRing(raw.ring), collections };
+  if (typeof raw.incarnation === 'string') parsed.incarnation = raw.incarnation;
+  if (raw.docs && typeof raw.docs === 'object') parsed.docs = raw.docs;
+  if (Number.isInteger(raw.docRevision)) parsed.docRevision = raw.docRevision;
+  return parsed;
+}
+
+function assertDocKey(key: string): void {
+  if (!DOC_KEY_PATTERN.test(key)) throw new FaceshardError('INTERNAL', `invalid metadata document key ${JSON.stringify(key)}`);
 }
 
 function safely(fn: () => void): void {

@@ -40,6 +40,11 @@ export class RingRouting {
     return this.read.ownerOf(identityId);
   }
 
+  /** The read owner (the one owner outside a move): what code written before moves calls. */
+  ownerOf(identityId: string): string {
+    return this.read.ownerOf(identityId);
+  }
+
   /** Distinct owners under every write ring (one outside a move, at most two during one). */
   writeOwners(identityId: string): string[] {
     const owners: string[] = [];
