@@ -1,7 +1,8 @@
 import { connect, type NatsConnection } from 'nats';
 import { describe, expect, it } from 'vitest';
 import { JetStreamMetadataStore, metadataBucketName, type ClusterMetadataStore } from '@faceshard/cluster';
-import { describeMetadataStore, type StoreFixture } from './metadata-store-behaviour';
+import type { RingState } from '@faceshard/contracts';
+import { describeMetadataStore, eventually, type StoreFixture } from './metadata-store-behaviour';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const uniqueCluster = () => `t${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
@@ -51,4 +52,40 @@ describe('JetStream KV store specifics', () => {
     await a.close();
     await b.close();
   });
+
+  it('re-adopts a lost bucket: a new incarnation, the ring starting again, watchers told, writes working again', async () => {
+    const cluster = uniqueCluster();
+    const a = await jetStreamFixture(cluster);
+    const b = await a.peer();
+    await a.store.addMember('s1');
+    await a.store.addMember('s2');
+    await a.store.createCollection({ name: 'kept', dimension: 8, metric: 'ip' });
+    const before = a.store.incarnation;
+    expect(b.incarnation).toBe(before);
+    const seen: RingState[] = [];
+    const stop = await b.watchRing((r) => seen.push(r));
+    let collectionChanges = 0;
+    const stopCollections = await b.watchCollections(() => collectionChanges++);
+    const reincarnations: string[] = [];
+    b.onReincarnation((id) => reincarnations.push(id));
+
+    const nc = await connect({ servers: NATS_URL });
+    await (await nc.jetstreamManager()).streams.delete(`KV_${metadataBucketName(cluster)}`);
+    await nc.close();
+
+    // Each handle notices within its probe interval (1 s) and re-creates (or re-binds to) the bucket.
+    await eventually(() => expect(b.incarnation).not.toBe(before), 8000);
+    await eventually(() => expect(a.store.incarnation).toBe(b.incarnation), 8000);
+    expect(reincarnations).toEqual([b.incarnation]);
+    await eventually(() => expect(seen.at(-1)).toEqual({ epoch: 0, members: [] }));
+    expect(collectionChanges).toBeGreaterThanOrEqual(1);
+    // Writes work again without reopening anything, from a lower epoch on.
+    expect(await b.addMember('s1')).toEqual({ epoch: 1, members: ['s1'] });
+    await eventually(() => expect(seen.at(-1)).toEqual({ epoch: 1, members: ['s1'] }));
+    expect(await a.store.createCollection({ name: 'kept', dimension: 8, metric: 'ip' })).toEqual({ name: 'kept', dimension: 8, metric: 'ip' });
+    stop();
+    stopCollections();
+    await a.close();
+  });
 });
+

@@ -193,5 +193,54 @@ export function describeMetadataStore(name: string, open: () => Promise<StoreFix
       await sleep(200);
       expect(calls).toBe(2);
     });
+  
+    it('keeps rebalancing state on the ring: member states, the move and the read/write epochs survive a round trip', async () => {
+      const moving: RingState = {
+        epoch: 3,
+        members: ['a', 'b'],
+        memberStates: [{ shardId: 'c', state: 'joining' }],
+        move: { id: 'm1', from: ['a', 'b'], to: ['a', 'b', 'c'], stage: 'migrate-identities', startedAt: '2026-01-01T00:00:00.000Z' },
+        readEpoch: 1,
+        writeEpoch: 3,
+      };
+      expect(await fx.store.changeRing(() => moving)).toEqual(moving);
+      const peer = await fx.peer();
+      expect(await peer.readRing()).toEqual(moving);
+      // Returning the same state writes nothing.
+      expect(await peer.changeRing((r) => r)).toEqual(moving);
+      expect((await fx.store.readRing()).epoch).toBe(3);
+    });
+
+    it('registerShard: joins at once into a cluster without data, as joining into one with a collection', async () => {
+      expect(await fx.store.registerShard('s1')).toEqual({ epoch: 1, members: ['s1'] });
+      expect(await fx.store.registerShard('s2')).toEqual({ epoch: 2, members: ['s1', 's2'] });
+      await fx.store.createCollection({ name: 'held', dimension: 8, metric: 'ip' });
+      const peer = await fx.peer();
+      expect(await peer.registerShard('s3')).toEqual({ epoch: 3, members: ['s1', 's2'], memberStates: [{ shardId: 's3', state: 'joining' }] });
+      expect(await fx.store.registerShard('s3')).toEqual({ epoch: 3, members: ['s1', 's2'], memberStates: [{ shardId: 's3', state: 'joining' }] });
+    });
+
+    it('documents: create-if-absent, compare-and-set on the revision, list by prefix, delete', async () => {
+      const peer = await fx.peer();
+      const first = await fx.store.writeDoc('lease.coordinator', { holder: 'a' }, null);
+      expect(first).not.toBeNull();
+      expect(await peer.writeDoc('lease.coordinator', { holder: 'b' }, null)).toBeNull();
+      expect(await peer.readDoc('lease.coordinator')).toEqual({ value: { holder: 'a' }, revision: first });
+      const second = await peer.writeDoc('lease.coordinator', { holder: 'b' }, first);
+      expect(second).not.toBeNull();
+      expect(await fx.store.writeDoc('lease.coordinator', { holder: 'a' }, first)).toBeNull();
+      await fx.store.writeDoc('progress.m1.s1', { moved: 1 }, null);
+      await fx.store.writeDoc('progress.m1.s2', { moved: 2 }, null);
+      await fx.store.writeDoc('progress.m2.s1', { moved: 3 }, null);
+      expect(await peer.listDocs('progress.m1')).toEqual(['progress.m1.s1', 'progress.m1.s2']);
+      await fx.store.deleteDoc('progress.m1.s1');
+      expect(await peer.readDoc('progress.m1.s1')).toBeNull();
+      expect(await peer.listDocs('progress.m1')).toEqual(['progress.m1.s2']);
+      // Absent again after a delete: create-if-absent works once more.
+      expect(await peer.writeDoc('progress.m1.s1', { moved: 9 }, null)).not.toBeNull();
+      expect(typeof fx.store.incarnation).toBe('string');
+      expect(fx.store.incarnation.length).toBeGreaterThan(0);
+    });
   });
 }
+

@@ -43,12 +43,16 @@ export async function startShardNode(deps: {
 
   // Join only once requests can be answered: a gateway that sees the new member may route to it at once.
   await metadata.addMember(shardId);
+  // The metadata store was lost and re-created (new incarnation, empty ring): this shard still
+  // holds its identities, so it registers again at once, as the holder of its data.
+  const stopRejoining = metadata.onReincarnation(() => void metadata.addMember(shardId).catch(() => undefined));
   const heartbeats = new HeartbeatPublisher(transport, shardId, config.heartbeatEveryMs);
   heartbeats.start();
 
   return {
     shardId,
     async close() {
+      stopRejoining();
       heartbeats.stop();
       ringView.stop();
       await app.close();

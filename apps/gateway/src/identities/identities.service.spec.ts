@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FaceshardError, type CollectionSpec, type ShardRequest } from '@faceshard/contracts';
-import { RingPlacement } from '@faceshard/ring';
+import { RingRouting } from '@faceshard/rebalance';
 import type { GatewayConfig } from '../config/gateway-config';
 import { IdentitiesService } from './identities.service';
 
@@ -11,7 +11,7 @@ const config = { maxBatch: 100 } as GatewayConfig;
  * Fakes: a ring the test can move forward, and shards that fence on their own view of the
  * epoch exactly as the shard app does (stale epoch -> RING_CHANGED).
  */
-function setup(opts: { gatewayRing: RingPlacement; storeRing: RingPlacement; downShards?: string[]; shardEpochs?: Record<string, number> }) {
+function setup(opts: { gatewayRing: RingRouting; storeRing: RingRouting; downShards?: string[]; shardEpochs?: Record<string, number> }) {
   let current = opts.gatewayRing;
   const written = new Map<string, string[]>();
   const refreshes: number[] = [];
@@ -39,8 +39,8 @@ function setup(opts: { gatewayRing: RingPlacement; storeRing: RingPlacement; dow
   return { service, written, refreshes };
 }
 
-const oldRing = new RingPlacement({ epoch: 1, members: ['a'] });
-const newRing = new RingPlacement({ epoch: 2, members: ['a', 'b'] });
+const oldRing = new RingRouting({ epoch: 1, members: ['a'] });
+const newRing = new RingRouting({ epoch: 2, members: ['a', 'b'] });
 const face = { vector: [1, 0] };
 
 describe('IdentitiesService placement', () => {
@@ -67,7 +67,7 @@ describe('IdentitiesService placement', () => {
     // The gateway places by epoch 1 over a, b, c. Shard a already knows epoch 2 and refuses
     // (RING_CHANGED); b has not heard of it yet and accepts; c is down. Only a's part may be
     // placed again (by the new ring, where a and b own everything); c's part fails as it failed.
-    const gatewayRing = new RingPlacement({ epoch: 1, members: ['a', 'b', 'c'] });
+    const gatewayRing = new RingRouting({ epoch: 1, members: ['a', 'b', 'c'] });
     const { service, written, refreshes } = setup({
       gatewayRing,
       storeRing: newRing,
@@ -75,7 +75,7 @@ describe('IdentitiesService placement', () => {
       shardEpochs: { a: 2, b: 1 },
     });
     const ids = Array.from({ length: 60 }, (_, i) => `r${i}`);
-    const ownedBy = (ring: RingPlacement, shardId: string) => ids.filter((id) => ring.ownerOf(id) === shardId);
+    const ownedBy = (ring: RingRouting, shardId: string) => ids.filter((id) => ring.ownerOf(id) === shardId);
     const [refused, accepted, onDown] = [ownedBy(gatewayRing, 'a'), ownedBy(gatewayRing, 'b'), ownedBy(gatewayRing, 'c')];
     expect(refused.length * accepted.length * onDown.length).toBeGreaterThan(0);
 
@@ -118,5 +118,31 @@ describe('IdentitiesService placement', () => {
       ]),
     ).rejects.toMatchObject({ code: 'DIMENSION_MISMATCH' });
     expect(written.size).toBe(0);
+  });
+
+  it('during a move writes each identity to its owner under both rings, and acknowledges it only when both took it', async () => {
+    // Ring state of a join in its migrate stage: reads by [a], writes by [a] and [a, b].
+    const moving = new RingRouting({
+      epoch: 3,
+      members: ['a'],
+      memberStates: [{ shardId: 'b', state: 'joining' }],
+      move: { id: 'm', from: ['a'], to: ['a', 'b'], stage: 'migrate-identities', startedAt: '2026-01-01T00:00:00Z' },
+    });
+    const target = new RingRouting({ epoch: 3, members: ['a', 'b'] });
+    const ids = Array.from({ length: 40 }, (_, i) => `d${i}`);
+    const toB = ids.filter((id) => target.ownerOf(id) === 'b');
+    expect(toB.length).toBeGreaterThan(0);
+
+    const ok = setup({ gatewayRing: moving, storeRing: moving });
+    const result = await ok.service.upsertBatch('people', ids.map((identityId) => ({ identityId, faces: [face] })));
+    expect(result).toMatchObject({ upserted: 40, faces: 40, failed: [] });
+    expect(ok.written.get('a')!.sort()).toEqual([...ids].sort());
+    expect(ok.written.get('b')!.sort()).toEqual([...toB].sort());
+
+    // The new owner down: exactly the moving identities fail, although the old owner stored them.
+    const down = setup({ gatewayRing: moving, storeRing: moving, downShards: ['b'] });
+    const partial = await down.service.upsertBatch('people', ids.map((identityId) => ({ identityId, faces: [face] })));
+    expect(partial.upserted).toBe(ids.length - toB.length);
+    expect(partial.failed.map((f) => f.identityId).sort()).toEqual([...toB].sort());
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CollectionSpec, ErrorBody, FaceshardError, IdentityUpsert } from '@faceshard/contracts';
-import type { RingPlacement } from '@faceshard/ring';
+import type { RingRouting } from '@faceshard/rebalance';
 import { checkName } from '../common/ids';
 import { readVector } from '../common/vector-input';
 import type { GatewayConfig } from '../config/gateway-config';
@@ -11,7 +11,6 @@ import { RingService } from '../cluster/ring.service';
 import { ShardClient } from '../cluster/shard-client.service';
 import type { BatchIdentityDto, UpsertIdentityDto } from './identity.dto';
 import { chunkByVectorBytes } from './chunk-by-bytes';
-import { groupByOwner } from './group-by-owner';
 
 /** Half of NATS's default 1 MiB max payload, leaving room for ids, attributes and framing. */
 const MAX_VECTOR_BYTES_PER_MESSAGE = 512 * 1024;
@@ -38,9 +37,9 @@ export class IdentitiesService {
     const collection = await this.collections.require(collectionName);
     const identity = toIdentityUpsert(collection, { ...dto, identityId });
     return this.placed(async (ring) => {
-      const shardId = ring.ownerOf(identity.identityId);
-      const result = await this.shards.write(shardId, 'upsert', { collection, identities: [identity], ringEpoch: ring.epoch });
-      return { identityId: identity.identityId, faces: result.faces, shardId, ringEpoch: ring.epoch };
+      const owners = ring.writeOwners(identity.identityId);
+      const results = await Promise.all(owners.map((shardId) => this.shards.write(shardId, 'upsert', { collection, identities: [identity], ringEpoch: ring.epoch })));
+      return { identityId: identity.identityId, faces: results[0].faces, shardId: owners[0], ringEpoch: ring.epoch };
     });
   }
 
@@ -77,26 +76,45 @@ export class IdentitiesService {
     return result;
   }
 
-  /** Writes each owner's part in parallel; returns the identities a shard refused as placed by a stale ring. */
-  private async writeByOwner(collection: CollectionSpec, identities: IdentityUpsert[], ring: RingPlacement, result: BatchResult) {
-    const stale: IdentityUpsert[] = [];
-    const groups = groupByOwner(identities, (identity) => ring.ownerOf(identity.identityId));
-    const messages = [...groups].flatMap(([shardId, group]) =>
+  /**
+   * Writes each owner's part in parallel; returns the identities a shard refused as placed by a
+   * stale ring. During a move an identity has two owners (old and new ring): it counts as
+   * written only when both acknowledged it, so an acknowledged write is on whichever owner
+   * reads will use.
+   */
+  private async writeByOwner(collection: CollectionSpec, identities: IdentityUpsert[], ring: RingRouting, result: BatchResult) {
+    const byOwner = new Map<string, IdentityUpsert[]>();
+    for (const identity of identities) {
+      for (const owner of ring.writeOwners(identity.identityId)) {
+        const group = byOwner.get(owner);
+        if (group) group.push(identity);
+        else byOwner.set(owner, [identity]);
+      }
+    }
+    const messages = [...byOwner].flatMap(([shardId, group]) =>
       chunkByVectorBytes(group, MAX_VECTOR_BYTES_PER_MESSAGE).map((part) => [shardId, part] as const),
     );
+    const failures = new Map<string, FaceshardError>();
     await Promise.all(
       messages.map(async ([shardId, part]) => {
         try {
-          const written = await this.shards.write(shardId, 'upsert', { collection, identities: part, ringEpoch: ring.epoch });
-          result.upserted += written.upserted;
-          result.faces += written.faces;
+          await this.shards.write(shardId, 'upsert', { collection, identities: part, ringEpoch: ring.epoch });
         } catch (error) {
           const failure = asFaceshardError(error);
-          if (failure.code === 'RING_CHANGED') stale.push(...part);
-          else for (const identity of part) result.failed.push({ identityId: identity.identityId, error: failure.toJSON() });
+          // A stale placement wins over other failures: the identity is placed again.
+          for (const identity of part) if (failures.get(identity.identityId)?.code !== 'RING_CHANGED') failures.set(identity.identityId, failure);
         }
       }),
     );
+    const stale: IdentityUpsert[] = [];
+    for (const identity of identities) {
+      const failure = failures.get(identity.identityId);
+      if (failure === undefined) {
+        result.upserted += 1;
+        result.faces += identity.faces.length;
+      } else if (failure.code === 'RING_CHANGED') stale.push(identity);
+      else result.failed.push({ identityId: identity.identityId, error: failure.toJSON() });
+    }
     return stale;
   }
 
@@ -113,9 +131,12 @@ export class IdentitiesService {
     await this.collections.require(collectionName);
     checkName('identity', identityId);
     const { deleted, shardId } = await this.placed(async (ring) => {
-      const owner = ring.ownerOf(identityId);
-      const answer = await this.shards.write(owner, 'delete', { collection: collectionName, identityIds: [identityId], ringEpoch: ring.epoch });
-      return { ...answer, shardId: owner };
+      // During a move both owners must forget it (the read owner's answer says whether it existed).
+      const owners = ring.writeOwners(identityId);
+      const answers = await Promise.all(
+        owners.map((owner) => this.shards.write(owner, 'delete', { collection: collectionName, identityIds: [identityId], ringEpoch: ring.epoch })),
+      );
+      return { deleted: Math.max(...answers.map((a) => a.deleted)), shardId: owners[0] };
     });
     if (deleted === 0) throw new FaceshardError('IDENTITY_NOT_FOUND', `no identity "${identityId}" in collection "${collectionName}"`);
     return { deleted: true, shardId };
@@ -125,7 +146,7 @@ export class IdentitiesService {
    * Runs a write placed by this gateway's ring. If the shard knows a newer ring (RING_CHANGED),
    * re-reads the ring from the metadata store and places the write once more.
    */
-  private async placed<T>(write: (ring: RingPlacement) => Promise<T>): Promise<T> {
+  private async placed<T>(write: (ring: RingRouting) => Promise<T>): Promise<T> {
     try {
       return await write(this.ring.current());
     } catch (error) {
