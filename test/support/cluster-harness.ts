@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
 export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
-const GATEWAY_MAIN = join(REPO_ROOT, 'dist/apps/gateway/src/main.js');
+export const GATEWAY_MAIN = join(REPO_ROOT, 'dist/apps/gateway/src/main.js');
 const SHARD_MAIN = join(REPO_ROOT, 'dist/apps/shard/src/main.js');
 
 /** Real processes of a real cluster on the real NATS server, each test cluster under its own name. */
@@ -57,6 +57,8 @@ export class TestCluster {
   gateway?: ManagedProcess;
   readonly extraGateways: ManagedProcess[] = [];
   url = '';
+  /** Sent by the harness's own calls (waitForMembers) when the cluster requires API keys. */
+  apiKey?: string;
 
   constructor(private readonly extraEnv: Record<string, string> = {}) {
     assertBuilt();
@@ -94,7 +96,8 @@ export class TestCluster {
   async waitForMembers(shardIds: string[], timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const status = (await (await fetch(`${this.url}/v1/cluster`)).json()) as { members: { shardId: string; health: string }[] };
+      const headers: Record<string, string> = this.apiKey ? { 'x-api-key': this.apiKey } : {};
+      const status = (await (await fetch(`${this.url}/v1/cluster`, { headers })).json()) as { members: { shardId: string; health: string }[] };
       const up = new Set(status.members.filter((m) => m.health === 'up').map((m) => m.shardId));
       if (shardIds.every((id) => up.has(id))) return;
       if (Date.now() > deadline) throw new Error(`members not up: ${JSON.stringify(status)}`);
@@ -136,12 +139,18 @@ export class TestCluster {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A tiny JSON client for the gateway that hands back status and body, never throwing on 4xx/5xx. */
-export async function call(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+export async function call(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
   const response = await fetch(url + path, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
 }
