@@ -17,7 +17,7 @@ import { randomUnitVectors } from '../support/vectors';
  */
 const compose = readComposeFile(join(REPO_ROOT, 'deploy/compose.yaml'));
 const natsHostPort = new URL(NATS_URL).host;
-const adminKey = randomBytes(18).toString('hex');
+const adminKey = randomBytes(24).toString('base64url');
 const ownServices = Object.keys(compose.services).filter((name) => compose.services[name].image?.startsWith('faceshard'));
 
 describe('deploy/compose.yaml topology, run as local processes', () => {
@@ -39,8 +39,9 @@ describe('deploy/compose.yaml topology, run as local processes', () => {
         overrides: {
           FACESHARD_CLUSTER: cluster,
           ...(service.environment?.DATA_DIR ? { DATA_DIR: join(root, name) } : {}),
-          // Loopback and any free port instead of 0.0.0.0:8080 (several runs share this machine).
-          ...(service.ports?.length ? { HOST: '127.0.0.1', PORT: '0' } : {}),
+          // Loopback and any free port instead of 0.0.0.0:8080 (several runs share this machine);
+          // API keys stay required, as they are on the compose file's 0.0.0.0.
+          ...(service.ports?.length ? { HOST: '127.0.0.1', PORT: '0', FACESHARD_AUTH: 'on' } : {}),
         },
       });
       specs.set(name, spec);
@@ -95,6 +96,12 @@ describe('deploy/compose.yaml topology, run as local processes', () => {
     }
     expect(status.members.map((m) => m.shardId).sort()).toEqual(expected);
     expect(status.members.every((m) => m.health === 'up')).toBe(true);
+  });
+
+  it("requires the compose file's admin key", async () => {
+    expect((await fetch(`${url}/v1/cluster`)).status).toBe(401);
+    expect((await fetch(`${url}/v1/cluster`, { headers: { 'x-api-key': 'not-' + adminKey } })).status).toBe(401);
+    expect((await fetch(`${url}/v1/cluster`, { headers })).status).toBe(200);
   });
 
   it('stores identities on the shards and finds them again through the gateway', async () => {

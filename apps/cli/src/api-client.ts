@@ -65,8 +65,9 @@ export class FaceshardClient {
     try {
       response = await fetch(this.base + path, { method, headers, body, signal: AbortSignal.timeout(this.options.timeoutMs ?? 60_000) });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-      throw new ApiError(0, 'UNREACHABLE', `cannot reach ${this.base} (${cause})`, true);
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const why = cause?.code ?? cause?.message ?? (err as Error).message;
+      throw new ApiError(0, 'UNREACHABLE', `cannot reach ${this.base} (${why})`, true);
     }
     const text = await response.text();
     let parsed: unknown;
