@@ -8,9 +8,7 @@ import type { GatewayConfig } from './config/gateway-config';
 import { GatewayModule } from './gateway.module';
 import { AccessService } from './access/access.service';
 import { setupOpenApi } from './openapi/setup-openapi';
-
-/** A batch of 1000 identities as JSON arrays of floats is a few MB; leave room, but bound it. */
-const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+import { gatewayFastifyOptions, installEdgeLimits } from './http/fastify-options';
 
 export interface RunningGateway {
   app: NestFastifyApplication;
@@ -32,8 +30,9 @@ export async function startGateway(deps: {
   logger?: LoggerService | false | ('log' | 'error' | 'warn' | 'debug' | 'verbose')[];
 }): Promise<RunningGateway> {
   const { access, firstAdminKey } = await AccessService.start(deps.apiKeys, { auth: deps.config.auth, adminKey: deps.config.adminKey });
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES });
+  const adapter = new FastifyAdapter(gatewayFastifyOptions(deps.config));
   const routes: RunningGateway['routes'] = [];
+  installEdgeLimits(adapter.getInstance(), deps.config);
   adapter.getInstance().addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   });
@@ -41,6 +40,9 @@ export async function startGateway(deps: {
   try {
     app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot({ ...deps, access }), adapter, {
       logger: deps.logger ?? ['error', 'warn'],
+      // No Nest body parsers: Fastify's own JSON parser (same limits, prototype-poisoning refused)
+      // is the only one, so form-encoded bodies get 415 instead of reaching validation.
+      bodyParser: false,
     });
   } catch (err) {
     await access.close();

@@ -48,6 +48,16 @@ export const ErrorCodes = {
   WAL_CORRUPT: { status: 500, retryable: false },
   /** Another process (or store) has the shard's data folder open. */
   DATA_DIR_LOCKED: { status: 500, retryable: false },
+  // The HTTP edge (issue 6): malformed bodies, size bounds, admission control, readiness.
+  INVALID_JSON: { status: 400, retryable: false },
+  REQUEST_TIMEOUT: { status: 408, retryable: true },
+  ATTRIBUTES_TOO_LARGE: { status: 413, retryable: false },
+  IDENTITY_TOO_LARGE: { status: 413, retryable: false },
+  /** A shard's answer would not fit one message: that shard's part of a search is missing. */
+  REPLY_TOO_LARGE: { status: 502, retryable: false },
+  /** The shard dropped the request unstarted: the caller's deadline had already passed. */
+  DEADLINE_EXCEEDED: { status: 504, retryable: true },
+  NOT_READY: { status: 503, retryable: true },
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -19,18 +19,22 @@ export interface InProcessShardTransportOptions {
 export class InProcessShardTransport implements ShardTransport {
   private readonly shards = new Map<string, InProcessServedShard>();
   private readonly heartbeatListeners = new Set<(beat: Heartbeat) => void>();
-  private readonly maxPayloadBytes: number;
+  private readonly maxPayload: number;
   private closed = false;
 
   constructor(opts: InProcessShardTransportOptions = {}) {
-    this.maxPayloadBytes = opts.maxPayloadBytes ?? 1024 * 1024;
+    this.maxPayload = opts.maxPayloadBytes ?? 1024 * 1024;
+  }
+
+  maxPayloadBytes(): number {
+    return this.maxPayload;
   }
 
   async request<O extends ShardOp>(shardId: string, op: O, req: ShardRequest<O>, opts: { timeoutMs: number }): Promise<ShardResponse<O>> {
     const context = { shardId, op };
     assertShardId(shardId);
     assertTimeout(opts.timeoutMs);
-    const data = encodeRequest(req, context, this.maxPayloadBytes);
+    const data = encodeRequest(req, context, this.maxPayload);
     const shard = this.closed ? undefined : this.shards.get(shardId);
     if (!shard) throw new FaceshardError('SHARD_UNAVAILABLE', `shard ${shardId} is not serving (no responders)`, context);
 
@@ -53,7 +57,7 @@ export class InProcessShardTransport implements ShardTransport {
     assertShardId(shardId);
     if (this.closed) throw new FaceshardError('INTERNAL', 'the in-process transport is closed');
     if (this.shards.has(shardId)) throw new FaceshardError('INTERNAL', `shard ${shardId} is already served on this in-process transport`);
-    const served = new InProcessServedShard(handler, this.maxPayloadBytes, () => {
+    const served = new InProcessServedShard(handler, this.maxPayload, () => {
       if (this.shards.get(shardId) === served) this.shards.delete(shardId);
     });
     this.shards.set(shardId, served);

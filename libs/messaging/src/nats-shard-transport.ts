@@ -50,7 +50,7 @@ export class NatsShardTransport implements ShardTransport {
     return new NatsShardTransport(connection, cluster, false);
   }
 
-  private get maxPayloadBytes(): number {
+  maxPayloadBytes(): number {
     return this.connection.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
   }
 
@@ -58,7 +58,7 @@ export class NatsShardTransport implements ShardTransport {
     const context = { shardId, op };
     assertShardId(shardId);
     assertTimeout(opts.timeoutMs);
-    const data = encodeRequest(req, context, this.maxPayloadBytes);
+    const data = encodeRequest(req, context, this.maxPayloadBytes());
     let replyData: Uint8Array;
     try {
       const msg = await this.connection.request(shardSubject(this.cluster, shardId, op), data, { timeout: opts.timeoutMs });
@@ -71,7 +71,7 @@ export class NatsShardTransport implements ShardTransport {
 
   async serve(shardId: string, handler: ShardHandler): Promise<ServedShard> {
     assertShardId(shardId);
-    const served = new NatsServedShard(this.connection, shardWildcard(this.cluster, shardId), handler, () => this.maxPayloadBytes, () =>
+    const served = new NatsServedShard(this.connection, shardWildcard(this.cluster, shardId), handler, () => this.maxPayloadBytes(), () =>
       this.served.delete(served),
     );
     this.served.add(served);

@@ -21,6 +21,8 @@ export interface ServedShard {
 export interface ShardTransport {
   request<O extends ShardOp>(shardId: string, op: O, req: ShardRequest<O>, opts: { timeoutMs: number }): Promise<ShardResponse<O>>;
   serve(shardId: string, handler: ShardHandler): Promise<ServedShard>;
+  /** Largest message (request or reply) the transport carries, in bytes. */
+  maxPayloadBytes(): number;
   publishHeartbeat(beat: Heartbeat): void;
   /** Returns the unsubscribe function. */
   onHeartbeat(listener: (beat: Heartbeat) => void): () => void;

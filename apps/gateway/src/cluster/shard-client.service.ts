@@ -5,6 +5,9 @@ import type { GatewayConfig } from '../config/gateway-config';
 import { GATEWAY_CONFIG, SHARD_TRANSPORT } from '../gateway.tokens';
 import { ShardHealthService } from './shard-health.service';
 
+/** Generous: a collection spec and a few numbers encode to well under 1 KB. */
+const REQUEST_ENVELOPE_BYTES = 8 * 1024;
+
 /** Requests to one shard, with the gateway's deadlines and its fail-fast rule for down shards. */
 @Injectable()
 export class ShardClient {
@@ -24,6 +27,14 @@ export class ShardClient {
       throw new FaceshardError('SHARD_UNAVAILABLE', `shard ${shardId} is down (no heartbeat); retry later`, { shardId });
     }
     return this.transport.request(shardId, op, req, { timeoutMs: this.config.writeTimeoutMs });
+  }
+
+  /**
+   * Bytes one write message may spend on identities: the transport's payload limit less room
+   * for the rest of the request (collection spec, ring epoch, deadline, msgpack framing).
+   */
+  identityBytesPerMessage(): number {
+    return this.transport.maxPayloadBytes() - REQUEST_ENVELOPE_BYTES;
   }
 
   async read<O extends 'search' | 'searchMany' | 'get' | 'stats'>(shardId: string, op: O, req: ShardRequest<O>, timeoutMs?: number): Promise<ShardResponse<O>> {

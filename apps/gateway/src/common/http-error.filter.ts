@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ErrorBody, FaceshardError } from '@faceshard/contracts';
+import { fastifyErrorBody } from '../http/fastify-errors';
 
 /** Every error leaves the gateway as {code, message, retryable, details?} with a fitting status. */
 @Catch()
@@ -15,17 +16,22 @@ export class HttpErrorFilter implements ExceptionFilter {
   }
 }
 
+/** Codes for Nest's own HttpExceptions (its router's 404, a guard's 403...) by status. */
+const HTTP_STATUS_CODES: Record<number, string> = { 404: 'NOT_FOUND', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE' };
+
 export function toHttpError(exception: unknown): [number, ErrorBody] {
   if (exception instanceof FaceshardError) return [exception.status, exception.toJSON()];
+  const fromFastify = fastifyErrorBody(exception);
+  if (fromFastify) return fromFastify;
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const response = exception.getResponse();
     const messages = typeof response === 'object' && response && 'message' in response ? (response as { message: unknown }).message : response;
     const message = Array.isArray(messages) ? messages.join('; ') : String(messages);
-    const code = status === 404 ? 'NOT_FOUND' : status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'VALIDATION_FAILED' : 'INTERNAL';
+    const code = HTTP_STATUS_CODES[status] ?? (status < 500 ? 'VALIDATION_FAILED' : 'INTERNAL');
     return [status, { code, message, retryable: false, ...(Array.isArray(messages) ? { details: { errors: messages } } : {}) }];
   }
-  // Errors raised by fastify itself (malformed JSON, body too large) carry a statusCode.
+  // Any other error with a 4xx statusCode (a plugin's, a parser's).
   const statusCode = (exception as { statusCode?: number })?.statusCode;
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
     const code = statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : statusCode === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'VALIDATION_FAILED';

@@ -26,6 +26,10 @@ export interface GatewayConfig {
   auth: AuthMode;
   /** FACESHARD_ADMIN_KEY: an admin key for every collection, known from configuration. */
   adminKey?: string;
+  /** Largest request body per kind of route, in bytes (see http/fastify-options.ts). */
+  bodyLimits: { default: number; identity: number; batch: number };
+  /** Largest `attributes` of one identity, as JSON bytes: bounds what every search hit carries. */
+  maxAttributesBytes: number;
 }
 
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -50,5 +54,11 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     // A shard process serves no HTTP: the HTTP access rules are not its to check.
     auth: role === 'shard' ? 'off' : resolveAuthMode(host, env.FACESHARD_AUTH),
     adminKey: env.FACESHARD_ADMIN_KEY || undefined,
+    bodyLimits: {
+      default: intFrom(env.MAX_BODY_BYTES, 1024 * 1024),
+      identity: intFrom(env.MAX_IDENTITY_BODY_BYTES, 8 * 1024 * 1024),
+      batch: intFrom(env.MAX_BATCH_BODY_BYTES, 32 * 1024 * 1024),
+    },
+    maxAttributesBytes: intFrom(env.MAX_ATTRIBUTES_BYTES, 4 * 1024),
   };
 }

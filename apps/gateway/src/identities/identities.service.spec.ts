@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { FaceshardError, type CollectionSpec, type ShardRequest } from '@faceshard/contracts';
+import { encode } from '@faceshard/messaging';
 import { RingRouting } from '@faceshard/rebalance';
 import type { GatewayConfig } from '../config/gateway-config';
 import { IdentitiesService } from './identities.service';
 
 const collection: CollectionSpec = { name: 'people', dimension: 2, metric: 'cosine' };
-const config = { maxBatch: 100 } as GatewayConfig;
+const config = { maxBatch: 1000, maxAttributesBytes: 8 * 1024 } as GatewayConfig;
+/** What the transport carries per message, as the in-process and NATS defaults do. */
+const MAX_PAYLOAD = 1024 * 1024;
 
 /**
  * Fakes: a ring the test can move forward, and shards that fence on their own view of the
@@ -14,6 +17,7 @@ const config = { maxBatch: 100 } as GatewayConfig;
 function setup(opts: { gatewayRing: RingRouting; storeRing: RingRouting; downShards?: string[]; shardEpochs?: Record<string, number> }) {
   let current = opts.gatewayRing;
   const written = new Map<string, string[]>();
+  const messages: number[] = [];
   const refreshes: number[] = [];
   const ring = {
     current: () => current,
@@ -24,7 +28,12 @@ function setup(opts: { gatewayRing: RingRouting; storeRing: RingRouting; downSha
     },
   };
   const shards = {
+    identityBytesPerMessage: () => MAX_PAYLOAD - 8 * 1024,
     write: async (shardId: string, op: string, req: ShardRequest<'upsert'>) => {
+      // The transports refuse a request over their payload limit, before any shard sees it.
+      const bytes = encode(req).byteLength;
+      if (bytes > MAX_PAYLOAD) throw new FaceshardError('BATCH_TOO_LARGE', `request is ${bytes} bytes`);
+      messages.push(bytes);
       if (opts.downShards?.includes(shardId)) throw new FaceshardError('SHARD_UNAVAILABLE', `${shardId} down`);
       // A shard fences on the epoch IT knows (by default, the store's newest).
       const known = opts.shardEpochs?.[shardId] ?? opts.storeRing.epoch;
@@ -36,7 +45,7 @@ function setup(opts: { gatewayRing: RingRouting; storeRing: RingRouting; downSha
   };
   const collections = { require: async () => collection };
   const service = new IdentitiesService(config, collections as never, ring as never, shards as never);
-  return { service, written, refreshes };
+  return { service, written, refreshes, messages };
 }
 
 const oldRing = new RingRouting({ epoch: 1, members: ['a'] });
@@ -144,5 +153,47 @@ describe('IdentitiesService placement', () => {
     const partial = await down.service.upsertBatch('people', ids.map((identityId) => ({ identityId, faces: [face] })));
     expect(partial.upserted).toBe(ids.length - toB.length);
     expect(partial.failed.map((f) => f.identityId).sort()).toEqual([...toB].sort());
+  });
+});
+describe('IdentitiesService message sizes', () => {
+  const ring = new RingRouting({ epoch: 1, members: ['a'] });
+  const note = (bytes: number) => ({ note: 'x'.repeat(bytes) });
+
+  it('splits a batch by encoded size: 600 identities with 4 KB of attributes each are all written', async () => {
+    const { service, written, messages } = setup({ gatewayRing: ring, storeRing: ring });
+    const entries = Array.from({ length: 600 }, (_, i) => ({ identityId: `m${i}`, faces: [face], attributes: note(4096) }));
+    const result = await service.upsertBatch('people', entries);
+    expect(result).toMatchObject({ upserted: 600, failed: [] });
+    expect(written.get('a')).toHaveLength(600);
+    expect(messages.length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...messages)).toBeLessThanOrEqual(MAX_PAYLOAD);
+  });
+
+  it('fails only the identity too large for any message, with IDENTITY_TOO_LARGE (413), and writes the rest', async () => {
+    const wide: CollectionSpec = { name: 'wide', dimension: 4096, metric: 'cosine' };
+    const { service, written } = setup({ gatewayRing: ring, storeRing: ring });
+    (service as unknown as { collections: { require: () => Promise<CollectionSpec> } }).collections.require = async () => wide;
+    const vector = Array.from({ length: 4096 }, (_, i) => (i === 0 ? 1 : 0));
+    const faces = (n: number) => Array.from({ length: n }, (_, i) => ({ faceId: `f${i}`, vector }));
+    const result = await service.upsertBatch('wide', [
+      { identityId: 'small', faces: faces(1) },
+      { identityId: 'huge', faces: faces(64) }, // 64 x 16 KB of vectors: over 1 MiB on its own
+    ]);
+    expect(result.upserted).toBe(1);
+    expect(result.failed).toEqual([{ identityId: 'huge', error: expect.objectContaining({ code: 'IDENTITY_TOO_LARGE', retryable: false }) }]);
+    expect(written.get('a')).toEqual(['small']);
+    await expect(service.upsert('wide', 'huge', { faces: faces(64) })).rejects.toMatchObject({ code: 'IDENTITY_TOO_LARGE', status: 413 });
+  });
+
+  it('refuses attributes over the limit before writing anything', async () => {
+    const { service, written } = setup({ gatewayRing: ring, storeRing: ring });
+    await expect(
+      service.upsertBatch('people', [
+        { identityId: 'ok', faces: [face], attributes: note(10) },
+        { identityId: 'fat', faces: [face], attributes: note(9000) },
+      ]),
+    ).rejects.toMatchObject({ code: 'ATTRIBUTES_TOO_LARGE', status: 413 });
+    await expect(service.upsert('people', 'fat', { faces: [face], attributes: note(9000) })).rejects.toMatchObject({ code: 'ATTRIBUTES_TOO_LARGE' });
+    expect(written.size).toBe(0);
   });
 });

@@ -10,10 +10,9 @@ import { CollectionsService } from '../collections/collections.service';
 import { RingService } from '../cluster/ring.service';
 import { ShardClient } from '../cluster/shard-client.service';
 import type { BatchIdentityDto, UpsertIdentityDto } from './identity.dto';
-import { chunkByVectorBytes } from './chunk-by-bytes';
-
-/** Half of NATS's default 1 MiB max payload, leaving room for ids, attributes and framing. */
-const MAX_VECTOR_BYTES_PER_MESSAGE = 512 * 1024;
+import { encode } from '@faceshard/messaging';
+import { checkAttributes } from '../common/attributes';
+import { chunkBySize } from './chunk-by-size';
 
 export interface BatchResult {
   upserted: number;
@@ -35,7 +34,9 @@ export class IdentitiesService {
 
   async upsert(collectionName: string, identityId: string, dto: UpsertIdentityDto) {
     const collection = await this.collections.require(collectionName);
-    const identity = toIdentityUpsert(collection, { ...dto, identityId });
+    const identity = toIdentityUpsert(collection, { ...dto, identityId }, this.config);
+    const size = encode(identity).byteLength;
+    if (size > this.shards.identityBytesPerMessage()) throw identityTooLarge(identity.identityId, size, this.shards.identityBytesPerMessage());
     return this.placed(async (ring) => {
       const owners = ring.writeOwners(identity.identityId);
       const results = await Promise.all(owners.map((shardId) => this.shards.write(shardId, 'upsert', { collection, identities: [identity], ringEpoch: ring.epoch })));
@@ -54,7 +55,7 @@ export class IdentitiesService {
       });
     }
     const collection = await this.collections.require(collectionName);
-    const identities = entries.map((entry, i) => toIdentityUpsert(collection, entry, `identities[${i}]`));
+    const identities = entries.map((entry, i) => toIdentityUpsert(collection, entry, this.config, `identities[${i}]`));
     const seen = new Set<string>();
     for (const identity of identities) {
       if (seen.has(identity.identityId)) {
@@ -91,10 +92,14 @@ export class IdentitiesService {
         else byOwner.set(owner, [identity]);
       }
     }
-    const messages = [...byOwner].flatMap(([shardId, group]) =>
-      chunkByVectorBytes(group, MAX_VECTOR_BYTES_PER_MESSAGE).map((part) => [shardId, part] as const),
-    );
     const failures = new Map<string, FaceshardError>();
+    const budget = this.shards.identityBytesPerMessage();
+    const sizes = new Map(identities.map((identity) => [identity, encode(identity).byteLength]));
+    const messages = [...byOwner].flatMap(([shardId, group]) => {
+      const { chunks, oversize } = chunkBySize(group, (identity) => sizes.get(identity)!, budget);
+      for (const identity of oversize) failures.set(identity.identityId, identityTooLarge(identity.identityId, sizes.get(identity)!, budget));
+      return chunks.map((part) => [shardId, part] as const);
+    });
     await Promise.all(
       messages.map(async ([shardId, part]) => {
         try {
@@ -156,8 +161,9 @@ export class IdentitiesService {
   }
 }
 
-function toIdentityUpsert(collection: CollectionSpec, dto: BatchIdentityDto, where = 'identity'): IdentityUpsert {
+function toIdentityUpsert(collection: CollectionSpec, dto: BatchIdentityDto, limits: { maxAttributesBytes: number }, where = 'identity'): IdentityUpsert {
   const identityId = checkName('identity', dto.identityId);
+  checkAttributes(dto.attributes, limits.maxAttributesBytes, where);
   const faceIds = new Set<string>();
   const faces = dto.faces.map((face, i) => {
     const faceId = face.faceId === undefined ? randomUUID() : checkName('face', face.faceId);
@@ -166,6 +172,14 @@ function toIdentityUpsert(collection: CollectionSpec, dto: BatchIdentityDto, whe
     return { faceId, vector: readVector(face, collection, `${where}.faces[${i}]`) };
   });
   return { identityId, attributes: dto.attributes, faces, mode: dto.mode ?? 'replace' };
+}
+
+function identityTooLarge(identityId: string, bytes: number, maxBytes: number): FaceshardError {
+  return new FaceshardError(
+    'IDENTITY_TOO_LARGE',
+    `identity "${identityId}" encodes to ${bytes} bytes, over the ${maxBytes} bytes one shard message carries: send fewer faces per request (append the rest)`,
+    { identityId, bytes, maxBytes },
+  );
 }
 
 function ringChanged(): FaceshardError {

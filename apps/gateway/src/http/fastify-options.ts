@@ -1,0 +1,71 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import { RouteConfig } from '@nestjs/platform-fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import { NAME_PATTERN } from '@faceshard/contracts';
+import type { GatewayConfig } from '../config/gateway-config';
+import { clientErrorResponse, fastifyErrorBody } from './fastify-errors';
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth';
+
+/**
+ * Longest raw path parameter the router accepts. Ids are up to 128 characters (NAME_PATTERN);
+ * a client may percent-encode every one of them (":" as %3A), so 3 x 128 must fit. Longer
+ * parameters get 400 INVALID_ID in the API's shape; between 129 and this many characters the
+ * id check itself explains what is wrong. (Fastify's default, 100, made ids of 101-128
+ * characters unreachable by URL.)
+ */
+export const MAX_PARAM_LENGTH = 3 * 128;
+const longestId = Number(/\{0,(\d+)\}/.exec(NAME_PATTERN.source)?.[1]) + 1;
+if (!(MAX_PARAM_LENGTH >= 3 * longestId)) throw new Error(`MAX_PARAM_LENGTH ${MAX_PARAM_LENGTH} does not fit ${longestId}-character ids`);
+
+/** Which body limit a route has; the bytes come from the configuration (see BodyLimits). */
+export type BodyLimitKind = keyof GatewayConfig['bodyLimits'];
+
+/**
+ * Marks a route with a body limit other than the default. Fastify refuses a body over it with
+ * 413 before reading it when Content-Length says so, or as soon as it has read that much.
+ */
+export const BodyLimit = (kind: BodyLimitKind) => RouteConfig({ bodyLimitKind: kind });
+
+export function gatewayFastifyOptions(config: Pick<GatewayConfig, 'bodyLimits'>): FastifyServerOptions {
+  return {
+    bodyLimit: config.bodyLimits.default,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: (error: Error, _request: FastifyRequest, reply: FastifyReply) => {
+      const [status, body] = fastifyErrorBody(error) ?? [400, { code: 'VALIDATION_FAILED', message: error.message, retryable: false }];
+      void reply.status(status).send(body);
+    },
+    clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      const [status, body] = clientErrorResponse(error);
+      const text = JSON.stringify(body);
+      if (socket.writable) {
+        socket.write(
+          `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${text}`,
+        );
+      }
+      socket.destroy(error);
+    },
+  } as FastifyServerOptions;
+}
+
+/**
+ * Before Nest registers its routes: turn each route's BodyLimit kind into Fastify's per-route
+ * bodyLimit, and accept only JSON bodies on the API (Fastify's text/plain parser would hand a
+ * string to handlers that expect an object).
+ */
+export function installEdgeLimits(fastify: FastifyInstance, config: Pick<GatewayConfig, 'bodyLimits'>): void {
+  fastify.addHook('onRoute', (route) => {
+    const kind = (route.config as { bodyLimitKind?: BodyLimitKind } | undefined)?.bodyLimitKind;
+    if (kind) route.bodyLimit = config.bodyLimits[kind];
+  });
+  fastify.removeContentTypeParser('text/plain');
+  // After parsing, before Nest's pipes walk the body recursively.
+  fastify.addHook('preValidation', async (request, reply) => {
+    if (request.body !== undefined && jsonDepthExceeds(request.body, MAX_JSON_DEPTH)) {
+      await reply
+        .status(400)
+        .send({ code: 'VALIDATION_FAILED', message: `the body is nested deeper than ${MAX_JSON_DEPTH} levels`, retryable: false, details: { maxDepth: MAX_JSON_DEPTH } });
+    }
+  });
+}
