@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ACCESS_SERVICE } from '../gateway.tokens';
 import { ErrorBodyDto } from '../openapi/error-body.dto';
+import { createKeyExample, example } from '../openapi/examples';
 import type { AccessService } from './access.service';
 import { ApiKeyListDto, CreatedApiKeyDto, CreateKeyDto } from './key.dto';
 import { RequiresRole } from './requires-role.decorator';
@@ -14,6 +15,7 @@ export class KeysController {
 
   @Post()
   @ApiOperation({ summary: 'Create an API key', description: 'Answers the secret key once; only its sha256 is stored.' })
+  @ApiBody({ type: CreateKeyDto, examples: example(createKeyExample) })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   create(@Body() dto: CreateKeyDto): Promise<CreatedApiKeyDto> {
     return this.access.create(dto);

@@ -34,7 +34,7 @@ export function RequiresRole(role: ApiKeyRole, options: { collectionBodyField?: 
 }
 
 /** Open to everyone, keys on or off: health probes. */
-export const Public = () => SetMetadata(ACCESS_RULE, { public: true } satisfies AccessRule);
+export const Public = () => applyDecorators(SetMetadata(ACCESS_RULE, { public: true } satisfies AccessRule), ApiExtension('x-faceshard-public', true));
 
 /** The calling key (undefined when auth is off). */
 export const CallingKey = createParamDecorator((_: unknown, ctx: ExecutionContext): ApiKeyPrincipal | undefined => {

@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public, RequiresRole } from '../access/requires-role.decorator';
 import { ClusterStatusService } from './cluster-status.service';
 
@@ -10,12 +10,14 @@ export class ClusterController {
 
   @Get('v1/cluster')
   @RequiresRole('admin')
+  @ApiOperation({ summary: 'Ring, members, their health and collections' })
   cluster() {
     return this.status.describe();
   }
 
   @Get('health')
   @Public()
+  @ApiOperation({ summary: 'Liveness of this gateway (open, no key)' })
   health() {
     return { status: 'ok' };
   }

@@ -1,15 +1,19 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { MAX_DIMENSION, type Metric } from '@faceshard/contracts';
 
 export class CreateCollectionDto {
+  @ApiProperty({ example: 'faces', description: '1-128 of letters, digits, "_", ".", ":", "-"; starts with a letter or digit' })
   @IsString()
   name!: string;
 
+  @ApiProperty({ example: 4, minimum: 1, maximum: MAX_DIMENSION, description: 'Embedding dimension, fixed for the collection' })
   @IsInt()
   @Min(1)
   @Max(MAX_DIMENSION)
   dimension!: number;
 
+  @ApiPropertyOptional({ enum: ['cosine', 'ip'], default: 'cosine', example: 'cosine' })
   @IsOptional()
   @IsIn(['cosine', 'ip'])
   metric?: Metric;

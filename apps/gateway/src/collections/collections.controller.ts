@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { EXAMPLE_COLLECTION, createCollectionExample, example } from '../openapi/examples';
 import { scopeCovers, type ApiKeyPrincipal } from '@faceshard/access';
 import { CallingKey, RequiresRole } from '../access/requires-role.decorator';
 import { CreateCollectionDto } from './collection.dto';
@@ -11,6 +12,8 @@ export class CollectionsController {
   constructor(private readonly collections: CollectionsService) {}
 
   @Post()
+  @ApiOperation({ summary: 'Create a collection (idempotent for an identical spec)' })
+  @ApiBody({ type: CreateCollectionDto, examples: example(createCollectionExample) })
   @RequiresRole('admin', { collectionBodyField: 'name' })
   create(@Body() dto: CreateCollectionDto) {
     return this.collections.create(dto);
@@ -18,6 +21,7 @@ export class CollectionsController {
 
   /** A key scoped to some collections sees those only. */
   @Get()
+  @ApiOperation({ summary: 'List the collections this key may see' })
   @RequiresRole('read')
   async list(@CallingKey() key: ApiKeyPrincipal | undefined) {
     const all = await this.collections.list();
@@ -25,12 +29,16 @@ export class CollectionsController {
   }
 
   @Get(':name')
+  @ApiOperation({ summary: 'Describe a collection' })
+  @ApiParam({ name: 'name', example: EXAMPLE_COLLECTION })
   @RequiresRole('read')
   get(@Param('name') name: string) {
     return this.collections.require(name);
   }
 
   @Delete(':name')
+  @ApiOperation({ summary: 'Delete a collection and everything in it' })
+  @ApiParam({ name: 'name', example: EXAMPLE_COLLECTION })
   @RequiresRole('admin')
   @HttpCode(200)
   async delete(@Param('name') name: string) {

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { EXAMPLE_COLLECTION, EXAMPLE_IDENTITY, batchUpsertExample, example, upsertIdentityExample } from '../openapi/examples';
 import { RequiresRole } from '../access/requires-role.decorator';
 import { BodyLimit } from '../http/fastify-options';
 import { BatchCountGuard } from './batch-count.guard';
@@ -8,12 +9,15 @@ import { BatchUpsertDto, UpsertIdentityDto } from './identity.dto';
 import { IdentitiesService } from './identities.service';
 
 @ApiTags('identities')
+@ApiParam({ name: 'collection', example: EXAMPLE_COLLECTION })
 @Controller('v1/collections/:collection/identities')
 export class IdentitiesController {
   constructor(private readonly identities: IdentitiesService) {}
 
   /** 200 when every identity was written; 207 when some owner shard failed (see `failed`). */
   @Post('batch')
+  @ApiOperation({ summary: 'Upsert many identities (200 all written; 207 some owner shard failed: see failed)' })
+  @ApiBody({ type: BatchUpsertDto, examples: example(batchUpsertExample) })
   @RequiresRole('write')
   @BodyLimit('batch')
   @UseGuards(BatchCountGuard)
@@ -24,6 +28,9 @@ export class IdentitiesController {
   }
 
   @Put(':id')
+  @ApiOperation({ summary: 'Create or replace an identity with its face vectors' })
+  @ApiParam({ name: 'id', example: EXAMPLE_IDENTITY })
+  @ApiBody({ type: UpsertIdentityDto, examples: example(upsertIdentityExample) })
   @RequiresRole('write')
   @BodyLimit('identity')
   upsert(@Param('collection') collection: string, @Param('id') id: string, @Body() dto: UpsertIdentityDto) {
@@ -31,12 +38,16 @@ export class IdentitiesController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'An identity, its faces and attributes' })
+  @ApiParam({ name: 'id', example: EXAMPLE_IDENTITY })
   @RequiresRole('read')
   get(@Param('collection') collection: string, @Param('id') id: string) {
     return this.identities.get(collection, id);
   }
 
   @Delete(':id')
+  @ApiOperation({ summary: 'Delete an identity from every shard' })
+  @ApiParam({ name: 'id', example: EXAMPLE_IDENTITY })
   @RequiresRole('write')
   @HttpCode(200)
   delete(@Param('collection') collection: string, @Param('id') id: string) {

@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { EXAMPLE_COLLECTION, example, searchExample } from '../openapi/examples';
 import { RequiresRole } from '../access/requires-role.decorator';
 import { SearchDto } from './search.dto';
 import { SearchService } from './search.service';
@@ -10,6 +11,9 @@ export class SearchController {
   constructor(private readonly searchService: SearchService) {}
 
   @Post()
+  @ApiOperation({ summary: 'Nearest identities to a vector (exact top-k merge over every shard; partial + missingShards when some did not answer)' })
+  @ApiParam({ name: 'collection', example: EXAMPLE_COLLECTION })
+  @ApiBody({ type: SearchDto, examples: example(searchExample) })
   @RequiresRole('read')
   @HttpCode(200)
   search(@Param('collection') collection: string, @Body() dto: SearchDto) {
