@@ -27,7 +27,10 @@ export async function answerRequest(op: string, requestBytes: Uint8Array, handle
     bytes = encode(
       replyFor({
         ok: false,
-        error: new FaceshardError('INTERNAL', `reply to ${op} is ${bytes.length} bytes, over the ${maxPayloadBytes}-byte message limit`),
+        error: new FaceshardError('REPLY_TOO_LARGE', `reply to ${op} is ${bytes.length} bytes, over the ${maxPayloadBytes}-byte message limit`, {
+          bytes: bytes.length,
+          maxBytes: maxPayloadBytes,
+        }),
       }),
     );
   }

@@ -92,11 +92,11 @@ describe('answerRequest / encodeRequest', () => {
     expect(caught(() => readReply(crashed, ctx)).code).toBe('INTERNAL');
   });
 
-  it('replaces a reply over the size limit by an INTERNAL error that says so', async () => {
+  it('replaces a reply over the size limit by a REPLY_TOO_LARGE error that says so', async () => {
     const big = (async () => ({ blob: new Float32Array(1000) })) as ShardHandler;
     const bytes = await answerRequest('stats', encode({}), big, 1000);
     const err = caught(() => readReply(bytes, ctx));
-    expect(err.code).toBe('INTERNAL');
+    expect(err.code).toBe('REPLY_TOO_LARGE');
     expect(err.message).toMatch(/over the 1000-byte message limit/);
   });
 

@@ -8,6 +8,11 @@ import { ShardHealthService } from './shard-health.service';
 /** Generous: a collection spec and a few numbers encode to well under 1 KB. */
 const REQUEST_ENVELOPE_BYTES = 8 * 1024;
 
+/** A reply's framing beyond its hits. */
+const REPLY_ENVELOPE_BYTES = 1024;
+/** One hit besides its attributes: identity and face ids (128 characters each at most), shard id, score, keys. */
+const HIT_OVERHEAD_BYTES = 512;
+
 /** Requests to one shard, with the gateway's deadlines and its fail-fast rule for down shards. */
 @Injectable()
 export class ShardClient {
@@ -35,6 +40,15 @@ export class ShardClient {
    */
   identityBytesPerMessage(): number {
     return this.transport.maxPayloadBytes() - REQUEST_ENVELOPE_BYTES;
+  }
+
+  /**
+   * Most search hits one shard reply can carry: each hit may hold an identity's attributes (at
+   * most maxAttributesBytes, checked at the edge) plus ids and a score. Bounds k, so that no
+   * reply is ever over the transport's payload limit.
+   */
+  maxHitsPerReply(): number {
+    return Math.floor((this.transport.maxPayloadBytes() - REPLY_ENVELOPE_BYTES) / (this.config.maxAttributesBytes + HIT_OVERHEAD_BYTES));
   }
 
   async read<O extends 'search' | 'searchMany' | 'get' | 'stats'>(shardId: string, op: O, req: ShardRequest<O>, timeoutMs?: number): Promise<ShardResponse<O>> {

@@ -5,16 +5,17 @@ import type { GatewayConfig } from '../config/gateway-config';
 import { SearchService } from './search.service';
 
 const collection: CollectionSpec = { name: 'people', dimension: 2, metric: 'cosine' };
-const config = { maxK: 100 } as GatewayConfig;
+const config = { maxK: 100, maxAttributesBytes: 4096 } as GatewayConfig;
 
 type ShardAnswer = SearchHit[] | FaceshardError;
 
 /** Fakes of the gateway's collaborators: the ring, the collection cache and the shard client. */
-function serviceWith(answers: Record<string, ShardAnswer>) {
+function serviceWith(answers: Record<string, ShardAnswer>, maxHitsPerReply = 1000) {
   const requests: { shardId: string; k: number }[] = [];
   const ring = { current: () => new RingPlacement({ epoch: 7, members: Object.keys(answers) }) };
   const collections = { require: async (name: string) => (name === collection.name ? collection : Promise.reject(new FaceshardError('COLLECTION_NOT_FOUND', name))) };
   const shards = {
+    maxHitsPerReply: () => maxHitsPerReply,
     read: async (shardId: string, _op: 'search', req: { k: number }) => {
       requests.push({ shardId, k: req.k });
       const answer = answers[shardId];
@@ -54,6 +55,30 @@ describe('SearchService', () => {
       { shardId: 'c', code: 'SHARD_UNAVAILABLE' },
     ]);
     expect(result.hits.map((h) => h.identityId)).toEqual(['p1']);
+  });
+
+  it('answers partial, with the reason, when a shard fails for its own reasons (not retryable, not about the request)', async () => {
+    const { service } = serviceWith({
+      a: [hit('p1', 0.9, 'a')],
+      b: new FaceshardError('REPLY_TOO_LARGE', 'reply over the payload limit'),
+      c: new FaceshardError('INTERNAL', 'shard failed: a bug'),
+      d: new FaceshardError('BUSY', 'queue full'),
+    });
+    const result = await service.search('people', { vector: [1, 0] });
+    expect(result.partial).toBe(true);
+    expect(result.missingShards).toEqual([
+      { shardId: 'b', code: 'REPLY_TOO_LARGE' },
+      { shardId: 'c', code: 'INTERNAL' },
+      { shardId: 'd', code: 'BUSY' },
+    ]);
+    expect(result.hits.map((h) => h.identityId)).toEqual(['p1']);
+  });
+
+  it('bounds k by what one shard reply can carry (k hits x attributes), before fanning out', async () => {
+    const { service, requests } = serviceWith({ a: [] }, 40);
+    await expect(service.search('people', { vector: [1, 0], k: 41 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { max: 40 } });
+    expect(requests).toEqual([]);
+    await expect(service.search('people', { vector: [1, 0], k: 40 })).resolves.toMatchObject({ partial: false });
   });
 
   it('passes on an error about the request itself instead of hiding it as partial', async () => {

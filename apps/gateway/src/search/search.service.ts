@@ -11,8 +11,9 @@ import type { SearchDto } from './search.dto';
 
 export interface SearchResult {
   hits: SearchHit[];
-  /** True when some shard did not answer in time: `hits` may lack people held there. */
+  /** True when some shard did not answer (see missingShards): `hits` may lack people held there. */
   partial: boolean;
+  /** Each shard whose part is missing, with the error code it failed with (SHARD_TIMEOUT, BUSY, REPLY_TOO_LARGE...). */
   missingShards: { shardId: string; code: string }[];
   ringEpoch: number;
   tookMs: number;
@@ -33,8 +34,10 @@ export class SearchService {
     const collection = await this.collections.require(collectionName);
     const vector = readVector(dto, collection);
     const k = dto.k ?? 10;
-    if (k > this.config.maxK) {
-      throw new FaceshardError('VALIDATION_FAILED', `k is at most ${this.config.maxK}, got ${k}`, { max: this.config.maxK });
+    const maxK = Math.min(this.config.maxK, this.shards.maxHitsPerReply());
+    if (k > maxK) {
+      const why = maxK < this.config.maxK ? ` (each hit may carry ${this.config.maxAttributesBytes} bytes of attributes and must fit one shard reply)` : '';
+      throw new FaceshardError('VALIDATION_FAILED', `k is at most ${maxK}${why}, got ${k}`, { max: maxK });
     }
     const ring = this.ring.current();
     if (ring.members.length === 0) throw new FaceshardError('NO_SHARDS', 'no shard has joined the cluster yet');
@@ -50,10 +53,12 @@ export class SearchService {
         return;
       }
       const error = answer.reason;
-      // Only "could not hear from it" makes a result partial; a shard that answered with
-      // an error about the request itself means the request is wrong, and the client must know.
-      if (error instanceof FaceshardError && error.retryable) missingShards.push({ shardId: ring.members[i], code: error.code });
-      else throw error;
+      // An error about the request itself (a non-retryable 4xx: wrong dimension, bad filter)
+      // would come from every shard alike: the client must know. Anything else is that shard's
+      // own trouble (no answer in time, down, busy, a reply too large, a bug): the rest of the
+      // cluster still answers, and the shard is listed with the reason.
+      if (error instanceof FaceshardError && !error.retryable && error.status < 500) throw error;
+      missingShards.push({ shardId: ring.members[i], code: error instanceof FaceshardError ? error.code : 'INTERNAL' });
     });
     return {
       hits: mergeTopK(lists, k),
