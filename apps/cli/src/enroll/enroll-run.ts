@@ -36,6 +36,8 @@ export interface EnrollResult {
 
 interface EnrolledFace {
   faceId: string;
+  /** false: the externalId was enrolled before; the server answered its face and stored nothing. */
+  created?: boolean;
 }
 
 /**
@@ -53,6 +55,7 @@ export async function runEnroll(options: EnrollRunOptions): Promise<EnrollResult
     planned: options.tasks.length,
     alreadyDone: options.tasks.length - todo.length,
     enrolled: 0,
+    alreadyOnServer: 0,
     failed: new Map(),
     elapsedMs: 0,
     interrupted: false,
@@ -78,6 +81,7 @@ export async function runEnroll(options: EnrollRunOptions): Promise<EnrollResult
           );
           await journal.record({ externalId: task.externalId, identityId: task.identityId, faceId: face.faceId });
           tally.enrolled++;
+          if (face.created === false) tally.alreadyOnServer++;
         } catch (err) {
           const error = err instanceof ApiError ? err : new ApiError(0, 'CLIENT_ERROR', (err as Error).message, false);
           if (error.code === 'UNREACHABLE' || error.status === 401 || error.status === 403 || error.code === 'COLLECTION_NOT_FOUND') {

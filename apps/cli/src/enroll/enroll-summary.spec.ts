@@ -5,6 +5,7 @@ const tally = (over: Partial<EnrollTally> = {}): EnrollTally => ({
   planned: 100,
   alreadyDone: 40,
   enrolled: 50,
+  alreadyOnServer: 0,
   failed: new Map([['NO_FACE', 3], ['IMAGE_INVALID', 7]]),
   elapsedMs: 20_000,
   interrupted: false,
@@ -26,6 +27,11 @@ describe('enroll summary', () => {
     expect(text).toContain('3.0 photos/s');
     expect(text).toContain('failures listed in /f.tsv');
     expect(text).not.toContain('not attempted');
+    expect(text).not.toContain('already on server');
+  });
+
+  it('says how many photos the server already had under their externalId', () => {
+    expect(formatSummary(tally({ alreadyOnServer: 2 }), { journal: '/j' })).toMatch(/already on server\s+2 of those enrolled now/);
   });
 
   it('after an interruption says what is left and how to resume', () => {

@@ -5,6 +5,8 @@ export interface EnrollTally {
   /** Already in the journal when the run started (skipped). */
   alreadyDone: number;
   enrolled: number;
+  /** Of `enrolled`: photos the server already had under their externalId (answered, not stored again). */
+  alreadyOnServer: number;
   /** Failures by error code (NO_FACE, IMAGE_INVALID, …). */
   failed: Map<string, number>;
   elapsedMs: number;
@@ -26,6 +28,7 @@ export function formatSummary(tally: EnrollTally, files: { journal: string; fail
     tally.interrupted ? 'enroll interrupted' : 'enroll finished',
     `  enrolled now       ${tally.enrolled}`,
     `  already enrolled   ${tally.alreadyDone} (from the journal ${files.journal})`,
+    ...(tally.alreadyOnServer ? [`  already on server  ${tally.alreadyOnServer} of those enrolled now (same externalId: not stored twice)`] : []),
     `  failed             ${failed}${failed ? ` (${[...tally.failed].sort((a, b) => b[1] - a[1]).map(([code, n]) => `${code} ${n}`).join(', ')})` : ''}`,
   ];
   if (left > 0) lines.push(`  not attempted      ${left}`);
