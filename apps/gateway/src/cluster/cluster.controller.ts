@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { answers } from '../openapi/examples';
 import { Public, RequiresRole } from '../access/requires-role.decorator';
 import { ClusterStatusService } from './cluster-status.service';
 
@@ -11,6 +12,7 @@ export class ClusterController {
   @Get('v1/cluster')
   @RequiresRole('admin')
   @ApiOperation({ summary: 'Ring, members, their health and collections' })
+  @ApiOkResponse({ schema: { example: answers.cluster } })
   cluster() {
     return this.status.describe();
   }
@@ -18,6 +20,7 @@ export class ClusterController {
   @Get('health')
   @Public()
   @ApiOperation({ summary: 'Liveness of this gateway (open, no key)' })
+  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
   health() {
     return { status: 'ok' };
   }

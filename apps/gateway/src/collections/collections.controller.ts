@@ -1,6 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { EXAMPLE_COLLECTION, createCollectionExample, example } from '../openapi/examples';
+import { ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ErrorBodyDto } from '../openapi/error-body.dto';
+
+import { EXAMPLE_COLLECTION, answers, createCollectionExample, example } from '../openapi/examples';
 import { scopeCovers, type ApiKeyPrincipal } from '@faceshard/access';
 import { CallingKey, RequiresRole } from '../access/requires-role.decorator';
 import { CreateCollectionDto } from './collection.dto';
@@ -14,6 +16,8 @@ export class CollectionsController {
   @Post()
   @ApiOperation({ summary: 'Create a collection (idempotent for an identical spec)' })
   @ApiBody({ type: CreateCollectionDto, examples: example(createCollectionExample) })
+  @ApiCreatedResponse({ schema: { example: answers.collection } })
+  @ApiConflictResponse({ description: 'COLLECTION_EXISTS with another spec', type: ErrorBodyDto })
   @RequiresRole('admin', { collectionBodyField: 'name' })
   create(@Body() dto: CreateCollectionDto) {
     return this.collections.create(dto);
@@ -22,6 +26,7 @@ export class CollectionsController {
   /** A key scoped to some collections sees those only. */
   @Get()
   @ApiOperation({ summary: 'List the collections this key may see' })
+  @ApiOkResponse({ schema: { example: answers.collections } })
   @RequiresRole('read')
   async list(@CallingKey() key: ApiKeyPrincipal | undefined) {
     const all = await this.collections.list();
@@ -30,6 +35,8 @@ export class CollectionsController {
 
   @Get(':name')
   @ApiOperation({ summary: 'Describe a collection' })
+  @ApiOkResponse({ schema: { example: answers.collection } })
+  @ApiNotFoundResponse({ description: 'COLLECTION_NOT_FOUND', type: ErrorBodyDto })
   @ApiParam({ name: 'name', example: EXAMPLE_COLLECTION })
   @RequiresRole('read')
   get(@Param('name') name: string) {
@@ -38,6 +45,8 @@ export class CollectionsController {
 
   @Delete(':name')
   @ApiOperation({ summary: 'Delete a collection and everything in it' })
+  @ApiOkResponse({ schema: { example: answers.deleted } })
+  @ApiNotFoundResponse({ description: 'COLLECTION_NOT_FOUND', type: ErrorBodyDto })
   @ApiParam({ name: 'name', example: EXAMPLE_COLLECTION })
   @RequiresRole('admin')
   @HttpCode(200)

@@ -20,3 +20,25 @@ export const createKeyExample = { name: 'kiosk-frontdoor', role: 'read', collect
 
 /** Shorthand for @ApiBody's `examples`. */
 export const example = (value: unknown, summary?: string) => ({ default: { summary, value } });
+
+/** Answers as the embedded platform gives them for the examples above (illustration, not schema). */
+const SHARD = 'shard-56547a43b2';
+export const answers = {
+  collection: createCollectionExample,
+  collections: { collections: [createCollectionExample] },
+  upserted: { identityId: EXAMPLE_IDENTITY, faces: 1, shardId: SHARD, ringEpoch: 1 },
+  batch: { upserted: 2, faces: 2, failed: [], ringEpoch: 1 },
+  identity: { identityId: EXAMPLE_IDENTITY, faceIds: ['passport-2024'], attributes: { department: 'sales' }, shardId: SHARD },
+  deleted: { deleted: true },
+  search: {
+    hits: [{ identityId: EXAMPLE_IDENTITY, faceId: 'passport-2024', score: 1, attributes: { department: 'sales' }, shardId: SHARD }],
+    partial: false,
+    missingShards: [],
+    ringEpoch: 1,
+    tookMs: 1.9,
+  },
+  cluster: {
+    ringEpoch: 1,
+    members: [{ shardId: SHARD, health: 'up', lastHeartbeatMs: 1795770259112, collections: [{ ...createCollectionExample, identities: 3, faces: 3 }] }],
+  },
+};

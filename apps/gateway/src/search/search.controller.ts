@@ -1,6 +1,8 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { EXAMPLE_COLLECTION, example, searchExample } from '../openapi/examples';
+import { ApiBody, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ErrorBodyDto } from '../openapi/error-body.dto';
+
+import { EXAMPLE_COLLECTION, answers, example, searchExample } from '../openapi/examples';
 import { RequiresRole } from '../access/requires-role.decorator';
 import { SearchDto } from './search.dto';
 import { SearchService } from './search.service';
@@ -14,6 +16,8 @@ export class SearchController {
   @ApiOperation({ summary: 'Nearest identities to a vector (exact top-k merge over every shard; partial + missingShards when some did not answer)' })
   @ApiParam({ name: 'collection', example: EXAMPLE_COLLECTION })
   @ApiBody({ type: SearchDto, examples: example(searchExample) })
+  @ApiOkResponse({ schema: { example: answers.search } })
+  @ApiNotFoundResponse({ description: 'COLLECTION_NOT_FOUND', type: ErrorBodyDto })
   @RequiresRole('read')
   @HttpCode(200)
   search(@Param('collection') collection: string, @Body() dto: SearchDto) {
