@@ -63,7 +63,12 @@ function runAndKill(dataDir: string, snapshotEveryOps: number, hangAtPhase: stri
   });
 }
 
-/** Reopens the store and checks every promise the child was given, and internal consistency. */
+/** The upsert the writer sends for an identity (crash-writer.ts), so a retry is the same request. */
+function crashIdentity(identityId: string) {
+  return { identityId, mode: 'replace' as const, attributes: { owner: identityId }, faces: ['f0', 'f1'].map((faceId) => ({ faceId, vector: vectorFor(identityId, faceId, DIM) })) };
+}
+
+/** Reopens the store, checks every promise the child was given and internal consistency, then retries what was not acknowledged. */
 async function verifyRecovered(dataDir: string, log: ChildLog): Promise<void> {
   const store = await ShardStore.open({ dataDir });
   try {
@@ -98,6 +103,28 @@ async function verifyRecovered(dataDir: string, log: ChildLog): Promise<void> {
     }
     const wide = store.search(COLLECTION, vectorFor(mustExist[0], 'f0', DIM), 50);
     expect(new Set(wide.map((h) => h.identityId)).size).toBe(wide.length);
+    // A client whose requests timed out retries them: every send and delete that got no
+    // acknowledgement (some were applied before the kill, some not), and acknowledged sends whose
+    // acknowledgement it may have missed. Exactly once means the retries add nothing twice:
+    // still 2 faces per identity, one live label per face.
+    const unacked = [...log.sent].filter((id) => !log.acked.has(id));
+    const retried = [...unacked, ...mustExist.slice(-100)];
+    for (let i = 0; i < retried.length; i += 25) await store.upsert(COLLECTION, retried.slice(i, i + 25).map(crashIdentity));
+    await store.deleteIdentities(COLLECTION, [...log.deleteRequested].filter((id) => !log.deleted.has(id)));
+    const expected = [...log.sent].filter((id) => !log.deleteRequested.has(id)).sort();
+    expect(store.identityIds(COLLECTION).sort()).toEqual(expected);
+    for (const id of retried.filter((id) => !log.deleteRequested.has(id))) {
+      expect(store.getIdentity(COLLECTION, id), id).toEqual({ identityId: id, attributes: { owner: id }, faceIds: ['f0', 'f1'] });
+    }
+    const afterRetries = store.debugCounts(COLLECTION);
+    expect(afterRetries.faces).toBe(2 * expected.length);
+    expect(afterRetries.faces).toBe(afterRetries.nextLabel - afterRetries.freeLabels);
+    expect(afterRetries.indexElements).toBe(afterRetries.nextLabel);
+    for (const id of retried.slice(-50)) {
+      const hits = store.search(COLLECTION, vectorFor(id, 'f0', DIM), 3);
+      expect(hits[0], id).toMatchObject({ identityId: id, faceId: 'f0' });
+      expect(hits.filter((h) => h.identityId === id), id).toHaveLength(1);
+    }
     // The recovered store keeps working and survives another clean restart.
     await store.upsert(COLLECTION, [{ identityId: 'after-crash', mode: 'replace', faces: [{ faceId: 'f0', vector: vectorFor('after-crash', 'f0', DIM) }] }]);
   } finally {
@@ -123,7 +150,7 @@ describe('crash safety: kill -9 of a real writer process', () => {
     removeDir(dir);
   });
 
-  it('loses no acknowledged write when killed mid-ingest (with background snapshots running)', async () => {
+  it('loses no acknowledged write, and retried writes duplicate nothing, when killed mid-ingest (with background snapshots running)', async () => {
     const log = await runAndKill(dir, 400, undefined, (l) => l.acked.size >= 1500);
     expect(log.acked.size).toBeGreaterThanOrEqual(1500);
     // Background snapshots happened during the run (the log got rotated and pruned).
@@ -131,7 +158,7 @@ describe('crash safety: kill -9 of a real writer process', () => {
     await verifyRecovered(dir, log);
   });
 
-  it.each(['rotated', 'indexes-written', 'installed'])('loses nothing and duplicates nothing when killed during a snapshot (%s)', async (phase) => {
+  it.each(['rotated', 'indexes-written', 'installed'])('loses nothing, and retried writes duplicate nothing, when killed during a snapshot (%s)', async (phase) => {
     let ackedAtPhase = -1;
     const log = await runAndKill(dir, 300, phase, (l) => {
       if (l.phase && ackedAtPhase < 0) ackedAtPhase = l.acked.size;

@@ -16,8 +16,6 @@ function nativeLocks(): FsNativeExtensions {
   }
 }
 
-/** Folders opened by this process, for a clearer message than the lock's (the lock refuses anyway). */
-const openInThisProcess = new Set<string>();
 
 /**
  * An exclusive lock on <dataDir>/LOCK: an open-file-description lock (fcntl F_OFD_SETLK through
@@ -28,7 +26,6 @@ const openInThisProcess = new Set<string>();
  * two descriptions). The pid written into the file is only for the error message.
  */
 export async function acquireDataDirLock(fs: StoreFs, root: string, lockFile: string): Promise<() => Promise<void>> {
-  if (openInThisProcess.has(root)) throw new FaceshardError('DATA_DIR_LOCKED', `data folder ${root} is already open in this process`, { dataDir: root });
   const file = await fs.open(lockFile, 'a');
   let locked: boolean;
   try {
@@ -40,7 +37,8 @@ export async function acquireDataDirLock(fs: StoreFs, root: string, lockFile: st
   if (!locked) {
     await file.close();
     const holder = (await fs.readFile(lockFile).catch(() => Buffer.alloc(0))).toString('utf8').trim();
-    throw new FaceshardError('DATA_DIR_LOCKED', `data folder ${root} is in use by another process${holder ? ` (pid ${holder})` : ''}`, { dataDir: root });
+    const who = holder === String(process.pid) ? 'already open in this process' : `in use by another process${holder ? ` (pid ${holder})` : ''}`;
+    throw new FaceshardError('DATA_DIR_LOCKED', `data folder ${root} is ${who}`, { dataDir: root });
   }
   try {
     await file.truncate(0);
@@ -49,9 +47,7 @@ export async function acquireDataDirLock(fs: StoreFs, root: string, lockFile: st
     await file.close();
     throw error;
   }
-  openInThisProcess.add(root);
   return async () => {
-    openInThisProcess.delete(root);
     // Closing the descriptor releases the lock; the file stays (removing it would race a new holder).
     await file.close();
   };

@@ -168,10 +168,12 @@ export class WriteAheadLog {
         this.settle(upTo);
       }
     } catch (error) {
-      this.failure = error instanceof Error ? error : new Error(String(error));
+      // Never retried: after a failed fsync the kernel may have dropped the dirty pages, and a
+      // second fsync would then "succeed" without them. Nothing after this point is acknowledged.
+      this.failure = new FaceshardError('INTERNAL', `write-ahead log write failed: ${error instanceof Error ? error.message : String(error)}`);
       const waiters = this.waiters;
       this.waiters = [];
-      for (const waiter of waiters) waiter.reject(new FaceshardError('INTERNAL', `write-ahead log write failed: ${this.failure.message}`));
+      for (const waiter of waiters) waiter.reject(this.failure);
     }
   }
 

@@ -1,0 +1,187 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ShardStore } from '@faceshard/index';
+import { FaultInjectingFs } from '../../libs/index/src/testing/fault-injecting-fs';
+import { makeTempDir, removeDir, vectorFor } from './helpers';
+
+/**
+ * Power cuts, simulated by FaultInjectingFs: everything not fsynced is lost, including folder
+ * entries (new files, renames, deletions) whose folder was not fsynced. Unlike kill -9, which keeps
+ * the page cache, these tests fail when any fsync the store relies on is missing.
+ */
+const DIM = 8;
+const COLLECTION = 'power';
+const spec = { name: COLLECTION, dimension: DIM, metric: 'cosine' as const };
+const HNSW = { M: 8, efConstruction: 32, initialCapacity: 64 };
+
+interface Outcome {
+  collectionAcked: boolean;
+  sent: Set<string>;
+  acked: Set<string>;
+  deleteSent: Set<string>;
+  deleted: Set<string>;
+}
+
+function identity(identityId: string) {
+  return { identityId, mode: 'replace' as const, attributes: { owner: identityId }, faces: ['f0', 'f1'].map((faceId) => ({ faceId, vector: vectorFor(identityId, faceId, DIM) })) };
+}
+
+/**
+ * A store's life: two concurrent writers, deletes, background snapshots (every 12 changes), an
+ * explicit snapshot, more writes, close. Records what was acknowledged; a power cut ends it early.
+ */
+async function workload(fs: FaultInjectingFs, dir: string): Promise<Outcome> {
+  const outcome: Outcome = { collectionAcked: false, sent: new Set(), acked: new Set(), deleteSent: new Set(), deleted: new Set() };
+  const writer = async (store: ShardStore, w: number, batches: number): Promise<void> => {
+    const mine: string[] = [];
+    for (let b = 0; b < batches; b++) {
+      const ids = [0, 1, 2].map((i) => `w${w}-${b}-${i}`);
+      ids.forEach((id) => outcome.sent.add(id));
+      await store.upsert(COLLECTION, ids.map(identity));
+      ids.forEach((id) => outcome.acked.add(id));
+      mine.push(...ids);
+      if (b % 3 === 2) {
+        const victim = mine.shift() as string;
+        outcome.deleteSent.add(victim);
+        await store.deleteIdentities(COLLECTION, [victim]);
+        outcome.deleted.add(victim);
+      }
+    }
+  };
+  try {
+    const store = await ShardStore.open({ dataDir: dir, fs, snapshotEveryOps: 12, hnsw: HNSW });
+    await store.ensureCollection(spec);
+    outcome.collectionAcked = true;
+    const settled = await Promise.allSettled([writer(store, 0, 6), writer(store, 1, 6)]);
+    for (const result of settled) if (result.status === 'rejected') throw result.reason;
+    await store.snapshot();
+    await writer(store, 2, 4);
+    await store.close();
+  } catch (error) {
+    if (!fs.powerLost) throw error;
+  }
+  return outcome;
+}
+
+/** After the power comes back: every promise kept, nothing invented, memory and index agree. */
+async function verifyRecovered(dir: string, outcome: Outcome, context: string): Promise<void> {
+  // Through a fault-injecting fs too: no real fsyncs, which keeps the crash sweep fast.
+  const store = await ShardStore.open({ dataDir: dir, hnsw: HNSW, fs: await FaultInjectingFs.create(dir) }).catch((error: Error) => {
+    throw new Error(`${context}: open after the power cut failed: ${error.message}`);
+  });
+  try {
+    if (!store.listCollections().some((c) => c.name === COLLECTION)) {
+      expect(outcome.collectionAcked, `${context}: acknowledged collection is gone`).toBe(false);
+      return;
+    }
+    const stored = new Set(store.identityIds(COLLECTION));
+    for (const id of outcome.acked) {
+      if (outcome.deleteSent.has(id)) continue;
+      expect(store.getIdentity(COLLECTION, id), `${context}: acknowledged ${id} lost`).toMatchObject({ identityId: id, attributes: { owner: id }, faceIds: ['f0', 'f1'] });
+    }
+    for (const id of outcome.deleted) expect(stored.has(id), `${context}: deleted ${id} came back`).toBe(false);
+    for (const id of stored) expect(outcome.sent.has(id), `${context}: ${id} was never sent`).toBe(true);
+    const [stats] = store.stats();
+    expect(stats.faces, context).toBe(2 * stats.identities);
+    const counts = store.debugCounts(COLLECTION);
+    expect(counts.faces, context).toBe(counts.nextLabel - counts.freeLabels);
+    expect(counts.indexElements, context).toBe(counts.nextLabel);
+    for (const id of [...stored].slice(0, 20)) {
+      expect(store.search(COLLECTION, vectorFor(id, 'f1', DIM), 1)[0], context).toMatchObject({ identityId: id, faceId: 'f1' });
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+describe('power loss (fault-injecting file system: unsynced writes and folder entries are dropped)', () => {
+  let dir: string;
+
+  beforeEach(() => {
+    dir = makeTempDir('power');
+  });
+
+  afterEach(() => {
+    removeDir(dir);
+  });
+
+  it('loses no acknowledged write whichever file operation the power cut hits (every crash point of ingest, deletes and snapshots)', async () => {
+    const dry = await FaultInjectingFs.create(dir);
+    const full = await workload(dry, dir);
+    expect(full.acked.size).toBe(48);
+    expect(dry.journal.some((line) => line.includes(' rename ') && line.includes('snapshots'))).toBe(true);
+    const points = dry.mutations;
+
+    for (let crashAt = 1; crashAt <= points + 1; crashAt++) {
+      removeDir(dir);
+      const run = makeTempDir('power');
+      try {
+        const fs = await FaultInjectingFs.create(run);
+        fs.crashAtMutation = crashAt;
+        const outcome = await workload(fs, run);
+        await fs.powerCycle();
+        const cutAt = fs.journal[crashAt - 1] ?? 'after the end';
+        await verifyRecovered(run, outcome, `power cut at mutation ${crashAt} (${cutAt}), ${outcome.acked.size} acked`);
+      } finally {
+        removeDir(run);
+      }
+    }
+  });
+
+  it('a power cut right after acknowledgement keeps the write (the log fsync is what acknowledges)', async () => {
+    const fs = await FaultInjectingFs.create(dir);
+    const store = await ShardStore.open({ dataDir: dir, fs, hnsw: HNSW });
+    await store.ensureCollection(spec);
+    await store.upsert(COLLECTION, ['a', 'b'].map(identity));
+    await fs.powerCycle();
+    await verifyRecovered(dir, { collectionAcked: true, sent: new Set(['a', 'b']), acked: new Set(['a', 'b']), deleteSent: new Set(), deleted: new Set() }, 'cut after ack');
+  });
+
+  describe('injected I/O errors: the store stops taking writes and never acknowledges one that is not durable', () => {
+    for (const fault of [
+      { op: 'datasync' as const, code: 'EIO' as const },
+      { op: 'write' as const, code: 'ENOSPC' as const },
+    ]) {
+      it(`${fault.code} on the log's ${fault.op}: the write and every later one fail; what was acknowledged survives a power cut`, async () => {
+        const fs = await FaultInjectingFs.create(dir);
+        const store = await ShardStore.open({ dataDir: dir, fs, hnsw: HNSW });
+        await store.ensureCollection(spec);
+        await store.upsert(COLLECTION, [identity('before')]);
+
+        fs.inject({ ...fault, path: /\.wal$/, times: 1 });
+        const [failed, concurrent] = await Promise.allSettled([store.upsert(COLLECTION, [identity('failed')]), store.upsert(COLLECTION, [identity('concurrent')])]);
+        expect(failed).toMatchObject({ status: 'rejected', reason: { code: 'INTERNAL', message: expect.stringContaining(fault.code) } });
+        expect(concurrent.status).toBe('rejected');
+        // The fault is gone, yet the log stays failed: a retried fsync could "succeed" without the lost pages.
+        await expect(store.upsert(COLLECTION, [identity('after')])).rejects.toMatchObject({ code: 'INTERNAL' });
+        await expect(store.deleteIdentities(COLLECTION, ['before'])).rejects.toMatchObject({ code: 'INTERNAL' });
+        await expect(store.ensureCollection({ name: 'other', dimension: 4, metric: 'ip' })).rejects.toMatchObject({ code: 'INTERNAL' });
+
+        await fs.powerCycle();
+        const reopened = await ShardStore.open({ dataDir: dir, hnsw: HNSW });
+        try {
+          expect(reopened.identityIds(COLLECTION)).toEqual(['before']);
+          await reopened.upsert(COLLECTION, [identity('after')]);
+        } finally {
+          await reopened.close();
+        }
+      });
+    }
+
+    it('ENOSPC while writing a snapshot fails that snapshot only: writes go on, and a later snapshot succeeds', async () => {
+      const fs = await FaultInjectingFs.create(dir);
+      const store = await ShardStore.open({ dataDir: dir, fs, hnsw: HNSW });
+      await store.ensureCollection(spec);
+      await store.upsert(COLLECTION, ['a', 'b'].map(identity));
+      fs.inject({ op: 'write', code: 'ENOSPC', path: /snapshots/, times: 1 });
+      await expect(store.snapshot()).rejects.toMatchObject({ code: 'ENOSPC' });
+      await store.upsert(COLLECTION, [identity('c')]);
+      await store.snapshot();
+      expect(readdirSync(join(dir, 'snapshots'))).toEqual([String(store.lastSnapshotLsn).padStart(20, '0')]);
+      await store.upsert(COLLECTION, [identity('d')]);
+      await fs.powerCycle();
+      await verifyRecovered(dir, { collectionAcked: true, sent: new Set(['a', 'b', 'c', 'd']), acked: new Set(['a', 'b', 'c', 'd']), deleteSent: new Set(), deleted: new Set() }, 'after ENOSPC');
+    });
+  });
+});
