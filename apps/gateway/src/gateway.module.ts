@@ -19,6 +19,7 @@ import { ClusterStatusService } from './cluster/cluster-status.service';
 import { RingService } from './cluster/ring.service';
 import { ShardClient } from './cluster/shard-client.service';
 import { ShardHealthService } from './cluster/shard-health.service';
+import { FACE_CONTROLLERS, faceProviders } from './faces';
 
 /** The HTTP gateway. Its outside systems (transport, metadata store) are handed in, so tests and the embedded mode choose them. */
 @Module({})
@@ -26,7 +27,7 @@ export class GatewayModule {
   static forRoot(deps: { config: GatewayConfig; transport: ShardTransport; metadata: ClusterMetadataStore; access: AccessService }): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [CollectionsController, IdentitiesController, SearchController, ClusterController, KeysController],
+      controllers: [CollectionsController, IdentitiesController, SearchController, ClusterController, KeysController, ...FACE_CONTROLLERS],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: deps.config },
         { provide: SHARD_TRANSPORT, useValue: deps.transport },
@@ -41,6 +42,7 @@ export class GatewayModule {
         CollectionsService,
         IdentitiesService,
         SearchService,
+        ...faceProviders(deps.config.faces, deps.config.cluster),
       ],
     };
   }

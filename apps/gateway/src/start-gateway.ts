@@ -2,6 +2,7 @@ import { BadRequestException, LoggerService, ValidationPipe } from '@nestjs/comm
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ApiKeyRepository } from '@faceshard/access';
+import multipart from '@fastify/multipart';
 import type { ClusterMetadataStore } from '@faceshard/cluster';
 import type { ShardTransport } from '@faceshard/messaging';
 import type { GatewayConfig } from './config/gateway-config';
@@ -57,6 +58,8 @@ export async function startGateway(deps: {
       exceptionFactory: (errors) => new BadRequestException(flattenValidationErrors(errors)),
     }),
   );
+  // Photos as multipart/form-data; the per-file size cap is set per request by the face API.
+  await app.register(multipart as never);
   app.enableShutdownHooks();
   setupOpenApi(app);
   try {

@@ -37,6 +37,11 @@ export class ShardController {
     return this.shard.searchMany(req);
   }
 
+  @op('listIdentities')
+  listIdentities(@Payload() req: ShardRequest<'listIdentities'>) {
+    return this.shard.listIdentities(req);
+  }
+
   @op('dropCollection')
   dropCollection(@Payload() req: ShardRequest<'dropCollection'>) {
     return this.shard.dropCollection(req);

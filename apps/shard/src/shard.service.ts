@@ -35,7 +35,9 @@ export class ShardService {
 
   get(req: ShardRequest<'get'>): ShardResponse<'get'> {
     if (!this.store.hasCollection(req.collection, req.generation)) return { identity: null };
-    return { identity: this.store.getIdentity(req.collection, req.identityId) };
+    const identity = this.store.getIdentity(req.collection, req.identityId);
+    if (identity && req.withVectors) identity.vectors = this.store.exportIdentity(req.collection, req.identityId)?.faces.map((face) => face.vector) ?? [];
+    return { identity };
   }
 
   search(req: ShardRequest<'search'>): ShardResponse<'search'> {
@@ -60,6 +62,23 @@ export class ShardService {
     const hits = req.vectors.map((vector) => this.store.search(req.collection, vector, req.k, options));
     for (const hit of hits.flat()) hit.shardId = this.shardId;
     return { hits };
+  }
+
+  /** Sorts the ids on every call (O(n log n)): fine for paging through an admin UI, not for a hot path. */
+  listIdentities(req: ShardRequest<'listIdentities'>): ShardResponse<'listIdentities'> {
+    if (!this.store.hasCollection(req.collection, req.generation)) return { identities: [] };
+    const after = req.after;
+    const ids = this.store
+      .identityIds(req.collection)
+      .filter((id) => after === undefined || id > after)
+      .sort()
+      .slice(0, req.limit);
+    const identities = ids.flatMap((identityId) => {
+      const stored = this.store.getIdentity(req.collection, identityId);
+      if (!stored) return [];
+      return [stored.attributes === undefined ? { identityId, faces: stored.faceIds.length } : { identityId, faces: stored.faceIds.length, attributes: stored.attributes }];
+    });
+    return { identities };
   }
 
   async dropCollection(req: ShardRequest<'dropCollection'>): Promise<ShardResponse<'dropCollection'>> {

@@ -8,11 +8,16 @@ export function validCollectionSpec(spec: CollectionSpec): CollectionSpec {
     throw invalid(`dimension must be an integer in 1..${MAX_DIMENSION}, got ${spec.dimension}`);
   }
   if (spec.metric !== 'cosine' && spec.metric !== 'ip') throw invalid(`metric must be "cosine" or "ip", got ${JSON.stringify(spec.metric)}`);
-  return { name: spec.name, dimension: spec.dimension, metric: spec.metric };
+  if (spec.model !== undefined && (typeof spec.model !== 'string' || spec.model.length === 0 || spec.model.length > 128)) {
+    throw invalid(`model must be a model id, got ${JSON.stringify(spec.model)}`);
+  }
+  const clean: CollectionSpec = { name: spec.name, dimension: spec.dimension, metric: spec.metric };
+  if (spec.model !== undefined) clean.model = spec.model;
+  return clean;
 }
 
 export function sameCollectionSpec(a: CollectionSpec, b: CollectionSpec): boolean {
-  return a.name === b.name && a.dimension === b.dimension && a.metric === b.metric;
+  return a.name === b.name && a.dimension === b.dimension && a.metric === b.metric && a.model === b.model;
 }
 
 export function collectionExists(existing: CollectionSpec): FaceshardError {

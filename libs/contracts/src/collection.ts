@@ -16,6 +16,8 @@ export interface CollectionSpec {
    * they have dropped. Absent (0) only in data written before generations existed.
    */
   generation?: number;
+  /** Face collections: the recognizer whose embeddings it holds (fixes dimension and metric). Absent: embeddings only. */
+  model?: string;
 }
 
 /** Collection names and identity ids: safe in NATS subjects, KV keys and file names. */

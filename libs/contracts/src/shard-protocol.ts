@@ -18,7 +18,8 @@ export interface ShardOps {
       GenerationFence;
     res: { deleted: number };
   };
-  get: { req: { collection: string; identityId: string } & GenerationFence; res: { identity: StoredIdentity | null } };
+  /** withVectors: also the faces' stored vectors (normalised for cosine), e.g. for 1:1 verify against an identity. */
+  get: { req: { collection: string; identityId: string; withVectors?: boolean } & GenerationFence; res: { identity: StoredIdentity | null } };
   search: {
     req: { collection: string; vector: Float32Array; k: number; minScore?: number; ef?: number } & GenerationFence;
     res: { hits: SearchHit[] };
@@ -30,6 +31,11 @@ export interface ShardOps {
   searchMany: {
     req: { collection: string; vectors: Float32Array[]; k: number; minScore?: number; ef?: number; filter?: AttributeFilter } & GenerationFence;
     res: { hits: SearchHit[][] };
+  };
+  /** A page of the shard's identities in id order, after `after` (exclusive): the gateway merges pages into a cursor. */
+  listIdentities: {
+    req: { collection: string; after?: string; limit: number } & GenerationFence;
+    res: { identities: IdentitySummary[] };
   };
   /** Drops the collection's data for this generation (and older) and remembers the generation as dropped. */
   dropCollection: { req: { collection: string } & GenerationFence; res: { dropped: boolean } };
@@ -59,6 +65,14 @@ export interface StoredIdentity {
   faceIds: string[];
   /** The faces' metadata, in faceIds order (faces written without metadata have none). */
   faces?: { faceId: string; meta?: FaceMeta }[];
+  /** Only when asked (get withVectors): the faces' vectors, in faceIds order. */
+  vectors?: Float32Array[];
+}
+
+export interface IdentitySummary {
+  identityId: string;
+  faces: number;
+  attributes?: Attributes;
 }
 
 /**

@@ -29,7 +29,7 @@ export interface ShardTransport {
   close(): Promise<void>;
 }
 
-export const SHARD_OPS: readonly ShardOp[] = ['upsert', 'delete', 'get', 'search', 'searchMany', 'dropCollection', 'stats'];
+export const SHARD_OPS: readonly ShardOp[] = ['upsert', 'delete', 'get', 'search', 'searchMany', 'listIdentities', 'dropCollection', 'stats'];
 
 export function isShardOp(op: string): op is ShardOp {
   return (SHARD_OPS as readonly string[]).includes(op);

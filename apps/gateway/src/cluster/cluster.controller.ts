@@ -22,6 +22,7 @@ export class ClusterController {
   @ApiOperation({ summary: 'Liveness of this gateway (open, no key)' })
   @ApiOkResponse({ schema: { example: { status: 'ok' } } })
   health() {
-    return { status: 'ok' };
+    const faces = this.status.faces();
+    return { status: faces.cache.state === 'degraded' ? 'degraded' : 'ok', faces };
   }
 }

@@ -51,7 +51,7 @@ export class ShardClient {
     return Math.floor((this.transport.maxPayloadBytes() - REPLY_ENVELOPE_BYTES) / (this.config.maxAttributesBytes + HIT_OVERHEAD_BYTES));
   }
 
-  async read<O extends 'search' | 'searchMany' | 'get' | 'stats'>(shardId: string, op: O, req: ShardRequest<O>, timeoutMs?: number): Promise<ShardResponse<O>> {
+  async read<O extends 'search' | 'searchMany' | 'listIdentities' | 'get' | 'stats'>(shardId: string, op: O, req: ShardRequest<O>, timeoutMs?: number): Promise<ShardResponse<O>> {
     if (await this.seemsDown(shardId)) {
       throw new FaceshardError('SHARD_UNAVAILABLE', `shard ${shardId} is down (no heartbeat)`, { shardId });
     }

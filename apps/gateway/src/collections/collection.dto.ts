@@ -7,11 +7,17 @@ export class CreateCollectionDto {
   @IsString()
   name!: string;
 
-  @ApiProperty({ example: 4, minimum: 1, maximum: MAX_DIMENSION, description: 'Embedding dimension, fixed for the collection' })
+  @ApiPropertyOptional({ example: 'dlib-resnet-v1', description: 'A face collection: the model (GET /v1/models) fixes dimension and metric' })
+  @IsOptional()
+  @IsString()
+  model?: string;
+
+  @ApiPropertyOptional({ example: 4, minimum: 1, maximum: MAX_DIMENSION, description: 'Embeddings only (no model): the dimension, fixed for the collection' })
+  @IsOptional()
   @IsInt()
   @Min(1)
   @Max(MAX_DIMENSION)
-  dimension!: number;
+  dimension?: number;
 
   @ApiPropertyOptional({ enum: ['cosine', 'ip'], default: 'cosine', example: 'cosine' })
   @IsOptional()

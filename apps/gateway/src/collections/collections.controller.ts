@@ -7,20 +7,25 @@ import { scopeCovers, type ApiKeyPrincipal } from '@faceshard/access';
 import { CallingKey, RequiresRole } from '../access/requires-role.decorator';
 import { CreateCollectionDto } from './collection.dto';
 import { CollectionsService } from './collections.service';
+import { FaceModelsService } from '../faces/face-models.service';
 
 @ApiTags('collections')
 @Controller('v1/collections')
 export class CollectionsController {
-  constructor(private readonly collections: CollectionsService) {}
+  constructor(
+    private readonly collections: CollectionsService,
+    private readonly models: FaceModelsService,
+  ) {}
 
+  /** {name, model}: a face collection; {name, dimension, metric}: embeddings only. */
   @Post()
   @ApiOperation({ summary: 'Create a collection (idempotent for an identical spec)' })
   @ApiBody({ type: CreateCollectionDto, examples: example(createCollectionExample) })
   @ApiCreatedResponse({ schema: { example: answers.collection } })
   @ApiConflictResponse({ description: 'COLLECTION_EXISTS with another spec', type: ErrorBodyDto })
   @RequiresRole('admin', { collectionBodyField: 'name' })
-  create(@Body() dto: CreateCollectionDto) {
-    return this.collections.create(dto);
+  async create(@Body() dto: CreateCollectionDto) {
+    return this.collections.create(await this.models.collectionSpec(dto));
   }
 
   /** A key scoped to some collections sees those only. */

@@ -26,11 +26,12 @@ export class CollectionsService implements OnModuleInit, OnApplicationShutdown {
     this.stopWatching?.();
   }
 
-  async create(input: { name: string; dimension: number; metric?: Metric }): Promise<CollectionSpec> {
+  async create(input: { name: string; dimension: number; metric?: Metric; model?: string }): Promise<CollectionSpec> {
     const spec: CollectionSpec = {
       name: checkName('collection', input.name),
       dimension: input.dimension,
       metric: input.metric ?? 'cosine',
+      ...(input.model !== undefined ? { model: input.model } : {}),
     };
     const created = await this.metadata.createCollection(spec);
     this.cache.set(created.name, created);

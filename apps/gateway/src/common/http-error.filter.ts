@@ -12,6 +12,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const [status, body] = toHttpError(exception);
     if (status >= 500 && status !== 503 && status !== 504) this.logger.error(exception);
+    const retryAfterS = body.details?.retryAfterS;
+    if (typeof retryAfterS === 'number') void reply.header('Retry-After', String(retryAfterS));
     void reply.status(status).send(body);
   }
 }

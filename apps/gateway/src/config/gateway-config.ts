@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { intFrom, oneOf } from '@faceshard/config';
 import { resolveAuthMode, type AuthMode } from '../access/auth-mode';
+import { readFacesConfig, type FacesConfig } from '../faces/faces-config';
 
 export type Role = 'embedded' | 'gateway' | 'shard';
 
@@ -27,9 +28,11 @@ export interface GatewayConfig {
   /** FACESHARD_ADMIN_KEY: an admin key for every collection, known from configuration. */
   adminKey?: string;
   /** Largest request body per kind of route, in bytes (see http/fastify-options.ts). */
-  bodyLimits: { default: number; identity: number; batch: number };
+  bodyLimits: { default: number; identity: number; batch: number; photo: number };
   /** Largest `attributes` of one identity, as JSON bytes: bounds what every search hit carries. */
   maxAttributesBytes: number;
+  /** The face API (photos in); defaults when absent. */
+  faces?: FacesConfig;
 }
 
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -37,6 +40,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   const role = oneOf<Role>('FACESHARD_ROLE', env.FACESHARD_ROLE, ['embedded', 'gateway', 'shard'], natsUrl ? 'gateway' : 'embedded');
   if (role !== 'embedded' && !natsUrl) throw new Error(`FACESHARD_ROLE=${role} needs NATS_URL`);
   const host = env.HOST || '127.0.0.1';
+  const faces = readFacesConfig(env);
   return {
     role,
     host,
@@ -58,7 +62,10 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       default: intFrom(env.MAX_BODY_BYTES, 1024 * 1024),
       identity: intFrom(env.MAX_IDENTITY_BODY_BYTES, 8 * 1024 * 1024),
       batch: intFrom(env.MAX_BATCH_BODY_BYTES, 32 * 1024 * 1024),
+      // Photo routes take up to two photos as base64 JSON (4/3 of their bytes) or multipart.
+      photo: intFrom(env.MAX_PHOTO_BODY_BYTES, Math.ceil((faces.maxImageBytes * 2 * 4) / 3) + 64 * 1024),
     },
     maxAttributesBytes: intFrom(env.MAX_ATTRIBUTES_BYTES, 4 * 1024),
+    faces,
   };
 }

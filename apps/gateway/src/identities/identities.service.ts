@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { CollectionSpec, ErrorBody, FaceshardError, IdentityUpsert } from '@faceshard/contracts';
 import type { RingRouting } from '@faceshard/rebalance';
 import { checkName } from '../common/ids';
+import { IdentityEvents } from '../common/identity-events';
 import { readVector } from '../common/vector-input';
 import type { GatewayConfig } from '../config/gateway-config';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
@@ -30,18 +31,26 @@ export class IdentitiesService {
     private readonly collections: CollectionsService,
     private readonly ring: RingService,
     private readonly shards: ShardClient,
+    @Optional() private readonly events?: IdentityEvents,
   ) {}
 
   async upsert(collectionName: string, identityId: string, dto: UpsertIdentityDto) {
     const collection = await this.collections.require(collectionName);
     const identity = toIdentityUpsert(collection, { ...dto, identityId }, this.config);
+    return this.write(collection, identity);
+  }
+
+  /** One identity's write to its owner shard(s) (re-placed once if the ring moved), then the change is announced. */
+  async write(collection: CollectionSpec, identity: IdentityUpsert) {
     const size = encode(identity).byteLength;
     if (size > this.shards.identityBytesPerMessage()) throw identityTooLarge(identity.identityId, size, this.shards.identityBytesPerMessage());
-    return this.placed(async (ring) => {
+    const written = await this.placed(async (ring) => {
       const owners = ring.writeOwners(identity.identityId);
       const results = await Promise.all(owners.map((shardId) => this.shards.write(shardId, 'upsert', { collection, identities: [identity], ringEpoch: ring.epoch })));
       return { identityId: identity.identityId, faces: results[0].faces, shardId: owners[0], ringEpoch: ring.epoch };
     });
+    await this.events?.changed(collection.name, [identity.identityId]);
+    return written;
   }
 
   /**
@@ -74,6 +83,7 @@ export class IdentitiesService {
       const stillStale = await this.writeByOwner(collection, stale, fresh, result);
       for (const identity of stillStale) result.failed.push({ identityId: identity.identityId, error: ringChanged().toJSON() });
     }
+    await this.events?.changed(collection.name, identities.map((identity) => identity.identityId));
     return result;
   }
 
@@ -143,6 +153,7 @@ export class IdentitiesService {
       );
       return { deleted: Math.max(...answers.map((a) => a.deleted)), shardId: owners[0] };
     });
+    await this.events?.changed(collectionName, [identityId]);
     if (deleted === 0) throw new FaceshardError('IDENTITY_NOT_FOUND', `no identity "${identityId}" in collection "${collectionName}"`);
     return { deleted: true, shardId };
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { FaceshardError, SearchHit } from '@faceshard/contracts';
+import { AttributeFilter, CollectionSpec, FaceshardError, SearchHit } from '@faceshard/contracts';
 import { mergeTopK } from '@faceshard/query';
 import { readVector } from '../common/vector-input';
 import type { GatewayConfig } from '../config/gateway-config';
@@ -43,13 +43,55 @@ export class SearchService {
     if (ring.members.length === 0) throw new FaceshardError('NO_SHARDS', 'no shard has joined the cluster yet');
 
     const request = { collection: collection.name, vector, k, minScore: dto.minScore, ef: dto.ef };
-    const answers = await Promise.allSettled(ring.members.map((shardId) => this.shards.read(shardId, 'search', request)));
+    const { answers, missingShards } = await this.fanOut(ring, (shardId) => this.shards.read(shardId, 'search', request));
+    const lists = answers.map((answer) => answer.hits);
+    return {
+      hits: mergeTopK(lists, k),
+      partial: missingShards.length > 0,
+      missingShards,
+      ringEpoch: ring.epoch,
+      tookMs: Math.round((performance.now() - started) * 1000) / 1000,
+    };
+  }
 
-    const lists: SearchHit[][] = [];
+  /**
+   * Several query vectors (all faces of one photo) in ONE fan-out round: each shard gets one
+   * searchMany message and answers every vector; the gateway merges per vector.
+   */
+  async searchMany(
+    collection: CollectionSpec,
+    vectors: Float32Array[],
+    options: { k: number; minScore?: number; ef?: number; filter?: AttributeFilter },
+  ): Promise<{ hits: SearchHit[][]; partial: boolean; missingShards: SearchResult['missingShards']; ringEpoch: number }> {
+    const ring = this.ring.current();
+    if (vectors.length === 0) return { hits: [], partial: false, missingShards: [], ringEpoch: ring.epoch };
+    if (ring.members.length === 0) throw new FaceshardError('NO_SHARDS', 'no shard has joined the cluster yet');
+    const maxK = Math.min(this.config.maxK, this.shards.maxHitsPerReply());
+    if (options.k > maxK) throw new FaceshardError('VALIDATION_FAILED', `k is at most ${maxK}, got ${options.k}`, { max: maxK });
+    // One message per shard unless the replies would outgrow the payload limit (k hits per vector).
+    const perMessage = Math.max(1, Math.floor(this.shards.maxHitsPerReply() / options.k));
+    const groups: Float32Array[][] = [];
+    for (let i = 0; i < vectors.length; i += perMessage) groups.push(vectors.slice(i, i + perMessage));
+    const { answers, missingShards } = await this.fanOut(ring, async (shardId) => {
+      const replies = await Promise.all(
+        groups.map((group) => this.shards.read(shardId, 'searchMany', { collection: collection.name, generation: collection.generation, vectors: group, ...options })),
+      );
+      return replies.flatMap((reply) => reply.hits);
+    });
+    const hits = vectors.map((_, i) => mergeTopK(answers.map((answer) => answer[i] ?? []), options.k));
+    return { hits, partial: missingShards.length > 0, missingShards, ringEpoch: ring.epoch };
+  }
+
+  /**
+   * Asks every member at once; a shard in trouble makes the answer partial, a wrong request fails it.
+   */
+  private async fanOut<T>(ring: { members: readonly string[] }, ask: (shardId: string) => Promise<T>) {
+    const settled = await Promise.allSettled(ring.members.map(ask));
+    const answers: T[] = [];
     const missingShards: SearchResult['missingShards'] = [];
-    answers.forEach((answer, i) => {
+    settled.forEach((answer, i) => {
       if (answer.status === 'fulfilled') {
-        lists.push(answer.value.hits);
+        answers.push(answer.value);
         return;
       }
       const error = answer.reason;
@@ -58,14 +100,8 @@ export class SearchService {
       // own trouble (no answer in time, down, busy, a reply too large, a bug): the rest of the
       // cluster still answers, and the shard is listed with the reason.
       if (error instanceof FaceshardError && !error.retryable && error.status < 500) throw error;
-      missingShards.push({ shardId: ring.members[i], code: error instanceof FaceshardError ? error.code : 'INTERNAL' });
+      missingShards.push({ shardId: ring.members[i]!, code: error instanceof FaceshardError ? error.code : 'INTERNAL' });
     });
-    return {
-      hits: mergeTopK(lists, k),
-      partial: missingShards.length > 0,
-      missingShards,
-      ringEpoch: ring.epoch,
-      tookMs: Math.round((performance.now() - started) * 1000) / 1000,
-    };
+    return { answers, missingShards };
   }
 }

@@ -3,12 +3,20 @@ import { FaceshardError } from '@faceshard/contracts';
 import type { RgbImage } from '../types';
 import { ACCEPTED_FORMATS, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode-limits';
 
+export interface ImageHeader {
+  format: string;
+  width: number;
+  height: number;
+  /** The bytes as a Buffer (no copy), for the decode that follows. */
+  input: Buffer;
+}
+
 /**
- * Decodes a JPEG, PNG or WebP into interleaved 8-bit RGB, upright per its EXIF orientation.
- * Refuses with IMAGE_INVALID (not an image), IMAGE_UNSUPPORTED_TYPE (GIF, SVG...), IMAGE_TRUNCATED (cut-off file) or
- * IMAGE_TOO_LARGE (over the byte or pixel caps, checked before decoding).
+ * The cheap checks, from the header alone (no pixel decoded): empty, over the byte cap, not an
+ * image (IMAGE_INVALID), a type we do not take (IMAGE_UNSUPPORTED_TYPE), over the pixel cap.
+ * Servers call it before queueing a photo for the pipeline.
  */
-export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Promise<RgbImage> {
+export async function inspectImage(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Promise<ImageHeader> {
   if (bytes.length === 0) throw new FaceshardError('IMAGE_INVALID', 'empty image');
   if (bytes.length > limits.maxBytes) {
     throw new FaceshardError('IMAGE_TOO_LARGE', `image is ${bytes.length} bytes, limit ${limits.maxBytes}`, {
@@ -41,7 +49,16 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = DEFA
       maxPixels: limits.maxPixels,
     });
   }
+  return { format: meta.format, width, height, input };
+}
 
+/**
+ * Decodes a JPEG, PNG or WebP into interleaved 8-bit RGB, upright per its EXIF orientation.
+ * Refuses with IMAGE_INVALID (not an image), IMAGE_UNSUPPORTED_TYPE (GIF, SVG...), IMAGE_TRUNCATED
+ * (cut-off file) or IMAGE_TOO_LARGE (over the byte or pixel caps, checked before decoding).
+ */
+export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Promise<RgbImage> {
+  const { input } = await inspectImage(bytes, limits);
   try {
     const { data, info } = await sharp(input, { failOn: 'truncated', limitInputPixels: limits.maxPixels, pages: 1 })
       .rotate() // honour EXIF orientation

@@ -1,0 +1,88 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { FaceshardError } from '@faceshard/contracts';
+import { createPipelineFromConfig, type FaceAnalysis, type WorkerFacePipeline } from '@faceshard/vision';
+import type { FacesConfig } from './faces-config';
+import { FACES_CONFIG } from './faces.tokens';
+
+/** A model as GET /v1/models lists it. */
+export interface FaceModelInfo {
+  id: string;
+  dimension: number;
+  metric: 'cosine';
+  defaultThreshold: number;
+  detector: string;
+  inputSize: number;
+}
+
+/**
+ * The worker-thread pool that runs decode -> detect -> align -> embed off the event loop.
+ * `workers` threads, a queue of `queue` photos; past that, analyze() refuses at once with 429
+ * BUSY and a Retry-After. Models load in the background at start (preload) or on first use.
+ */
+@Injectable()
+export class FacePipelineService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('FacePipeline');
+  private loading?: Promise<WorkerFacePipeline>;
+  private loaded?: WorkerFacePipeline;
+
+  constructor(@Inject(FACES_CONFIG) private readonly config: FacesConfig) {}
+
+  onModuleInit(): void {
+    if (this.config.preload) this.load().catch((error: Error) => this.logger.error(`face models failed to load: ${error.message}`));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const pipeline = await this.loading?.catch(() => undefined);
+    await pipeline?.close();
+  }
+
+  /** True once the models are loaded (for readiness). */
+  get ready(): boolean {
+    return this.loaded !== undefined;
+  }
+
+  async model(): Promise<FaceModelInfo> {
+    const pipeline = await this.load();
+    const r = pipeline.recognizerInfo;
+    return { id: r.name, dimension: r.dimension, metric: r.metric, defaultThreshold: r.defaultThreshold, detector: pipeline.detectorName, inputSize: r.inputSize };
+  }
+
+  /** Every face of the photo, quality measured but not judged (callers apply their own minimum). */
+  async analyze(bytes: Uint8Array): Promise<FaceAnalysis> {
+    const pipeline = await this.load();
+    try {
+      return await pipeline.analyze(bytes, { onQualityFailure: 'mark' });
+    } catch (error) {
+      if (error instanceof FaceshardError && error.code === 'BUSY') {
+        throw new FaceshardError('BUSY', `${error.message}; retry in ${this.config.busyRetryAfterS} s`, {
+          ...error.details,
+          retryAfterS: this.config.busyRetryAfterS,
+        });
+      }
+      throw error;
+    }
+  }
+
+  private load(): Promise<WorkerFacePipeline> {
+    this.loading ??= createPipelineFromConfig({
+      detector: this.config.detector,
+      recognizer: this.config.recognizer,
+      limits: {
+        maxConcurrent: this.config.workers,
+        maxQueued: this.config.queue,
+        maxFaces: Math.max(32, this.config.maxFacesPerPhoto),
+        decode: { maxBytes: this.config.maxImageBytes, maxPixels: this.config.maxImagePixels },
+      },
+    }).then(
+      (pipeline) => {
+        this.loaded = pipeline;
+        return pipeline;
+      },
+      (error) => {
+        this.loading = undefined; // the next request tries again
+        throw error;
+      },
+    );
+    return this.loading;
+  }
+}

@@ -1,0 +1,81 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { FaceshardError, type Attributes } from '@faceshard/contracts';
+import { readAttributeFilter } from '@faceshard/query';
+import { SearchService } from '../search/search.service';
+import type { FacesConfig } from './faces-config';
+import { FACES_CONFIG } from './faces.tokens';
+import { FaceAnalysisService } from './face-analysis.service';
+import { FaceCollectionsService } from './face-collections.service';
+import { describeFace, selectFaces } from './face-selection';
+
+export interface IdentifyOptions {
+  maxFaces?: number;
+  limit?: number;
+  threshold?: number;
+  minQuality?: number;
+  filter?: Record<string, unknown>;
+  ef?: number;
+}
+
+export interface FaceMatch {
+  identityId: string;
+  faceId: string;
+  similarity: number;
+  match: boolean;
+  attributes?: Attributes;
+}
+
+/** 1:N for every face of a photo, all faces in one fan-out round (searchMany). */
+@Injectable()
+export class IdentifyService {
+  constructor(
+    @Inject(FACES_CONFIG) private readonly config: FacesConfig,
+    private readonly analysis: FaceAnalysisService,
+    private readonly faceCollections: FaceCollectionsService,
+    private readonly search: SearchService,
+  ) {}
+
+  async identify(collectionName: string, photo: Buffer, options: IdentifyOptions) {
+    const started = performance.now();
+    const maxFaces = bounded('maxFaces', options.maxFaces ?? this.config.maxFacesPerPhoto, this.config.maxFacesPerPhoto);
+    const limit = bounded('limit', options.limit ?? 5, this.config.maxLimit);
+    if (options.ef !== undefined) bounded('ef', options.ef, 10_000);
+    const filter = readAttributeFilter(options.filter);
+    const { collection, model } = await this.faceCollections.require(collectionName);
+    const threshold = options.threshold ?? model.defaultThreshold;
+
+    const analysis = await this.analysis.analyze(photo);
+    if (analysis.faces.length === 0) throw new FaceshardError('NO_FACE', 'no face found in the photo');
+    const faces = selectFaces(analysis, { minQuality: options.minQuality, maxFaces });
+    const searched = await this.search.searchMany(
+      collection,
+      faces.map((f) => f.face.embedding),
+      { k: limit, ef: options.ef, filter },
+    );
+    return {
+      faces: faces.map((face, i) => ({
+        ...describeFace(face),
+        matches: (searched.hits[i] ?? []).map((hit): FaceMatch => {
+          const similarity = Math.round(hit.score * 10_000) / 10_000;
+          const match: FaceMatch = { identityId: hit.identityId, faceId: hit.faceId, similarity, match: hit.score >= threshold };
+          if (hit.attributes !== undefined) match.attributes = hit.attributes;
+          return match;
+        }),
+      })),
+      facesDetected: analysis.faces.length,
+      threshold,
+      model: model.id,
+      partial: searched.partial,
+      missingShards: searched.missingShards,
+      cached: analysis.cached,
+      tookMs: Math.round((performance.now() - started) * 1000) / 1000,
+    };
+  }
+}
+
+function bounded(name: string, value: number, max: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new FaceshardError('VALIDATION_FAILED', `${name} must be an integer in 1..${max}, got ${value}`, { max });
+  }
+  return value;
+}
