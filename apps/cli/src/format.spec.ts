@@ -21,16 +21,25 @@ describe('CLI output', () => {
     expect(text).toContain('no move in progress');
   });
 
-  it('status: read/write epochs and a move with its progress', () => {
+  it('status: read/write epochs and a move with per-source progress, rate and ETA', () => {
     const text = formatClusterStatus({
       ringEpoch: 9,
       readEpoch: 8,
       writeEpoch: 9,
       members: [],
-      move: { from: ['s1', 's2'], to: ['s1'], stage: 'migrate-identities', progress: { moved: 250, total: 1000 } },
+      move: {
+        id: 'm1',
+        from: ['s1', 's2'],
+        to: ['s1'],
+        stage: 'migrate-identities',
+        startedAt: '2026-11-27T09:00:00Z',
+        sources: [{ source: 's2', moved: 250, toMove: 1000, done: false, perSecond: 50, etaSeconds: 15 }],
+      },
     });
     expect(text).toContain('ring epoch 9, read ring 8, write ring 9');
-    expect(text).toContain('move in progress: [s1, s2] -> [s1], stage migrate-identities, 250/1000 (25.0%)');
+    expect(text).toContain('move in progress: [s1, s2] -> [s1], stage migrate-identities, since 2026-11-27T09:00:00Z, 250/1000 identities moved (25.0%)');
+    expect(text).toMatch(/ {2}s2\s+moving\s+250\/1000\s+50\/s\s+ETA 15 s/);
+    expect(formatClusterStatus({ ringEpoch: 1, readEpoch: null, members: [], move: null })).toContain('ring epoch 1\n');
   });
 
   it('identify: every face with its matches, flagged; partial answers said', () => {

@@ -22,8 +22,8 @@ interface ClusterMember {
 /** GET /v1/cluster, as far as the CLI reads it; newer gateways may add fields, older ones lack some. */
 export interface ClusterStatusBody {
   ringEpoch?: number;
-  readEpoch?: number;
-  writeEpoch?: number;
+  readEpoch?: number | null;
+  writeEpoch?: number | null;
   members?: ClusterMember[];
   move?: Record<string, unknown> | null;
   cache?: unknown;
@@ -33,8 +33,8 @@ export interface ClusterStatusBody {
 /** Members with state and health, per-shard counts, epochs, and the move in progress if any. */
 export function formatClusterStatus(status: ClusterStatusBody): string {
   const epochs = [`ring epoch ${status.ringEpoch ?? '?'}`];
-  if (status.readEpoch !== undefined) epochs.push(`read ring ${status.readEpoch}`);
-  if (status.writeEpoch !== undefined) epochs.push(`write ring ${status.writeEpoch}`);
+  if (status.readEpoch != null) epochs.push(`read ring ${status.readEpoch}`);
+  if (status.writeEpoch != null) epochs.push(`write ring ${status.writeEpoch}`);
   const members = status.members ?? [];
   const rows: (string | number)[][] = [['SHARD', 'STATE', 'HEALTH', 'HEARTBEAT', 'IDENTITIES', 'FACES', 'COLLECTIONS']];
   let identities = 0;
@@ -56,22 +56,40 @@ export function formatClusterStatus(status: ClusterStatusBody): string {
     ]);
   }
   const lines = [`${members.length} member(s), ${epochs.join(', ')}`, table(rows), `total: ${identities} identities, ${faces} faces`];
-  const move = status.move ?? (status as { ring?: { move?: Record<string, unknown> } }).ring?.move;
+  const move = status.move;
   lines.push(move ? `move in progress: ${formatMove(move)}` : 'no move in progress');
   return lines.join('\n');
 }
 
+interface MoveSource {
+  source: string;
+  moved?: number;
+  toMove?: number | null;
+  done?: boolean;
+  perSecond?: number;
+  etaSeconds?: number | null;
+}
+
+/** The move: rings before and after, its stage, and identities moved per source shard with rate and ETA. */
 function formatMove(move: Record<string, unknown>): string {
-  const parts: string[] = [];
-  if (Array.isArray(move.from) && Array.isArray(move.to)) parts.push(`[${move.from.join(', ')}] -> [${move.to.join(', ')}]`);
-  if (move.stage) parts.push(`stage ${String(move.stage)}`);
-  const progress = (move.progress ?? move) as Record<string, unknown>;
-  const done = progress.moved ?? progress.done ?? progress.copied;
-  const total = progress.total;
-  if (typeof done === 'number' && typeof total === 'number' && total > 0) parts.push(`${done}/${total} (${((100 * done) / total).toFixed(1)}%)`);
-  else if (typeof done === 'number') parts.push(`${done} moved`);
-  if (move.startedAt) parts.push(`since ${String(move.startedAt)}`);
-  return parts.join(', ') || JSON.stringify(move);
+  const head: string[] = [];
+  if (Array.isArray(move.from) && Array.isArray(move.to)) head.push(`[${move.from.join(', ')}] -> [${move.to.join(', ')}]`);
+  if (move.stage) head.push(`stage ${String(move.stage)}`);
+  if (move.startedAt) head.push(`since ${String(move.startedAt)}`);
+  const sources = Array.isArray(move.sources) ? (move.sources as MoveSource[]) : [];
+  if (sources.length === 0) return head.join(', ') || JSON.stringify(move);
+  const moved = sources.reduce((n, s) => n + (s.moved ?? 0), 0);
+  const known = sources.every((s) => typeof s.toMove === 'number');
+  const toMove = sources.reduce((n, s) => n + (s.toMove ?? 0), 0);
+  head.push(known && toMove > 0 ? `${moved}/${toMove} identities moved (${((100 * moved) / toMove).toFixed(1)}%)` : `${moved} identities moved`);
+  const rows = sources.map((s) => [
+    `  ${s.source}`,
+    s.done ? 'done' : 'moving',
+    `${s.moved ?? 0}/${s.toMove ?? '?'}`,
+    `${s.perSecond ?? 0}/s`,
+    s.done ? '' : s.etaSeconds == null ? 'ETA ?' : `ETA ${s.etaSeconds} s`,
+  ]);
+  return [head.join(', '), table(rows)].join('\n');
 }
 
 interface Match {
