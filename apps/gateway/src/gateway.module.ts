@@ -16,6 +16,7 @@ import { SearchController } from './search/search.controller';
 import { SearchService } from './search/search.service';
 import { ClusterController } from './cluster/cluster.controller';
 import { ClusterStatusService } from './cluster/cluster-status.service';
+import { MembershipService } from './cluster/membership.service';
 import { RingService } from './cluster/ring.service';
 import { ShardClient } from './cluster/shard-client.service';
 import { ShardHealthService } from './cluster/shard-health.service';
@@ -39,6 +40,7 @@ export class GatewayModule {
         ShardHealthService,
         ShardClient,
         ClusterStatusService,
+        MembershipService,
         CollectionsService,
         IdentitiesService,
         SearchService,

@@ -20,6 +20,11 @@ export async function runShardProcess(env: NodeJS.ProcessEnv = process.env): Pro
     if (stopping) return;
     stopping = true;
     console.error(JSON.stringify({ event: 'stopping', role: 'shard', shardId: node.shardId, signal }));
+    if (signal === 'SIGTERM') {
+      // What Kubernetes sends on scale-down: hand every identity over first, then exit 0.
+      const outcome = await node.leave().catch((error) => `failed: ${(error as Error).message}`);
+      console.error(JSON.stringify({ event: 'left', role: 'shard', shardId: node.shardId, outcome }));
+    }
     await node.close();
     await metadata.close();
     await transport.close();
@@ -27,6 +32,8 @@ export async function runShardProcess(env: NodeJS.ProcessEnv = process.env): Pro
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+  // Drained through the API (or removed by an operator): the ring no longer holds it.
+  void node.left.then(() => stop('left the ring'));
   console.log(JSON.stringify({ event: 'ready', role: 'shard', shardId: node.shardId, cluster, dataDir: config.dataDir }));
 }
 

@@ -2,6 +2,7 @@ import { Controller, UseFilters } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import type { ShardOp, ShardRequest } from '@faceshard/contracts';
 import { ShardService } from './shard.service';
+import { MoveExporter } from './rebalance/move-exporter';
 import { RethrowRpcErrorsFilter } from './transport/rethrow-rpc-errors.filter';
 
 const op = (name: ShardOp) => MessagePattern(name);
@@ -10,7 +11,10 @@ const op = (name: ShardOp) => MessagePattern(name);
 @Controller()
 @UseFilters(RethrowRpcErrorsFilter)
 export class ShardController {
-  constructor(private readonly shard: ShardService) {}
+  constructor(
+    private readonly shard: ShardService,
+    private readonly moves: MoveExporter,
+  ) {}
 
   @op('upsert')
   upsert(@Payload() req: ShardRequest<'upsert'>) {
@@ -60,5 +64,15 @@ export class ShardController {
   @op('stats')
   stats() {
     return this.shard.stats();
+  }
+
+  @op('exportChunk')
+  exportChunk(@Payload() req: ShardRequest<'exportChunk'>) {
+    return this.moves.exportChunk(req);
+  }
+
+  @op('dropMoved')
+  dropMoved(@Payload() req: ShardRequest<'dropMoved'>) {
+    return this.moves.dropMoved(req);
   }
 }

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { ShardStore } from '@faceshard/index';
+import { MoveExporter } from './rebalance/move-exporter';
 import { ShardController } from './shard.controller';
 import { ShardService } from './shard.service';
 import type { RingView } from './ring-view';
@@ -16,6 +17,7 @@ export class ShardModule {
         { provide: SHARD_ID, useValue: shardId },
         { provide: SHARD_STORE, useValue: store },
         { provide: RING_VIEW, useValue: ringView },
+        { provide: MoveExporter, useFactory: () => new MoveExporter(store, shardId, ringView) },
       ],
     };
   }

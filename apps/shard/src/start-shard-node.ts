@@ -5,12 +5,22 @@ import { HeartbeatPublisher, resolveShardId, type ClusterMetadataStore } from '@
 import { ShardStore } from '@faceshard/index';
 import type { ShardTransport } from '@faceshard/messaging';
 import type { ShardConfig } from './config/shard-config';
+import { MoveCoordinator } from './rebalance/move-coordinator';
+import { watchMembership } from './rebalance/membership-watch';
 import { RingView } from './ring-view';
 import { ShardModule } from './shard.module';
 import { ShardTransportServer } from './transport/shard-transport.server';
 
 export interface ShardNode {
   shardId: string;
+  /**
+   * Asks to leave the cluster (SIGTERM, drain): resolves once a move has streamed this shard's
+   * identities to the others and the ring no longer holds it. Resolves at once if it cannot
+   * leave that way (it is the last member: its data stays on its disk).
+   */
+  leave(): Promise<'left' | 'last-member'>;
+  /** Resolves when this shard was taken off the ring (drained through the API, or removed). */
+  readonly left: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -41,17 +51,25 @@ export async function startShardNode(deps: {
   });
   await app.listen();
 
-  // Join only once requests can be answered: a gateway that sees the new member may route to it at once.
-  await metadata.addMember(shardId);
+  // Join only once requests can be answered: a gateway that sees the new member may route to it
+  // at once. Into a cluster holding data it joins as `joining`: a move streams its share first.
+  await metadata.registerShard(shardId);
   // The metadata store was lost and re-created (new incarnation, empty ring): this shard still
   // holds its identities, so it registers again at once, as the holder of its data.
   const stopRejoining = metadata.onReincarnation(() => void metadata.addMember(shardId).catch(() => undefined));
   const heartbeats = new HeartbeatPublisher(transport, shardId, config.heartbeatEveryMs);
   heartbeats.start();
+  const coordinator = new MoveCoordinator(shardId, metadata, transport, config.moves);
+  coordinator.start();
+  const membership = await watchMembership(metadata, shardId);
 
   return {
     shardId,
+    left: membership.left,
+    leave: () => membership.leave(),
     async close() {
+      membership.stop();
+      await coordinator.stop();
       stopRejoining();
       heartbeats.stop();
       ringView.stop();

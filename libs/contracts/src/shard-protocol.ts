@@ -50,6 +50,22 @@ export interface ShardOps {
   /** Forgets tombstones once every copy agrees (rebalancing finalisation, GC); never implicit. */
   purgeTombstones: { req: { collection: string; identityIds: string[] } & GenerationFence; res: { purged: number } };
   stats: { req: Record<string, never>; res: ShardStats };
+  /**
+   * Source side of a move (libs/rebalance): the next chunk of this shard's identities and
+   * tombstones that the move gives to other shards, in identity-id order after `after`, each
+   * with its target and version. Bounded by `maxEntries` and by `maxBytes` of vectors and
+   * attributes, so a chunk fits NATS's payload limit. `total`: how many entries move in all.
+   */
+  exportChunk: {
+    req: { collection: string; move: { id: string; from: string[]; to: string[] }; after: string | null; maxEntries: number; maxBytes: number } & RingFence &
+      GenerationFence;
+    res: { entries: { target: string; entry: VersionedIdentity }[]; last: string | null; done: boolean; total: number };
+  };
+  /**
+   * Finalising a move on a source: forgets every identity and tombstone that the ring of
+   * `members` does not place on this shard (the receivers hold them durably by then).
+   */
+  dropMoved: { req: { collection: string; members: string[] } & GenerationFence; res: { dropped: number } };
 }
 
 export type ShardOp = keyof ShardOps;

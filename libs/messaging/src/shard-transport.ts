@@ -29,7 +29,20 @@ export interface ShardTransport {
   close(): Promise<void>;
 }
 
-export const SHARD_OPS: readonly ShardOp[] = ['upsert', 'delete', 'get', 'search', 'searchMany', 'listIdentities', 'dropCollection', 'stats'];
+export const SHARD_OPS: readonly ShardOp[] = [
+  'upsert',
+  'delete',
+  'get',
+  'search',
+  'searchMany',
+  'listIdentities',
+  'dropCollection',
+  'stats',
+  'applyVersioned',
+  'purgeTombstones',
+  'exportChunk',
+  'dropMoved',
+];
 
 export function isShardOp(op: string): op is ShardOp {
   return (SHARD_OPS as readonly string[]).includes(op);

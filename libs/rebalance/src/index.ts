@@ -4,3 +4,4 @@ export * from './move-plan';
 export * from './membership-requests';
 export * from './move-machine';
 export * from './move-stages';
+export * from './coordinator-lease';

@@ -3,7 +3,8 @@ import { MOVE_STAGES, type RingState } from '@faceshard/contracts';
 import { memberStatesOf, pendingChanges } from './member-states';
 import { forgetMember, requestJoin, requestLeave } from './membership-requests';
 import { COMPLETE_STAGE, nextMoveStep } from './move-machine';
-import { emptyProgress, initMove, migrationComplete, recordChunk, sourceDone } from './move-stages';
+import { leaseFor } from './coordinator-lease';
+import { emptyProgress, initMove, migrationComplete, progressRate, recordChunk, sourceDone } from './move-stages';
 import { RingRouting, writeRingsOf } from './ring-views';
 
 const now = new Date('2026-01-01T00:00:00Z');
@@ -147,5 +148,23 @@ describe('RingRouting during a move', () => {
     }
     expect(dual).toBeGreaterThan(100);
     expect(dual).toBeLessThan(250);
+  });
+});
+
+describe('coordinator lease and progress rate', () => {
+  it('takes a free or expired lease, renews its own, and never takes a live lease of another holder', () => {
+    expect(leaseFor(null, 'a', 1000, 500)).toEqual({ holder: 'a', expiresAtMs: 1500 });
+    expect(leaseFor({ holder: 'b', expiresAtMs: 1200 }, 'a', 1000, 500)).toBeNull();
+    expect(leaseFor({ holder: 'b', expiresAtMs: 1000 }, 'a', 1000, 500)).toEqual({ holder: 'a', expiresAtMs: 1500 });
+    expect(leaseFor({ holder: 'a', expiresAtMs: 1200 }, 'a', 1000, 500)).toEqual({ holder: 'a', expiresAtMs: 1500 });
+  });
+
+  it('reports identities per second and the time left from persisted progress', () => {
+    let p = emptyProgress('s1', new Date(0));
+    expect(progressRate(p, new Date(1000))).toEqual({ perSecond: 0, etaSeconds: null });
+    p = recordChunk(p, 'people', 'x', 100, false, new Date(2000), 300);
+    expect(p.toMove).toBe(300);
+    expect(progressRate(p, new Date(2000))).toEqual({ perSecond: 50, etaSeconds: 4 });
+    expect(progressRate({ ...p, done: true }, new Date(2000)).etaSeconds).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { intFrom } from '@faceshard/config';
+import { DEFAULT_MOVE_OPTIONS, type MoveCoordinatorOptions } from '../rebalance/move-coordinator';
 
 /** Everything a shard process is told from outside. Read once at start-up. */
 export interface ShardConfig {
@@ -13,6 +14,8 @@ export interface ShardConfig {
   metadataReplicas: number;
   /** WAL_SALVAGE=1: open a damaged write-ahead log anyway, dropping (and reporting) what follows the damage. */
   walSalvage: boolean;
+  /** Rebalancing: chunk size, flow control (identities per second per source), lease and settle times. */
+  moves: MoveCoordinatorOptions;
 }
 
 export function readShardConfig(env: NodeJS.ProcessEnv = process.env): ShardConfig {
@@ -28,5 +31,12 @@ export function readShardConfig(env: NodeJS.ProcessEnv = process.env): ShardConf
     heartbeatEveryMs: intFrom(env.HEARTBEAT_EVERY_MS, 1_000),
     metadataReplicas: intFrom(env.FACESHARD_METADATA_REPLICAS, 1),
     walSalvage: env.WAL_SALVAGE === '1',
+    moves: {
+      ...DEFAULT_MOVE_OPTIONS,
+      chunkEntries: intFrom(env.REBALANCE_CHUNK_IDS, DEFAULT_MOVE_OPTIONS.chunkEntries),
+      maxIdsPerSecond: intFrom(env.REBALANCE_MAX_IDS_PER_SEC, DEFAULT_MOVE_OPTIONS.maxIdsPerSecond),
+      leaseTtlMs: intFrom(env.REBALANCE_LEASE_TTL_MS, DEFAULT_MOVE_OPTIONS.leaseTtlMs),
+      settleMs: intFrom(env.REBALANCE_SETTLE_MS, DEFAULT_MOVE_OPTIONS.settleMs),
+    },
   };
 }

@@ -14,19 +14,44 @@ export interface SourceProgress {
   /** Collections finished. */
   doneCollections: string[];
   moved: number;
-  /** Known once the source counted what it gives away (null before). */
+  /** Per collection: how many entries the source gives away (known after its first chunk). */
+  totals: Record<string, number>;
+  /** Sum of `totals`; null before the first chunk. */
   toMove: number | null;
   done: boolean;
+  startedAt: string;
   updatedAt: string;
 }
 
 export function emptyProgress(source: string, now: Date): SourceProgress {
-  return { source, cursors: {}, doneCollections: [], moved: 0, toMove: null, done: false, updatedAt: now.toISOString() };
+  const at = now.toISOString();
+  return { source, cursors: {}, doneCollections: [], moved: 0, totals: {}, toMove: null, done: false, startedAt: at, updatedAt: at };
 }
 
-/** The chunk acknowledged: cursor forward, counts up. Pure. */
-export function recordChunk(progress: SourceProgress, collection: string, lastId: string | null, moved: number, finished: boolean, now: Date): SourceProgress {
+/** Identities per second since the source started, and the seconds left at that rate (null when unknown). */
+export function progressRate(progress: SourceProgress, now: Date): { perSecond: number; etaSeconds: number | null } {
+  const seconds = Math.max(0.001, (now.getTime() - Date.parse(progress.startedAt)) / 1000);
+  const perSecond = progress.moved / seconds;
+  if (progress.done) return { perSecond, etaSeconds: 0 };
+  if (progress.toMove === null || perSecond === 0) return { perSecond, etaSeconds: null };
+  return { perSecond, etaSeconds: Math.max(0, progress.toMove - progress.moved) / perSecond };
+}
+
+/** The chunk acknowledged: cursor forward, counts up. Pure. `total`: the source's count of moving entries of the collection. */
+export function recordChunk(
+  progress: SourceProgress,
+  collection: string,
+  lastId: string | null,
+  moved: number,
+  finished: boolean,
+  now: Date,
+  total?: number,
+): SourceProgress {
   const next: SourceProgress = { ...progress, cursors: { ...progress.cursors }, moved: progress.moved + moved, updatedAt: now.toISOString() };
+  if (total !== undefined) {
+    next.totals = { ...progress.totals, [collection]: total };
+    next.toMove = Object.values(next.totals).reduce((a, b) => a + b, 0);
+  }
   if (lastId !== null) next.cursors[collection] = lastId;
   if (finished && !next.doneCollections.includes(collection)) next.doneCollections = [...next.doneCollections, collection].sort();
   return next;

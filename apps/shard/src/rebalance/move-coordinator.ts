@@ -1,0 +1,250 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ClusterMetadataStore } from '@faceshard/cluster';
+import { FaceshardError, type CollectionSpec, type MoveState, type RingState, type VersionedIdentity } from '@faceshard/contracts';
+import type { ShardTransport } from '@faceshard/messaging';
+import {
+  COMPLETE_STAGE,
+  emptyProgress,
+  initMove,
+  movingSources,
+  nextMoveStep,
+  progressRate,
+  recordChunk,
+  type SourceProgress,
+} from '@faceshard/rebalance';
+import { CoordinatorLease } from './coordinator-lease.service';
+
+export interface MoveCoordinatorOptions {
+  /** Entries per chunk (each chunk is one request to the source and one per receiver). */
+  chunkEntries: number;
+  /** Bytes of vectors and attributes per chunk: under NATS's max payload with room to spare. */
+  chunkBytes: number;
+  /** Flow control: at most this many identities per second per source (0: no cap). */
+  maxIdsPerSecond: number;
+  leaseTtlMs: number;
+  /** Time given to every gateway and shard to adopt a new ring epoch before the next stage relies on it. */
+  settleMs: number;
+  pollMs: number;
+  requestTimeoutMs: number;
+}
+
+export const DEFAULT_MOVE_OPTIONS: MoveCoordinatorOptions = {
+  chunkEntries: 256,
+  chunkBytes: 512 * 1024,
+  maxIdsPerSecond: 0,
+  leaseTtlMs: 5000,
+  settleMs: 1000,
+  pollMs: 500,
+  requestTimeoutMs: 30_000,
+};
+
+export const progressKey = (moveId: string, source: string) => `progress.${moveId}.${source}`;
+
+/**
+ * Drives moves (libs/rebalance) to completion. Every shard process runs one; the one holding
+ * the coordinator lease acts. It reads the ring, runs the I/O of the current stage, and records
+ * the stage done by a compare-and-set of the ring. Every step is resumable: a coordinator that
+ * dies mid-stage leaves the ring at that stage and the per-source progress at the last chunk
+ * its receivers acknowledged durably; the next lease holder continues from there.
+ */
+export class MoveCoordinator {
+  private readonly lease: CoordinatorLease;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    private readonly shardId: string,
+    private readonly metadata: ClusterMetadataStore,
+    private readonly transport: ShardTransport,
+    private readonly options: MoveCoordinatorOptions = DEFAULT_MOVE_OPTIONS,
+    private readonly log: (event: Record<string, unknown>) => void = (e) => console.log(JSON.stringify(e)),
+  ) {
+    this.lease = new CoordinatorLease(metadata, shardId, options.leaseTtlMs);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await this.lease.release().catch(() => undefined);
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        await this.tick();
+      } catch (error) {
+        this.log({ event: 'move-error', shardId: this.shardId, message: (error as Error).message, code: (error as FaceshardError).code });
+      }
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        setTimeout(resolve, this.options.pollMs).unref();
+      });
+    }
+  }
+
+  /** One step of the state machine, if there is one to take and this process holds the lease. */
+  async tick(): Promise<void> {
+    const ring = await this.metadata.readRing();
+    const step = nextMoveStep(ring);
+    if (step.kind === 'idle') {
+      if (this.lease.held) await this.lease.release();
+      return;
+    }
+    if (!(await this.lease.acquire())) return;
+    if (step.kind === 'init') {
+      const next = await this.metadata.changeRing((r) => initMove(r, { moveId: randomUUID(), now: new Date() }));
+      if (next.move) this.log({ event: 'move-started', shardId: this.shardId, moveId: next.move.id, from: next.move.from, to: next.move.to, epoch: next.epoch });
+      return;
+    }
+    const move = ring.move!;
+    switch (step.stage) {
+      case 'migrate-identities':
+        // Every gateway must write to both owners before the stream reads anything.
+        await this.settle();
+        if (!(await this.migrate(ring, move))) return;
+        break;
+      case 'propagate-deletes':
+        // Tombstones travel in the chunks with the identities, and every delete since init went
+        // to both owners: nothing is left to send. The stage stays as the point where a
+        // replica-aware version will re-check tombstones.
+        break;
+      case 'commit-read-ring':
+        break;
+      case 'commit-write-ring':
+        // Reads must have switched everywhere before the old owners stop receiving writes.
+        await this.settle();
+        break;
+      case 'finalize':
+        await this.settle();
+        await this.dropMoved(move);
+        break;
+    }
+    if (!this.lease.held) return;
+    const next = await this.metadata.changeRing((r) => (r.move?.id === move.id ? COMPLETE_STAGE[step.stage](r) : r));
+    this.log({ event: 'move-stage-done', shardId: this.shardId, moveId: move.id, stage: step.stage, epoch: next.epoch, next: next.move?.stage ?? 'done' });
+    if (!next.move) await this.forgetProgress(move);
+  }
+
+  private async settle(): Promise<void> {
+    await sleep(this.options.settleMs);
+  }
+
+  /** Streams every source's moving identities; true when all sources are done. */
+  private async migrate(ring: RingState, move: MoveState): Promise<boolean> {
+    const collections = await this.metadata.listCollections();
+    const sources = movingSources(move.from, move.to);
+    const results = await Promise.all(sources.map((source) => this.migrateSource(ring, move, source, collections)));
+    return results.every(Boolean);
+  }
+
+  private async migrateSource(ring: RingState, move: MoveState, source: string, collections: CollectionSpec[]): Promise<boolean> {
+    const key = progressKey(move.id, source);
+    const stored = await this.metadata.readDoc<SourceProgress>(key);
+    let progress = stored?.value ?? emptyProgress(source, new Date());
+    let revision = stored?.revision ?? null;
+    if (progress.done) return true;
+    const started = Date.now();
+    let movedHere = 0;
+    for (const collection of collections) {
+      while (!progress.doneCollections.includes(collection.name)) {
+        if (!this.running || !this.lease.held) return false;
+        let chunk;
+        try {
+          chunk = await this.transport.request(
+            source,
+            'exportChunk',
+            {
+              collection: collection.name,
+              generation: collection.generation,
+              move: { id: move.id, from: move.from, to: move.to },
+              after: progress.cursors[collection.name] ?? null,
+              maxEntries: this.options.chunkEntries,
+              maxBytes: this.options.chunkBytes,
+              ringEpoch: ring.epoch,
+            },
+            { timeoutMs: this.options.requestTimeoutMs },
+          );
+          await this.deliver(collection, chunk.entries);
+        } catch (error) {
+          // A source or receiver restarting (kill -9): try the same chunk again shortly.
+          this.log({ event: 'move-retry', shardId: this.shardId, moveId: move.id, source, message: (error as Error).message });
+          await sleep(500);
+          continue;
+        }
+        progress = recordChunk(progress, collection.name, chunk.last, chunk.entries.length, chunk.done, new Date(), chunk.total);
+        const written = await this.metadata.writeDoc(key, progress, revision);
+        if (written === null) return false; // another coordinator took over
+        revision = written;
+        movedHere += chunk.entries.length;
+        await this.throttle(started, movedHere);
+      }
+    }
+    progress = { ...progress, done: true, updatedAt: new Date().toISOString() };
+    const written = await this.metadata.writeDoc(key, progress, revision);
+    if (written === null) return false;
+    const { perSecond } = progressRate(progress, new Date());
+    this.log({ event: 'move-source-done', shardId: this.shardId, moveId: move.id, source, moved: progress.moved, perSecond: Math.round(perSecond) });
+    return true;
+  }
+
+  /** Hands a chunk to its receivers; resolves once each acknowledged it durably. */
+  private async deliver(collection: CollectionSpec, entries: { target: string; entry: VersionedIdentity }[]): Promise<void> {
+    const byTarget = new Map<string, VersionedIdentity[]>();
+    for (const { target, entry } of entries) {
+      const list = byTarget.get(target);
+      if (list) list.push(entry);
+      else byTarget.set(target, [entry]);
+    }
+    await Promise.all(
+      [...byTarget].map(([target, list]) =>
+        this.transport.request(target, 'applyVersioned', { collection, entries: list }, { timeoutMs: this.options.requestTimeoutMs }),
+      ),
+    );
+  }
+
+  private async throttle(startedMs: number, moved: number): Promise<void> {
+    const cap = this.options.maxIdsPerSecond;
+    if (cap <= 0) return;
+    const dueMs = (moved / cap) * 1000 - (Date.now() - startedMs);
+    if (dueMs > 0) await sleep(dueMs);
+  }
+
+  /** Sources forget what they gave away (the receivers hold it durably: the migrate stage is done). */
+  private async dropMoved(move: MoveState): Promise<void> {
+    const collections = await this.metadata.listCollections();
+    for (const source of movingSources(move.from, move.to)) {
+      for (const collection of collections) {
+        // A leaver drops everything: were it restarted with that data, it must not serve it again.
+        for (;;) {
+          try {
+            const { dropped } = await this.transport.request(
+              source,
+              'dropMoved',
+              { collection: collection.name, generation: collection.generation, members: move.to },
+              { timeoutMs: this.options.requestTimeoutMs },
+            );
+            this.log({ event: 'move-dropped', shardId: this.shardId, moveId: move.id, source, collection: collection.name, dropped });
+            break;
+          } catch (error) {
+            if (!this.running || !this.lease.held) throw error;
+            await sleep(500);
+          }
+        }
+      }
+    }
+  }
+
+  private async forgetProgress(move: MoveState): Promise<void> {
+    for (const source of movingSources(move.from, move.to)) await this.metadata.deleteDoc(progressKey(move.id, source)).catch(() => undefined);
+    this.log({ event: 'move-finished', shardId: this.shardId, moveId: move.id, to: move.to });
+  }
+}
