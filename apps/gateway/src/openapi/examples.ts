@@ -39,6 +39,10 @@ export const answers = {
   },
   cluster: {
     ringEpoch: 1,
-    members: [{ shardId: SHARD, health: 'up', lastHeartbeatMs: 1795770259112, collections: [{ ...createCollectionExample, identities: 3, faces: 3 }] }],
+    readEpoch: null,
+    writeEpoch: null,
+    readMembers: [SHARD],
+    members: [{ shardId: SHARD, health: 'up', lastHeartbeatMs: 1795770259112, state: 'active', collections: [{ ...createCollectionExample, identities: 3, faces: 3 }] }],
+    move: null,
   },
 };
