@@ -43,9 +43,20 @@ describe('local file store specifics', () => {
 
     const second = await LocalMetadataStore.open(file);
     expect(await second.readRing()).toEqual({ epoch: 3, members: ['s2'] });
-    expect(await second.listCollections()).toEqual([{ name: 'faces', dimension: 128, metric: 'cosine' }]);
+    expect(await second.listCollections()).toEqual([{ name: 'faces', dimension: 128, metric: 'cosine', generation: 1 }]);
     expect(await second.addMember('s2')).toEqual({ epoch: 3, members: ['s2'] });
+    // The generation counter survives the restart: a re-created name never reuses a generation.
+    expect(await second.createCollection({ name: 'gone', dimension: 8, metric: 'ip' })).toMatchObject({ generation: 3 });
     await second.close();
+  });
+
+  it('reads a file written before generations: its collections are generation 0, new ones start above', async () => {
+    const file = join(dir, 'cluster.json');
+    writeFileSync(file, JSON.stringify({ version: 1, ring: { epoch: 1, members: ['s'] }, collections: { old: { name: 'old', dimension: 4, metric: 'ip' } } }));
+    const store = await LocalMetadataStore.open(file);
+    expect(await store.getCollection('old')).toEqual({ name: 'old', dimension: 4, metric: 'ip', generation: 0 });
+    expect((await store.createCollection({ name: 'new', dimension: 4, metric: 'ip' })).generation).toBe(1);
+    await store.close();
   });
 
   it('writes a readable JSON file and leaves no temp files behind', async () => {

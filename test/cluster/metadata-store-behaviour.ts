@@ -134,10 +134,11 @@ export function describeMetadataStore(name: string, open: () => Promise<StoreFix
 
     it('creates, reads, lists and deletes collections', async () => {
       const peer = await fx.peer();
-      expect(await fx.store.createCollection({ name: 'faces', dimension: 128, metric: 'cosine' })).toEqual({ name: 'faces', dimension: 128, metric: 'cosine' });
-      await fx.store.createCollection({ name: 'a:b.c', dimension: 512, metric: 'ip' });
-      expect(await peer.getCollection('faces')).toEqual({ name: 'faces', dimension: 128, metric: 'cosine' });
-      expect(await peer.getCollection('a:b.c')).toEqual({ name: 'a:b.c', dimension: 512, metric: 'ip' });
+      const faces = await fx.store.createCollection({ name: 'faces', dimension: 128, metric: 'cosine' });
+      expect(faces).toEqual({ name: 'faces', dimension: 128, metric: 'cosine', generation: faces.generation });
+      const abc = await fx.store.createCollection({ name: 'a:b.c', dimension: 512, metric: 'ip' });
+      expect(await peer.getCollection('faces')).toEqual(faces);
+      expect(await peer.getCollection('a:b.c')).toEqual({ name: 'a:b.c', dimension: 512, metric: 'ip', generation: abc.generation });
       expect(await peer.getCollection('missing')).toBeNull();
       expect((await peer.listCollections()).map((c) => c.name)).toEqual(['a:b.c', 'faces']);
       expect(await peer.deleteCollection('faces')).toBe(true);
@@ -147,14 +148,14 @@ export function describeMetadataStore(name: string, open: () => Promise<StoreFix
     });
 
     it('is idempotent for an identical spec and says COLLECTION_EXISTS for a different one', async () => {
-      await fx.store.createCollection({ name: 'g', dimension: 128, metric: 'cosine' });
+      const created = await fx.store.createCollection({ name: 'g', dimension: 128, metric: 'cosine' });
       const peer = await fx.peer();
-      expect(await peer.createCollection({ name: 'g', dimension: 128, metric: 'cosine' })).toEqual({ name: 'g', dimension: 128, metric: 'cosine' });
+      expect(await peer.createCollection({ name: 'g', dimension: 128, metric: 'cosine' })).toEqual(created);
       const err = await failure(peer.createCollection({ name: 'g', dimension: 512, metric: 'cosine' }));
       expect(err.code).toBe('COLLECTION_EXISTS');
       expect(err.status).toBe(409);
       expect((await failure(peer.createCollection({ name: 'g', dimension: 128, metric: 'ip' }))).code).toBe('COLLECTION_EXISTS');
-      expect(await fx.store.getCollection('g')).toEqual({ name: 'g', dimension: 128, metric: 'cosine' });
+      expect(await fx.store.getCollection('g')).toEqual(created);
     });
 
     it('lets exactly one of several racing creates with different specs win', async () => {
@@ -166,10 +167,29 @@ export function describeMetadataStore(name: string, open: () => Promise<StoreFix
       expect(await fx.store.getCollection('race')).toEqual((won[0] as PromiseFulfilledResult<unknown>).value);
     });
 
-    it('can create a collection again, with another spec, after deleting it', async () => {
-      await fx.store.createCollection({ name: 'again', dimension: 8, metric: 'ip' });
+    it('can create a collection again, with another spec, after deleting it: a new, higher generation', async () => {
+      const first = await fx.store.createCollection({ name: 'again', dimension: 8, metric: 'ip' });
       expect(await fx.store.deleteCollection('again')).toBe(true);
-      expect(await fx.store.createCollection({ name: 'again', dimension: 16, metric: 'cosine' })).toEqual({ name: 'again', dimension: 16, metric: 'cosine' });
+      const second = await fx.store.createCollection({ name: 'again', dimension: 16, metric: 'cosine' });
+      expect(second).toMatchObject({ name: 'again', dimension: 16, metric: 'cosine' });
+      expect(second.generation).toBeGreaterThan(first.generation!);
+      expect((await fx.store.listCollections()).filter((c) => c.name === 'again')).toEqual([second]);
+    });
+
+    it('gives every created collection a generation above all earlier ones; a delete names the generation it deletes', async () => {
+      const a = await fx.store.createCollection({ name: 'gen-a', dimension: 8, metric: 'ip' });
+      const peer = await fx.peer();
+      const b = await peer.createCollection({ name: 'gen-b', dimension: 8, metric: 'ip' });
+      expect(a.generation).toBeGreaterThan(0);
+      expect(b.generation).toBeGreaterThan(a.generation!);
+      // A delete of a generation that is not the current one (a stale caller) deletes nothing.
+      expect(await peer.deleteCollection('gen-a', a.generation! + 1000)).toBe(false);
+      expect(await peer.deleteCollection('gen-a', a.generation)).toBe(true);
+      expect(await fx.store.getCollection('gen-a')).toBeNull();
+      const again = await fx.store.createCollection({ name: 'gen-a', dimension: 8, metric: 'ip' });
+      expect(again.generation).toBeGreaterThan(b.generation!);
+      expect(await peer.deleteCollection('gen-a', a.generation)).toBe(false); // the old one is gone already
+      expect(await peer.getCollection('gen-a')).toEqual(again);
     });
 
     it('refuses invalid specs with VALIDATION_FAILED', async () => {

@@ -28,13 +28,21 @@ export function collectionExists(existing: CollectionSpec): FaceshardError {
   );
 }
 
-/** Validates a stored spec (from KV or file). */
+/** Validates a stored spec (from KV or file). Its generation is kept; a spec stored before generations has 0. */
 export function parseCollectionSpec(value: unknown): CollectionSpec {
+  let spec: CollectionSpec;
   try {
-    return validCollectionSpec(value as CollectionSpec);
+    spec = validCollectionSpec(value as CollectionSpec);
   } catch {
     throw new FaceshardError('INTERNAL', `stored collection spec is malformed: ${JSON.stringify(value)}`);
   }
+  const generation = (value as { generation?: unknown }).generation;
+  if (generation !== undefined && !isGeneration(generation)) throw new FaceshardError('INTERNAL', `stored collection spec has a bad generation: ${JSON.stringify(value)}`);
+  return { ...spec, generation: generation ?? 0 };
+}
+
+export function isGeneration(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 function invalid(message: string): FaceshardError {

@@ -175,19 +175,25 @@ export class JetStreamMetadataStore implements ClusterMetadataStore {
     return stop;
   }
 
+  /**
+   * The generation is the KV revision of the create: revisions grow over the whole bucket, so
+   * generations are strictly increasing per cluster. Creating over a tombstone is an update of it.
+   */
   async createCollection(spec: CollectionSpec): Promise<CollectionSpec> {
     const wanted = validCollectionSpec(spec);
     const key = collectionKey(wanted.name);
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const entry = await this.kv.get(key);
-      if (entry && entry.operation === 'PUT') {
-        const existing = parseCollectionSpec(decodeJson(entry.value));
+      const existing = entry ? specOfEntry(entry) : null;
+      if (existing) {
         if (sameCollectionSpec(existing, wanted)) return existing;
         throw collectionExists(existing);
       }
+      const value = encodeJson({ ...wanted, generationIsRevision: true });
       try {
-        await this.kv.create(key, encodeJson(wanted));
-        return wanted;
+        // Absent or deleted before generations: create; a tombstone: replace it only if unchanged.
+        const revision = entry && entry.operation === 'PUT' ? await this.kv.update(key, value, entry.revision) : await this.kv.create(key, value);
+        return { ...wanted, generation: revision };
       } catch (err) {
         if (!isCasConflict(err)) throw wrap(err, `create collection ${wanted.name}`);
         // Someone created it between our read and write: read again and compare.
@@ -199,7 +205,7 @@ export class JetStreamMetadataStore implements ClusterMetadataStore {
   async getCollection(name: string): Promise<CollectionSpec | null> {
     if (!NAME_PATTERN.test(name)) return null;
     const entry = await this.kv.get(collectionKey(name));
-    return entry && entry.operation === 'PUT' ? parseCollectionSpec(decodeJson(entry.value)) : null;
+    return entry ? specOfEntry(entry) : null;
   }
 
   async listCollections(): Promise<CollectionSpec[]> {
@@ -208,20 +214,24 @@ export class JetStreamMetadataStore implements ClusterMetadataStore {
     const specs: CollectionSpec[] = [];
     for (const key of keys) {
       const entry = await this.kv.get(key);
-      if (entry && entry.operation === 'PUT') specs.push(parseCollectionSpec(decodeJson(entry.value)));
+      const spec = entry ? specOfEntry(entry) : null;
+      if (spec) specs.push(spec);
     }
     return specs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  async deleteCollection(name: string): Promise<boolean> {
+  /** Replaces the spec by a tombstone {name, deletedGeneration} (compare-and-set on the revision read). */
+  async deleteCollection(name: string, generation?: number): Promise<boolean> {
     if (!NAME_PATTERN.test(name)) return false;
     const key = collectionKey(name);
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const entry = await this.kv.get(key);
-      if (!entry || entry.operation !== 'PUT') return false;
+      const existing = entry ? specOfEntry(entry) : null;
+      if (!entry || !existing) return false;
+      if (generation !== undefined && existing.generation !== generation) return false;
       try {
         // Only if nobody changed it since we read it: exactly one of two racing deletes says true.
-        await this.kv.delete(key, { previousSeq: entry.revision });
+        await this.kv.update(key, encodeJson({ name, deletedGeneration: existing.generation }), entry.revision);
         return true;
       } catch (err) {
         if (!isCasConflict(err)) throw wrap(err, `delete collection ${name}`);
@@ -354,6 +364,19 @@ function safely(fn: () => void): void {
   } catch {
     // One listener's failure must not stop the others.
   }
+}
+
+/**
+ * The live spec a collection key holds, or null (absent, deleted, or a tombstone). A spec written
+ * since generations exist has the revision of its create as generation; one written before, 0
+ * (as the shards' collections created before generations are).
+ */
+function specOfEntry(entry: KvEntry): CollectionSpec | null {
+  if (entry.operation !== 'PUT') return null;
+  const value = decodeJson(entry.value) as Record<string, unknown>;
+  if (value.deletedGeneration !== undefined) return null;
+  const spec = parseCollectionSpec({ name: value.name, dimension: value.dimension, metric: value.metric });
+  return { ...spec, generation: value.generationIsRevision === true ? entry.revision : 0 };
 }
 
 /** JetStream's "wrong last sequence" (err_code 10071): the key changed since we read it. */

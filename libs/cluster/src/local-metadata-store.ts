@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { FaceshardError, type CollectionSpec, type RingState } from '@faceshard/contracts';
 import { readTextIfExists, writeFileAtomic } from './atomic-file';
-import { collectionExists, parseCollectionSpec, sameCollectionSpec, validCollectionSpec } from './collection-spec';
+import { collectionExists, isGeneration, parseCollectionSpec, sameCollectionSpec, validCollectionSpec } from './collection-spec';
 import { requestJoin } from '@faceshard/rebalance';
 import { DOC_KEY_PATTERN, type ClusterMetadataStore, type StoredDoc } from './metadata-store';
 import { EMPTY_RING, copyRing, parseRing, ringWithMember, ringWithoutMember } from './ring-state';
@@ -14,6 +14,10 @@ interface LocalMetadata {
   incarnation?: string;
   docs?: Record<string, StoredDoc<unknown>>;
   docRevision?: number;
+  /** The generation the next created collection gets (strictly increasing, never reused). */
+  nextGeneration: number;
+  /** Tombstones: the last deleted generation per name (shards refuse writes for it). */
+  deleted: Record<string, number>;
 }
 
 /**
@@ -117,9 +121,10 @@ export class LocalMetadataStore implements ClusterMetadataStore {
         if (sameCollectionSpec(existing, wanted)) return { ...existing };
         throw collectionExists(existing);
       }
-      await this.commit({ ...this.state, collections: { ...this.state.collections, [wanted.name]: wanted } });
+      const created: CollectionSpec = { ...wanted, generation: this.state.nextGeneration };
+      await this.commit({ ...this.state, collections: { ...this.state.collections, [wanted.name]: created }, nextGeneration: this.state.nextGeneration + 1 });
       this.notifyCollections();
-      return { ...wanted };
+      return { ...created };
     });
   }
 
@@ -134,12 +139,14 @@ export class LocalMetadataStore implements ClusterMetadataStore {
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  async deleteCollection(name: string): Promise<boolean> {
+  async deleteCollection(name: string, generation?: number): Promise<boolean> {
     return this.exclusive(async () => {
       if (!Object.hasOwn(this.state.collections, name)) return false;
+      const existing = this.state.collections[name];
+      if (generation !== undefined && (existing.generation ?? 0) !== generation) return false;
       const collections = { ...this.state.collections };
       delete collections[name];
-      await this.commit({ ...this.state, collections });
+      await this.commit({ ...this.state, collections, deleted: { ...this.state.deleted, [name]: existing.generation ?? 0 } });
       this.notifyCollections();
       return true;
     });
@@ -194,7 +201,7 @@ export class LocalMetadataStore implements ClusterMetadataStore {
 }
 
 function emptyMetadata(): LocalMetadata {
-  return { version: 1, ring: copyRing(EMPTY_RING), collections: {} };
+  return { version: 1, ring: copyRing(EMPTY_RING), collections: {}, nextGeneration: 1, deleted: {} };
 }
 
 function parseMetadata(text: string, filePath: string): LocalMetadata {
@@ -205,11 +212,20 @@ function parseMetadata(text: string, filePath: string): LocalMetadata {
     throw new FaceshardError('INTERNAL', `cluster metadata file ${filePath} is not valid JSON: ${(err as Error).message}`);
   }
   const collections: Record<string, CollectionSpec> = {};
+  let highest = 0;
   for (const spec of Object.values(raw.collections ?? {})) {
     const valid = parseCollectionSpec(spec);
     collections[valid.name] = valid;
+    highest = Math.max(highest, valid.generation ?? 0);
   }
-  const parsed: LocalMetadata = { version: 1, ring: parseRing(raw.ring), collections };
+  const deleted: Record<string, number> = {};
+  for (const [name, generation] of Object.entries(raw.deleted ?? {})) {
+    if (isGeneration(generation)) deleted[name] = generation;
+    highest = Math.max(highest, deleted[name] ?? 0);
+  }
+  // Files from before generations have no counter: start above anything recorded.
+  const nextGeneration = isGeneration(raw.nextGeneration) && raw.nextGeneration > highest ? raw.nextGeneration : highest + 1;
+  const parsed: LocalMetadata = { version: 1, ring: parseRing(raw.ring), collections, nextGeneration, deleted };
   if (typeof raw.incarnation === 'string') parsed.incarnation = raw.incarnation;
   if (raw.docs && typeof raw.docs === 'object') parsed.docs = raw.docs;
   if (Number.isInteger(raw.docRevision)) parsed.docRevision = raw.docRevision;

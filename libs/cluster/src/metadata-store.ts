@@ -38,13 +38,20 @@ export interface ClusterMetadataStore {
   changeRing(change: (ring: RingState) => RingState): Promise<RingState>;
   /** Called with the current ring at once, then with every new state. Returns the stop function. */
   watchRing(listener: (ring: RingState) => void): Promise<() => void>;
-  /** COLLECTION_EXISTS if a different spec exists under that name; idempotent for an identical one. */
+  /**
+   * COLLECTION_EXISTS if a different spec exists under that name; idempotent for an identical one.
+   * The answer carries the collection's generation: assigned here at creation, strictly
+   * increasing per cluster, never reused (a name deleted and created again gets a new one).
+   */
   createCollection(spec: CollectionSpec): Promise<CollectionSpec>;
   getCollection(name: string): Promise<CollectionSpec | null>;
   /** Sorted by name. */
   listCollections(): Promise<CollectionSpec[]>;
-  /** True if it existed (and is now gone). */
-  deleteCollection(name: string): Promise<boolean>;
+  /**
+   * True if it existed (of that generation, when one is given) and is now gone. Leaves a
+   * tombstone {name, generation}: the delete is recorded before any shard drops its part.
+   */
+  deleteCollection(name: string, generation?: number): Promise<boolean>;
   /** Called after every collection created or deleted (not for what existed before). */
   watchCollections(listener: () => void): Promise<() => void>;
   readDoc<T>(key: string): Promise<StoredDoc<T> | null>;

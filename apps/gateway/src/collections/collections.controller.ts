@@ -56,7 +56,7 @@ export class CollectionsController {
   @RequiresRole('admin')
   @HttpCode(200)
   async delete(@Param('name') name: string) {
-    await this.collections.delete(name);
-    return { deleted: true };
+    const { generation, shardsNotDropped } = await this.collections.delete(name);
+    return { deleted: true, generation, shardsNotDropped };
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { ClusterMetadataStore } from '@faceshard/cluster';
-import { CollectionSpec, FaceshardError, Metric } from '@faceshard/contracts';
+import { CollectionSpec, FaceshardError, Metric, type RingState } from '@faceshard/contracts';
 import { checkName } from '../common/ids';
 import { METADATA_STORE } from '../gateway.tokens';
 import { RingService } from '../cluster/ring.service';
@@ -53,23 +53,29 @@ export class CollectionsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Drops the data on every shard first and forgets the collection only when all of them
-   * confirmed. If a shard cannot be reached the collection stays listed (and the call can
-   * be repeated): forgetting it would leave that shard's copy to resurface later.
+   * Records the delete first: the metadata store replaces the spec by a tombstone of its
+   * generation, so no gateway can place a write for it any more (a gateway still caching the spec
+   * sends that generation, and every shard that dropped it refuses). Then asks every shard to drop
+   * the generation. A shard that cannot be reached keeps unreachable data: every read carries the
+   * generation (its data is never served), and the next collection of that name, a higher
+   * generation, replaces it on that shard's first write. Those shards are named in the answer.
    */
-  async delete(name: string): Promise<void> {
-    await this.require(name);
-    const members = this.ring.current().members;
-    const results = await Promise.allSettled(members.map((shardId) => this.shards.write(shardId, 'dropCollection', { collection: name })));
-    const failed = members.filter((_, i) => results[i].status === 'rejected');
-    if (failed.length > 0) {
-      throw new FaceshardError(
-        'SHARD_UNAVAILABLE',
-        `collection "${name}" could not be dropped on shard(s) ${failed.join(', ')}; it is still listed, retry the delete`,
-        { shards: failed },
-      );
+  async delete(name: string): Promise<{ generation: number; shardsNotDropped: string[] }> {
+    checkName('collection', name);
+    const spec = await this.metadata.getCollection(name);
+    if (!spec) throw new FaceshardError('COLLECTION_NOT_FOUND', `no collection named "${name}"`);
+    const generation = spec.generation ?? 0;
+    if (!(await this.metadata.deleteCollection(name, generation))) {
+      throw new FaceshardError('COLLECTION_NOT_FOUND', `no collection named "${name}" (deleted or replaced meanwhile)`);
     }
-    await this.metadata.deleteCollection(name);
     this.cache.delete(name);
+    const shards = allShards(this.ring.current().toState());
+    const results = await Promise.allSettled(shards.map((shardId) => this.shards.write(shardId, 'dropCollection', { collection: name, generation })));
+    return { generation, shardsNotDropped: shards.filter((_, i) => results[i].status === 'rejected') };
   }
+}
+
+/** Every shard that may hold data: the ring's members and any shard joining or leaving it. */
+function allShards(ring: RingState): string[] {
+  return [...new Set([...ring.members, ...(ring.memberStates ?? []).map((m) => m.shardId)])];
 }

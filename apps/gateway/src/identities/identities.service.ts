@@ -134,22 +134,24 @@ export class IdentitiesService {
   }
 
   async get(collectionName: string, identityId: string) {
-    await this.collections.require(collectionName);
+    const collection = await this.collections.require(collectionName);
     checkName('identity', identityId);
     const shardId = this.ring.current().ownerOf(identityId);
-    const { identity } = await this.shards.read(shardId, 'get', { collection: collectionName, identityId });
+    const { identity } = await this.shards.read(shardId, 'get', { collection: collectionName, generation: collection.generation, identityId });
     if (!identity) throw new FaceshardError('IDENTITY_NOT_FOUND', `no identity "${identityId}" in collection "${collectionName}"`);
     return { ...identity, shardId };
   }
 
   async delete(collectionName: string, identityId: string) {
-    await this.collections.require(collectionName);
+    const collection = await this.collections.require(collectionName);
     checkName('identity', identityId);
     const { deleted, shardId } = await this.placed(async (ring) => {
       // During a move both owners must forget it (the read owner's answer says whether it existed).
       const owners = ring.writeOwners(identityId);
       const answers = await Promise.all(
-        owners.map((owner) => this.shards.write(owner, 'delete', { collection: collectionName, identityIds: [identityId], ringEpoch: ring.epoch })),
+        owners.map((owner) =>
+          this.shards.write(owner, 'delete', { collection: collectionName, generation: collection.generation, identityIds: [identityId], ringEpoch: ring.epoch }),
+        ),
       );
       return { deleted: Math.max(...answers.map((a) => a.deleted)), shardId: owners[0] };
     });

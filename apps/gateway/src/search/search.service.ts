@@ -42,7 +42,8 @@ export class SearchService {
     const ring = this.ring.current();
     if (ring.members.length === 0) throw new FaceshardError('NO_SHARDS', 'no shard has joined the cluster yet');
 
-    const request = { collection: collection.name, vector, k, minScore: dto.minScore, ef: dto.ef };
+    // The generation keeps data of a deleted collection of the same name out of the answer.
+    const request = { collection: collection.name, generation: collection.generation, vector, k, minScore: dto.minScore, ef: dto.ef };
     const { answers, missingShards } = await this.fanOut(ring, (shardId) => this.shards.read(shardId, 'search', request));
     const lists = answers.map((answer) => answer.hits);
     return {
