@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { NatsShardTransport } from '@faceshard/messaging';
+import { RingPlacement } from '@faceshard/ring';
 import { call, NATS_URL, sleep, TestCluster } from '../support/cluster-harness';
 
 /**
@@ -37,16 +38,20 @@ describe('ring agreement between gateways', () => {
     expect(a2.epoch).toBe(b2.epoch);
     expect(a2.epoch).toBe(a1.epoch + 1);
 
-    // A write placed by the old ring (a stale gateway) is refused by the shard, not stored.
+    // A write placed by the old ring (a stale gateway) of an id that moved to beta is refused by
+    // alpha, not stored; an id alpha still owns is accepted.
     const stale = await NatsShardTransport.connect({ servers: NATS_URL, cluster: cluster.name });
     try {
       const collection = { name: 'fenced', dimension: 4, metric: 'cosine' as const };
-      const identities = [{ identityId: 'late', faces: [{ faceId: 'f', vector: Float32Array.of(1, 0, 0, 0) }], mode: 'replace' as const }];
-      await expect(stale.request('alpha', 'upsert', { collection, identities, ringEpoch: a1.epoch }, { timeoutMs: 5_000 })).rejects.toMatchObject({
+      const now = new RingPlacement({ epoch: a2.epoch, members: a2.members });
+      const moved = Array.from({ length: 100 }, (_, i) => `late-${i}`).find((id) => now.ownerOf(id) === 'beta')!;
+      const stayed = Array.from({ length: 100 }, (_, i) => `late-${i}`).find((id) => now.ownerOf(id) === 'alpha')!;
+      const identity = (identityId: string) => [{ identityId, faces: [{ faceId: 'f', vector: Float32Array.of(1, 0, 0, 0) }], mode: 'replace' as const }];
+      await expect(stale.request('alpha', 'upsert', { collection, identities: identity(moved), ringEpoch: a1.epoch }, { timeoutMs: 5_000 })).rejects.toMatchObject({
         code: 'RING_CHANGED',
         retryable: true,
       });
-      const current = await stale.request('alpha', 'upsert', { collection, identities, ringEpoch: a2.epoch }, { timeoutMs: 5_000 });
+      const current = await stale.request('alpha', 'upsert', { collection, identities: identity(stayed), ringEpoch: a1.epoch }, { timeoutMs: 5_000 });
       expect(current.upserted).toBe(1);
     } finally {
       await stale.close();

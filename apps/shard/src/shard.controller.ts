@@ -61,6 +61,11 @@ export class ShardController {
     return this.shard.purgeTombstones(req);
   }
 
+  @op('ringBarrier')
+  ringBarrier(@Payload() req: ShardRequest<'ringBarrier'>) {
+    return this.shard.ringBarrier(req);
+  }
+
   @op('stats')
   stats() {
     return this.shard.stats();

@@ -1,57 +1,116 @@
 import { describe, expect, it } from 'vitest';
-import type { CollectionSpec, IdentityUpsert } from '@faceshard/contracts';
+import type { CollectionSpec, IdentityUpsert, RingState } from '@faceshard/contracts';
+import { RingPlacement } from '@faceshard/ring';
 import { RingView } from './ring-view';
 import { ShardService } from './shard.service';
 
 const spec: CollectionSpec = { name: 'people', dimension: 2, metric: 'cosine' };
 
-/** A fake store that records what reached it: the fence must stop stale writes before the store. */
-function setup(epoch: number) {
+/**
+ * A fake store that records what reached it and runs the write's guard as the real store does
+ * (under its lock, before anything is logged): a write of an id this shard does not own must
+ * never reach it.
+ */
+function setup(ring: RingState, latest: RingState = ring) {
   const upserts: IdentityUpsert[][] = [];
+  const deletes: string[][] = [];
   const store = {
     ensureCollection: async () => undefined,
-    upsert: async (_c: string, identities: IdentityUpsert[]) => {
+    upsert: async (_c: string, identities: IdentityUpsert[], options: { guard?: (ids: string[]) => void }) => {
+      options.guard?.(identities.map((i) => i.identityId));
       upserts.push(identities);
       return { upserted: identities.length, faces: identities.length };
     },
     listCollections: () => [spec],
     hasCollection: () => true,
     droppedGeneration: () => 0,
-    deleteIdentities: async () => 1,
+    deleteIdentities: async (_c: string, ids: string[], options: { guard?: (ids: string[]) => void }) => {
+      options.guard?.(ids);
+      deletes.push(ids);
+      return ids.length;
+    },
+    writeBarrier: async () => undefined,
   };
-  const ring = new RingView();
-  ring.observe(epoch);
-  return { service: new ShardService(store as never, 'shard-1', ring), upserts, ring };
+  const view = new RingView();
+  view.observe(ring);
+  // The metadata store already holds `latest`; the watch has not told this shard yet.
+  let reads = 0;
+  void view.follow({
+    readRing: async () => {
+      reads++;
+      return latest;
+    },
+    watchRing: async () => () => undefined,
+  } as never);
+  return { service: new ShardService(store as never, 'a', view), upserts, deletes, view, reads: () => reads };
 }
 
-const identity: IdentityUpsert = { identityId: 'p', faces: [{ faceId: 'f', vector: Float32Array.of(1, 0) }], mode: 'replace' };
+const two: RingState = { epoch: 5, members: ['a', 'b'] };
+const three: RingState = { epoch: 6, members: ['a', 'b', 'c'] };
+const idsOwnedBy = (ring: RingState, shardId: string, n: number, prefix = 'id-') => {
+  const placement = new RingPlacement(ring);
+  return Array.from({ length: 400 }, (_, i) => `${prefix}${i}`)
+    .filter((id) => placement.ownerOf(id) === shardId)
+    .slice(0, n);
+};
+const upsertOf = (identityId: string): IdentityUpsert => ({ identityId, faces: [{ faceId: 'f', vector: Float32Array.of(1, 0) }], mode: 'replace' });
 
-describe('ShardService ring fence', () => {
-  it('accepts writes placed with the current or a newer epoch, or with none', async () => {
-    const { service, upserts } = setup(5);
-    await service.upsert({ collection: spec, identities: [identity], ringEpoch: 5 });
-    await service.upsert({ collection: spec, identities: [identity], ringEpoch: 6 });
-    await service.upsert({ collection: spec, identities: [identity] });
+describe('ShardService ownership (per identity, against the newest ring)', () => {
+  it('accepts ids it owns, whatever epoch the write was placed with', async () => {
+    const { service, upserts } = setup(two);
+    const mine = idsOwnedBy(two, 'a', 3);
+    await service.upsert({ collection: spec, identities: mine.map(upsertOf), ringEpoch: 5 });
+    await service.upsert({ collection: spec, identities: mine.map(upsertOf), ringEpoch: 3 }); // stale epoch, same owner
+    await service.upsert({ collection: spec, identities: mine.map(upsertOf) });
     expect(upserts).toHaveLength(3);
   });
 
-  it('refuses writes placed with an older epoch, retryably, before they reach the store', async () => {
-    const { service, upserts } = setup(5);
-    await expect(service.upsert({ collection: spec, identities: [identity], ringEpoch: 4 })).rejects.toMatchObject({
+  it('refuses, retryably and before the store, any id it does not own; the whole part is refused', async () => {
+    const { service, upserts, deletes } = setup(two);
+    const mine = idsOwnedBy(two, 'a', 2);
+    const theirs = idsOwnedBy(two, 'b', 1)[0];
+    await expect(service.upsert({ collection: spec, identities: [...mine, theirs].map(upsertOf), ringEpoch: 5 })).rejects.toMatchObject({
       code: 'RING_CHANGED',
       retryable: true,
-      details: { requestEpoch: 4, currentEpoch: 5 },
+      details: { requestEpoch: 5, currentEpoch: 5, identityId: theirs },
     });
-    await expect(service.delete({ collection: 'people', identityIds: ['p'], ringEpoch: 1 })).rejects.toMatchObject({ code: 'RING_CHANGED' });
+    await expect(service.delete({ collection: 'people', identityIds: [theirs], ringEpoch: 5 })).rejects.toMatchObject({ code: 'RING_CHANGED' });
     expect(upserts).toHaveLength(0);
+    expect(deletes).toHaveLength(0);
   });
 
-  it('never moves the fence back on a late notification', () => {
-    const { ring } = setup(5);
-    ring.observe(3);
-    expect(ring.epoch).toBe(5);
-    ring.observe(7);
-    expect(ring.epoch).toBe(7);
+  it('reads the ring before checking: a ring committed before the write arrived is known even if the watch has not told it', async () => {
+    const { service, upserts, view, reads } = setup(two, three);
+    const after = new RingPlacement(three);
+    const moved = idsOwnedBy(two, 'a', 400).find((id) => after.ownerOf(id) === 'c')!;
+    await expect(service.upsert({ collection: spec, identities: [upsertOf(moved)], ringEpoch: 5 })).rejects.toMatchObject({
+      code: 'RING_CHANGED',
+      details: { requestEpoch: 5, currentEpoch: 6 },
+    });
+    expect(view.epoch).toBe(6);
+    expect(upserts).toHaveLength(0);
+    expect(reads()).toBeGreaterThan(0);
+  });
+
+  it('shares ring reads between concurrent writes', async () => {
+    const { service, reads } = setup(two);
+    const mine = idsOwnedBy(two, 'a', 20);
+    await Promise.all(mine.map((id) => service.upsert({ collection: spec, identities: [upsertOf(id)], ringEpoch: 5 })));
+    expect(reads()).toBeLessThanOrEqual(2);
+  });
+
+  it('never moves its view back on a late notification', () => {
+    const { view } = setup(two);
+    view.observe({ epoch: 3, members: ['a'] });
+    expect(view.epoch).toBe(5);
+    view.observe(three);
+    expect(view.epoch).toBe(6);
+  });
+
+  it('answers a ring barrier once it reads the epoch and earlier writes are applied', async () => {
+    const { service } = setup(two, three);
+    await expect(service.ringBarrier({ epoch: 6 })).resolves.toEqual({ epoch: 6 });
+    await expect(service.ringBarrier({ epoch: 9 })).rejects.toMatchObject({ code: 'RING_CHANGED' });
   });
 });
 

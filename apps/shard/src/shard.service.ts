@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { FaceshardError, RingFence, ShardRequest, ShardResponse, ShardStats } from '@faceshard/contracts';
+import { FaceshardError, ShardRequest, ShardResponse, ShardStats } from '@faceshard/contracts';
 import type { ShardStore } from '@faceshard/index';
+import { assertOwnsAll } from './ownership';
 import type { RingView } from './ring-view';
 import { RING_VIEW, SHARD_ID, SHARD_STORE } from './shard.tokens';
 
@@ -13,24 +14,52 @@ export class ShardService {
     @Inject(RING_VIEW) private readonly ring: RingView,
   ) {}
 
+  /**
+   * Ownership: the ring is re-read (shared with concurrent writes) after the request arrived, and
+   * each identity is checked against it under the store's write lock, so a write placed by a ring
+   * older than one committed before it got here is refused (RING_CHANGED), never stored.
+   */
   async upsert(req: ShardRequest<'upsert'>): Promise<ShardResponse<'upsert'>> {
-    this.checkFence(req);
+    await this.ring.catchUp();
     // The gateway sends the collection's spec with every write, so a shard never needs a
     // separate "create" round: a new shard (or one that missed the create) catches up here.
     // The generation travels with the spec: a dropped one is refused, a newer one replaces a ghost.
+    this.assertOwns(req.identities.map((identity) => identity?.identityId), req.ringEpoch); // before creating anything
     await this.store.ensureCollection(req.collection);
-    return this.store.upsert(req.collection.name, req.identities, { generation: req.collection.generation ?? 0 });
+    return this.store.upsert(req.collection.name, req.identities, {
+      generation: req.collection.generation ?? 0,
+      guard: (ids) => this.assertOwns(ids, req.ringEpoch),
+    });
   }
 
   async delete(req: ShardRequest<'delete'>): Promise<ShardResponse<'delete'>> {
-    this.checkFence(req);
+    await this.ring.catchUp();
     // Nothing of that generation here: nothing to delete (unless a tombstone is wanted, which needs the collection).
     if (!this.store.hasCollection(req.collection, req.generation)) {
+      this.assertOwns(req.identityIds, req.ringEpoch);
       this.refuseDroppedGeneration(req.collection, req.generation);
       return { deleted: 0 };
     }
-    const deleted = await this.store.deleteIdentities(req.collection, req.identityIds, { generation: req.generation, tombstoneAbsent: req.tombstoneAbsent });
+    const deleted = await this.store.deleteIdentities(req.collection, req.identityIds, {
+      generation: req.generation,
+      tombstoneAbsent: req.tombstoneAbsent,
+      guard: (ids) => this.assertOwns(ids, req.ringEpoch),
+    });
     return { deleted };
+  }
+
+  /**
+   * For a coordinator that committed a ring: resolves once this shard knows a ring at least as new
+   * as `epoch` and every write it checked against an older ring has been applied. After every shard
+   * answered, no write placed by an older ring can still be accepted anywhere.
+   */
+  async ringBarrier(req: ShardRequest<'ringBarrier'>): Promise<ShardResponse<'ringBarrier'>> {
+    if (this.ring.epoch < req.epoch) await this.ring.catchUp();
+    if (this.ring.epoch < req.epoch) {
+      throw new FaceshardError('RING_CHANGED', `shard ${this.shardId} reads ring epoch ${this.ring.epoch}, not yet ${req.epoch}`, { currentEpoch: this.ring.epoch });
+    }
+    await this.store.writeBarrier();
+    return { epoch: this.ring.epoch };
   }
 
   get(req: ShardRequest<'get'>): ShardResponse<'get'> {
@@ -100,14 +129,9 @@ export class ShardService {
     return { shardId: this.shardId, collections: this.store.stats() };
   }
 
-  private checkFence(req: RingFence): void {
-    if (req.ringEpoch !== undefined && req.ringEpoch < this.ring.epoch) {
-      throw new FaceshardError(
-        'RING_CHANGED',
-        `placed with ring epoch ${req.ringEpoch}, but the cluster is at epoch ${this.ring.epoch}: re-read the ring and place again`,
-        { requestEpoch: req.ringEpoch, currentEpoch: this.ring.epoch },
-      );
-    }
+  private assertOwns(identityIds: readonly string[], requestEpoch: number | undefined): void {
+    if (!Array.isArray(identityIds)) throw new FaceshardError('VALIDATION_FAILED', 'identities must be an array');
+    assertOwnsAll(this.ring.current, this.shardId, identityIds, requestEpoch);
   }
 
   /** A delete for a generation this shard has dropped is as stale as a write for it. */

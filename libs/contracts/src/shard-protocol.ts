@@ -47,6 +47,11 @@ export interface ShardOps {
     req: { collection: CollectionSpec; entries: VersionedIdentity[] } & RingFence;
     res: { applied: number; skipped: number };
   };
+  /**
+   * After a ring change is committed: answers once the shard reads a ring at least as new as
+   * `epoch` and no write it checked against an older ring is still being applied.
+   */
+  ringBarrier: { req: { epoch: number }; res: { epoch: number } };
   /** Forgets tombstones once every copy agrees (rebalancing finalisation, GC); never implicit. */
   purgeTombstones: { req: { collection: string; identityIds: string[] } & GenerationFence; res: { purged: number } };
   stats: { req: Record<string, never>; res: ShardStats };
