@@ -82,7 +82,7 @@ describe('JetStream KV store specifics', () => {
     // Writes work again without reopening anything, from a lower epoch on.
     expect(await b.addMember('s1')).toEqual({ epoch: 1, members: ['s1'] });
     await eventually(() => expect(seen.at(-1)).toEqual({ epoch: 1, members: ['s1'] }));
-    expect(await a.store.createCollection({ name: 'kept', dimension: 8, metric: 'ip' })).toEqual({ name: 'kept', dimension: 8, metric: 'ip' });
+    expect(await a.store.createCollection({ name: 'kept', dimension: 8, metric: 'ip' })).toMatchObject({ name: 'kept', dimension: 8, metric: 'ip' });
     stop();
     stopCollections();
     await a.close();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CollectionSpec } from '@faceshard/contracts';
 import { FaceshardError, NAME_PATTERN } from '@faceshard/contracts';
 import fc from 'fast-check';
-import { sameCollectionSpec, validCollectionSpec } from './collection-spec';
+import { nextGeneration, sameCollectionSpec, validCollectionSpec } from './collection-spec';
 import { collectionKey } from './jetstream-metadata-store';
 
 const KV_KEY = /^[-/_=.a-zA-Z0-9]+$/;
@@ -52,5 +52,15 @@ describe('collection specs', () => {
     );
     expect(collectionKey('a.b')).not.toBe(collectionKey('a:b'));
     expect(collectionKey('ends.')).toMatch(KV_KEY);
+  });
+
+  it('gives a re-created name a generation above its last one, at least the wall clock, even when the clock steps back', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: 4e12 }), fc.nat({ max: 4e12 }), (previous, now) => {
+        const generation = nextGeneration(previous, now);
+        expect(generation).toBeGreaterThan(previous);
+        expect(generation).toBeGreaterThanOrEqual(now);
+      }),
+    );
   });
 });

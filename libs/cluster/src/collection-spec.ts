@@ -41,6 +41,16 @@ export function parseCollectionSpec(value: unknown): CollectionSpec {
   return { ...spec, generation: generation ?? 0 };
 }
 
+/**
+ * The generation of a collection created now under a name whose last generation was `previous`:
+ * above it, and at least the wall clock in ms. Per name strictly increasing even if the clock steps
+ * back; and above every generation shards saw for the name even after the metadata store was lost
+ * and re-created (its counters and tombstones gone), as long as the clock did not go back that far.
+ */
+export function nextGeneration(previous: number, now: number = Date.now()): number {
+  return Math.max(Math.floor(now), previous + 1);
+}
+
 export function isGeneration(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }

@@ -4,7 +4,7 @@ import { KvWatchInclude, NatsError, type KV, type KvEntry, type KvOptions, type 
 import { FaceshardError, NAME_PATTERN, type CollectionSpec, type RingState } from '@faceshard/contracts';
 import { assertClusterName } from '@faceshard/messaging';
 import { requestJoin } from '@faceshard/rebalance';
-import { collectionExists, parseCollectionSpec, sameCollectionSpec, validCollectionSpec } from './collection-spec';
+import { collectionExists, nextGeneration, parseCollectionSpec, sameCollectionSpec, validCollectionSpec } from './collection-spec';
 import { DOC_KEY_PATTERN, type ClusterMetadataStore, type StoredDoc } from './metadata-store';
 import { EMPTY_RING, copyRing, parseRing, ringWithMember, ringWithoutMember } from './ring-state';
 
@@ -175,10 +175,7 @@ export class JetStreamMetadataStore implements ClusterMetadataStore {
     return stop;
   }
 
-  /**
-   * The generation is the KV revision of the create: revisions grow over the whole bucket, so
-   * generations are strictly increasing per cluster. Creating over a tombstone is an update of it.
-   */
+  /** Creating over a tombstone is an update of it; the new generation is above the deleted one (nextGeneration). */
   async createCollection(spec: CollectionSpec): Promise<CollectionSpec> {
     const wanted = validCollectionSpec(spec);
     const key = collectionKey(wanted.name);
@@ -189,11 +186,13 @@ export class JetStreamMetadataStore implements ClusterMetadataStore {
         if (sameCollectionSpec(existing, wanted)) return existing;
         throw collectionExists(existing);
       }
-      const value = encodeJson({ ...wanted, generationIsRevision: true });
+      const tombstone = entry && entry.operation === 'PUT' ? (decodeJson(entry.value) as { deletedGeneration?: number }).deletedGeneration : undefined;
+      const created: CollectionSpec = { ...wanted, generation: nextGeneration(tombstone ?? 0) };
       try {
         // Absent or deleted before generations: create; a tombstone: replace it only if unchanged.
-        const revision = entry && entry.operation === 'PUT' ? await this.kv.update(key, value, entry.revision) : await this.kv.create(key, value);
-        return { ...wanted, generation: revision };
+        if (entry && entry.operation === 'PUT') await this.kv.update(key, encodeJson(created), entry.revision);
+        else await this.kv.create(key, encodeJson(created));
+        return created;
       } catch (err) {
         if (!isCasConflict(err)) throw wrap(err, `create collection ${wanted.name}`);
         // Someone created it between our read and write: read again and compare.
@@ -368,15 +367,13 @@ function safely(fn: () => void): void {
 
 /**
  * The live spec a collection key holds, or null (absent, deleted, or a tombstone). A spec written
- * since generations exist has the revision of its create as generation; one written before, 0
- * (as the shards' collections created before generations are).
+ * before generations existed has generation 0, as the shards' collections created before them.
  */
 function specOfEntry(entry: KvEntry): CollectionSpec | null {
   if (entry.operation !== 'PUT') return null;
   const value = decodeJson(entry.value) as Record<string, unknown>;
   if (value.deletedGeneration !== undefined) return null;
-  const spec = parseCollectionSpec({ name: value.name, dimension: value.dimension, metric: value.metric });
-  return { ...spec, generation: value.generationIsRevision === true ? entry.revision : 0 };
+  return parseCollectionSpec(value);
 }
 
 /** JetStream's "wrong last sequence" (err_code 10071): the key changed since we read it. */

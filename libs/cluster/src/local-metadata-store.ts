@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { FaceshardError, type CollectionSpec, type RingState } from '@faceshard/contracts';
 import { readTextIfExists, writeFileAtomic } from './atomic-file';
-import { collectionExists, isGeneration, parseCollectionSpec, sameCollectionSpec, validCollectionSpec } from './collection-spec';
+import { collectionExists, isGeneration, nextGeneration, parseCollectionSpec, sameCollectionSpec, validCollectionSpec } from './collection-spec';
 import { requestJoin } from '@faceshard/rebalance';
 import { DOC_KEY_PATTERN, type ClusterMetadataStore, type StoredDoc } from './metadata-store';
 import { EMPTY_RING, copyRing, parseRing, ringWithMember, ringWithoutMember } from './ring-state';
@@ -14,7 +14,7 @@ interface LocalMetadata {
   incarnation?: string;
   docs?: Record<string, StoredDoc<unknown>>;
   docRevision?: number;
-  /** The generation the next created collection gets (strictly increasing, never reused). */
+  /** Generations below this were handed out (each new one is at least this and the clock, see nextGeneration). */
   nextGeneration: number;
   /** Tombstones: the last deleted generation per name (shards refuse writes for it). */
   deleted: Record<string, number>;
@@ -121,8 +121,9 @@ export class LocalMetadataStore implements ClusterMetadataStore {
         if (sameCollectionSpec(existing, wanted)) return { ...existing };
         throw collectionExists(existing);
       }
-      const created: CollectionSpec = { ...wanted, generation: this.state.nextGeneration };
-      await this.commit({ ...this.state, collections: { ...this.state.collections, [wanted.name]: created }, nextGeneration: this.state.nextGeneration + 1 });
+      const generation = nextGeneration(Math.max(this.state.nextGeneration - 1, this.state.deleted[wanted.name] ?? 0));
+      const created: CollectionSpec = { ...wanted, generation };
+      await this.commit({ ...this.state, collections: { ...this.state.collections, [wanted.name]: created }, nextGeneration: generation + 1 });
       this.notifyCollections();
       return { ...created };
     });

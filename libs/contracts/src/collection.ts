@@ -11,8 +11,8 @@ export interface CollectionSpec {
   metric: Metric;
   /**
    * Which incarnation of the name this is: assigned once by the metadata store when the
-   * collection is created, strictly increasing per cluster, so a collection deleted and created
-   * again under the same name is a different collection. Shards refuse writes for a generation
+   * collection is created, strictly increasing per name (wall-clock ms, above the name's last
+   * deleted generation), so a collection deleted and created again is a different collection. Shards refuse writes for a generation
    * they have dropped. Absent (0) only in data written before generations existed.
    */
   generation?: number;

@@ -69,7 +69,7 @@ export class CollectionsService implements OnModuleInit, OnApplicationShutdown {
       throw new FaceshardError('COLLECTION_NOT_FOUND', `no collection named "${name}" (deleted or replaced meanwhile)`);
     }
     this.cache.delete(name);
-    const shards = allShards(this.ring.current().toState());
+    const shards = allShards(this.ring.current().state);
     const results = await Promise.allSettled(shards.map((shardId) => this.shards.write(shardId, 'dropCollection', { collection: name, generation })));
     return { generation, shardsNotDropped: shards.filter((_, i) => results[i].status === 'rejected') };
   }
