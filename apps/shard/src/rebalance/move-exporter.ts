@@ -36,7 +36,8 @@ export class MoveExporter {
       // The coordinator began the move at this epoch: from now on this source refuses writes
       // placed by an older ring (they would not reach the new owner), and the barrier lets any
       // write already past the fence finish before anything is read for the stream.
-      this.ring.observe(req.ringEpoch);
+      // The view holds rings, not an epoch: read the ring (with the move) the coordinator committed.
+      await this.ring.catchUp();
       await this.store.writeBarrier();
     }
     if (!this.store.hasCollection(req.collection, req.generation)) return { entries: [], last: null, done: true, total: 0 };
