@@ -128,6 +128,21 @@ describe('AccessService', () => {
     expect(code(() => access.authenticate(created.key))).toBe('UNAUTHORIZED');
   });
 
+  it('a periodic re-read drops a key deleted elsewhere even if the watch never said so, and keeps fresh ones', async () => {
+    let now = Date.parse('2026-06-01T00:00:00.000Z');
+    const repo = new FakeApiKeyRepository();
+    const { access } = await AccessService.start(repo, { auth: 'on', adminKey: CONFIGURED }, () => now);
+    const old = await access.create({ name: 'old', role: 'read', collections: ['*'] });
+    now += 60_000;
+    const fresh = await access.create({ name: 'fresh', role: 'read', collections: ['*'] });
+    repo.keys.delete(old.id); // deleted by another gateway; no watch event arrives
+    repo.keys.delete(fresh.id); // as if listed before it was stored
+    await access.resync();
+    expect(code(() => access.authenticate(old.key))).toBe('UNAUTHORIZED');
+    expect(access.authenticate(fresh.key).id).toBe(fresh.id);
+    await access.close();
+  });
+
   it('refuses to delete the last admin key for all collections unless an admin key is configured', async () => {
     const repo = new FakeApiKeyRepository();
     const { access, firstAdminKey } = await AccessService.start(repo, { auth: 'on' });

@@ -20,6 +20,13 @@ import type { AuthMode } from './auth-mode';
 
 /** A use is written back at most this often per key and gateway: lastUsed is a hint, not a log. */
 const TOUCH_EVERY_MS = 60_000;
+/**
+ * The watch delivers changes at once; this full re-read bounds how long a key deleted elsewhere
+ * can keep working should a watch ever stop delivering (a lost connection, a re-created bucket).
+ */
+const RESYNC_EVERY_MS = 30_000;
+/** A key created this recently may be missing from a listing that started before it was stored. */
+const RESYNC_GRACE_MS = 10_000;
 
 export interface AccessSettings {
   auth: AuthMode;
@@ -44,6 +51,7 @@ export class AccessService {
   private readonly keys = new Map<string, StoredApiKey>();
   private readonly touchedAt = new Map<string, number>();
   private stopWatch: (() => void) | null = null;
+  private resyncTimer: NodeJS.Timeout | null = null;
 
   private constructor(
     private readonly repository: ApiKeyRepository,
@@ -69,6 +77,8 @@ export class AccessService {
       if (key) access.keys.set(id, key);
       else access.keys.delete(id);
     });
+    access.resyncTimer = setInterval(() => void access.resync().catch(() => undefined), RESYNC_EVERY_MS);
+    access.resyncTimer.unref();
     if (settings.auth === 'off' || access.configuredHash !== null || access.keys.size > 0) return { access };
     if (!(await repository.firstKeyIssued())) {
       const issued = await access.issueFirstKey();
@@ -150,9 +160,22 @@ export class AccessService {
     this.keys.delete(id);
   }
 
+  /** Re-reads every key: adds what the watch missed, drops keys the store no longer has. */
+  async resync(): Promise<void> {
+    const startedAt = this.now();
+    const listed = await this.repository.list();
+    const present = new Set(listed.map((k) => k.id));
+    for (const key of listed) this.keys.set(key.id, key);
+    for (const [id, key] of this.keys) {
+      if (!present.has(id) && Date.parse(key.created) < startedAt - RESYNC_GRACE_MS) this.keys.delete(id);
+    }
+  }
+
   async close(): Promise<void> {
     this.stopWatch?.();
     this.stopWatch = null;
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    this.resyncTimer = null;
   }
 
   private async issueFirstKey(): Promise<string | null> {
