@@ -1,5 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Optional, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiBody, ApiConsumes, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { DetectPhotoRequestDoc, EnrollPhotoRequestDoc, IdentifyPhotoRequestDoc, VerifyPhotoRequestDoc } from '../openapi/photo-request.docs';
+import { EXAMPLE_COLLECTION, EXAMPLE_IDENTITY } from '../openapi/examples';
 import { FaceshardError } from '@faceshard/contracts';
 import type { ApiKeyPrincipal } from '@faceshard/access';
 import { RequiresRole } from '../access/requires-role.decorator';
@@ -23,6 +26,7 @@ const VERIFY = { collection: 'string', identityId: 'string', threshold: 'number'
 const DETECT = { maxFaces: 'int', minQuality: 'number' } satisfies OptionSpec;
 
 /** Photos in: enrol, identify, verify, detect, embed. Thin: reading the request here, the work in the services. */
+@ApiTags('faces')
 @Controller()
 export class FacesController {
   constructor(
@@ -37,6 +41,7 @@ export class FacesController {
   ) {}
 
   @Get('v1/models')
+  @ApiOperation({ summary: 'The recognizers this server has: id, dimension, metric, default match threshold, detector' })
   @RequiresRole('read')
   listModels() {
     return this.models.list();
@@ -44,6 +49,14 @@ export class FacesController {
 
   /** 201 with the new face; 200 when the externalId was enrolled before (same faceId, nothing written). */
   @Post('v1/collections/:collection/identities/:id/faces')
+  @ApiOperation({
+    summary: "Enroll the photo's face into the identity (created if new)",
+    description: 'curl -F image=@alice.jpg -F externalId=hr-1043 .../v1/collections/faces/identities/alice/faces. 201 with the face; 200 when the externalId was enrolled before.',
+  })
+  @ApiParam({ name: 'collection', example: EXAMPLE_COLLECTION })
+  @ApiParam({ name: 'id', example: EXAMPLE_IDENTITY })
+  @ApiConsumes('multipart/form-data', 'application/json')
+  @ApiBody({ type: EnrollPhotoRequestDoc })
   @BodyLimit('photo')
   @RequiresRole('write')
   async enroll(@Param('collection') collection: string, @Param('id') id: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -54,6 +67,9 @@ export class FacesController {
   }
 
   @Delete('v1/collections/:collection/identities/:id/faces/:faceId')
+  @ApiOperation({ summary: 'Remove one face from an identity' })
+  @ApiParam({ name: 'collection', example: EXAMPLE_COLLECTION })
+  @ApiParam({ name: 'id', example: EXAMPLE_IDENTITY })
   @RequiresRole('write')
   @HttpCode(200)
   deleteFace(@Param('collection') collection: string, @Param('id') id: string, @Param('faceId') faceId: string) {
@@ -61,6 +77,13 @@ export class FacesController {
   }
 
   @Patch('v1/collections/:collection/identities/:id')
+  @ApiOperation({ summary: "Replace an identity's attributes" })
+  @ApiParam({ name: 'collection', example: EXAMPLE_COLLECTION })
+  @ApiParam({ name: 'id', example: EXAMPLE_IDENTITY })
+  @ApiBody({
+    schema: { type: 'object', required: ['attributes'], properties: { attributes: { type: 'object', additionalProperties: true } } },
+    examples: { default: { value: { attributes: { department: 'sales', badge: 1043 } } } },
+  })
   @RequiresRole('write')
   patchIdentity(@Param('collection') collection: string, @Param('id') id: string, @Body() body: unknown) {
     const attributes = (body as { attributes?: unknown } | undefined)?.attributes;
@@ -71,12 +94,23 @@ export class FacesController {
   }
 
   @Get('v1/collections/:collection/identities')
+  @ApiOperation({ summary: 'The identities of a collection, a page at a time (pass the answer\'s cursor for the next page)' })
+  @ApiParam({ name: 'collection', example: EXAMPLE_COLLECTION })
+  @ApiQuery({ name: 'limit', required: false, example: 100 })
+  @ApiQuery({ name: 'cursor', required: false })
   @RequiresRole('read')
   listIdentities(@Param('collection') collection: string, @Query('limit') limit?: string, @Query('cursor') cursor?: string) {
     return this.pages.page(collection, { limit: limit === undefined ? undefined : Number(limit), cursor });
   }
 
   @Post('v1/collections/:collection/identify')
+  @ApiOperation({
+    summary: 'Who is in this photo: every face (largest first) with its top matches',
+    description: 'curl -F image=@group.jpg -F maxFaces=5 .../v1/collections/faces/identify. All faces go to the shards in one fan-out round.',
+  })
+  @ApiParam({ name: 'collection', example: EXAMPLE_COLLECTION })
+  @ApiConsumes('multipart/form-data', 'application/json')
+  @ApiBody({ type: IdentifyPhotoRequestDoc })
   @BodyLimit('photo')
   @RequiresRole('read')
   @HttpCode(200)
@@ -87,6 +121,12 @@ export class FacesController {
 
   /** {image1, image2}, or {image, collection, identityId}. */
   @Post('v1/verify')
+  @ApiOperation({
+    summary: 'Is this the same person: two photos (image1 + image2), or a photo against an identity (image + collection + identityId)',
+    description: 'curl -F image1=@a.jpg -F image2=@b.jpg .../v1/verify',
+  })
+  @ApiConsumes('multipart/form-data', 'application/json')
+  @ApiBody({ type: VerifyPhotoRequestDoc })
   @BodyLimit('photo')
   @RequiresRole('read')
   @HttpCode(200)
@@ -104,6 +144,9 @@ export class FacesController {
   }
 
   @Post('v1/detect')
+  @ApiOperation({ summary: 'Faces in a photo: boxes, keypoints, quality' })
+  @ApiConsumes('multipart/form-data', 'application/json')
+  @ApiBody({ type: DetectPhotoRequestDoc })
   @BodyLimit('photo')
   @RequiresRole('read')
   @HttpCode(200)
@@ -113,6 +156,9 @@ export class FacesController {
   }
 
   @Post('v1/embed')
+  @ApiOperation({ summary: "As detect, plus each face's embedding (base64 float32), for clients who keep their own store" })
+  @ApiConsumes('multipart/form-data', 'application/json')
+  @ApiBody({ type: DetectPhotoRequestDoc })
   @BodyLimit('photo')
   @RequiresRole('read')
   @HttpCode(200)
