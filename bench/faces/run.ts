@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { createDefaultPipeline, type FaceAnalysis } from '@faceshard/vision';
 import { ProcessGroup } from '../cluster/process-group';
 import { summariseLatencies, type LatencySummary } from '../cluster/latency';
-import { sharedDir } from '../vision/shared-dir';
+import { findSharedDir } from '../vision/shared-dir';
 
 const env = process.env;
 const GALLERY = Number(env.FACES_BENCH_GALLERY ?? 5000);
@@ -31,7 +31,8 @@ interface PhaseResult {
 }
 
 async function main(): Promise<void> {
-  const shared = sharedDir();
+  const shared = findSharedDir();
+  if (!shared) throw new Error('shared data (../shared/datasets/lfw) not found; set FACESHARD_SHARED_DIR');
   const lfw = join(shared, 'datasets', 'lfw');
   const names = readFileSync(join(lfw, 'lfw-names.txt'), 'utf8')
     .split('\n')
