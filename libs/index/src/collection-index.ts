@@ -383,16 +383,31 @@ export class CollectionIndex {
   }
 
   meta(): CollectionMeta {
+    const stream = this.metaStream();
+    return { ...stream, identities: [...stream.identities] };
+  }
+
+  /**
+   * meta() without building 1M entries at once: identity entries are made as they are iterated,
+   * so a snapshot can encode them in slices. Valid only while the collection does not change (the
+   * snapshot holds the writers' lock while it iterates).
+   */
+  metaStream(): Omit<CollectionMeta, 'identities'> & { identityCount: number; identities: Iterable<CollectionMeta['identities'][number]> } {
     const { next, free } = this.labels.state();
-    const identities = [...this.identities.values()].map((record) => ({
-      identityId: record.identityId,
-      attributes: record.attributes,
-      faceIds: [...record.faces.keys()],
-      labels: [...record.faces.values()],
-      ...(record.faceMeta?.size ? { faceMeta: Object.fromEntries(record.faceMeta) } : {}),
-      version: record.version,
-    }));
-    return { nextLabel: next, freeLabels: free, identities, tombstones: this.tombstoneList() };
+    const records = this.identities.values();
+    const identities = (function* () {
+      for (const record of records) {
+        yield {
+          identityId: record.identityId,
+          attributes: record.attributes,
+          faceIds: [...record.faces.keys()],
+          labels: [...record.faces.values()],
+          ...(record.faceMeta?.size ? { faceMeta: Object.fromEntries(record.faceMeta) } : {}),
+          version: record.version,
+        };
+      }
+    })();
+    return { nextLabel: next, freeLabels: free, identityCount: this.identities.size, identities, tombstones: this.tombstoneList() };
   }
 
   /** For consistency checks in tests: live labels in the hnswlib index vs. metadata. */

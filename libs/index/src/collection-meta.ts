@@ -22,33 +22,37 @@ export interface SnapshotManifest {
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
 
+export type IdentityMeta = CollectionMeta['identities'][number];
+export type IdentityTuple = [string, Attributes | null, string[], number[], (Record<string, FaceMeta> | null)?, number?];
+
+// Identities as tuples: [id, attributes|null, faceIds, labels, faceMeta|null, version] keeps large
+// snapshots compact. Tombstones as [id, version]. Older snapshots: 4 or 5 elements, no `t`.
+export function identityTuple(e: IdentityMeta): IdentityTuple {
+  return [e.identityId, e.attributes === undefined ? null : e.attributes, e.faceIds, e.labels, e.faceMeta ?? null, e.version ?? 0];
+}
+
+export function fromIdentityTuple([identityId, attributes, faceIds, labels, faceMeta, version = 0]: IdentityTuple): IdentityMeta {
+  if (faceIds.length !== labels.length) throw new Error(`metadata of ${identityId}: faces and labels differ in length`);
+  const entry: IdentityMeta = attributes === null ? { identityId, faceIds, labels, version } : { identityId, attributes, faceIds, labels, version };
+  if (faceMeta !== undefined && faceMeta !== null) entry.faceMeta = faceMeta;
+  return entry;
+}
+
 export function encodeMeta(meta: CollectionMeta): Uint8Array {
-  // Identities as tuples: [id, attributes|null, faceIds, labels, faceMeta|null, version] keeps large
-  // snapshots compact. Tombstones as [id, version]. Older snapshots: 4 or 5 elements, no `t`.
   return packr.pack({
     n: meta.nextLabel,
     f: meta.freeLabels,
-    i: meta.identities.map((e) => [e.identityId, e.attributes === undefined ? null : e.attributes, e.faceIds, e.labels, e.faceMeta ?? null, e.version ?? 0]),
+    i: meta.identities.map(identityTuple),
     t: (meta.tombstones ?? []).map((t) => [t.identityId, t.version]),
   });
 }
 
 export function decodeMeta(body: Uint8Array): CollectionMeta {
-  const raw = packr.unpack(body) as {
-    n: number;
-    f: number[];
-    i: [string, Attributes | null, string[], number[], (Record<string, FaceMeta> | null)?, number?][];
-    t?: [string, number][];
-  };
+  const raw = packr.unpack(body) as { n: number; f: number[]; i: IdentityTuple[]; t?: [string, number][] };
   return {
     nextLabel: raw.n,
     freeLabels: raw.f,
-    identities: raw.i.map(([identityId, attributes, faceIds, labels, faceMeta, version = 0]) => {
-      if (faceIds.length !== labels.length) throw new Error(`metadata of ${identityId}: faces and labels differ in length`);
-      const entry: CollectionMeta['identities'][number] = attributes === null ? { identityId, faceIds, labels, version } : { identityId, attributes, faceIds, labels, version };
-      if (faceMeta !== undefined && faceMeta !== null) entry.faceMeta = faceMeta;
-      return entry;
-    }),
+    identities: raw.i.map(fromIdentityTuple),
     tombstones: (raw.t ?? []).map(([identityId, version]) => ({ identityId, version })),
   };
 }

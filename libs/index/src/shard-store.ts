@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { FaceshardError, MAX_DIMENSION, NAME_PATTERN } from '@faceshard/contracts';
 import type { CollectionSpec, IdentityUpsert, SearchHit, StoredIdentity, VersionedIdentity } from '@faceshard/contracts';
@@ -8,7 +8,7 @@ import { CollectionIndex, DEFAULT_HNSW, type HnswParams, type SearchOptions } fr
 import { DataLayout } from './data-layout';
 import { acquireDataDirLock } from './data-dir-lock';
 import { mkdirDurable } from './durable-fs';
-import { beginSnapshot, indexFileName, installSnapshot, listSnapshots, loadSnapshot, pruneSnapshots, type PendingSnapshot } from './snapshot-files';
+import { beginSnapshot, installSnapshot, listSnapshots, loadSnapshot, pruneSnapshots, writeCollectionFiles, type PendingSnapshot } from './snapshot-files';
 import { incomingWins, VersionClock, type VersionStamp } from './version-order';
 import type { WalOp } from './wal-ops';
 import { nodeStoreFs, type StoreFs } from './store-fs';
@@ -460,15 +460,10 @@ export class ShardStore {
       await this.wal.rotate(); // records after the snapshot go to a segment of their own
       await this.hooks?.onSnapshotPhase?.('rotated', lsn);
       const tempDir = await beginSnapshot(this.fs, this.layout, lsn);
+      // Writers wait while the files are written (hnswlib reads the live index off-thread); the
+      // event loop does not: see writeCollectionFiles. Collections one at a time: bounded memory.
       const collections: PendingSnapshot['collections'] = [];
-      for (const collection of this.collections.values()) {
-        const indexFile = indexFileName(collections.length);
-        let written = false;
-        await this.fs.writeExternal(join(tempDir, indexFile), async (path) => {
-          written = await collection.writeIndex(path);
-        });
-        collections.push({ spec: { ...collection.spec }, indexFile: written ? indexFile : null, meta: collection.meta() });
-      }
+      for (const collection of this.collections.values()) collections.push(await writeCollectionFiles(this.fs, tempDir, collections.length, collection));
       this.opsSinceSnapshot = 0;
       pending = { lsn, tempDir, collections, dropped: Object.fromEntries(this.dropped) };
     });

@@ -4,14 +4,22 @@ import type { CollectionSpec } from '@faceshard/contracts';
 import { DataLayout, parseLsnName } from './data-layout';
 import { writeFileDurable } from './durable-fs';
 import type { StoreFs } from './store-fs';
-import { decodeManifest, decodeMeta, encodeManifest, encodeMeta, type CollectionMeta, type SnapshotManifest } from './collection-meta';
+import { decodeManifest, encodeManifest, type CollectionMeta, type SnapshotManifest } from './collection-meta';
+import { decodeMetaFile, writeMetaFile, type MetaSource } from './meta-file';
 import { encodeFrame, readFrameAt } from './wal-frame';
 
-/** A snapshot whose index files are written into its temp folder, waiting for install(). */
+/** One collection's files, written into the snapshot's temp folder. */
+export interface WrittenCollection {
+  spec: CollectionSpec;
+  indexFile: string | null;
+  metaFile: string;
+}
+
+/** A snapshot whose index and metadata files are written into its temp folder, waiting for install(). */
 export interface PendingSnapshot {
   lsn: number;
   tempDir: string;
-  collections: { spec: CollectionSpec; indexFile: string | null; meta: CollectionMeta }[];
+  collections: WrittenCollection[];
   /** Highest dropped generation per collection name. */
   dropped?: Record<string, number>;
 }
@@ -30,28 +38,49 @@ export async function beginSnapshot(fs: StoreFs, layout: DataLayout, lsn: number
   return tempDir;
 }
 
-export function indexFileName(position: number): string {
-  return `c${position}.hnsw`;
+/** What a snapshot needs of a collection (CollectionIndex). */
+export interface SnapshotSource {
+  readonly spec: CollectionSpec;
+  /** hnswlib writeIndex: false when the index never held a vector (no file). */
+  writeIndex(path: string): Promise<boolean>;
+  metaStream(): MetaSource;
 }
 
 /**
- * Makes the snapshot durable and visible: metadata + manifest files, fsync of every file and the
- * folder, then one rename of the folder (atomic), then fsync of the parent. Until the rename the
- * previous snapshot stays the newest; after it, this one is complete.
+ * Writes collection number `position`: the hnswlib index file and the metadata file AT ONCE.
+ * hnswlib-node's writeIndex runs on a libuv worker thread (the event loop stays free) while the
+ * metadata is encoded here in slices of a few ms; the caller holds the writers' lock for the
+ * whole time, since that thread reads the live index (addPoint or resizeIndex would race it).
+ * Writers therefore wait max(index write, metadata write). Both files are fsynced on return.
+ */
+export async function writeCollectionFiles(fs: StoreFs, tempDir: string, position: number, collection: SnapshotSource): Promise<WrittenCollection> {
+  const indexFile = `c${position}.hnsw`;
+  const metaFile = `c${position}.meta`;
+  let indexWritten = false;
+  const [index, meta] = await Promise.allSettled([
+    fs.writeExternal(join(tempDir, indexFile), async (path) => {
+      indexWritten = await collection.writeIndex(path);
+    }),
+    writeMetaFile(fs, join(tempDir, metaFile), collection.metaStream()),
+  ]);
+  // Both settled: a failure of one never releases the lock while hnswlib is still writing.
+  if (index.status === 'rejected') throw index.reason;
+  if (meta.status === 'rejected') throw meta.reason;
+  if (indexWritten) await fs.fsyncPath(join(tempDir, indexFile));
+  return { spec: { ...collection.spec }, indexFile: indexWritten ? indexFile : null, metaFile };
+}
+
+/**
+ * Makes the snapshot durable and visible (its collection files are written and fsynced): the
+ * manifest, fsync of the folder, then one rename of the folder (atomic), then fsync of the parent.
+ * Until the rename the previous snapshot stays the newest; after it, this one is complete.
  */
 export async function installSnapshot(fs: StoreFs, layout: DataLayout, pending: PendingSnapshot): Promise<void> {
   const manifest: SnapshotManifest = { version: 1, lsn: pending.lsn, collections: [] };
   if (pending.dropped && Object.keys(pending.dropped).length > 0) manifest.dropped = pending.dropped;
-  for (const [position, collection] of pending.collections.entries()) {
-    const metaFile = `c${position}.meta`;
-    await writeFileDurable(fs, join(pending.tempDir, metaFile), encodeFrame(encodeMeta(collection.meta)));
-    let indexBytes = 0;
-    if (collection.indexFile) {
-      const indexPath = join(pending.tempDir, collection.indexFile);
-      await fs.fsyncPath(indexPath);
-      indexBytes = await fs.size(indexPath);
-    }
-    manifest.collections.push({ spec: collection.spec, indexFile: collection.indexFile, indexBytes, metaFile });
+  for (const collection of pending.collections) {
+    const indexBytes = collection.indexFile ? await fs.size(join(pending.tempDir, collection.indexFile)) : 0;
+    manifest.collections.push({ spec: collection.spec, indexFile: collection.indexFile, indexBytes, metaFile: collection.metaFile });
   }
   await writeFileDurable(fs, join(pending.tempDir, 'manifest'), encodeFrame(encodeManifest(manifest)));
   await fs.fsyncPath(pending.tempDir);
@@ -98,7 +127,8 @@ export async function loadSnapshot(fs: StoreFs, layout: DataLayout, lsn: number)
   if (manifest.lsn !== lsn) throw new Error(`snapshot ${dir} claims lsn ${manifest.lsn}`);
   const collections: LoadedSnapshot['collections'] = [];
   for (const entry of manifest.collections) {
-    const meta = decodeMeta(await readFramedFile(fs, join(dir, entry.metaFile)));
+    const metaPath = join(dir, entry.metaFile);
+    const meta = decodeMetaFile(await fs.readFile(metaPath), metaPath);
     let hnsw: HierarchicalNSW | null = null;
     if (entry.indexFile) {
       const indexPath = join(dir, entry.indexFile);
