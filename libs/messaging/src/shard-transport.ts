@@ -40,6 +40,7 @@ export const SHARD_OPS: readonly ShardOp[] = [
   'stats',
   'applyVersioned',
   'purgeTombstones',
+  'ringBarrier',
   'exportChunk',
   'dropMoved',
 ];

@@ -25,13 +25,28 @@ export class ShardClient {
   /**
    * A write to a shard that stopped heartbeating fails at once with a retryable error;
    * it is never redirected to another shard (that would put the identity where no
-   * reader looks for it).
+   * reader looks for it). A write in flight when its shard is marked down fails then
+   * (SHARD_UNAVAILABLE, details.outcome 'unknown': it may have been stored), not at the end
+   * of the write timeout; writes are idempotent, so retrying it is safe.
    */
   async write<O extends 'upsert' | 'delete' | 'dropCollection'>(shardId: string, op: O, req: ShardRequest<O>): Promise<ShardResponse<O>> {
     if (await this.seemsDown(shardId)) {
       throw new FaceshardError('SHARD_UNAVAILABLE', `shard ${shardId} is down (no heartbeat); retry later`, { shardId });
     }
-    return this.transport.request(shardId, op, req, { timeoutMs: this.config.writeTimeoutMs });
+    const inFlight = new AbortController();
+    try {
+      return await Promise.race([
+        this.transport.request(shardId, op, req, { timeoutMs: this.config.writeTimeoutMs }),
+        this.health.whenDown(shardId, inFlight.signal).then((): never => {
+          throw new FaceshardError('SHARD_UNAVAILABLE', `shard ${shardId} went down while this write was in flight; it may or may not have been stored, retrying is safe`, {
+            shardId,
+            outcome: 'unknown',
+          });
+        }),
+      ]);
+    } finally {
+      inFlight.abort();
+    }
   }
 
   /**

@@ -9,6 +9,8 @@ import { GATEWAY_CONFIG, SHARD_TRANSPORT } from '../gateway.tokens';
 @Injectable()
 export class ShardHealthService implements OnModuleInit, OnApplicationShutdown {
   private readonly monitor: HeartbeatMonitor;
+  /** How often an in-flight request re-checks its shard: a few times per down-after period. */
+  private readonly recheckEveryMs: number;
   private unsubscribe?: () => void;
 
   constructor(
@@ -16,6 +18,7 @@ export class ShardHealthService implements OnModuleInit, OnApplicationShutdown {
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
   ) {
     this.monitor = new HeartbeatMonitor({ downAfterMs: config.shardDownAfterMs });
+    this.recheckEveryMs = Math.max(20, Math.min(250, config.shardDownAfterMs / 4));
   }
 
   onModuleInit(): void {
@@ -34,6 +37,23 @@ export class ShardHealthService implements OnModuleInit, OnApplicationShutdown {
   isKnownDown(shardId: string): boolean {
     const [status] = this.monitor.statuses([shardId]);
     return status.health === 'down' && status.lastHeartbeatMs !== null;
+  }
+
+  /**
+   * Resolves when the shard becomes known down (see isKnownDown); never, if `signal` aborts
+   * first. Lets a request in flight to a shard that died give up then, not at its full timeout.
+   */
+  whenDown(shardId: string, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal.aborted) return;
+      const timer = setInterval(() => {
+        if (!this.isKnownDown(shardId)) return;
+        clearInterval(timer);
+        resolve();
+      }, this.recheckEveryMs);
+      timer.unref?.();
+      signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+    });
   }
 
   statuses(members: string[]): ShardStatus[] {

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { FaceshardError, type Attributes, type CollectionSpec, type FaceMeta, type StoredIdentity } from '@faceshard/contracts';
 import { checkName } from '../common/ids';
+import { contentDigest, contentFaceId } from '../common/content-id';
 import { IdentitiesService } from '../identities/identities.service';
 import { CollectionsService } from '../collections/collections.service';
 import { FaceAnalysisService } from './face-analysis.service';
@@ -47,7 +47,7 @@ export class EnrollService {
         quality: describeFace(chosen).quality,
       });
     }
-    const faceId = options.externalId !== undefined ? `x-${digest(options.externalId)}` : `f-${digest(chosen.face.embedding)}`;
+    const faceId = options.externalId !== undefined ? `x-${contentDigest(options.externalId)}` : contentFaceId(chosen.face.embedding);
     const described = describeFace(chosen);
 
     if (options.externalId !== undefined) {
@@ -93,9 +93,4 @@ export class EnrollService {
     if (!identity.faceIds.includes(faceId)) return undefined;
     return identity.faces?.find((f) => f.faceId === faceId) ?? {};
   }
-}
-
-function digest(value: string | Float32Array): string {
-  const bytes = typeof value === 'string' ? Buffer.from(value) : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-  return createHash('sha256').update(bytes).digest('hex').slice(0, 32);
 }

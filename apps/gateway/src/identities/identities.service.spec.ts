@@ -197,3 +197,40 @@ describe('IdentitiesService message sizes', () => {
     expect(written.size).toBe(0);
   });
 });
+
+describe('IdentitiesService face ids (retries are idempotent)', () => {
+  function recording() {
+    const sent: { identityId: string; faceIds: string[] }[] = [];
+    const shards = {
+      identityBytesPerMessage: () => MAX_PAYLOAD,
+      write: async (_shardId: string, _op: string, req: ShardRequest<'upsert'>) => {
+        for (const identity of req.identities) sent.push({ identityId: identity.identityId, faceIds: identity.faces.map((f) => f.faceId) });
+        return { upserted: req.identities.length, faces: req.identities.reduce((n, i) => n + i.faces.length, 0) };
+      },
+    };
+    const ring = { current: () => newRing, refresh: async () => newRing };
+    const service = new IdentitiesService(config, { require: async () => collection } as never, ring as never, shards as never);
+    return { service, sent };
+  }
+
+  it('derives a face id without one from the vector: a retried append names the same face, another vector another face', async () => {
+    const { service, sent } = recording();
+    await service.upsert('people', 'p', { mode: 'append', faces: [{ vector: [0.6, 0.8] }] });
+    await service.upsert('people', 'p', { mode: 'append', faces: [{ vector: [0.6, 0.8] }] }); // the retry
+    await service.upsertBatch('people', [{ identityId: 'p', mode: 'append', faces: [{ vector: [0.6, 0.8] }, { vector: [0.8, 0.6] }] }]);
+    const [first, retry, batch] = sent;
+    expect(first.faceIds[0]).toMatch(/^f-[0-9a-f]{32}$/);
+    expect(retry.faceIds).toEqual(first.faceIds);
+    expect(batch.faceIds[0]).toBe(first.faceIds[0]);
+    expect(batch.faceIds[1]).not.toBe(first.faceIds[0]);
+  });
+
+  it('keeps one face for a vector sent twice in one request, and still refuses a repeated explicit face id', async () => {
+    const { service, sent } = recording();
+    await service.upsert('people', 'q', { faces: [{ vector: [1, 0] }, { vector: [1, 0] }] });
+    expect(sent[0].faceIds).toHaveLength(1);
+    await expect(service.upsert('people', 'q', { faces: [{ faceId: 'a', vector: [1, 0] }, { faceId: 'a', vector: [0, 1] }] })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
+  });
+});

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { CollectionSpec, ErrorBody, FaceshardError, IdentityUpsert } from '@faceshard/contracts';
 import type { RingRouting } from '@faceshard/rebalance';
+import { contentFaceId } from '../common/content-id';
 import { checkName } from '../common/ids';
 import { IdentityEvents } from '../common/identity-events';
 import { readVector } from '../common/vector-input';
@@ -178,11 +178,21 @@ function toIdentityUpsert(collection: CollectionSpec, dto: BatchIdentityDto, lim
   const identityId = checkName('identity', dto.identityId);
   checkAttributes(dto.attributes, limits.maxAttributesBytes, where);
   const faceIds = new Set<string>();
-  const faces = dto.faces.map((face, i) => {
-    const faceId = face.faceId === undefined ? randomUUID() : checkName('face', face.faceId);
+  const faces: IdentityUpsert['faces'] = [];
+  dto.faces.forEach((face, i) => {
+    const vector = readVector(face, collection, `${where}.faces[${i}]`);
+    if (face.faceId === undefined) {
+      // Idempotent: the id comes from the vector, so a retry stores this face once. The same
+      // vector twice in one request is one face.
+      const faceId = contentFaceId(vector);
+      if (!faceIds.has(faceId)) faces.push({ faceId, vector });
+      faceIds.add(faceId);
+      return;
+    }
+    const faceId = checkName('face', face.faceId);
     if (faceIds.has(faceId)) throw new FaceshardError('VALIDATION_FAILED', `${where}: face id "${faceId}" appears twice`);
     faceIds.add(faceId);
-    return { faceId, vector: readVector(face, collection, `${where}.faces[${i}]`) };
+    faces.push({ faceId, vector });
   });
   return { identityId, attributes: dto.attributes, faces, mode: dto.mode ?? 'replace' };
 }
