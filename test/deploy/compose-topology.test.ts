@@ -98,6 +98,11 @@ describe('deploy/compose.yaml topology, run as local processes', () => {
     expect(status.members.every((m) => m.health === 'up')).toBe(true);
   });
 
+  it("uses the compose file's Redis as the face cache", async () => {
+    const health = (await (await fetch(`${url}/health`)).json()) as { faces?: { cache?: { kind: string; state: string } } };
+    expect(health.faces?.cache).toMatchObject({ kind: 'redis', state: 'ok' });
+  });
+
   it("requires the compose file's admin key", async () => {
     expect((await fetch(`${url}/v1/cluster`)).status).toBe(401);
     expect((await fetch(`${url}/v1/cluster`, { headers: { 'x-api-key': 'not-' + adminKey } })).status).toBe(401);
