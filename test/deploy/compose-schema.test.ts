@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/cluster-harness';
-import { interpolate, mapHosts, readComposeFile, startOrder, toLocalProcess } from '../support/compose-file';
+import { durationMs, interpolate, mapHosts, readComposeFile, startOrder, toLocalProcess } from '../support/compose-file';
 
 /**
  * deploy/compose.yaml against the Compose Specification's JSON schema (as shipped by the
@@ -48,6 +48,13 @@ describe('compose helpers', () => {
     expect(interpolate('${X:?need it}', { X: 'k' })).toBe('k');
     expect(() => interpolate('${X:?need it}', {})).toThrow('X is required: need it');
     expect(interpolate('$$HOME', {})).toBe('$HOME');
+  });
+
+  it('reads compose durations', () => {
+    expect(durationMs('60s')).toBe(60_000);
+    expect(durationMs('1m30s')).toBe(90_000);
+    expect(durationMs('500ms')).toBe(500);
+    expect(() => durationMs('5 minutes')).toThrow('not a compose duration');
   });
 
   it('maps service hosts in URLs and URL lists, leaving other hosts alone', () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, NATS_URL, REPO_ROOT, startProcess, type ManagedProcess } from '../support/cluster-harness';
-import { dependencies, readComposeFile, toLocalProcess, type LocalProcess } from '../support/compose-file';
+import { dependencies, durationMs, readComposeFile, toLocalProcess, type LocalProcess } from '../support/compose-file';
 import { randomUnitVectors } from '../support/vectors';
 
 /**
@@ -25,6 +25,7 @@ describe('deploy/compose.yaml topology, run as local processes', () => {
   const root = mkdtempSync(join(tmpdir(), 'faceshard-compose-'));
   const running = new Map<string, ManagedProcess>();
   const specs = new Map<string, LocalProcess>();
+  const waves: string[][] = [];
   let url = '';
   const headers = { 'content-type': 'application/json', 'x-api-key': adminKey };
 
@@ -49,12 +50,14 @@ describe('deploy/compose.yaml topology, run as local processes', () => {
     // Start in dependency order, everything whose dependencies are up at once.
     const pending = new Set(ownServices);
     while (pending.size) {
+      waves.push([]);
       const wave = [...pending].filter((name) => dependencies(compose.services[name]).every((dep) => !pending.has(dep)));
       await Promise.all(
         wave.map(async (name) => {
           const { argv, env } = specs.get(name)!;
           expect(argv[0], `${name} runs node`).toBe('node');
           running.set(name, await startProcess(argv[1], env));
+          waves.at(-1)!.push(name);
           pending.delete(name);
         }),
       );
@@ -99,8 +102,13 @@ describe('deploy/compose.yaml topology, run as local processes', () => {
   });
 
   it("uses the compose file's Redis as the face cache", async () => {
-    const health = (await (await fetch(`${url}/health`)).json()) as { faces?: { cache?: { kind: string; state: string } } };
-    expect(health.faces?.cache).toMatchObject({ kind: 'redis', state: 'ok' });
+    // The Redis connection may still be opening right after start: give it a few seconds.
+    let cache: { kind: string; state: string; detail?: string } | undefined;
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+      cache = ((await (await fetch(`${url}/health`)).json()) as { faces?: { cache?: typeof cache } }).faces?.cache;
+      if (cache?.state === 'ok') break;
+    }
+    expect(cache).toMatchObject({ kind: 'redis', state: 'ok' });
   });
 
   it("requires the compose file's admin key", async () => {
@@ -142,4 +150,25 @@ describe('deploy/compose.yaml topology, run as local processes', () => {
     expect(missing.status).toBe(1);
     expect(JSON.parse(missing.stdout).outcome).toBe('no-answer');
   });
+
+  it('stops as `docker compose down` does: dependants first, each with its stop signal, exit 0 in its grace period, shards keeping their data', async () => {
+    for (const wave of [...waves].reverse()) {
+      await Promise.all(
+        wave.map(async (name) => {
+          const service = compose.services[name];
+          const { child, output } = running.get(name)!;
+          const signal = (service.stop_signal ?? 'SIGTERM') as NodeJS.Signals;
+          const exited = new Promise<string>((done) => child.once('exit', (code, by) => done(code === 0 ? 'exit 0' : by === signal ? 'own signal' : `exit ${code ?? by}`)));
+          const started = Date.now();
+          child.kill(signal);
+          const how = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running'), durationMs(service.stop_grace_period ?? '10s')))]);
+          // Exit 0, or the gateway's NestJS shutdown hook closing the app and re-raising the signal.
+          expect(['exit 0', 'own signal'], `${name} after ${Date.now() - started} ms:\n${output.join('')}`).toContain(how);
+          if (service.environment?.FACESHARD_ROLE === 'shard') expect(how).toBe('exit 0');
+          // A shard that handed its identities away says so ("left"); stopping the cluster must not move data.
+          if (service.environment?.FACESHARD_ROLE === 'shard') expect(output.join('')).not.toContain('"event":"left"');
+        }),
+      );
+    }
+  }, 90_000);
 });

@@ -12,6 +12,8 @@ export interface ComposeService {
   volumes?: string[];
   ports?: string[];
   healthcheck?: { test?: string[] };
+  stop_signal?: string;
+  stop_grace_period?: string;
 }
 
 export interface ComposeFile {
@@ -38,6 +40,14 @@ export function interpolate(value: string, env: Record<string, string | undefine
     if (op === ':?') throw new Error(`${name} is required: ${arg}`);
     return '';
   });
+}
+
+/** Compose durations as milliseconds: `1m30s`, `90s`, `500ms`, `2h`. */
+export function durationMs(value: string): number {
+  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1, us: 0.001 };
+  const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ms|us|h|m|s)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== value) throw new Error(`not a compose duration: ${value}`);
+  return parts.reduce((sum, [, n, unit]) => sum + Number(n) * units[unit], 0);
 }
 
 /** Services in an order that starts each one after everything it depends on. */
