@@ -124,7 +124,7 @@ describe('cluster over NATS: ingest, search, delete', () => {
       ['PUT', '/v1/collections/people/identities/x', { faces: [{ vectorB64: Buffer.from(new Float32Array(DIM).fill(NaN).buffer).toString('base64') }] }, 400, 'INVALID_VECTOR'],
       ['PUT', '/v1/collections/people/identities/x', { faces: [{ vector: ['a'] }] }, 400, 'VALIDATION_FAILED'],
       ['PUT', '/v1/collections/people/identities/x', { faces: [] }, 400, 'VALIDATION_FAILED'],
-      ['POST', '/v1/collections/people/search', '{"vector": [1,', 400, 'VALIDATION_FAILED'],
+      ['POST', '/v1/collections/people/search', '{"vector": [1,', 400, 'INVALID_JSON'],
       ['POST', '/v1/collections', { name: 'people', dimension: DIM + 1 }, 409, 'COLLECTION_EXISTS'],
       ['POST', '/v1/collections', { name: 'ok', dimension: 0 }, 400, 'VALIDATION_FAILED'],
       [

@@ -10,6 +10,7 @@ import { watchMembership } from './rebalance/membership-watch';
 import { RingView } from './ring-view';
 import { ShardModule } from './shard.module';
 import { ShardTransportServer } from './transport/shard-transport.server';
+import { ShardAdmission } from './admission/shard-admission';
 
 export interface ShardNode {
   shardId: string;
@@ -46,7 +47,7 @@ export async function startShardNode(deps: {
   const ringView = new RingView();
   await ringView.follow(metadata);
   const app = await NestFactory.createMicroservice(ShardModule.forShard(shardId, store, ringView), {
-    strategy: new ShardTransportServer(transport, shardId),
+    strategy: new ShardTransportServer(transport, shardId, new ShardAdmission(config.admission)),
     logger: deps.logger ?? ['error', 'warn'],
   });
   await app.listen();

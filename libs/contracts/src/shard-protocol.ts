@@ -77,6 +77,17 @@ export type ShardOp = keyof ShardOps;
 export type ShardRequest<O extends ShardOp> = ShardOps[O]['req'];
 export type ShardResponse<O extends ShardOp> = ShardOps[O]['res'];
 
+/**
+ * Request envelope: every gateway -> shard message is `{req, timeoutMs}`. timeoutMs is how
+ * long the caller will still wait; the shard turns it into a deadline on its own monotonic
+ * clock when the message arrives (no cross-machine clock comparison), and drops work whose
+ * deadline passed before it could start (DEADLINE_EXCEEDED): see the shard's admission gates.
+ */
+export interface RequestEnvelope<T = unknown> {
+  req: T;
+  timeoutMs?: number;
+}
+
 /** Reply envelope: a shard never throws across the wire, it answers with an error body. */
 export type ShardReply<T> = { ok: true; result: T } | { ok: false; error: ErrorBody };
 

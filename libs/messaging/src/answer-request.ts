@@ -1,4 +1,4 @@
-import { FaceshardError, type ShardReply } from '@faceshard/contracts';
+import { FaceshardError, type RequestEnvelope, type ShardReply } from '@faceshard/contracts';
 import { decode, encode } from './codec';
 import { replyFor, unwrapReply } from './reply-envelope';
 import { isShardOp, type ShardHandler } from './shard-transport';
@@ -7,12 +7,20 @@ import { isShardOp, type ShardHandler } from './shard-transport';
  * The shard side of one request, common to both transports: decode, run the handler, wrap
  * the outcome in a ShardReply, encode. Never rejects: every failure becomes an error reply.
  */
-export async function answerRequest(op: string, requestBytes: Uint8Array, handler: ShardHandler, maxPayloadBytes: number): Promise<Uint8Array> {
+export async function answerRequest(
+  op: string,
+  requestBytes: Uint8Array,
+  handler: ShardHandler,
+  maxPayloadBytes: number,
+  receivedAt: number = performance.now(),
+): Promise<Uint8Array> {
   let reply: ShardReply<unknown>;
   try {
     if (!isShardOp(op)) throw new FaceshardError('VALIDATION_FAILED', `unknown shard op ${JSON.stringify(op)}`);
-    const req = decode(requestBytes);
-    reply = replyFor({ ok: true, result: await handler(op, req as never) });
+    const envelope = decode(requestBytes);
+    if (!isEnvelope(envelope)) throw new FaceshardError('VALIDATION_FAILED', `malformed request envelope for ${op}`);
+    const deadline = envelope.timeoutMs === undefined ? undefined : receivedAt + envelope.timeoutMs;
+    reply = replyFor({ ok: true, result: await handler(op, envelope.req as never, { deadline }) });
   } catch (error) {
     reply = replyFor({ ok: false, error });
   }
@@ -37,9 +45,16 @@ export async function answerRequest(op: string, requestBytes: Uint8Array, handle
   return bytes;
 }
 
-/** The gateway side: encode a request, refusing what the transport could not carry. */
-export function encodeRequest(req: unknown, context: { shardId: string; op: string }, maxPayloadBytes: number): Uint8Array {
-  const bytes = encode(req);
+function isEnvelope(value: unknown): value is RequestEnvelope {
+  if (typeof value !== 'object' || value === null || !('req' in value)) return false;
+  const timeoutMs = (value as RequestEnvelope).timeoutMs;
+  return timeoutMs === undefined || (typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs > 0);
+}
+
+/** The gateway side: wrap a request in its envelope and encode it, refusing what the transport could not carry. */
+export function encodeRequest(req: unknown, context: { shardId: string; op: string }, maxPayloadBytes: number, timeoutMs?: number): Uint8Array {
+  const envelope: RequestEnvelope = timeoutMs === undefined ? { req } : { req, timeoutMs };
+  const bytes = encode(envelope);
   if (bytes.length > maxPayloadBytes) {
     throw new FaceshardError('BATCH_TOO_LARGE', `request is ${bytes.length} bytes, over the ${maxPayloadBytes}-byte message limit: send smaller batches`, {
       ...context,

@@ -34,7 +34,7 @@ export class InProcessShardTransport implements ShardTransport {
     const context = { shardId, op };
     assertShardId(shardId);
     assertTimeout(opts.timeoutMs);
-    const data = encodeRequest(req, context, this.maxPayload);
+    const data = encodeRequest(req, context, this.maxPayload, opts.timeoutMs);
     const shard = this.closed ? undefined : this.shards.get(shardId);
     if (!shard) throw new FaceshardError('SHARD_UNAVAILABLE', `shard ${shardId} is not serving (no responders)`, context);
 
@@ -107,7 +107,8 @@ class InProcessServedShard implements ServedShard {
   answer(op: string, data: Uint8Array): Promise<Uint8Array> {
     // setImmediate: like a message off the network, the handler never runs inside the
     // caller's stack, so the caller's timeout timer is armed before any handler work.
-    const work = new Promise<void>((r) => setImmediate(r)).then(() => answerRequest(op, data, this.handler, this.maxPayloadBytes));
+    const receivedAt = performance.now();
+    const work = new Promise<void>((r) => setImmediate(r)).then(() => answerRequest(op, data, this.handler, this.maxPayloadBytes, receivedAt));
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
     return work;

@@ -58,7 +58,7 @@ export class NatsShardTransport implements ShardTransport {
     const context = { shardId, op };
     assertShardId(shardId);
     assertTimeout(opts.timeoutMs);
-    const data = encodeRequest(req, context, this.maxPayloadBytes());
+    const data = encodeRequest(req, context, this.maxPayloadBytes(), opts.timeoutMs);
     let replyData: Uint8Array;
     try {
       const msg = await this.connection.request(shardSubject(this.cluster, shardId, op), data, { timeout: opts.timeoutMs });

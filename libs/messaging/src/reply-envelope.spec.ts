@@ -3,7 +3,7 @@ import { FaceshardError } from '@faceshard/contracts';
 import { answerRequest, encodeRequest, readReply } from './answer-request';
 import { decode, encode } from './codec';
 import { replyFor, unwrapReply } from './reply-envelope';
-import type { ShardHandler } from './shard-transport';
+import type { RequestContext, ShardHandler } from './shard-transport';
 
 const ctx = { shardId: 's1', op: 'search' };
 const MB = 1024 * 1024;
@@ -68,13 +68,31 @@ describe('answerRequest / encodeRequest', () => {
     expect(Array.from(result.echoed.vector)).toEqual([0.25, -1]);
   });
 
+  it('hands the handler a deadline: the caller\'s timeout from when the message arrived, on the monotonic clock', async () => {
+    const seen: (RequestContext | undefined)[] = [];
+    const record = (async (_op: string, _req: unknown, context?: RequestContext) => (seen.push(context), {})) as ShardHandler;
+    await answerRequest('get', encodeRequest({}, ctx, MB, 250), record, MB, 10_000);
+    await answerRequest('get', encodeRequest({}, ctx, MB), record, MB, 10_000);
+    expect(seen).toEqual([{ deadline: 10_250 }, { deadline: undefined }]);
+  });
+
+  it('refuses a message that is not a request envelope, without calling the handler', async () => {
+    let called = false;
+    const handler = (async () => ((called = true), {})) as ShardHandler;
+    for (const body of [{}, 'x', { req: {}, timeoutMs: -5 }, { req: {}, timeoutMs: Number.NaN }]) {
+      const bytes = await answerRequest('get', encode(body), handler, MB);
+      expect(caught(() => readReply(bytes, ctx)).code).toBe('VALIDATION_FAILED');
+    }
+    expect(called).toBe(false);
+  });
+
   it('answers an unknown op with VALIDATION_FAILED without calling the handler', async () => {
     let called = false;
     const handler = (async () => {
       called = true;
       return {};
     }) as ShardHandler;
-    const bytes = await answerRequest('explode', encode({}), handler, MB);
+    const bytes = await answerRequest('explode', encodeRequest({}, ctx, MB), handler, MB);
     expect(caught(() => readReply(bytes, ctx)).code).toBe('VALIDATION_FAILED');
     expect(called).toBe(false);
   });
@@ -83,18 +101,18 @@ describe('answerRequest / encodeRequest', () => {
     const failing = (async () => {
       throw new FaceshardError('COLLECTION_NOT_FOUND', 'no such collection: c');
     }) as ShardHandler;
-    const bytes = await answerRequest('get', encode({}), failing, MB);
+    const bytes = await answerRequest('get', encodeRequest({}, ctx, MB), failing, MB);
     expect(caught(() => readReply(bytes, ctx)).code).toBe('COLLECTION_NOT_FOUND');
     const crashing = (async () => {
       throw new RangeError('boom');
     }) as ShardHandler;
-    const crashed = await answerRequest('get', encode({}), crashing, MB);
+    const crashed = await answerRequest('get', encodeRequest({}, ctx, MB), crashing, MB);
     expect(caught(() => readReply(crashed, ctx)).code).toBe('INTERNAL');
   });
 
   it('replaces a reply over the size limit by a REPLY_TOO_LARGE error that says so', async () => {
     const big = (async () => ({ blob: new Float32Array(1000) })) as ShardHandler;
-    const bytes = await answerRequest('stats', encode({}), big, 1000);
+    const bytes = await answerRequest('stats', encodeRequest({}, ctx, MB), big, 1000);
     const err = caught(() => readReply(bytes, ctx));
     expect(err.code).toBe('REPLY_TOO_LARGE');
     expect(err.message).toMatch(/over the 1000-byte message limit/);

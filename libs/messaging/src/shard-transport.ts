@@ -1,6 +1,12 @@
 import type { ShardOp, ShardRequest, ShardResponse } from '@faceshard/contracts';
 
-export type ShardHandler = <O extends ShardOp>(op: O, req: ShardRequest<O>) => Promise<ShardResponse<O>>;
+/** What a shard knows about a request besides its body. */
+export interface RequestContext {
+  /** When the caller stops waiting, on this process's performance.now() clock; absent = no deadline. */
+  deadline?: number;
+}
+
+export type ShardHandler = <O extends ShardOp>(op: O, req: ShardRequest<O>, context?: RequestContext) => Promise<ShardResponse<O>>;
 
 export interface Heartbeat {
   shardId: string;

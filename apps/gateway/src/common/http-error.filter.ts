@@ -12,10 +12,22 @@ export class HttpErrorFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const [status, body] = toHttpError(exception);
     if (status >= 500 && status !== 503 && status !== 504) this.logger.error(exception);
-    const retryAfterS = body.details?.retryAfterS;
-    if (typeof retryAfterS === 'number') void reply.header('Retry-After', String(retryAfterS));
+    const retryAfter = retryAfterSeconds(status, body);
+    if (retryAfter !== undefined) void reply.header('Retry-After', String(retryAfter));
     void reply.status(status).send(body);
   }
+}
+
+/**
+ * Retry-After (whole seconds) on retryable 429 and 503 answers: the refuser's own estimate
+ * (details.retryAfterS from the face pipeline, details.retryAfterMs from a busy shard), otherwise one second.
+ */
+export function retryAfterSeconds(status: number, body: ErrorBody): number | undefined {
+  if (!body.retryable || (status !== 429 && status !== 503)) return undefined;
+  const seconds = body.details?.retryAfterS;
+  if (typeof seconds === 'number' && seconds > 0) return Math.ceil(seconds);
+  const ms = body.details?.retryAfterMs;
+  return typeof ms === 'number' && ms > 0 ? Math.ceil(ms / 1000) : 1;
 }
 
 /** Codes for Nest's own HttpExceptions (its router's 404, a guard's 403...) by status. */

@@ -74,6 +74,12 @@ describe('SearchService', () => {
     expect(result.hits.map((h) => h.identityId)).toEqual(['p1']);
   });
 
+  it('fails with the shards\' error when no shard answered at all (every shard busy -> BUSY, 429)', async () => {
+    const busy = () => new FaceshardError('BUSY', 'queue full', { retryAfterMs: 2000 });
+    const { service } = serviceWith({ a: busy(), b: busy() });
+    await expect(service.search('people', { vector: [1, 0] })).rejects.toMatchObject({ code: 'BUSY', status: 429, details: { retryAfterMs: 2000 } });
+  });
+
   it('bounds k by what one shard reply can carry (k hits x attributes), before fanning out', async () => {
     const { service, requests } = serviceWith({ a: [] }, 40);
     await expect(service.search('people', { vector: [1, 0], k: 41 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { max: 40 } });

@@ -103,6 +103,8 @@ export class SearchService {
       if (error instanceof FaceshardError && !error.retryable && error.status < 500) throw error;
       missingShards.push({ shardId: ring.members[i]!, code: error instanceof FaceshardError ? error.code : 'INTERNAL' });
     });
+    // No shard answered at all: that is no answer, not a partial one (BUSY everywhere -> 429).
+    if (answers.length === 0) throw (settled[0] as PromiseRejectedResult).reason;
     return { answers, missingShards };
   }
 }

@@ -12,6 +12,12 @@ export interface ShardConfig {
   heartbeatEveryMs: number;
   /** Stream replicas of the JetStream metadata bucket (3 on a 3-node NATS cluster). */
   metadataReplicas: number;
+  /** Admission control: how many searches and writes run at once and wait (see admission/). */
+  admission: {
+    searches: { maxConcurrent: number; maxQueued: number };
+    writes: { maxConcurrent: number; maxQueued: number };
+    retryAfterMs: number;
+  };
   /** WAL_SALVAGE=1: open a damaged write-ahead log anyway, dropping (and reporting) what follows the damage. */
   walSalvage: boolean;
   /** Rebalancing: chunk size, flow control (identities per second per source), lease and settle times. */
@@ -37,6 +43,13 @@ export function readShardConfig(env: NodeJS.ProcessEnv = process.env): ShardConf
       maxIdsPerSecond: intFrom(env.REBALANCE_MAX_IDS_PER_SEC, DEFAULT_MOVE_OPTIONS.maxIdsPerSecond),
       leaseTtlMs: intFrom(env.REBALANCE_LEASE_TTL_MS, DEFAULT_MOVE_OPTIONS.leaseTtlMs),
       settleMs: intFrom(env.REBALANCE_SETTLE_MS, DEFAULT_MOVE_OPTIONS.settleMs),
+    },
+    admission: {
+      // Searches run synchronously on the event loop: more than a couple at once gains nothing.
+      searches: { maxConcurrent: intFrom(env.SHARD_MAX_CONCURRENT_SEARCHES, 2), maxQueued: intFrom(env.SHARD_MAX_QUEUED_SEARCHES, 64) },
+      // Writes overlapping on the lock share one fsync (group commit): let a good number through.
+      writes: { maxConcurrent: intFrom(env.SHARD_MAX_CONCURRENT_WRITES, 32), maxQueued: intFrom(env.SHARD_MAX_QUEUED_WRITES, 256) },
+      retryAfterMs: intFrom(env.SHARD_BUSY_RETRY_AFTER_MS, 1_000),
     },
   };
 }

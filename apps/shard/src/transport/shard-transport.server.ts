@@ -1,7 +1,8 @@
 import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import { FaceshardError, ShardOp } from '@faceshard/contracts';
-import type { ShardTransport } from '@faceshard/messaging';
+import type { RequestContext, ShardTransport } from '@faceshard/messaging';
+import type { ShardAdmission } from '../admission/shard-admission';
 
 /**
  * Lets the shard's @MessagePattern handlers answer on faceshard's own ShardTransport
@@ -16,17 +17,23 @@ export class ShardTransportServer extends Server implements CustomTransportStrat
   constructor(
     private readonly transport: ShardTransport,
     private readonly shardId: string,
+    private readonly admission: ShardAdmission,
   ) {
     super();
   }
 
   async listen(callback: (...optional: unknown[]) => void): Promise<void> {
     try {
-      this.served = await this.transport.serve(this.shardId, async (op, req) => this.dispatch(op, req));
+      this.served = await this.transport.serve(this.shardId, async (op, req, context) => this.admitted(op, req, context));
       callback();
     } catch (error) {
       callback(error);
     }
+  }
+
+  /** Admission control first: a full queue answers BUSY, an expired deadline DEADLINE_EXCEEDED. */
+  private admitted(op: ShardOp, req: unknown, context: RequestContext | undefined): Promise<any> {
+    return this.admission.run(op, context?.deadline, () => this.dispatch(op, req));
   }
 
   private async dispatch(op: ShardOp, req: unknown): Promise<any> {
