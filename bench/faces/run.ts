@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const cluster = `bench_faces_${process.pid}`;
   const dataRoot = mkdtempSync(join(tmpdir(), 'faceshard-bench-faces-'));
   const group = new ProcessGroup((line) => console.error(line));
-  const base = { ...env, NATS_URL, FACESHARD_CLUSTER: cluster, HEARTBEAT_EVERY_MS: '300' };
+  const base = { ...env, NATS_URL, FACESHARD_CLUSTER: cluster, HEARTBEAT_EVERY_MS: '300', SHARD_DOWN_AFTER_MS: '15000' };
   try {
     const shards = ['s0', 's1'].map((id) => group.start(id, join(DIST, 'shard/src/main.js'), { ...base, FACESHARD_ROLE: 'shard', SHARD_ID: id, DATA_DIR: join(dataRoot, id) }));
     await Promise.all(shards.map((s) => s.ready));
@@ -75,8 +75,15 @@ async function main(): Promise<void> {
         const norm = Math.hypot(...v);
         identities.push({ identityId: `synthetic-${i}`, faces: [{ vectorB64: Buffer.from(v.map((x) => x / norm).buffer).toString('base64') }] });
       }
-      const answer = await postJson(url, '/v1/collections/bench/identities/batch', { identities });
-      if (answer.failed?.length) throw new Error(`batch failed: ${JSON.stringify(answer.failed[0])}`);
+      // A shard stalled by a busy machine fails its part retryably: send that part again.
+      let pending = identities;
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        const answer = await postJson(url, '/v1/collections/bench/identities/batch', { identities: pending });
+        const failed = new Set<string>((answer.failed ?? []).map((f: { identityId: string }) => f.identityId));
+        if (failed.size > 0 && (attempt >= 5 || !answer.failed.every((f: any) => f.error.retryable))) throw new Error(`batch failed: ${JSON.stringify(answer.failed[0])}`);
+        pending = pending.filter((identity) => failed.has(identity.identityId));
+        if (pending.length > 0) await new Promise((r) => setTimeout(r, 1000));
+      }
     }
     for (const name of people) await postPhoto(url, `/v1/collections/bench/identities/${name}/faces`, readFileSync(photoOf(name, 1)));
     const stats = await getJson(url, '/v1/cluster');
