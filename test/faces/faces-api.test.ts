@@ -34,6 +34,8 @@ describe.skipIf(skipReason)(skipReason ?? 'face API on a 2-shard NATS cluster wi
     url = await cluster.startGateway({
       REDIS_URL: 'redis://127.0.0.1:6379',
       FACE_CACHE: 'redis',
+      // Generous on a shared 2-core machine: a Redis answer slower than this counts as degraded.
+      FACE_CACHE_TIMEOUT_MS: '1000',
       FACE_WORKERS: '2',
       FACE_QUEUE: '2',
       MAX_IMAGE_BYTES: String(MAX_IMAGE_BYTES),

@@ -59,7 +59,7 @@ export function readFacesConfig(env: NodeJS.ProcessEnv = process.env): FacesConf
       kind: oneOf<FaceCacheKind>('FACE_CACHE', env.FACE_CACHE, ['redis', 'memory', 'off'], redisUrl ? 'redis' : 'memory'),
       redisUrl,
       ttlS: intFrom(env.FACE_CACHE_TTL_S, 3600),
-      timeoutMs: intFrom(env.FACE_CACHE_TIMEOUT_MS, 50),
+      timeoutMs: intFrom(env.FACE_CACHE_TIMEOUT_MS, 100),
       memoryEntries: intFrom(env.FACE_CACHE_ENTRIES, 1000),
     },
   };
