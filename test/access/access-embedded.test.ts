@@ -12,7 +12,8 @@ const vec = (x: number) => ({ faces: [{ vector: [x, 1 - x, 0, 0] }] });
 /** The real embedded platform (in-process shards, local metadata files) with API keys on. */
 describe('API keys on the embedded platform', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'faceshard-access-'));
-  const env = { DATA_DIR: dataDir, PORT: '0', FACESHARD_AUTH: 'on' };
+  // FACE_PRELOAD=false: these tests check access, not faces; loading the ONNX models would only slow every start.
+  const env = { DATA_DIR: dataDir, PORT: '0', FACESHARD_AUTH: 'on', FACE_PRELOAD: 'false' };
   let platform: RunningPlatform | undefined;
   afterAll(async () => {
     await platform?.close();

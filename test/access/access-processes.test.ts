@@ -29,11 +29,13 @@ function runToExit(env: Record<string, string>): Promise<{ code: number | null; 
   );
 }
 
-describe('access: the real processes', () => {
+// Process starts are slow on a loaded 2-core machine: each test may take up to two minutes.
+describe('access: the real processes', { timeout: 120_000 }, () => {
   assertBuilt();
   const dataDir = mkdtempSync(join(tmpdir(), 'faceshard-access-proc-'));
-  const embeddedEnv = { DATA_DIR: dataDir, PORT: '0', FACESHARD_AUTH: 'on', FACESHARD_ROLE: 'embedded', NATS_URL: '' };
-  const cluster = new TestCluster({ FACESHARD_AUTH: 'on' });
+  // FACE_PRELOAD=false: these tests check access, not faces; loading the ONNX models would only slow every start.
+  const embeddedEnv = { DATA_DIR: dataDir, PORT: '0', FACESHARD_AUTH: 'on', FACESHARD_ROLE: 'embedded', NATS_URL: '', FACE_PRELOAD: 'false' };
+  const cluster = new TestCluster({ FACESHARD_AUTH: 'on', FACE_PRELOAD: 'false' });
   afterAll(async () => {
     await cluster.stop();
     rmSync(dataDir, { recursive: true, force: true });

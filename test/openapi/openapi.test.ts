@@ -48,7 +48,8 @@ const operations = (doc: Doc) =>
 
 describe('OpenAPI document', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'faceshard-openapi-'));
-  const env = { DATA_DIR: dataDir, PORT: '0', FACESHARD_AUTH: 'on', FACESHARD_ADMIN_KEY: ADMIN };
+  // FACE_PRELOAD=false: these tests check the document, not faces; loading the ONNX models would only slow every start.
+  const env = { DATA_DIR: dataDir, PORT: '0', FACESHARD_AUTH: 'on', FACESHARD_ADMIN_KEY: ADMIN, FACE_PRELOAD: 'false' };
   let platform: RunningPlatform;
   let doc: Doc;
   beforeAll(async () => {
