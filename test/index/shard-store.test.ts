@@ -123,7 +123,7 @@ describe('ShardStore on a real disk with real hnswlib', () => {
     expect(store.search('gallery', v, 3, { minScore: 1.5 })).toEqual([]);
   });
 
-  it('deletes identities, never returns them again, and reuses their labels', async () => {
+  it('deletes identities, never returns them again, and gives new faces new labels (freed ones stay deleted)', async () => {
     await store.upsert('gallery', makeIdentities(0, 100, DIM, 2));
     const before = store.debugCounts('gallery');
     expect(before).toMatchObject({ indexElements: 200, nextLabel: 200, freeLabels: 0, faces: 200 });
@@ -134,9 +134,9 @@ describe('ShardStore on a real disk with real hnswlib', () => {
     expect(hits).toHaveLength(98);
     expect(hits.map((h) => h.identityId)).not.toContain('id-3');
     expect(hits.map((h) => h.identityId)).not.toContain('id-4');
-    // New faces go into the freed labels: the index does not grow.
+    // New faces get new labels: reusing a freed one is hnswlib's in-place update, which cuts nodes off the graph.
     await store.upsert('gallery', makeIdentities(100, 102, DIM, 2));
-    expect(store.debugCounts('gallery')).toMatchObject({ indexElements: 200, nextLabel: 200, freeLabels: 0, faces: 200 });
+    expect(store.debugCounts('gallery')).toMatchObject({ indexElements: 204, nextLabel: 204, freeLabels: 4, faces: 200 });
     const [top] = store.search('gallery', vectorFor('id-101', 'f1', DIM), 1);
     expect(top).toMatchObject({ identityId: 'id-101', faceId: 'f1' });
     expect(top.score).toBeCloseTo(1, 5);

@@ -45,6 +45,11 @@ export function applyOp(catalog: StoreCatalog, op: WalOp, params: HnswParams): v
     case 'purge':
       required(collections, op.collection, 'purges tombstones of').purgeTombstones(op.identityIds);
       return;
+    case 'relink': {
+      const collection = required(collections, op.collection, 'relinks faces in');
+      for (const face of op.faces) collection.relinkFace(face.identityId, face.faceId);
+      return;
+    }
   }
 }
 

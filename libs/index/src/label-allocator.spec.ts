@@ -2,27 +2,22 @@ import { describe, expect, it } from 'vitest';
 import { LabelAllocator, grownCapacity } from './label-allocator';
 
 describe('LabelAllocator', () => {
-  it('hands out 0, 1, 2, ... when nothing was freed', () => {
+  it('hands out 0, 1, 2, ...', () => {
     const labels = new LabelAllocator();
-    expect([labels.allocate(), labels.allocate(), labels.allocate()]).toEqual([
-      { label: 0, reused: false },
-      { label: 1, reused: false },
-      { label: 2, reused: false },
-    ]);
+    expect([labels.allocate(), labels.allocate(), labels.allocate()]).toEqual([0, 1, 2]);
     expect(labels.next).toBe(3);
     expect(labels.live).toBe(3);
   });
 
-  it('reuses the most recently freed label first, then grows', () => {
+  it('never hands out a freed label again (reuse would be an in-place hnswlib update of a deleted node)', () => {
     const labels = new LabelAllocator();
     for (let i = 0; i < 5; i++) labels.allocate();
     labels.release(1);
     labels.release(3);
     expect(labels.live).toBe(3);
-    expect(labels.allocate()).toEqual({ label: 3, reused: true });
-    expect(labels.allocate()).toEqual({ label: 1, reused: true });
-    expect(labels.allocate()).toEqual({ label: 5, reused: false });
-    expect(labels.freeCount).toBe(0);
+    expect([labels.allocate(), labels.allocate()]).toEqual([5, 6]);
+    expect(labels.freeCount).toBe(2);
+    expect(labels.live).toBe(5);
   });
 
   it('refuses to free a label it never handed out', () => {
@@ -51,7 +46,7 @@ describe('LabelAllocator', () => {
         allocator.release(label);
         return -label - 1;
       }
-      const { label } = allocator.allocate();
+      const label = allocator.allocate();
       pool.push(label);
       return label;
     };

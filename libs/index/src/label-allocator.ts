@@ -1,9 +1,11 @@
 /**
- * Hands out hnswlib labels for face vectors. Labels stay dense (0..next-1) because freed
- * labels are reused, which lets per-label metadata live in plain arrays indexed by label.
+ * Hands out hnswlib labels for face vectors: 0, 1, 2, ... and never one twice. A freed label
+ * stays in the index as a deleted node; reusing it would make hnswlib's addPoint an in-place
+ * update of that node, which cuts other nodes off the graph (see CollectionIndex). Labels stay
+ * dense (0..next-1), so per-label metadata lives in plain arrays indexed by label.
  *
- * Allocation depends only on this object's state (free stack + next), so replaying the same
- * operations from the same snapshot always yields the same labels.
+ * Allocation depends only on this object's state (next), so replaying the same operations from
+ * the same snapshot always yields the same labels.
  */
 export class LabelAllocator {
   private readonly free: number[];
@@ -22,11 +24,9 @@ export class LabelAllocator {
     this.free = [...state.free];
   }
 
-  /** Reuses the most recently freed label (LIFO), else a brand-new one. */
-  allocate(): { label: number; reused: boolean } {
-    const reusedLabel = this.free.pop();
-    if (reusedLabel !== undefined) return { label: reusedLabel, reused: true };
-    return { label: this.nextLabel++, reused: false };
+  /** A label never handed out before: a brand-new hnswlib node. */
+  allocate(): number {
+    return this.nextLabel++;
   }
 
   release(label: number): void {
@@ -34,7 +34,7 @@ export class LabelAllocator {
     this.free.push(label);
   }
 
-  /** Labels ever handed out: hnswlib's element count. */
+  /** Labels ever handed out: hnswlib's element count (live + freed). */
   get next(): number {
     return this.nextLabel;
   }

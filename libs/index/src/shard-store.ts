@@ -14,6 +14,11 @@ import type { WalOp } from './wal-ops';
 import { nodeStoreFs, type StoreFs } from './store-fs';
 import { replayLog, type SalvageReport } from './wal-replay';
 import { WriteAheadLog } from './write-ahead-log';
+import { GraphUpkeep } from './integrity/graph-upkeep';
+import { reachabilityOf } from './integrity/graph-of-collection';
+import type { ShardIntegrityReport } from './integrity/integrity-report';
+import { readExpectedState } from './integrity/read-expected-state';
+import { runIntegrityCheck, type IntegrityCheckOptions } from './integrity/run-integrity-check';
 
 export type SnapshotPhase = 'rotated' | 'indexes-written' | 'installed';
 
@@ -36,6 +41,11 @@ export interface ShardStoreOptions {
   log?: (line: string) => void;
   /** File system the store uses (tests pass a fault-injecting one). Default: the real one. */
   fs?: StoreFs;
+  /**
+   * Look for faces the HNSW graph cut off this long after writes to a collection pause (and at
+   * open), and pin them; 0 turns it off. Default 1000 ms. See integrity/graph-upkeep.ts.
+   */
+  graphUpkeepIdleMs?: number;
   /** Fault-injection points for crash tests; awaited inside snapshot(). Not for production use. */
   testHooks?: { onSnapshotPhase?: (phase: SnapshotPhase, lsn: number) => void | Promise<void> };
 }
@@ -101,6 +111,9 @@ export class ShardStore {
   private failure: Error | null = null;
   /** Last failure of a background snapshot (they retry on the next trigger). */
   lastSnapshotError: Error | null = null;
+  private readonly graphUpkeep: GraphUpkeep;
+  /** Reports what maintenance did (pins, repairs): one JSON line through options.log, default stderr. */
+  private readonly log: (message: string, details: Record<string, unknown>) => void;
 
   private constructor(
     private readonly fs: StoreFs,
@@ -111,8 +124,21 @@ export class ShardStore {
     private readonly releaseLock: () => Promise<void>,
     private wal: WriteAheadLog,
     readonly recovery: RecoveryInfo,
+    upkeepIdleMs: number,
+    log: ShardStoreOptions['log'],
   ) {
     this.snapshotLsn = recovery.snapshotLsn;
+    const line = log ?? ((text: string) => process.stderr.write(`${text}\n`));
+    this.log = (message, details) => line(JSON.stringify({ event: 'store', message, ...details }));
+    this.graphUpkeep = new GraphUpkeep(
+      upkeepIdleMs,
+      async (name) => {
+        const relinked = await this.relinkUnreachable(name);
+        if (relinked > 0) this.log('re-linked faces the HNSW graph had cut off', { collection: name, faces: relinked });
+      },
+      (name) => this.collections.get(name)?.faceCount ?? 0,
+      (name, error) => this.log('graph upkeep failed', { collection: name, error: String(error) }),
+    );
   }
 
   /** Opens (creating if needed) and recovers: newest complete snapshot, then the log after it. */
@@ -154,10 +180,11 @@ export class ShardStore {
         nextLsn: replay.nextLsn,
         salvaged: replay.salvaged,
       };
-      const store = new ShardStore(fs, layout, params, snapshotEveryOps, options.testHooks, releaseLock, wal, recovery);
+      const store = new ShardStore(fs, layout, params, snapshotEveryOps, options.testHooks, releaseLock, wal, recovery, options.graphUpkeepIdleMs ?? 1000, options.log);
       for (const [name, collection] of catalog.collections) {
         store.collections.set(name, collection);
         store.clock.observe(collection.maxVersion);
+        store.graphUpkeep.noteWrites(name, collection.faceCount); // a graph from before this process may hold cut-off faces
       }
       for (const [name, generation] of catalog.dropped) store.dropped.set(name, generation);
       return store;
@@ -274,7 +301,9 @@ export class ShardStore {
     });
     await this.wal.waitDurable(lsn);
     this.maybeSnapshotInBackground();
-    return { upserted: identities.length, faces: identities.reduce((sum, identity) => sum + identity.faces.length, 0) };
+    const faces = identities.reduce((sum, identity) => sum + identity.faces.length, 0);
+    this.graphUpkeep.noteWrites(collection, faces);
+    return { upserted: identities.length, faces };
   }
 
   /**
@@ -441,9 +470,73 @@ export class ShardStore {
     return this.snapshotLock.run(() => this.takeSnapshot());
   }
 
+  /**
+   * Finds live faces no path in the HNSW graph reaches (from the index's own link lists) and
+   * re-inserts each as a new node; logged as a 'relink' record, so recovery does the same.
+   * Returns how many faces it re-linked. Writers wait while the index is written to a temp file.
+   */
+  async relinkUnreachable(collection: string): Promise<number> {
+    const result = await this.writeLock.run(async () => {
+      this.assertOpen();
+      const target = this.collections.get(collection);
+      let relinked = 0;
+      let lsn = this.wal.lastAppendedLsn;
+      // A re-inserted node can (rarely) cut another one off; a few rounds settle it.
+      for (let round = 0; round < 3 && target; round++) {
+        const graph = await reachabilityOf(target);
+        const faces = (graph?.unreachableLabels ?? []).map((label) => target.faceOfLabel(label)).filter((face) => face !== null);
+        if (faces.length === 0) break;
+        lsn = this.logAndApply({ type: 'relink', collection, faces }, 0);
+        relinked += faces.length;
+      }
+      return { relinked, lsn };
+    });
+    await this.wal.waitDurable(result.lsn);
+    return result.relinked;
+  }
+
+  /** Resolves once the background graph upkeep started so far has finished (tests, shutdown). */
+  graphUpkeepIdle(): Promise<void> {
+    return this.graphUpkeep.idle();
+  }
+
+  /**
+   * Verifies memory against the source of truth on disk (newest snapshot + log) and searches every
+   * face with its own vector; with `repair`, rebuilds what disagrees (see integrity/). Writers
+   * wait while it runs; searches keep running.
+   */
+  async integrityCheck(options: IntegrityCheckOptions = {}): Promise<ShardIntegrityReport> {
+    if (options.collection !== undefined) this.requireCollection(options.collection);
+    return this.snapshotLock.run(() =>
+      this.writeLock.run(async () => {
+        this.assertOpen();
+        await this.wal.flushAll();
+        const lsn = this.wal.lastAppendedLsn;
+        const expected = await readExpectedState(this.layout, lsn);
+        let relinkLsn = lsn;
+        const report = await runIntegrityCheck(
+          {
+            lsn,
+            params: this.params,
+            collections: this.collections,
+            expected,
+            relink: async (collection, faces) => {
+              relinkLsn = this.logAndApply({ type: 'relink', collection, faces }, 0);
+            },
+            log: this.log,
+          },
+          options,
+        );
+        await this.wal.waitDurable(relinkLsn);
+        return report;
+      }),
+    );
+  }
+
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    await this.graphUpkeep.stop();
     if (this.backgroundSnapshot) await this.backgroundSnapshot;
     await this.snapshotLock.run(() => undefined);
     await this.writeLock.run(() => this.wal.close());
