@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IdentityUpsert } from '@faceshard/contracts';
 import { ShardStore } from '@faceshard/index';
+import { RingPlacement } from '@faceshard/ring';
 import { loadEmbeddingStats } from '../../bench/data/embedding-stats';
 import { faceAt, generateFaceDataset, type FaceDataset } from '../../bench/data/face-embedding-model';
 import { makeTempDir, removeDir } from '../index/helpers';
@@ -10,14 +11,21 @@ import { makeTempDir, removeDir } from '../index/helpers';
  * The benchmark's seeded data (seed 42, as bench:cluster) through a real ShardStore on disk.
  * Both causes are real, and each test isolates one (graph upkeep off where it would mask it):
  *  - plain inserts: hnswlib's neighbour pruning leaves a few nodes with no incoming link
- *    (3 of these 20k: p1709, p5644, p11523);
+ *    (the 20k in one index: p1709, p5644, p11523; shard s3's part of a 3-shard ring: 4 of 6522);
  *  - label reuse: a freed label reused is hnswlib's in-place update of a deleted node.
  */
 const COLLECTION = 'faces';
 let data: FaceDataset;
+/** The rows shard s3 of a 3-shard ring (s1, s2, s3) holds, in the order a sequential ingest writes them. */
+let shardRows: number[];
+/** Those of them hnswlib leaves with no incoming link (found by search at ef 1000 and by the graph's links). */
+const CUT_OFF = [5519, 11260, 12823, 17292];
+const spec = () => ({ name: COLLECTION, dimension: data.dimension, metric: 'cosine' as const });
 
 beforeAll(() => {
   data = generateFaceDataset(loadEmbeddingStats(), { identities: 20_000, probes: 0, seed: 42 });
+  const ring = new RingPlacement({ epoch: 1, members: ['s1', 's2', 's3'] });
+  shardRows = range(0, 20_000).filter((row) => ring.ownerOf(`p${row}`) === 's3');
 });
 
 const identity = (row: number): IdentityUpsert => ({ identityId: `p${row}`, mode: 'replace', faces: [{ faceId: 'f0', vector: faceAt(data.gallery, row).slice() }] });
@@ -44,33 +52,44 @@ describe('every enrolled face is found by its own vector (real store, seeded ben
   const dirs: string[] = [];
   afterAll(() => dirs.forEach(removeDir));
 
-  it('faces the HNSW graph cut off are reported by the integrity check, re-linked by the upkeep, and stay re-linked after a restart', async () => {
+  it('the integrity check reports the faces the HNSW graph cut off; its repair pins them (searched exactly), durably', async () => {
     const dir = makeTempDir('findable');
     dirs.push(dir);
-    const spec = { name: COLLECTION, dimension: data.dimension, metric: 'cosine' as const };
-    const plain = await ShardStore.open({ dataDir: dir, graphUpkeepIdleMs: 0 });
-    await plain.ensureCollection(spec);
-    await ingest(plain, range(0, 20_000));
-    // The defect, as hnswlib leaves it: these faces are not found even at ef 1000.
-    const cutOff = notFound(plain, [1709, 5644, 11523]);
-    expect(cutOff).toEqual([1709, 5644, 11523]);
-    const report = await plain.integrityCheck();
-    const unreachable = report.collections[0].issues.filter((issue) => issue.kind === 'unfindable' && issue.reachable === false).map((issue) => (issue.kind === 'unfindable' ? issue.identityId : ''));
-    expect(unreachable.sort()).toEqual(['p11523', 'p1709', 'p5644']);
-    expect(report.ok).toBe(false);
-    await plain.close();
+    const store = await ShardStore.open({ dataDir: dir, graphUpkeepIdleMs: 0 });
+    await store.ensureCollection(spec());
+    await ingest(store, shardRows);
+    // The defect, as hnswlib leaves it: not found even at ef 1000.
+    expect(notFound(store, CUT_OFF)).toEqual(CUT_OFF);
+    const report = await store.integrityCheck({ repair: true });
+    const unfindable = report.collections[0].issues.flatMap((issue) => (issue.kind === 'unfindable' ? [issue] : []));
+    expect(unfindable.map((issue) => issue.identityId).sort()).toEqual(CUT_OFF.map((row) => `p${row}`).sort());
+    expect(unfindable.every((issue) => issue.reachable === false)).toBe(true);
+    expect(report.collections[0].issueCounts).toEqual({ unfindable: CUT_OFF.length });
+    expect(report.collections[0].repairs.map((r) => r.action)).toEqual(CUT_OFF.map(() => 'pinned-face'));
+    expect(report.collections[0].afterRepair).toEqual({ ok: true, issueCounts: {} });
+    expect(notFound(store, CUT_OFF)).toEqual([]);
+    await store.close();
 
-    // Recovery replays the same graph; the upkeep (on by default) finds the cut-off faces and re-links them.
-    const healed = await ShardStore.open({ dataDir: dir, graphUpkeepIdleMs: 10 });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    await healed.graphUpkeepIdle();
-    expect(notFound(healed, range(0, 20_000))).toEqual([]);
-    await healed.close();
-
-    // The re-link is a logged change: a restart without upkeep still finds them.
+    // The pin is a logged change: recovery replays it.
     const reopened = await ShardStore.open({ dataDir: dir, graphUpkeepIdleMs: 0 });
-    expect(notFound(reopened, cutOff)).toEqual([]);
+    expect(notFound(reopened, CUT_OFF)).toEqual([]);
+    expect((await reopened.integrityCheck()).ok).toBe(true);
     await reopened.close();
+  }, 240_000);
+
+  it('the graph upkeep (on by default) pins cut-off faces once writes pause: every face is found', async () => {
+    const dir = makeTempDir('upkeep');
+    dirs.push(dir);
+    const store = await ShardStore.open({ dataDir: dir, graphUpkeepIdleMs: 20 });
+    try {
+      await store.ensureCollection(spec());
+      await ingest(store, shardRows);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await store.graphUpkeepIdle();
+      expect(notFound(store, shardRows)).toEqual([]);
+    } finally {
+      await store.close();
+    }
   }, 240_000);
 
   it('deleting and enrolling faces does not cut others off: freed labels are never reused in place', async () => {

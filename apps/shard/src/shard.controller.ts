@@ -80,4 +80,9 @@ export class ShardController {
   dropMoved(@Payload() req: ShardRequest<'dropMoved'>) {
     return this.moves.dropMoved(req);
   }
+
+  @op('integrityCheck')
+  integrityCheck(@Payload() req: ShardRequest<'integrityCheck'>) {
+    return this.shard.integrityCheck(req);
+  }
 }

@@ -129,6 +129,13 @@ export class ShardService {
     return { shardId: this.shardId, collections: this.store.stats() };
   }
 
+  /** An operator's check of this shard's state against its own snapshot + log (see ShardStore.integrityCheck). */
+  integrityCheck(req: ShardRequest<'integrityCheck'>): Promise<ShardResponse<'integrityCheck'>> {
+    if (req.collection !== undefined && typeof req.collection !== 'string') throw new FaceshardError('VALIDATION_FAILED', 'collection must be a string');
+    if (req.ef !== undefined && !(Number.isInteger(req.ef) && req.ef >= 1 && req.ef <= 100_000)) throw new FaceshardError('VALIDATION_FAILED', 'ef must be an integer in 1..100000');
+    return this.store.integrityCheck({ collection: req.collection, repair: req.repair === true, ef: req.ef });
+  }
+
   private assertOwns(identityIds: readonly string[], requestEpoch: number | undefined): void {
     if (!Array.isArray(identityIds)) throw new FaceshardError('VALIDATION_FAILED', 'identities must be an array');
     assertOwnsAll(this.ring.current, this.shardId, identityIds, requestEpoch);

@@ -3,3 +3,4 @@ export * from './collection';
 export * from './identity';
 export * from './shard-protocol';
 export * from './cluster';
+export * from './integrity';

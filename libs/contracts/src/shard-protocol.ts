@@ -1,6 +1,7 @@
 import type { CollectionSpec } from './collection';
 import type { Attributes, FaceMeta, IdentityUpsert, SearchHit, VersionedIdentity } from './identity';
 import type { ErrorBody } from './errors';
+import type { ShardIntegrityReport } from './integrity';
 
 /**
  * The request/reply messages between gateway and shard. Encoded with msgpack: Float32Array
@@ -71,6 +72,8 @@ export interface ShardOps {
    * `members` does not place on this shard (the receivers hold them durably by then).
    */
   dropMoved: { req: { collection: string; members: string[] } & GenerationFence; res: { dropped: number } };
+  /** Verifies the shard's state against its own snapshot + log (see libs/index/src/integrity); `repair` rebuilds what disagrees. */
+  integrityCheck: { req: { collection?: string; repair?: boolean; ef?: number }; res: ShardIntegrityReport };
 }
 
 export type ShardOp = keyof ShardOps;

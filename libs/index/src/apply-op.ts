@@ -1,4 +1,4 @@
-import { CollectionIndex, type HnswParams } from './collection-index';
+import { CollectionIndex, type HnswParams, type NewVectorIndex } from './collection-index';
 import type { WalOp } from './wal-ops';
 
 /** The state log records change: collections by name, and the highest dropped generation per name. */
@@ -15,12 +15,12 @@ export function generationOf(collection: CollectionIndex): number {
  * The one place state changes: used live (after logging) and by recovery (replaying the log).
  * Deterministic: the same records applied to the same state give the same state, labels included.
  */
-export function applyOp(catalog: StoreCatalog, op: WalOp, params: HnswParams): void {
+export function applyOp(catalog: StoreCatalog, op: WalOp, params: HnswParams, newIndex?: NewVectorIndex): void {
   const { collections, dropped } = catalog;
   switch (op.type) {
     case 'create':
       if (collections.has(op.spec.name)) throw new Error(`log creates existing collection ${op.spec.name}`);
-      collections.set(op.spec.name, CollectionIndex.create(op.spec, params));
+      collections.set(op.spec.name, CollectionIndex.create(op.spec, params, newIndex));
       return;
     case 'drop': {
       const existing = collections.get(op.name);
@@ -45,9 +45,9 @@ export function applyOp(catalog: StoreCatalog, op: WalOp, params: HnswParams): v
     case 'purge':
       required(collections, op.collection, 'purges tombstones of').purgeTombstones(op.identityIds);
       return;
-    case 'relink': {
-      const collection = required(collections, op.collection, 'relinks faces in');
-      for (const face of op.faces) collection.relinkFace(face.identityId, face.faceId);
+    case 'pin': {
+      const collection = required(collections, op.collection, 'pins faces in');
+      for (const face of op.faces) collection.pinFace(face.identityId, face.faceId);
       return;
     }
   }

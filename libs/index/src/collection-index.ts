@@ -17,6 +17,20 @@ export interface HnswParams {
 
 export const DEFAULT_HNSW: HnswParams = { M: 16, efConstruction: 200, efSearch: 100, initialCapacity: 1024 };
 
+/**
+ * The part of hnswlib's index a collection uses. The integrity check replays the source of truth
+ * through this same class over a plain vector table instead (integrity/vector-table.ts), so the
+ * truth follows exactly the store's semantics without building a graph.
+ */
+export type VectorIndex = Pick<HierarchicalNSW, 'addPoint' | 'markDelete' | 'getPoint' | 'getCurrentCount' | 'getMaxElements' | 'resizeIndex' | 'setEf' | 'searchKnn' | 'writeIndex'>;
+export type NewVectorIndex = (spec: CollectionSpec, params: HnswParams) => VectorIndex;
+
+export const newHnswIndex: NewVectorIndex = (spec, params) => {
+  const hnsw = new HierarchicalNSW('ip', spec.dimension);
+  hnsw.initIndex({ maxElements: params.initialCapacity, m: params.M, efConstruction: params.efConstruction, allowReplaceDeleted: false });
+  return hnsw;
+};
+
 /** One person held by this shard; `faces` maps faceId -> hnswlib label, in insertion order. */
 interface IdentityRecord {
   readonly identityId: string;
@@ -69,12 +83,19 @@ export class CollectionIndex {
   private readonly ownerByLabel: (IdentityRecord | undefined)[] = [];
   private readonly faceIdByLabel: (string | undefined)[] = [];
   private identitiesWithFaces = 0;
+  /**
+   * Faces the HNSW graph cut off (no path reaches their node, see integrity/graph-upkeep.ts), with
+   * their vectors: every search also scores these exactly, so no enrolled face is ever unfindable.
+   * hnswlib offers no way to add a link, and re-inserting the same vector is shadowed by the old
+   * node; a handful per 10k faces makes this scan cheap.
+   */
+  private readonly pinned = new Map<number, Float32Array>();
   private currentEf: number;
   private readonly ownerOf = (label: number): IdentityRecord | undefined => this.ownerByLabel[label];
 
   private constructor(
     readonly spec: CollectionSpec,
-    private readonly hnsw: HierarchicalNSW,
+    private readonly hnsw: VectorIndex,
     private readonly labels: LabelAllocator,
     private readonly params: HnswParams,
   ) {
@@ -82,16 +103,14 @@ export class CollectionIndex {
     hnsw.setEf(params.efSearch);
   }
 
-  static create(spec: CollectionSpec, params: HnswParams): CollectionIndex {
-    const hnsw = new HierarchicalNSW('ip', spec.dimension);
-    hnsw.initIndex({ maxElements: params.initialCapacity, m: params.M, efConstruction: params.efConstruction, allowReplaceDeleted: false });
-    return new CollectionIndex(spec, hnsw, new LabelAllocator(), params);
+  static create(spec: CollectionSpec, params: HnswParams, newIndex: NewVectorIndex = newHnswIndex): CollectionIndex {
+    return new CollectionIndex(spec, newIndex(spec, params), new LabelAllocator(), params);
   }
 
   /** Rebuilds from a snapshot: `hnsw` was read from the snapshot's index file (null if it held no vectors). */
-  static restore(spec: CollectionSpec, hnsw: HierarchicalNSW | null, meta: CollectionMeta, params: HnswParams): CollectionIndex {
+  static restore(spec: CollectionSpec, hnsw: VectorIndex | null, meta: CollectionMeta, params: HnswParams, newIndex: NewVectorIndex = newHnswIndex): CollectionIndex {
     const labels = new LabelAllocator({ next: meta.nextLabel, free: meta.freeLabels });
-    let index: HierarchicalNSW;
+    let index: VectorIndex;
     if (hnsw) {
       index = hnsw;
       if (index.getCurrentCount() !== meta.nextLabel) {
@@ -99,8 +118,7 @@ export class CollectionIndex {
       }
     } else {
       if (meta.nextLabel !== 0) throw new Error(`snapshot of ${spec.name}: index file missing for ${meta.nextLabel} labels`);
-      index = new HierarchicalNSW('ip', spec.dimension);
-      index.initIndex({ maxElements: params.initialCapacity, m: params.M, efConstruction: params.efConstruction, allowReplaceDeleted: false });
+      index = newIndex(spec, params);
     }
     const collection = new CollectionIndex(spec, index, labels, params);
     const freeSet = new Set(meta.freeLabels);
@@ -128,6 +146,11 @@ export class CollectionIndex {
     }
     if (collection.faceCount !== labels.live) {
       throw new Error(`snapshot of ${spec.name}: ${collection.faceCount} faces but ${labels.live} live labels`);
+    }
+    for (const label of meta.pinnedLabels ?? []) {
+      const face = collection.faceOfLabel(label);
+      if (!face) throw new Error(`snapshot of ${spec.name}: pinned label ${label} belongs to no face`);
+      collection.pinFace(face.identityId, face.faceId);
     }
     return collection;
   }
@@ -207,8 +230,8 @@ export class CollectionIndex {
       if (existing !== undefined) {
         // Same face again: nothing to do for the same vector (a retried write); a new vector
         // becomes a new node. hnswlib's in-place update (addPoint on a used label) rewires the
-        // old neighbourhood and cuts nodes off the graph (see reinsertFace).
-        if (!samePoint(this.indexedPoint(existing), face.point)) this.reinsertFace(record.identityId, face.faceId, face.point);
+        // old neighbourhood and cuts nodes off the graph (see replaceFaceVector).
+        if (!samePoint(this.indexedPoint(existing), face.point)) this.replaceFaceVector(record, face.faceId, existing, face.point);
       } else {
         this.addFace(record, face.faceId, face.point);
       }
@@ -364,10 +387,11 @@ export class CollectionIndex {
     const admits = filter ? (label: number) => matchesFilter(this.ownerByLabel[label]?.attributes, filter) : undefined;
     let fetch = initialFetchCount(k, live, this.identitiesWithFaces);
     for (;;) {
-      const { neighbors, distances } = admits ? this.hnsw.searchKnn(point, fetch, admits) : this.hnsw.searchKnn(point, fetch);
+      const found = admits ? this.hnsw.searchKnn(point, fetch, admits) : this.hnsw.searchKnn(point, fetch);
+      const { neighbors, distances } = this.withPinned(point, found, admits);
       const collapsed = collapseNeighbours(neighbors, distances, this.ownerOf, minScore);
       // Fewer answers than asked for (a filter admits only some labels): nothing more to find.
-      const exhausted = fetch >= live || neighbors.length < fetch;
+      const exhausted = fetch >= live || found.neighbors.length < fetch;
       if (collapsed.best.length >= k || exhausted || collapsed.belowMinScore) {
         return rankBest(collapsed.best, k, (owner) => owner.identityId).map(({ owner, label, score }) => {
           const hit: SearchHit = { identityId: owner.identityId, faceId: this.faceIdByLabel[label] as string, score };
@@ -411,7 +435,7 @@ export class CollectionIndex {
         };
       }
     })();
-    return { nextLabel: next, freeLabels: free, identityCount: this.identities.size, identities, tombstones: this.tombstoneList() };
+    return { nextLabel: next, freeLabels: free, identityCount: this.identities.size, identities, tombstones: this.tombstoneList(), pinnedLabels: [...this.pinned.keys()] };
   }
 
   /** For consistency checks in tests: live labels in the hnswlib index vs. metadata. */
@@ -443,7 +467,7 @@ export class CollectionIndex {
     if (version > this.highestVersion) this.highestVersion = version;
   }
 
-  // ---- For the integrity check (libs/index/src/integrity): read the state, re-insert faces. ----
+  // ---- For the integrity check and the graph upkeep (libs/index/src/integrity). ----
 
   /** Labels ever handed out (hnswlib's element count should equal it). */
   get labelCount(): number {
@@ -480,46 +504,58 @@ export class CollectionIndex {
       this.hnsw.setEf(ef);
       this.currentEf = ef;
     }
-    return this.hnsw.searchKnn(point, Math.max(1, Math.min(k, this.hnsw.getMaxElements())));
+    const merged = this.withPinned(point, this.hnsw.searchKnn(point, Math.max(1, Math.min(k, this.hnsw.getMaxElements()))));
+    const order = merged.neighbors.map((_, i) => i).sort((a, b) => merged.distances[a] - merged.distances[b]).slice(0, k);
+    return { neighbors: order.map((i) => merged.neighbors[i]), distances: order.map((i) => merged.distances[i]) };
+  }
+
+  /** Scores the pinned faces exactly (those a search has not returned already): see `pinned`. */
+  private withPinned(point: number[], found: { neighbors: number[]; distances: number[] }, admits?: (label: number) => boolean): { neighbors: number[]; distances: number[] } {
+    if (this.pinned.size === 0) return found;
+    const neighbors = [...found.neighbors];
+    const distances = [...found.distances];
+    const returned = new Set(neighbors);
+    for (const [label, vector] of this.pinned) {
+      if (returned.has(label) || (admits && !admits(label))) continue;
+      let dot = 0;
+      for (let i = 0; i < vector.length; i++) dot += vector[i] * point[i];
+      neighbors.push(label);
+      distances.push(1 - dot);
+    }
+    return { neighbors, distances };
+  }
+
+  /** Faces every search scores exactly beside the graph (see `pinned`). */
+  get pinnedCount(): number {
+    return this.pinned.size;
+  }
+
+  isPinned(label: number): boolean {
+    return this.pinned.has(label);
+  }
+
+  /** Makes every search also score this face exactly (the graph cut it off). False if there is no such face. */
+  pinFace(identityId: string, faceId: string): boolean {
+    const label = this.identities.get(identityId)?.faces.get(faceId);
+    const point = label === undefined ? null : this.indexedPoint(label);
+    if (label === undefined || point === null) return false;
+    this.pinned.set(label, Float32Array.from(point));
+    return true;
   }
 
   /**
-   * Puts a face into the graph again as a brand-new node (a label never used before) holding
-   * `point`, and marks its old node deleted. A fresh node gets its own links and back-links from
-   * its nearest neighbours, so this reconnects a face the graph had cut off. (Updating the old
-   * node in place would keep its missing incoming links.) Returns the old and the new label.
+   * Gives a face a new vector as a brand-new node (a label never used before) and marks its old
+   * node deleted. hnswlib's in-place update (addPoint on the used label) would rewire the old
+   * neighbourhood instead, which cuts other nodes off the graph.
    */
-  reinsertFace(identityId: string, faceId: string, point: number[]): { from: number | null; to: number } {
-    const record = this.identities.get(identityId);
-    if (!record) throw new Error(`reinsertFace: no identity ${identityId} in ${this.spec.name}`);
-    const from = record.faces.get(faceId) ?? null;
-    const to = this.labels.allocate();
-    if (to >= this.hnsw.getMaxElements()) {
-      this.hnsw.resizeIndex(grownCapacity(this.hnsw.getMaxElements(), to + 1, this.params.initialCapacity));
-    }
-    this.hnsw.addPoint(point, to);
-    if (from !== null) {
-      if (this.indexedPoint(from) !== null) this.hnsw.markDelete(from);
-      this.labels.release(from);
-      this.ownerByLabel[from] = undefined;
-      this.faceIdByLabel[from] = undefined;
-    } else if (record.faces.size === 0) {
-      this.identitiesWithFaces++;
-    }
-    record.faces.set(faceId, to);
-    this.ownerByLabel[to] = record;
-    this.faceIdByLabel[to] = faceId;
-    return { from, to };
-  }
-
-  /** Re-inserts a face as a new node with the vector it holds (see reinsertFace); false if the face or its vector is gone. */
-  relinkFace(identityId: string, faceId: string): boolean {
-    const label = this.identities.get(identityId)?.faces.get(faceId);
-    if (label === undefined) return false;
-    const point = this.indexedPoint(label);
-    if (point === null) return false;
-    this.reinsertFace(identityId, faceId, point);
-    return true;
+  private replaceFaceVector(record: IdentityRecord, faceId: string, from: number, point: number[]): void {
+    // Not removeFace: the face (its place among the identity's faces, its metadata) stays.
+    this.hnsw.markDelete(from);
+    this.pinned.delete(from);
+    this.labels.release(from);
+    this.ownerByLabel[from] = undefined;
+    this.faceIdByLabel[from] = undefined;
+    this.addFace(record, faceId, point);
   }
 
   /** Marks deleted a label live in the index that no face owns (the metadata says it is free or unused). */
@@ -544,6 +580,7 @@ export class CollectionIndex {
 
   private removeFace(record: IdentityRecord, faceId: string, label: number): void {
     this.hnsw.markDelete(label);
+    this.pinned.delete(label);
     this.labels.release(label);
     record.faces.delete(faceId);
     record.faceMeta?.delete(faceId);

@@ -8,6 +8,8 @@ export interface CollectionMeta {
   identities: { identityId: string; attributes?: Attributes; faceIds: string[]; labels: number[]; faceMeta?: Record<string, FaceMeta>; version?: number }[];
   /** Deleted ids with the version of their delete. Absent in snapshots from before versions. */
   tombstones?: { identityId: string; version: number }[];
+  /** Labels of faces the HNSW graph cut off, answered by an exact scan beside the graph (absent in older snapshots). */
+  pinnedLabels?: number[];
 }
 
 /** The snapshot's table of contents: which LSN it covers and one entry per collection. */
@@ -44,16 +46,18 @@ export function encodeMeta(meta: CollectionMeta): Uint8Array {
     f: meta.freeLabels,
     i: meta.identities.map(identityTuple),
     t: (meta.tombstones ?? []).map((t) => [t.identityId, t.version]),
+    ...(meta.pinnedLabels?.length ? { p: meta.pinnedLabels } : {}),
   });
 }
 
 export function decodeMeta(body: Uint8Array): CollectionMeta {
-  const raw = packr.unpack(body) as { n: number; f: number[]; i: IdentityTuple[]; t?: [string, number][] };
+  const raw = packr.unpack(body) as { n: number; f: number[]; i: IdentityTuple[]; t?: [string, number][]; p?: number[] };
   return {
     nextLabel: raw.n,
     freeLabels: raw.f,
     identities: raw.i.map(fromIdentityTuple),
     tombstones: (raw.t ?? []).map(([identityId, version]) => ({ identityId, version })),
+    ...(raw.p?.length ? { pinnedLabels: raw.p } : {}),
   };
 }
 

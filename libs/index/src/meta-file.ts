@@ -8,7 +8,7 @@ import { encodeFrame, readFrameAt } from './wal-frame';
 /**
  * A snapshot's c<N>.meta, written as a sequence of frames so it never exists as one buffer:
  *
- *   frame 0: { v: 2, n: nextLabel, f: freeLabels, c: identity count, t: tombstones }
+ *   frame 0: { v: 2, n: nextLabel, f: freeLabels, c: identity count, t: tombstones, p?: pinned labels }
  *   frame 1..: arrays of identity tuples (collection-meta.ts), at most CHUNK_IDENTITIES each
  *
  * Encoding 1M identities in one go held the event loop for ~1.5 s (heartbeats are every 1 s), so
@@ -36,7 +36,8 @@ export async function writeMetaFile(fs: StoreFs, path: string, source: MetaSourc
       position += frame.length;
     };
     const tombstones = (source.tombstones ?? []).map((t) => [t.identityId, t.version]);
-    await put(packr.pack({ v: 2, n: source.nextLabel, f: source.freeLabels, c: source.identityCount, t: tombstones }));
+    const pinned = source.pinnedLabels?.length ? { p: source.pinnedLabels } : {};
+    await put(packr.pack({ v: 2, n: source.nextLabel, f: source.freeLabels, c: source.identityCount, t: tombstones, ...pinned }));
     let sliceStart = performance.now();
     let chunk: IdentityTuple[] = [];
     let written = 0;
@@ -70,7 +71,7 @@ export function decodeMetaFile(bytes: Buffer, path: string): CollectionMeta {
     at = frame.next;
   }
   if (frames.length === 0) throw new Error(`snapshot file ${path} is damaged (empty)`);
-  const head = packr.unpack(frames[0]) as { v?: number; n: number; f: number[]; c: number; t: [string, number][] };
+  const head = packr.unpack(frames[0]) as { v?: number; n: number; f: number[]; c: number; t: [string, number][]; p?: number[] };
   if (head.v !== 2) {
     if (frames.length !== 1) throw new Error(`snapshot file ${path} is damaged (trailing frames)`);
     return decodeMeta(frames[0]);
@@ -78,5 +79,7 @@ export function decodeMetaFile(bytes: Buffer, path: string): CollectionMeta {
   const identities: IdentityMeta[] = [];
   for (const body of frames.slice(1)) for (const tuple of packr.unpack(body) as IdentityTuple[]) identities.push(fromIdentityTuple(tuple));
   if (identities.length !== head.c) throw new Error(`snapshot file ${path} holds ${identities.length} identities, its header says ${head.c}`);
-  return { nextLabel: head.n, freeLabels: head.f, identities, tombstones: head.t.map(([identityId, version]) => ({ identityId, version })) };
+  const meta: CollectionMeta = { nextLabel: head.n, freeLabels: head.f, identities, tombstones: head.t.map(([identityId, version]) => ({ identityId, version })) };
+  if (head.p?.length) meta.pinnedLabels = head.p; // faces the graph cut off (CollectionIndex.pinFace)
+  return meta;
 }

@@ -17,7 +17,7 @@ import { WriteAheadLog } from './write-ahead-log';
 import { GraphUpkeep } from './integrity/graph-upkeep';
 import { reachabilityOf } from './integrity/graph-of-collection';
 import type { ShardIntegrityReport } from './integrity/integrity-report';
-import { readExpectedState } from './integrity/read-expected-state';
+import { readTruth } from './integrity/read-truth';
 import { runIntegrityCheck, type IntegrityCheckOptions } from './integrity/run-integrity-check';
 
 export type SnapshotPhase = 'rotated' | 'indexes-written' | 'installed';
@@ -133,8 +133,8 @@ export class ShardStore {
     this.graphUpkeep = new GraphUpkeep(
       upkeepIdleMs,
       async (name) => {
-        const relinked = await this.relinkUnreachable(name);
-        if (relinked > 0) this.log('re-linked faces the HNSW graph had cut off', { collection: name, faces: relinked });
+        const pinned = await this.pinUnreachable(name);
+        if (pinned > 0) this.log('pinned faces the HNSW graph cut off (searches score them exactly)', { collection: name, faces: pinned });
       },
       (name) => this.collections.get(name)?.faceCount ?? 0,
       (name, error) => this.log('graph upkeep failed', { collection: name, error: String(error) }),
@@ -471,28 +471,21 @@ export class ShardStore {
   }
 
   /**
-   * Finds live faces no path in the HNSW graph reaches (from the index's own link lists) and
-   * re-inserts each as a new node; logged as a 'relink' record, so recovery does the same.
-   * Returns how many faces it re-linked. Writers wait while the index is written to a temp file.
+   * Finds live faces no path in the HNSW graph reaches (from the index's own link lists) and pins
+   * them: every search scores them exactly from then on. Logged as a 'pin' record, so recovery
+   * does the same. Returns how many it pinned. Writers wait while the index is written to a temp file.
    */
-  async relinkUnreachable(collection: string): Promise<number> {
+  async pinUnreachable(collection: string): Promise<number> {
     const result = await this.writeLock.run(async () => {
       this.assertOpen();
       const target = this.collections.get(collection);
-      let relinked = 0;
-      let lsn = this.wal.lastAppendedLsn;
-      // A re-inserted node can (rarely) cut another one off; a few rounds settle it.
-      for (let round = 0; round < 3 && target; round++) {
-        const graph = await reachabilityOf(target);
-        const faces = (graph?.unreachableLabels ?? []).map((label) => target.faceOfLabel(label)).filter((face) => face !== null);
-        if (faces.length === 0) break;
-        lsn = this.logAndApply({ type: 'relink', collection, faces }, 0);
-        relinked += faces.length;
-      }
-      return { relinked, lsn };
+      const graph = target ? await reachabilityOf(target) : null;
+      const faces = target && graph ? graph.unreachableLabels.filter((label) => !target.isPinned(label)).map((label) => target.faceOfLabel(label)).filter((face) => face !== null) : [];
+      if (faces.length === 0) return { pinned: 0, lsn: this.wal.lastAppendedLsn };
+      return { pinned: faces.length, lsn: this.logAndApply({ type: 'pin', collection, faces }, 0) };
     });
     await this.wal.waitDurable(result.lsn);
-    return result.relinked;
+    return result.pinned;
   }
 
   /** Resolves once the background graph upkeep started so far has finished (tests, shutdown). */
@@ -506,28 +499,29 @@ export class ShardStore {
    * wait while it runs; searches keep running.
    */
   async integrityCheck(options: IntegrityCheckOptions = {}): Promise<ShardIntegrityReport> {
-    if (options.collection !== undefined) this.requireCollection(options.collection);
     return this.snapshotLock.run(() =>
       this.writeLock.run(async () => {
         this.assertOpen();
         await this.wal.flushAll();
         const lsn = this.wal.lastAppendedLsn;
-        const expected = await readExpectedState(this.layout, lsn);
-        let relinkLsn = lsn;
+        const truth = await readTruth(this.fs, this.layout, lsn, this.params);
+        let pinLsn = lsn;
         const report = await runIntegrityCheck(
           {
             lsn,
             params: this.params,
             collections: this.collections,
-            expected,
-            relink: async (collection, faces) => {
-              relinkLsn = this.logAndApply({ type: 'relink', collection, faces }, 0);
+            truth,
+            pin: async (collection, faces) => {
+              pinLsn = this.logAndApply({ type: 'pin', collection, faces }, 0);
             },
             log: this.log,
           },
           options,
         );
-        await this.wal.waitDurable(relinkLsn);
+        await this.wal.waitDurable(pinLsn);
+        // A rebuilt collection is a new graph: the upkeep looks for faces it cut off.
+        for (const collection of report.collections) if (collection.repairs.length > 0) this.graphUpkeep.noteWrites(collection.collection, collection.faces);
         return report;
       }),
     );

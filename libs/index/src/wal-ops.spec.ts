@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { decodeWalRecord, encodeWalRecord, type WalRecord } from './wal-ops';
 
 describe('log record codec', () => {
-  it('round-trips create, drop, delete and relink', () => {
+  it('round-trips create, drop, delete and pin', () => {
     const records: WalRecord[] = [
       { lsn: 1, op: { type: 'create', spec: { name: 'gallery', dimension: 128, metric: 'cosine' } } },
       { lsn: 2, op: { type: 'drop', name: 'gallery' } },
       { lsn: 2 ** 40, op: { type: 'delete', collection: 'gallery', identityIds: ['a', 'b'] } },
-      { lsn: 3, op: { type: 'relink', collection: 'gallery', faces: [{ identityId: 'a', faceId: 'f0' }] } },
+      { lsn: 3, op: { type: 'pin', collection: 'gallery', faces: [{ identityId: 'a', faceId: 'f0' }] } },
     ];
     for (const record of records) expect(decodeWalRecord(encodeWalRecord(record))).toEqual(record);
   });

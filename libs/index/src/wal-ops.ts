@@ -16,8 +16,8 @@ export type WalOp =
   /** Versioned copies (moves, catch-up): each applied only if newer than what is held. */
   | { type: 'apply'; collection: string; entries: VersionedIdentity[] }
   | { type: 'purge'; collection: string; identityIds: string[] }
-  /** Re-insert these faces as new graph nodes with the vectors they hold (reconnects faces the HNSW graph cut off). */
-  | { type: 'relink'; collection: string; faces: { identityId: string; faceId: string }[] };
+  /** Faces the HNSW graph cut off: from now on searches also scan them exactly (see CollectionIndex.pinFace). */
+  | { type: 'pin'; collection: string; faces: { identityId: string; faceId: string }[] };
 
 export interface WalRecord {
   lsn: number;
@@ -105,8 +105,8 @@ export function encodeWalRecord(record: WalRecord): Uint8Array {
       return packr.pack({ l: lsn, t: 'v', n: op.collection, e: op.entries.map(packVersioned) });
     case 'purge':
       return packr.pack({ l: lsn, t: 'p', n: op.collection, ids: op.identityIds });
-    case 'relink':
-      return packr.pack({ l: lsn, t: 'r', n: op.collection, f: op.faces.map((face) => [face.identityId, face.faceId]) });
+    case 'pin':
+      return packr.pack({ l: lsn, t: 'k', n: op.collection, f: op.faces.map((face) => [face.identityId, face.faceId]) });
     case 'upsert': {
       const ids: PackedIdentity[] = op.identities.map((identity) => {
         const packed: PackedIdentity = {
@@ -142,8 +142,8 @@ export function decodeWalRecord(body: Uint8Array): WalRecord {
       return { lsn, op: { type: 'apply', collection: name, entries: (raw.e as PackedVersioned[]).map(unpackVersioned) } };
     case 'p':
       return { lsn, op: { type: 'purge', collection: name, identityIds: raw.ids as string[] } };
-    case 'r':
-      return { lsn, op: { type: 'relink', collection: name, faces: (raw.f as [string, string][]).map(([identityId, faceId]) => ({ identityId, faceId })) } };
+    case 'k':
+      return { lsn, op: { type: 'pin', collection: name, faces: (raw.f as [string, string][]).map(([identityId, faceId]) => ({ identityId, faceId })) } };
     case 'u': {
       const identities = (raw.ids as PackedIdentity[]).map((packed): IdentityUpsert => {
         const identity: IdentityUpsert = {

@@ -49,6 +49,7 @@ export const SHARD_OPS: readonly ShardOp[] = [
   'ringBarrier',
   'exportChunk',
   'dropMoved',
+  'integrityCheck',
 ];
 
 export function isShardOp(op: string): op is ShardOp {

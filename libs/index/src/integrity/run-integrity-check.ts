@@ -1,7 +1,6 @@
-import type { CollectionIndex, HnswParams } from '../collection-index';
-import { CollectionIndex as CollectionIndexClass } from '../collection-index';
+import type { StoreCatalog } from '../apply-op';
+import { CollectionIndex, type HnswParams } from '../collection-index';
 import { checkCollection, checkFacesFindable } from './check-collection';
-import { countFaces, type ExpectedCollection, type ExpectedState } from './expected-state';
 import { reachabilityOf } from './graph-of-collection';
 import type { CollectionIntegrityReport, IntegrityIssueKind, IssueList, RepairAction, ShardIntegrityReport } from './integrity-report';
 
@@ -18,10 +17,12 @@ export interface IntegrityCheckOptions {
 export interface IntegrityTarget {
   lsn: number;
   params: HnswParams;
+  /** The live collections (a repair may replace one). */
   collections: Map<string, CollectionIndex>;
-  expected: ExpectedState;
-  /** Logs and applies a relink of these faces (durable: replay re-links them too). */
-  relink(collection: string, faces: { identityId: string; faceId: string }[]): Promise<void>;
+  /** The same, replayed from disk: the source of truth. */
+  truth: StoreCatalog;
+  /** Logs and applies a pin of these faces (durable: replay pins them too). */
+  pin(collection: string, faces: { identityId: string; faceId: string }[]): Promise<void>;
   log(message: string, details: Record<string, unknown>): void;
 }
 
@@ -31,7 +32,8 @@ const DATA_DRIFT: IntegrityIssueKind[] = [
   'missing-face',
   'unexpected-identity',
   'unexpected-face',
-  'attributes-mismatch',
+  'identity-mismatch',
+  'tombstone-mismatch',
   'label-not-in-index',
   'vector-mismatch',
   'count-mismatch',
@@ -42,31 +44,31 @@ const FOUND_AMONG = 10;
 export async function runIntegrityCheck(target: IntegrityTarget, options: IntegrityCheckOptions): Promise<ShardIntegrityReport> {
   const started = performance.now();
   const ef = options.ef ?? Math.max(4 * target.params.efSearch, 1000);
-  const names = options.collection !== undefined ? [options.collection] : [...new Set([...target.collections.keys(), ...target.expected.collections.keys()])].sort();
+  const names = options.collection !== undefined ? [options.collection] : [...new Set([...target.collections.keys(), ...target.truth.collections.keys()])].sort();
   const missingCollections: string[] = [];
   const unexpectedCollections: string[] = [];
   const reports: CollectionIntegrityReport[] = [];
   let repaired = false;
   for (const name of names) {
     const live = target.collections.get(name);
-    const expected = target.expected.collections.get(name);
-    if (!live && !expected) continue;
+    const truth = target.truth.collections.get(name);
+    if (!live && !truth) continue;
     if (!live) {
       missingCollections.push(name);
-      if (options.repair && expected) {
-        target.collections.set(name, rebuild(expected, target.params));
+      if (options.repair && truth) {
+        target.collections.set(name, rebuild(truth, target.params));
         target.log('integrity repair: collection rebuilt from disk', { collection: name, reason: 'missing in memory' });
         repaired = true;
       }
       continue;
     }
-    if (!expected) {
-      unexpectedCollections.push(name);
-      continue; // dropping a collection is not a repair's call: reported for an operator
+    if (!truth) {
+      unexpectedCollections.push(name); // dropping a collection is not a repair's call: reported for an operator
+      continue;
     }
-    const { report, repairable } = await checkOne(live, expected, target.params.efSearch, ef);
+    const { report, repairable } = await checkOne(live, truth, target.params.efSearch, ef);
     if (options.repair && !report.ok) {
-      report.afterRepair = await repairCollection(target, name, live, expected, report, repairable);
+      report.afterRepair = await repairCollection(target, name, live, truth, report, repairable);
       repaired = true;
     }
     reports.push(report);
@@ -75,14 +77,15 @@ export async function runIntegrityCheck(target: IntegrityTarget, options: Integr
   return { lsn: target.lsn, ok, missingCollections, unexpectedCollections, collections: reports, repaired, tookMs: Math.round(performance.now() - started) };
 }
 
-async function checkOne(live: CollectionIndex, expected: ExpectedCollection, firstEf: number, ef: number): Promise<{ report: CollectionIntegrityReport; repairable: IssueList['repairable'] }> {
+async function checkOne(live: CollectionIndex, truth: CollectionIndex, firstEf: number, ef: number): Promise<{ report: CollectionIntegrityReport; repairable: IssueList['repairable'] }> {
   const graph = await reachabilityOf(live);
-  const result = await checkCollection(live, expected, { firstEf, ef, k: FOUND_AMONG, unreachableLabels: graph ? new Set(graph.unreachableLabels) : null });
+  const result = await checkCollection(live, truth, { firstEf, ef, k: FOUND_AMONG, unreachableLabels: graph ? new Set(graph.unreachableLabels) : null });
   const report: CollectionIntegrityReport = {
-    collection: expected.spec.name,
-    identities: expected.identities.size,
-    faces: countFaces(expected),
+    collection: truth.spec.name,
+    identities: truth.identityCount,
+    faces: truth.faceCount,
     deletedNodes: result.deletedNodes,
+    pinnedFaces: live.pinnedCount,
     searched: result.searched,
     ef,
     ok: result.issues.total === 0,
@@ -96,25 +99,25 @@ async function checkOne(live: CollectionIndex, expected: ExpectedCollection, fir
 /**
  * Data drift (memory disagrees with disk): the collection is rebuilt from the source of truth (a
  * fresh index, every face a new node) and checked again in full. Otherwise unfindable faces are
- * re-inserted as new nodes (logged, so replay does it too) and searched again, and labels no face
- * owns are marked deleted.
+ * pinned (every search scores them exactly; logged, so replay does it too) and searched again,
+ * and labels no face owns are marked deleted.
  */
 async function repairCollection(
   target: IntegrityTarget,
   name: string,
   live: CollectionIndex,
-  expected: ExpectedCollection,
+  truth: CollectionIndex,
   report: CollectionIntegrityReport,
   repairable: IssueList['repairable'],
 ): Promise<NonNullable<CollectionIntegrityReport['afterRepair']>> {
   const drift = DATA_DRIFT.filter((kind) => (report.issueCounts[kind] ?? 0) > 0);
   if (drift.length > 0) {
-    const rebuilt = rebuild(expected, target.params);
+    const rebuilt = rebuild(truth, target.params);
     target.collections.set(name, rebuilt);
     const action: RepairAction = { action: 'rebuilt-collection', identities: rebuilt.identityCount, faces: rebuilt.faceCount, reason: drift.join(', ') };
     report.repairs.push(action);
     target.log('integrity repair', { collection: name, ...action });
-    const after = (await checkOne(rebuilt, expected, target.params.efSearch, report.ef)).report;
+    const after = (await checkOne(rebuilt, truth, target.params.efSearch, report.ef)).report;
     return { ok: after.ok, issueCounts: after.issueCounts };
   }
   const faces: { identityId: string; faceId: string; label: number }[] = [];
@@ -127,14 +130,10 @@ async function repairCollection(
     }
   }
   if (faces.length > 0) {
-    await target.relink(name, faces.map(({ identityId, faceId }) => ({ identityId, faceId })));
-    const labelNow = new Map(live.faceLabels().map((f) => [`${f.identityId}\u0000${f.faceId}`, f.label]));
-    for (const face of faces) {
-      const toLabel = labelNow.get(`${face.identityId}\u0000${face.faceId}`) as number;
-      report.repairs.push({ action: 'reinserted-face', identityId: face.identityId, faceId: face.faceId, fromLabel: face.label, toLabel, reason: 'unfindable' });
-    }
+    await target.pin(name, faces.map(({ identityId, faceId }) => ({ identityId, faceId })));
+    for (const face of faces) report.repairs.push({ action: 'pinned-face', identityId: face.identityId, faceId: face.faceId, label: face.label, reason: 'unfindable' });
   }
-  target.log('integrity repair', { collection: name, reinsertedFaces: faces.length, orphanLabels: report.repairs.length - faces.length });
+  target.log('integrity repair', { collection: name, pinnedFaces: faces.length, orphanLabels: report.repairs.length - faces.length });
   const stillUnfindable = await checkFacesFindable(live, faces, { firstEf: target.params.efSearch, ef: report.ef, k: FOUND_AMONG, unreachableLabels: null });
   const orphansLeft = repairable.filter((issue) => issue.kind === 'orphan-label' && live.indexedPoint(issue.label) !== null).length;
   const issueCounts: CollectionIntegrityReport['issueCounts'] = { ...stillUnfindable.counts };
@@ -142,16 +141,25 @@ async function repairCollection(
   return { ok: stillUnfindable.total === 0 && orphansLeft === 0, issueCounts };
 }
 
-/** A new collection index holding exactly the source of truth. */
-function rebuild(expected: ExpectedCollection, params: HnswParams): CollectionIndex {
-  const index = CollectionIndexClass.create(expected.spec, params);
-  for (const [identityId, identity] of expected.identities) {
-    index.applyIdentity({
-      identityId,
-      mode: 'replace',
-      ...(identity.attributes !== undefined ? { attributes: identity.attributes } : {}),
-      faces: [...identity.faces].map(([faceId, vector]) => ({ faceId, point: Array.from(vector) })),
-    });
+/**
+ * A new hnswlib collection holding exactly the truth: every identity with its version, attributes,
+ * face metadata and vectors (as stored: already normalised, so not prepared again), every tombstone.
+ */
+export function rebuild(truth: CollectionIndex, params: HnswParams): CollectionIndex {
+  const index = CollectionIndex.create(truth.spec, params);
+  for (const identityId of truth.identityIds()) {
+    const copy = truth.exportVersioned(identityId);
+    if (!copy || copy.deleted) continue;
+    index.applyIdentity(
+      {
+        identityId,
+        mode: 'replace',
+        ...(copy.attributes !== undefined ? { attributes: copy.attributes } : {}),
+        faces: copy.faces.map((face) => ({ faceId: face.faceId, point: Array.from(face.vector), ...(face.meta !== undefined ? { meta: face.meta } : {}) })),
+      },
+      copy.version,
+    );
   }
+  for (const { identityId, version } of truth.tombstoneList()) index.applyDelete([identityId], [version]);
   return index;
 }
