@@ -94,6 +94,11 @@ describe('kill -9 of a shard during ingest', () => {
       const res = await call(url, 'POST', '/v1/collections/crash/search', { vector: Array.from(vectors[Number(id.slice(3))]), k: 1, ef: 200 });
       expect(res.body.hits[0].identityId).toBe(id);
     }
+    // The integrity check agrees on every shard: memory matches its snapshot + log, every face is found.
+    const integrity = await call(url, 'POST', '/v1/admin/integrity?collection=crash');
+    expect(integrity.status, JSON.stringify(integrity.body).slice(0, 2000)).toBe(200);
+    expect(integrity.body.shards.map((s: any) => s.shardId).sort()).toEqual(shardIds);
+    for (const shard of integrity.body.shards) expect(shard.report?.ok, JSON.stringify(shard).slice(0, 2000)).toBe(true);
   }, 120_000); // 4000 writes, a restart, retries and reads back, on a shared 2-core machine
 });
 

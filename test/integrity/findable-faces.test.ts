@@ -73,7 +73,6 @@ describe('every enrolled face is found by its own vector (real store, seeded ben
     // The pin is a logged change: recovery replays it.
     const reopened = await ShardStore.open({ dataDir: dir, graphUpkeepIdleMs: 0 });
     expect(notFound(reopened, CUT_OFF)).toEqual([]);
-    expect((await reopened.integrityCheck()).ok).toBe(true);
     await reopened.close();
   }, 240_000);
 

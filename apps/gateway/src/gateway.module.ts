@@ -21,6 +21,8 @@ import { RingService } from './cluster/ring.service';
 import { ShardClient } from './cluster/shard-client.service';
 import { ShardHealthService } from './cluster/shard-health.service';
 import { FACE_CONTROLLERS, faceProviders } from './faces';
+import { IntegrityController } from './admin/integrity.controller';
+import { IntegrityService } from './admin/integrity.service';
 
 /** The HTTP gateway. Its outside systems (transport, metadata store) are handed in, so tests and the embedded mode choose them. */
 @Module({})
@@ -28,7 +30,7 @@ export class GatewayModule {
   static forRoot(deps: { config: GatewayConfig; transport: ShardTransport; metadata: ClusterMetadataStore; access: AccessService }): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [CollectionsController, IdentitiesController, SearchController, ClusterController, KeysController, ...FACE_CONTROLLERS],
+      controllers: [CollectionsController, IdentitiesController, SearchController, ClusterController, KeysController, ...FACE_CONTROLLERS, IntegrityController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: deps.config },
         { provide: SHARD_TRANSPORT, useValue: deps.transport },
@@ -45,6 +47,7 @@ export class GatewayModule {
         IdentitiesService,
         SearchService,
         ...faceProviders(deps.config.faces, deps.config.cluster),
+        IntegrityService,
       ],
     };
   }

@@ -73,6 +73,14 @@ export class ShardClient {
     return this.transport.request(shardId, op, req, { timeoutMs: timeoutMs ?? this.config.searchTimeoutMs });
   }
 
+  /** An operator's integrity check (and repair) of one shard: its own, long deadline. */
+  async integrityCheck(shardId: string, req: ShardRequest<'integrityCheck'>, timeoutMs: number): Promise<ShardResponse<'integrityCheck'>> {
+    if (await this.seemsDown(shardId)) {
+      throw new FaceshardError('SHARD_UNAVAILABLE', `shard ${shardId} is down (no heartbeat)`, { shardId });
+    }
+    return this.transport.request(shardId, 'integrityCheck', req, { timeoutMs });
+  }
+
   /**
    * If this gateway's own event loop was busy (a large batch being parsed), heartbeats may be
    * waiting unread in the socket. setImmediate runs after the poll phase, so one turn of the
