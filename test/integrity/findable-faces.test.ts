@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IdentityUpsert } from '@faceshard/contracts';
+import type { IdentityUpsert, ShardIntegrityReport } from '@faceshard/contracts';
 import { ShardStore } from '@faceshard/index';
 import { RingPlacement } from '@faceshard/ring';
 import { loadEmbeddingStats } from '../../bench/data/embedding-stats';
@@ -48,30 +51,53 @@ function notFound(store: ShardStore, rows: Iterable<number>): number[] {
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
 
+const COMMAND = resolve(__dirname, '../../dist/apps/shard/src/integrity-command.js');
+
+/** `npm run integrity` as an operator runs it (the compiled command; "npm run build" first). */
+function integrityCommand(args: string[]): Promise<{ code: number; report: ShardIntegrityReport; stderr: string }> {
+  if (!existsSync(COMMAND)) throw new Error('compiled command not found under dist/: run "npm run build" first');
+  return new Promise((done, fail) => {
+    execFile(process.execPath, [COMMAND, ...args], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? Number((error as { code?: number }).code ?? -1) : 0;
+      try {
+        done({ code, report: JSON.parse(stdout) as ShardIntegrityReport, stderr });
+      } catch {
+        fail(new Error(`no JSON report (exit ${code}): ${stderr}`));
+      }
+    });
+  });
+}
+
 describe('every enrolled face is found by its own vector (real store, seeded benchmark data)', () => {
   const dirs: string[] = [];
   afterAll(() => dirs.forEach(removeDir));
 
-  it('the integrity check reports the faces the HNSW graph cut off; its repair pins them (searched exactly), durably', async () => {
+  it('the integrity command reports the faces the HNSW graph cut off; with --repair it pins them (searched exactly), durably', async () => {
     const dir = makeTempDir('findable');
     dirs.push(dir);
-    const store = await ShardStore.open({ dataDir: dir, graphUpkeepIdleMs: 0 });
+    const store = await ShardStore.open({ dataDir: join(dir, 'store'), graphUpkeepIdleMs: 0 });
     await store.ensureCollection(spec());
     await ingest(store, shardRows);
     // The defect, as hnswlib leaves it: not found even at ef 1000.
     expect(notFound(store, CUT_OFF)).toEqual(CUT_OFF);
-    const report = await store.integrityCheck({ repair: true });
-    const unfindable = report.collections[0].issues.flatMap((issue) => (issue.kind === 'unfindable' ? [issue] : []));
-    expect(unfindable.map((issue) => issue.identityId).sort()).toEqual(CUT_OFF.map((row) => `p${row}`).sort());
-    expect(unfindable.every((issue) => issue.reachable === false)).toBe(true);
-    expect(report.collections[0].issueCounts).toEqual({ unfindable: CUT_OFF.length });
-    expect(report.collections[0].repairs.map((r) => r.action)).toEqual(CUT_OFF.map(() => 'pinned-face'));
-    expect(report.collections[0].afterRepair).toEqual({ ok: true, issueCounts: {} });
-    expect(notFound(store, CUT_OFF)).toEqual([]);
     await store.close();
 
-    // The pin is a logged change: recovery replays it.
-    const reopened = await ShardStore.open({ dataDir: dir, graphUpkeepIdleMs: 0 });
+    // Offline, on the stopped shard's data folder (as an operator would).
+    const found = await integrityCommand(['--data-dir', dir]);
+    expect(found.code, found.stderr).toBe(1);
+    const report = found.report.collections[0];
+    const unfindable = report.issues.flatMap((issue) => (issue.kind === 'unfindable' ? [issue] : []));
+    expect(unfindable.map((issue) => issue.identityId).sort()).toEqual(CUT_OFF.map((row) => `p${row}`).sort());
+    expect(unfindable.every((issue) => issue.reachable === false)).toBe(true);
+    expect(report.issueCounts).toEqual({ unfindable: CUT_OFF.length });
+
+    const repaired = await integrityCommand(['--data-dir', dir, '--repair']);
+    expect(repaired.code, repaired.stderr).toBe(0);
+    expect(repaired.report.collections[0].repairs.map((r) => r.action)).toEqual(CUT_OFF.map(() => 'pinned-face'));
+    expect(repaired.report.collections[0].afterRepair).toEqual({ ok: true, issueCounts: {} });
+
+    // The pin is a logged change: the shard finds them after its restart.
+    const reopened = await ShardStore.open({ dataDir: join(dir, 'store'), graphUpkeepIdleMs: 0 });
     expect(notFound(reopened, CUT_OFF)).toEqual([]);
     await reopened.close();
   }, 240_000);
