@@ -147,10 +147,19 @@ export class IdentitiesService {
     checkName('identity', identityId);
     const { deleted, shardId } = await this.placed(async (ring) => {
       // During a move both owners must forget it (the read owner's answer says whether it existed).
+      // The new owner may not hold it yet while a streamed copy is on its way: it keeps a
+      // tombstone anyway, so that copy (older) can never bring the identity back.
       const owners = ring.writeOwners(identityId);
+      const tombstoneAbsent = owners.length > 1;
       const answers = await Promise.all(
         owners.map((owner) =>
-          this.shards.write(owner, 'delete', { collection: collectionName, generation: collection.generation, identityIds: [identityId], ringEpoch: ring.epoch }),
+          this.shards.write(owner, 'delete', {
+            collection: collectionName,
+            generation: collection.generation,
+            identityIds: [identityId],
+            ringEpoch: ring.epoch,
+            ...(tombstoneAbsent ? { tombstoneAbsent } : {}),
+          }),
         ),
       );
       return { deleted: Math.max(...answers.map((a) => a.deleted)), shardId: owners[0] };
