@@ -3,6 +3,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestCluster } from '../support/cluster-harness';
 import { runCli } from '../support/run-cli';
+import { randomUnitVectors } from '../support/vectors';
 
 /**
  * The `faceshard` command against a real cluster (2 shard processes + a gateway on the real
@@ -17,14 +18,8 @@ describe('faceshard CLI against a running cluster', () => {
     await Promise.all(['cli-a', 'cli-b'].map((id) => cluster.startShard(id)));
     const url = await cluster.startGateway({ FACESHARD_AUTH: 'on', FACESHARD_ADMIN_KEY: adminKey });
     env = { FACESHARD_URL: url, FACESHARD_API_KEY: adminKey };
-    // The harness polls /v1/cluster without a key; poll through the CLI instead.
-    const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline) {
-      const run = await runCli(['--json', 'status'], env);
-      if (run.code === 0 && JSON.parse(run.stdout).members.filter((m: any) => m.health === 'up').length === 2) return;
-      await new Promise((r) => setTimeout(r, 300));
-    }
-    throw new Error('cluster did not come up');
+    cluster.apiKey = adminKey;
+    await cluster.waitForMembers(['cli-a', 'cli-b']);
   });
 
   afterAll(() => cluster.stop());
@@ -86,4 +81,34 @@ describe('faceshard CLI against a running cluster', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`error UNREACHABLE: cannot reach http://127.0.0.1:${closedPort} (ECONNREFUSED)`);
   });
+  it('drain moves a shard\'s identities to the others, then the shard leaves the ring and exits', async () => {
+    const headers = { 'content-type': 'application/json', 'x-api-key': adminKey };
+    const post = (path: string, body: unknown) => fetch(env.FACESHARD_URL + path, { method: 'POST', headers, body: JSON.stringify(body) });
+    expect((await post('/v1/collections', { name: 'drained', dimension: 8 })).status).toBe(201);
+    const vectors = randomUnitVectors(40, 8, 5);
+    const identities = vectors.map((v, i) => ({ identityId: `d${i}`, faces: [{ faceId: 'f', vector: Array.from(v) }] }));
+    expect((await post('/v1/collections/drained/identities/batch', { identities })).status).toBe(200);
+
+    const shardB = cluster.shards.get('cli-b')!.child;
+    const exited = new Promise<number | null>((done) => shardB.once('exit', (code) => done(code)));
+    const run = await runCli(['drain', 'cli-b'], env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('drain of cli-b started');
+
+    let status: any;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      // Polled over HTTP (cheaper than a process per poll); the CLI's own view is checked below.
+      status = await (await fetch(`${env.FACESHARD_URL}/v1/cluster`, { headers })).json();
+      if (status.members.length === 1 && !status.move) break;
+      if (Date.now() > deadline) throw new Error(`drain did not finish: ${JSON.stringify(status)}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(status.members.map((m: any) => m.shardId)).toEqual(['cli-a']);
+    expect(status.members[0].collections.find((c: any) => c.name === 'drained').identities).toBe(40);
+    expect(await exited).toBe(0);
+    const text = await runCli(['status'], env);
+    expect(text.stdout).toMatch(/^1 member\(s\)/);
+    expect(text.stdout).toContain('total: 40 identities, 40 faces');
+  }, 90_000);
 });

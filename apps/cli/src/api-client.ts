@@ -41,7 +41,9 @@ export class FaceshardClient {
   }
 
   post<T>(path: string, body?: unknown): Promise<T> {
-    return this.send<T>('POST', path, body === undefined ? undefined : JSON.stringify(body), { 'content-type': 'application/json' });
+    // No body, no content-type: Fastify refuses an empty body that claims to be JSON.
+    if (body === undefined) return this.send<T>('POST', path);
+    return this.send<T>('POST', path, JSON.stringify(body), { 'content-type': 'application/json' });
   }
 
   delete<T>(path: string): Promise<T> {
