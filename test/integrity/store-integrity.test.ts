@@ -58,6 +58,18 @@ describe('ShardStore.integrityCheck (real disk, real hnswlib)', () => {
     expect((await store.integrityCheck()).ok).toBe(true);
   });
 
+  it('pinned faces (the graph cut them off) stay pinned through a snapshot and a restart', async () => {
+    const live = liveCollection(store);
+    expect(live.pinFace('id-20', 'f1')).toBe(true);
+    const label = live.faceLabels().find((f) => f.identityId === 'id-20' && f.faceId === 'f1')!.label;
+    await store.upsert(COLLECTION, makeIdentities(300, 301, DIM)); // something new, so the snapshot is written
+    await store.snapshot();
+    await store.close();
+    store = await ShardStore.open({ dataDir: dir, graphUpkeepIdleMs: 0 });
+    expect(liveCollection(store).isPinned(label)).toBe(true);
+    expect((await store.integrityCheck()).collections[0].pinnedFaces).toBe(1);
+  });
+
   it('reports a face whose vector in the index differs from the one the log wrote', async () => {
     const live = liveCollection(store);
     const label = live.faceLabels().find((f) => f.identityId === 'id-130' && f.faceId === 'f0')!.label;
