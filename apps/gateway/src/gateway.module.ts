@@ -20,6 +20,8 @@ import { MembershipService } from './cluster/membership.service';
 import { RingService } from './cluster/ring.service';
 import { ShardClient } from './cluster/shard-client.service';
 import { ShardHealthService } from './cluster/shard-health.service';
+import { HealthController } from './health/health.controller';
+import { ReadinessService } from './health/readiness.service';
 import { FACE_CONTROLLERS, faceProviders } from './faces';
 import { IntegrityController } from './admin/integrity.controller';
 import { IntegrityService } from './admin/integrity.service';
@@ -30,7 +32,7 @@ export class GatewayModule {
   static forRoot(deps: { config: GatewayConfig; transport: ShardTransport; metadata: ClusterMetadataStore; access: AccessService }): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [CollectionsController, IdentitiesController, SearchController, ClusterController, KeysController, ...FACE_CONTROLLERS, IntegrityController],
+      controllers: [CollectionsController, IdentitiesController, SearchController, ClusterController, HealthController, KeysController, ...FACE_CONTROLLERS, IntegrityController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: deps.config },
         { provide: SHARD_TRANSPORT, useValue: deps.transport },
@@ -40,6 +42,7 @@ export class GatewayModule {
         { provide: APP_GUARD, useClass: AccessGuard },
         RingService,
         ShardHealthService,
+        ReadinessService,
         ShardClient,
         ClusterStatusService,
         MembershipService,

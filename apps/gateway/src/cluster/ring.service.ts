@@ -28,6 +28,11 @@ export class RingService implements OnModuleInit, OnApplicationShutdown {
     this.stopWatching?.();
   }
 
+  /** True once the metadata watch runs (readiness). */
+  isWatching(): boolean {
+    return this.stopWatching !== undefined;
+  }
+
   current(): RingRouting {
     return this.routing;
   }
