@@ -49,6 +49,7 @@ async function main(): Promise<void> {
   const dim = arg('dim', 128);
   const searches = arg('searches', 300);
   const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+  // Compiled: this file is dist/bench/rebalance/run.js, the apps are under dist/apps.
   const dist = resolve(__dirname, '../..');
   const log = (line: string) => console.error(`[bench:rebalance] ${line}`);
   const vectors = unitVectors(count, dim, 7);
@@ -67,12 +68,12 @@ async function main(): Promise<void> {
   const dataRoot = mkdtempSync(join(tmpdir(), 'faceshard-bench-rebalance-'));
   const group = new ProcessGroup(log);
   const common = { ...process.env, NATS_URL: natsUrl, FACESHARD_CLUSTER: cluster, SHARD_DOWN_AFTER_MS: '15000' };
-  const shardMain = join(dist, 'dist/apps/shard/src/main.js');
+  const shardMain = join(dist, 'apps/shard/src/main.js');
   const startShard = (id: string) => group.start(id, shardMain, { ...common, FACESHARD_ROLE: 'shard', SHARD_ID: id, DATA_DIR: join(dataRoot, id) }).ready;
   let client: FaceshardClient | null = null;
   try {
     await Promise.all(['s0', 's1'].map(startShard));
-    const ready = await group.start('gateway', join(dist, 'dist/apps/gateway/src/main.js'), { ...common, FACESHARD_ROLE: 'gateway', HOST: '127.0.0.1', PORT: '0' }).ready;
+    const ready = await group.start('gateway', join(dist, 'apps/gateway/src/main.js'), { ...common, FACESHARD_ROLE: 'gateway', HOST: '127.0.0.1', PORT: '0' }).ready;
     client = new FaceshardClient(String(ready.url), 8);
     await client.createCollection('bench', dim, 'ip');
     const i0 = performance.now();
