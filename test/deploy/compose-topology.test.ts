@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, NATS_URL, REPO_ROOT, startProcess, type ManagedProcess } from '../support/cluster-harness';
 import { dependencies, durationMs, readComposeFile, toLocalProcess, type LocalProcess } from '../support/compose-file';
@@ -109,6 +110,16 @@ describe('deploy/compose.yaml topology, run as local processes', () => {
       if (cache?.state === 'ok') break;
     }
     expect(cache).toMatchObject({ kind: 'redis', state: 'ok' });
+  });
+
+  it('answers the health paths the Kubernetes probes and the compose healthcheck ask the gateway for', async () => {
+    const deployment = parseAllDocuments(readFileSync(join(REPO_ROOT, 'deploy/k8s/gateway.yaml'), 'utf8'))
+      .map((d) => d.toJS())
+      .find((o) => o.kind === 'Deployment');
+    const container = deployment.spec.template.spec.containers[0];
+    const paths = [container.startupProbe, container.readinessProbe, container.livenessProbe].map((probe) => probe.httpGet.path as string);
+    const composeCheck = compose.services.gateway.healthcheck!.test!.join(' ').match(/http:\/\/127\.0\.0\.1:\d+(\/[^'"]+)/)![1];
+    for (const path of new Set([...paths, composeCheck])) expect((await fetch(url + path)).status, path).toBe(200);
   });
 
   it("requires the compose file's admin key", async () => {
