@@ -192,6 +192,21 @@ export function describeMetadataStore(name: string, open: () => Promise<StoreFix
       expect(await peer.getCollection('gen-a')).toEqual(again);
     });
 
+    it('adopts a collection a shard still holds with its own generation, only when the name has no entry', async () => {
+      const adopted = await fx.store.adoptCollection({ name: 'kept', dimension: 8, metric: 'ip', generation: 42 });
+      expect(adopted).toMatchObject({ name: 'kept', dimension: 8, metric: 'ip', generation: 42 });
+      expect(await fx.store.getCollection('kept')).toEqual(adopted);
+      // Another shard's copy (or a stale one) does not replace what is recorded.
+      expect(await fx.store.adoptCollection({ name: 'kept', dimension: 16, metric: 'cosine', generation: 7 })).toEqual(adopted);
+      // Later creates still get generations above the adopted one.
+      expect((await fx.store.createCollection({ name: 'after', dimension: 8, metric: 'ip' })).generation).toBeGreaterThan(42);
+      // A deleted name is not brought back by a shard that missed the drop.
+      const gone = await fx.store.createCollection({ name: 'gone', dimension: 8, metric: 'ip' });
+      expect(await fx.store.deleteCollection('gone')).toBe(true);
+      expect(await fx.store.adoptCollection(gone)).toBeNull();
+      expect(await fx.store.getCollection('gone')).toBeNull();
+    });
+
     it('refuses invalid specs with VALIDATION_FAILED', async () => {
       expect((await failure(fx.store.createCollection({ name: 'bad name', dimension: 8, metric: 'ip' }))).code).toBe('VALIDATION_FAILED');
       expect((await failure(fx.store.createCollection({ name: 'ok', dimension: 0, metric: 'ip' }))).code).toBe('VALIDATION_FAILED');

@@ -7,8 +7,9 @@ import { randomUnitVectors } from '../support/vectors';
 /**
  * Issue 6 item 12: the JetStream bucket holding the ring and the collections is lost (a NATS
  * server that lost its store). Running gateways and shards re-adopt the re-created metadata
- * (a new incarnation, epochs from 0 again) without restarting: shards register again, the
- * collection is created again, and writes work; the shards' data was never lost.
+ * (a new incarnation, epochs from 0 again) without restarting: shards register again and publish
+ * the collections they hold with their own generations (so no newer generation replaces the data
+ * they kept), and writes work; the shards' data was never lost.
  */
 const DIM = 8;
 const vectors = randomUnitVectors(60, DIM, 1234);
@@ -43,23 +44,29 @@ describe('metadata bucket lost under a running cluster', () => {
 
   afterAll(() => cluster.stop());
 
-  it('shards register again, the collection can be created again, writes and reads work, old data is still there', async () => {
+  it('shards register again and publish their collections, writes and reads work, old data is still there', async () => {
+    const generationBefore = (await call(url, 'GET', '/v1/collections/kept')).body.generation;
+    expect(generationBefore).toBeGreaterThan(0);
     const nc = await connect({ servers: NATS_URL });
     await (await nc.jetstreamManager()).streams.delete(`KV_${metadataBucketName(cluster.name)}`);
     await nc.close();
 
-    // The collection is gone with the bucket; the shards come back on the ring by themselves.
+    // The collection went with the bucket; the shards come back on the ring by themselves and
+    // publish the collection they hold, with the generation it had.
     const deadline = Date.now() + 15_000;
     for (;;) {
       const status = (await call(url, 'GET', '/v1/cluster')).body;
       const collection = await call(url, 'GET', '/v1/collections/kept');
-      if (collection.status === 404 && status.members?.length === 2) break;
+      if (status.ringEpoch <= 2 && status.members?.length === 2 && collection.status === 200 && collection.body.generation === generationBefore) break;
       if (Date.now() > deadline) throw new Error(`not re-adopted: ${JSON.stringify(status)} ${collection.status}`);
       await sleep(200);
     }
     // The gateway follows the new life of the store although its epoch is lower.
     expect((await call(url, 'GET', '/v1/cluster')).body.ringEpoch).toBeLessThanOrEqual(2);
-    expect((await call(url, 'POST', '/v1/collections', { name: 'kept', dimension: DIM })).status).toBe(201);
+    // Creating it again with the same spec is idempotent: the same collection, the same generation.
+    const again = await call(url, 'POST', '/v1/collections', { name: 'kept', dimension: DIM });
+    expect([200, 201]).toContain(again.status);
+    expect(again.body.generation).toBe(generationBefore);
     const res = await call(url, 'POST', '/v1/collections/kept/identities/batch', { identities: Array.from({ length: 20 }, (_, i) => identity(40 + i)) });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body).toMatchObject({ upserted: 20, failed: [] });

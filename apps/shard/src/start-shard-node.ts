@@ -57,7 +57,12 @@ export async function startShardNode(deps: {
   await metadata.registerShard(shardId);
   // The metadata store was lost and re-created (new incarnation, empty ring): this shard still
   // holds its identities, so it registers again at once, as the holder of its data.
-  const stopRejoining = metadata.onReincarnation(() => void metadata.addMember(shardId).catch(() => undefined));
+  // Its collections are published again with their own generations: re-creating a name would give
+  // it a newer generation, and a newer generation replaces (drops) what the shards hold.
+  const stopRejoining = metadata.onReincarnation(() => {
+    void metadata.addMember(shardId).catch(() => undefined);
+    for (const spec of store.listCollections()) void metadata.adoptCollection(spec).catch(() => undefined);
+  });
   const heartbeats = new HeartbeatPublisher(transport, shardId, config.heartbeatEveryMs);
   heartbeats.start();
   const coordinator = new MoveCoordinator(shardId, metadata, transport, config.moves);

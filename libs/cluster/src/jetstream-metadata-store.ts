@@ -201,6 +201,24 @@ export class JetStreamMetadataStore implements ClusterMetadataStore {
     throw tooContended(`create collection ${wanted.name}`);
   }
 
+  async adoptCollection(spec: CollectionSpec): Promise<CollectionSpec | null> {
+    const wanted = validCollectionSpec(spec);
+    const adopted: CollectionSpec = { ...wanted, generation: spec.generation ?? 0 };
+    const key = collectionKey(wanted.name);
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const entry = await this.kv.get(key);
+      // Any entry (a live spec, a tombstone, a delete marker) is newer knowledge than a shard's copy.
+      if (entry) return specOfEntry(entry);
+      try {
+        await this.kv.create(key, encodeJson(adopted));
+        return adopted;
+      } catch (err) {
+        if (!isCasConflict(err)) throw wrap(err, `adopt collection ${wanted.name}`);
+      }
+    }
+    throw tooContended(`adopt collection ${wanted.name}`);
+  }
+
   async getCollection(name: string): Promise<CollectionSpec | null> {
     if (!NAME_PATTERN.test(name)) return null;
     const entry = await this.kv.get(collectionKey(name));

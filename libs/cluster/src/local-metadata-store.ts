@@ -129,6 +129,21 @@ export class LocalMetadataStore implements ClusterMetadataStore {
     });
   }
 
+  async adoptCollection(spec: CollectionSpec): Promise<CollectionSpec | null> {
+    const wanted = validCollectionSpec(spec);
+    const generation = spec.generation ?? 0;
+    return this.exclusive(async () => {
+      const existing = this.state.collections[wanted.name];
+      if (existing) return { ...existing };
+      if (Object.hasOwn(this.state.deleted, wanted.name)) return null;
+      const adopted: CollectionSpec = { ...wanted, generation };
+      const nextGen = Math.max(this.state.nextGeneration, generation + 1);
+      await this.commit({ ...this.state, collections: { ...this.state.collections, [wanted.name]: adopted }, nextGeneration: nextGen });
+      this.notifyCollections();
+      return { ...adopted };
+    });
+  }
+
   async getCollection(name: string): Promise<CollectionSpec | null> {
     const spec = Object.hasOwn(this.state.collections, name) ? this.state.collections[name] : undefined;
     return spec ? { ...spec } : null;

@@ -44,6 +44,14 @@ export interface ClusterMetadataStore {
    * increasing per cluster, never reused (a name deleted and created again gets a new one).
    */
   createCollection(spec: CollectionSpec): Promise<CollectionSpec>;
+  /**
+   * Publishes a collection a shard still holds after the metadata was lost (a new incarnation):
+   * recorded with the shard's own generation when the name has no entry at all, so the data the
+   * shards kept is served again instead of being replaced by a newer generation. When the name has
+   * an entry (created meanwhile, or a deletion tombstone) that entry wins: returns the live spec,
+   * or null if the name is deleted.
+   */
+  adoptCollection(spec: CollectionSpec): Promise<CollectionSpec | null>;
   getCollection(name: string): Promise<CollectionSpec | null>;
   /** Sorted by name. */
   listCollections(): Promise<CollectionSpec[]>;
