@@ -6,14 +6,15 @@ describe('CLI output', () => {
     expect(table([['A', 'BB'], ['ccc', 'd']])).toBe('A    BB\nccc  d');
   });
 
-  it('status: members with state, health and counts, epochs, totals, no move', () => {
+  it('status: members with state, health, heartbeat age and counts, epochs, totals, no move', () => {
+    const now = Date.UTC(2026, 10, 27, 9, 0, 0);
     const text = formatClusterStatus({
       ringEpoch: 7,
       members: [
-        { shardId: 's1', health: 'up', lastHeartbeatMs: 120.4, collections: [{ name: 'a', identities: 10, faces: 12 }, { name: 'b', identities: 1, faces: 1 }] },
+        { shardId: 's1', health: 'up', lastHeartbeatMs: now - 120.4, collections: [{ name: 'a', identities: 10, faces: 12 }, { name: 'b', identities: 1, faces: 1 }] },
         { shardId: 's2', health: 'down', state: 'leaving', lastHeartbeatMs: null, collections: null },
       ],
-    });
+    }, now);
     expect(text).toContain('2 member(s), ring epoch 7');
     expect(text).toMatch(/s1\s+active\s+up\s+120 ms ago\s+11\s+13\s+2/);
     expect(text).toMatch(/s2\s+leaving\s+down\s+-\s+n\/a\s+n\/a\s+n\/a/);

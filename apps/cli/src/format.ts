@@ -30,8 +30,12 @@ export interface ClusterStatusBody {
   [extra: string]: unknown;
 }
 
-/** Members with state and health, per-shard counts, epochs, and the move in progress if any. */
-export function formatClusterStatus(status: ClusterStatusBody): string {
+/**
+ * Members with state and health, per-shard counts, epochs, and the move in progress if any.
+ * `lastHeartbeatMs` is the wall-clock time (ms since the epoch) the gateway last heard a shard,
+ * so its age is measured against `nowMs` (this machine's clock; clamped at 0 for skew).
+ */
+export function formatClusterStatus(status: ClusterStatusBody, nowMs: number = Date.now()): string {
   const epochs = [`ring epoch ${status.ringEpoch ?? '?'}`];
   if (status.readEpoch != null) epochs.push(`read ring ${status.readEpoch}`);
   if (status.writeEpoch != null) epochs.push(`write ring ${status.writeEpoch}`);
@@ -49,7 +53,7 @@ export function formatClusterStatus(status: ClusterStatusBody): string {
       m.shardId,
       m.state ?? 'active',
       m.health ?? '?',
-      m.lastHeartbeatMs === null || m.lastHeartbeatMs === undefined ? '-' : `${Math.round(m.lastHeartbeatMs)} ms ago`,
+      m.lastHeartbeatMs === null || m.lastHeartbeatMs === undefined ? '-' : `${Math.max(0, Math.round(nowMs - m.lastHeartbeatMs))} ms ago`,
       ids ?? 'n/a',
       fcs ?? 'n/a',
       counts ? counts.length : 'n/a',
