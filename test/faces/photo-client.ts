@@ -7,13 +7,18 @@ export interface Answer {
 }
 
 /** POSTs a multipart form: Buffers become file parts, everything else text fields. */
-export async function postPhoto(url: string, path: string, parts: Record<string, Buffer | string | number | boolean | object>): Promise<Answer> {
+export async function postPhoto(
+  url: string,
+  path: string,
+  parts: Record<string, Buffer | string | number | boolean | object>,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const form = new FormData();
   for (const [name, value] of Object.entries(parts)) {
     if (Buffer.isBuffer(value)) form.append(name, new Blob([new Uint8Array(value)]), `${name}.bin`);
     else form.append(name, typeof value === 'object' ? JSON.stringify(value) : String(value));
   }
-  const response = await fetch(url + path, { method: 'POST', body: form });
+  const response = await fetch(url + path, { method: 'POST', body: form, headers });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
 }
