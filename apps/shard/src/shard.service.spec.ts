@@ -131,4 +131,23 @@ describe('ShardService searchMany', () => {
     expect(calls).toEqual([{ first: 1, k: 3, filter: { team: 'red' } }, { first: 2, k: 3, filter: { team: 'red' } }]);
     expect(service.searchMany({ collection: 'unknown', vectors: [Float32Array.of(1, 0)], k: 1 }).hits).toEqual([[]]);
   });
+
+  it('searches each vector with its own k, minScore, ef and filter when params are given (coalesced searches)', () => {
+    const calls: Array<{ first: number; k: number; options: unknown }> = [];
+    const store = {
+      hasCollection: () => true,
+      search: (_c: string, vector: Float32Array, k: number, options: unknown) => {
+        calls.push({ first: vector[0]!, k, options });
+        return [];
+      },
+    };
+    const service = new ShardService(store as never, 'shard-9', new RingView());
+    const params = [{ k: 2, ef: 40 }, { k: 7, minScore: 0.5, filter: { team: 'blue' } }];
+    service.searchMany({ collection: 'people', vectors: [Float32Array.of(1, 0), Float32Array.of(2, 0)], k: 3, ef: 99, params });
+    expect(calls).toEqual([
+      { first: 1, k: 2, options: { minScore: undefined, ef: 40, filter: undefined } },
+      { first: 2, k: 7, options: { minScore: 0.5, ef: undefined, filter: { team: 'blue' } } },
+    ]);
+    expect(() => service.searchMany({ collection: 'people', vectors: [Float32Array.of(1, 0)], k: 3, params })).toThrow(/one object per vector/);
+  });
 });

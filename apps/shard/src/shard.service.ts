@@ -81,14 +81,22 @@ export class ShardService {
     return { hits };
   }
 
-  /** All query vectors of one request (e.g. every face of a photo) in one message and one reply. */
+  /**
+   * All query vectors of one message (every face of a photo, or searches the gateway coalesced)
+   * in one reply; each vector with the shared parameters or, when `params` is given, its own.
+   */
   searchMany(req: ShardRequest<'searchMany'>): ShardResponse<'searchMany'> {
     if (!Array.isArray(req.vectors) || req.vectors.some((v) => !(v instanceof Float32Array))) {
       throw new FaceshardError('INVALID_VECTOR', 'searchMany vectors must arrive as Float32Arrays');
     }
+    if (req.params !== undefined && !(Array.isArray(req.params) && req.params.length === req.vectors.length && req.params.every((p) => typeof p === 'object' && p !== null))) {
+      throw new FaceshardError('VALIDATION_FAILED', 'searchMany params must hold one object per vector');
+    }
     if (!this.store.hasCollection(req.collection, req.generation)) return { hits: req.vectors.map(() => []) };
-    const options = { minScore: req.minScore, ef: req.ef, filter: req.filter };
-    const hits = req.vectors.map((vector) => this.store.search(req.collection, vector, req.k, options));
+    const hits = req.vectors.map((vector, i) => {
+      const p = req.params?.[i] ?? req;
+      return this.store.search(req.collection, vector, p.k, { minScore: p.minScore, ef: p.ef, filter: p.filter });
+    });
     for (const hit of hits.flat()) hit.shardId = this.shardId;
     return { hits };
   }

@@ -26,11 +26,14 @@ export interface ShardOps {
     res: { hits: SearchHit[] };
   };
   /**
-   * Several query vectors in ONE message (all faces of one photo; later: coalesced requests),
-   * answered in one reply: hits[i] answers vectors[i], exactly as `search` would.
+   * Several query vectors in ONE message (all faces of one photo, and concurrent searches the
+   * gateway coalesced: apps/gateway/src/fan-out), answered in one reply: hits[i] answers
+   * vectors[i], exactly as `search` would with its parameters. The top-level parameters apply
+   * to every vector unless `params` is present: then params[i] (one per vector) is vector i's
+   * own k/minScore/ef/filter, so queries that ask different things still share one message.
    */
   searchMany: {
-    req: { collection: string; vectors: Float32Array[]; k: number; minScore?: number; ef?: number; filter?: AttributeFilter } & GenerationFence;
+    req: { collection: string; vectors: Float32Array[]; params?: SearchParams[] } & SearchParams & GenerationFence;
     res: { hits: SearchHit[][] };
   };
   /** A page of the shard's identities in id order, after `after` (exclusive): the gateway merges pages into a cursor. */
@@ -108,6 +111,14 @@ export interface IdentitySummary {
   identityId: string;
   faces: number;
   attributes?: Attributes;
+}
+
+/** What one query asks of a shard besides its vector. */
+export interface SearchParams {
+  k: number;
+  minScore?: number;
+  ef?: number;
+  filter?: AttributeFilter;
 }
 
 /**
