@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FaceshardError, type ShardOp, type ShardRequest, type ShardResponse } from '@faceshard/contracts';
-import type { Heartbeat, ShardHandler, ShardTransport } from '@faceshard/messaging';
+import type { Heartbeat, RequestContext, ShardHandler, ShardTransport } from '@faceshard/messaging';
+import { currentRequestId, runInRequestScope } from '@faceshard/observability';
 
 /** A gateway-side and a shard-side transport on one bus (the same object for in-process). */
 export interface TransportPair {
@@ -76,6 +77,18 @@ export function describeShardTransport(name: string, open: () => Promise<Transpo
       const vector = new Float32Array([1, 2, 3]);
       await pair.gateway.request('s1', 'search', { collection: 'c', vector, k: 1 }, { timeoutMs: 5000 });
       expect(Array.from(vector)).toEqual([1, 2, 3]);
+    });
+
+    it('carries the caller\'s request id to the shard handler (context and async scope), and none when the caller has none', async () => {
+      const seen: { context?: string; scope?: string }[] = [];
+      await pair.shard.serve('s1', (async (_op: ShardOp, _req: unknown, context?: RequestContext) => {
+        await sleep(1);
+        seen.push({ context: context?.requestId, scope: currentRequestId() });
+        return { shardId: 's1', collections: [] };
+      }) as ShardHandler);
+      await runInRequestScope({ requestId: 'req-abc.1' }, () => pair.gateway.request('s1', 'stats', {}, { timeoutMs: 5000 }));
+      await pair.gateway.request('s1', 'stats', {}, { timeoutMs: 5000 });
+      expect(seen).toEqual([{ context: 'req-abc.1', scope: 'req-abc.1' }, { context: undefined, scope: undefined }]);
     });
 
     it('routes each request to its own shard under concurrency', async () => {

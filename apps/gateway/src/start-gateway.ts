@@ -10,6 +10,7 @@ import { GatewayModule } from './gateway.module';
 import { AccessService } from './access/access.service';
 import { setupOpenApi } from './openapi/setup-openapi';
 import { gatewayFastifyOptions, installEdgeLimits } from './http/fastify-options';
+import { installRequestScope } from './http/request-scope';
 
 export interface RunningGateway {
   app: NestFastifyApplication;
@@ -33,6 +34,7 @@ export async function startGateway(deps: {
   const { access, firstAdminKey } = await AccessService.start(deps.apiKeys, { auth: deps.config.auth, adminKey: deps.config.adminKey });
   const adapter = new FastifyAdapter(gatewayFastifyOptions(deps.config));
   const routes: RunningGateway['routes'] = [];
+  installRequestScope(adapter.getInstance());
   installEdgeLimits(adapter.getInstance(), deps.config);
   adapter.getInstance().addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) routes.push({ method, url: route.url });

@@ -1,11 +1,14 @@
 import { FaceshardError, type RequestEnvelope, type ShardReply } from '@faceshard/contracts';
+import { runInRequestScope } from '@faceshard/observability';
 import { decode, encode } from './codec';
 import { replyFor, unwrapReply } from './reply-envelope';
+import type { IncomingRequestMeta } from './message-headers';
 import { isShardOp, type ShardHandler } from './shard-transport';
 
 /**
  * The shard side of one request, common to both transports: decode, run the handler, wrap
  * the outcome in a ShardReply, encode. Never rejects: every failure becomes an error reply.
+ * `meta` is what the transport read from the message headers (the request id).
  */
 export async function answerRequest(
   op: string,
@@ -13,6 +16,7 @@ export async function answerRequest(
   handler: ShardHandler,
   maxPayloadBytes: number,
   receivedAt: number = performance.now(),
+  meta: IncomingRequestMeta = {},
 ): Promise<Uint8Array> {
   let reply: ShardReply<unknown>;
   try {
@@ -20,7 +24,12 @@ export async function answerRequest(
     const envelope = decode(requestBytes);
     if (!isEnvelope(envelope)) throw new FaceshardError('VALIDATION_FAILED', `malformed request envelope for ${op}`);
     const deadline = envelope.timeoutMs === undefined ? undefined : receivedAt + envelope.timeoutMs;
-    reply = replyFor({ ok: true, result: await handler(op, envelope.req as never, { deadline }) });
+    const { requestId } = meta;
+    // The handler runs in the request's scope: every log line it writes carries the gateway's id.
+    const result = requestId
+      ? await runInRequestScope({ requestId }, () => handler(op, envelope.req as never, { deadline, requestId }))
+      : await handler(op, envelope.req as never, { deadline });
+    reply = replyFor({ ok: true, result });
   } catch (error) {
     reply = replyFor({ ok: false, error });
   }

@@ -1,6 +1,8 @@
 import { FaceshardError, type ShardOp, type ShardRequest, type ShardResponse } from '@faceshard/contracts';
 import { answerRequest, assertTimeout, encodeRequest, readReply } from './answer-request';
+import { currentRequestId } from '@faceshard/observability';
 import { decode, encode } from './codec';
+import type { IncomingRequestMeta } from './message-headers';
 import { isHeartbeat, type Heartbeat, type ServedShard, type ShardHandler, type ShardTransport } from './shard-transport';
 import { assertShardId } from './subjects';
 
@@ -42,7 +44,9 @@ export class InProcessShardTransport implements ShardTransport {
       const timer = setTimeout(() => {
         reject(new FaceshardError('SHARD_TIMEOUT', `shard ${shardId} did not answer ${op} within ${opts.timeoutMs} ms`, { ...context, timeoutMs: opts.timeoutMs }));
       }, opts.timeoutMs);
-      shard.answer(op, data).then((replyData) => {
+      // What the NATS transport sends as a message header, handed over as it would arrive.
+      const requestId = currentRequestId();
+      shard.answer(op, data, requestId === undefined ? {} : { requestId }).then((replyData) => {
         clearTimeout(timer);
         try {
           resolve(readReply<ShardResponse<O>>(replyData, context));
@@ -104,11 +108,11 @@ class InProcessServedShard implements ServedShard {
     private readonly onClosed: () => void,
   ) {}
 
-  answer(op: string, data: Uint8Array): Promise<Uint8Array> {
+  answer(op: string, data: Uint8Array, meta: IncomingRequestMeta): Promise<Uint8Array> {
     // setImmediate: like a message off the network, the handler never runs inside the
     // caller's stack, so the caller's timeout timer is armed before any handler work.
     const receivedAt = performance.now();
-    const work = new Promise<void>((r) => setImmediate(r)).then(() => answerRequest(op, data, this.handler, this.maxPayloadBytes, receivedAt));
+    const work = new Promise<void>((r) => setImmediate(r)).then(() => answerRequest(op, data, this.handler, this.maxPayloadBytes, receivedAt, meta));
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
     return work;

@@ -5,3 +5,4 @@ export * from './subjects';
 export * from './answer-request';
 export * from './nats-shard-transport';
 export * from './in-process-shard-transport';
+export * from './message-headers';

@@ -2,6 +2,7 @@ import { connect, ErrorCode, NatsError, type NatsConnection, type Subscription }
 import { FaceshardError, type ShardOp, type ShardRequest, type ShardResponse } from '@faceshard/contracts';
 import { answerRequest, assertTimeout, encodeRequest, readReply } from './answer-request';
 import { decode, encode } from './codec';
+import { readShardRequestHeaders, shardRequestHeaders } from './message-headers';
 import { isHeartbeat, type Heartbeat, type ServedShard, type ShardHandler, type ShardTransport } from './shard-transport';
 import { assertClusterName, assertShardId, heartbeatSubject, heartbeatWildcard, opOfSubject, shardSubject, shardWildcard } from './subjects';
 
@@ -61,7 +62,7 @@ export class NatsShardTransport implements ShardTransport {
     const data = encodeRequest(req, context, this.maxPayloadBytes(), opts.timeoutMs);
     let replyData: Uint8Array;
     try {
-      const msg = await this.connection.request(shardSubject(this.cluster, shardId, op), data, { timeout: opts.timeoutMs });
+      const msg = await this.connection.request(shardSubject(this.cluster, shardId, op), data, { timeout: opts.timeoutMs, headers: shardRequestHeaders() });
       replyData = msg.data;
     } catch (err) {
       throw mapNatsError(err, context, opts.timeoutMs);
@@ -138,7 +139,8 @@ class NatsServedShard implements ServedShard {
     this.sub = connection.subscribe(subject, {
       callback: (err, msg) => {
         if (err || !msg.reply) return;
-        const work = answerRequest(opOfSubject(msg.subject), msg.data, handler, maxPayloadBytes()).then((reply) => {
+        const meta = readShardRequestHeaders(msg.headers);
+        const work = answerRequest(opOfSubject(msg.subject), msg.data, handler, maxPayloadBytes(), performance.now(), meta).then((reply) => {
           try {
             msg.respond(reply);
           } catch {

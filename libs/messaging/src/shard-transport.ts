@@ -4,6 +4,8 @@ import type { ShardOp, ShardRequest, ShardResponse } from '@faceshard/contracts'
 export interface RequestContext {
   /** When the caller stops waiting, on this process's performance.now() clock; absent = no deadline. */
   deadline?: number;
+  /** The gateway's request id (x-request-id), for the shard's log lines; absent for internal calls. */
+  requestId?: string;
 }
 
 export type ShardHandler = <O extends ShardOp>(op: O, req: ShardRequest<O>, context?: RequestContext) => Promise<ShardResponse<O>>;

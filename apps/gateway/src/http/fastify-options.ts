@@ -6,6 +6,7 @@ import { NAME_PATTERN } from '@faceshard/contracts';
 import type { GatewayConfig } from '../config/gateway-config';
 import { clientErrorResponse, fastifyErrorBody } from './fastify-errors';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth';
+import { requestIdOptions } from './request-scope';
 
 /**
  * Longest raw path parameter the router accepts. Ids are up to 128 characters (NAME_PATTERN);
@@ -30,6 +31,7 @@ export const BodyLimit = (kind: BodyLimitKind) => RouteConfig({ bodyLimitKind: k
 export function gatewayFastifyOptions(config: Pick<GatewayConfig, 'bodyLimits'>): FastifyServerOptions {
   return {
     bodyLimit: config.bodyLimits.default,
+    ...requestIdOptions(),
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: (error: Error, _request: FastifyRequest, reply: FastifyReply) => {
       const [status, body] = fastifyErrorBody(error) ?? [400, { code: 'VALIDATION_FAILED', message: error.message, retryable: false }];

@@ -1,0 +1,2 @@
+export * from './context/request-id';
+export * from './context/request-context';
