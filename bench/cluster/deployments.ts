@@ -48,12 +48,13 @@ export function repoRoot(): string {
   return dir;
 }
 
-export function appEntryPoints(distDir: string | null): { gateway: string; shard: string } {
+export function appEntryPoints(distDir: string | null): { gateway: string; shard: string; platform: string } {
   const dist = resolve(distDir ?? join(repoRoot(), 'dist'));
   const gateway = join(dist, 'apps/gateway/src/main.js');
   const shard = join(dist, 'apps/shard/src/main.js');
-  for (const entry of [gateway, shard]) if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
-  return { gateway, shard };
+  const platform = join(dist, 'apps/platform/src/main.js');
+  for (const entry of [gateway, shard, platform]) if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
+  return { gateway, shard, platform };
 }
 
 /** Our environment without anything that configures faceshard, so that each child gets only what we set. */
@@ -93,7 +94,7 @@ export async function startCluster(shards: number, p: DeploymentParams): Promise
 }
 
 export async function startEmbedded(p: DeploymentParams): Promise<Deployment> {
-  const { gateway } = appEntryPoints(p.distDir);
+  const { platform } = appEntryPoints(p.distDir);
   const dataRoot = mkdtempSync(join(tmpdir(), 'faceshard-bench-embedded-'));
   const group = new ProcessGroup(p.log);
   const stop = async (): Promise<void> => {
@@ -101,7 +102,7 @@ export async function startEmbedded(p: DeploymentParams): Promise<Deployment> {
     rmSync(dataRoot, { recursive: true, force: true });
   };
   try {
-    const gw = group.start('embedded', gateway, {
+    const gw = group.start('embedded', platform, {
       ...cleanEnv(),
       HOST: '127.0.0.1',
       PORT: String(p.port),

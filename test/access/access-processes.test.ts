@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GATEWAY_MAIN, TestCluster, assertBuilt, call, sleep, startProcess, type ManagedProcess } from '../support/cluster-harness';
+import { PLATFORM_MAIN, TestCluster, assertBuilt, call, sleep, startProcess, type ManagedProcess } from '../support/cluster-harness';
 
 const events = (p: ManagedProcess) =>
   p.output
@@ -20,7 +20,7 @@ function stop(p: ManagedProcess): Promise<number | null> {
 
 /** Runs main.js to its exit; for starts that must be refused. */
 function runToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return startProcess(GATEWAY_MAIN, env, 20_000).then(
+  return startProcess(PLATFORM_MAIN, env, 20_000).then(
     async (p) => {
       await stop(p);
       throw new Error(`started when it should have refused:\n${p.output.join('')}`);
@@ -42,14 +42,14 @@ describe('access: the real processes', { timeout: 120_000 }, () => {
   });
 
   it('prints the generated first admin key once (first start only) and the key works', async () => {
-    const first = await startProcess(GATEWAY_MAIN, embeddedEnv);
+    const first = await startProcess(PLATFORM_MAIN, embeddedEnv);
     const printed = events(first).filter((e) => e.event === 'first-admin-key');
     expect(printed).toHaveLength(1);
     const key = printed[0].key!;
     expect(first.output.join('').split(key)).toHaveLength(2); // the secret appears exactly once
-    await stop(first);
+    expect(await stop(first), 'exit code after SIGTERM').toBe(0);
 
-    const second = await startProcess(GATEWAY_MAIN, embeddedEnv);
+    const second = await startProcess(PLATFORM_MAIN, embeddedEnv);
     expect(events(second).some((e) => e.event === 'first-admin-key')).toBe(false);
     expect(second.output.join('')).not.toContain('fsk_');
     const url = String(second.ready.url);
@@ -60,7 +60,7 @@ describe('access: the real processes', { timeout: 120_000 }, () => {
 
   it('says loudly that keys are off on the loopback default', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'faceshard-access-open-'));
-    const open = await startProcess(GATEWAY_MAIN, { ...embeddedEnv, DATA_DIR: dir, FACESHARD_AUTH: '' });
+    const open = await startProcess(PLATFORM_MAIN, { ...embeddedEnv, DATA_DIR: dir, FACESHARD_AUTH: '' });
     expect(open.ready.auth).toBe('off');
     await sleep(50);
     expect(open.output.join('')).toMatch(/API KEYS ARE OFF/);
@@ -105,5 +105,7 @@ describe('access: the real processes', { timeout: 120_000 }, () => {
       expect(status, url).toBe(401);
     }
     expect((await call(url1, 'GET', '/v1/collections/shared/identities/a', undefined, h(admin!))).status).toBe(200);
+    // What Kubernetes sends on a rollout: the cluster gateway stops cleanly, exit code 0.
+    expect(await stop(cluster.extraGateways[0]!), 'gateway exit code after SIGTERM').toBe(0);
   });
 });

@@ -17,7 +17,7 @@ import { SHARED_ABSENT_REASON, SHARED_DIR } from '../vision/shared-fixtures';
  */
 const PEOPLE = 8;
 const ENROLLED_PER_PERSON = 3;
-const GATEWAY_MAIN = join(REPO_ROOT, 'dist/apps/gateway/src/main.js');
+const PLATFORM_MAIN = join(REPO_ROOT, 'dist/apps/platform/src/main.js');
 
 interface Person {
   name: string;
@@ -65,7 +65,7 @@ describe.skipIf(!SHARED_DIR)(`faceshard enroll/identify/verify with LFW folders$
     mkdirSync(join(folder, 'Zz_No_Face'));
     await sharp({ create: { width: 240, height: 240, channels: 3, background: { r: 128, g: 128, b: 128 } } }).jpeg().toFile(join(folder, 'Zz_No_Face', 'grey.jpg'));
 
-    platform = await startProcess(GATEWAY_MAIN, {
+    platform = await startProcess(PLATFORM_MAIN, {
       FACESHARD_ROLE: 'embedded',
       NATS_URL: '',
       EMBEDDED_SHARDS: '2',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readGatewayConfig } from '../../apps/gateway/src/config/gateway-config';
 import { encodeBase64Floats } from '../../apps/gateway/src/common/vector-input';
-import { startPlatform, type RunningPlatform } from '../../apps/gateway/src/start-platform';
+import { startPlatform, type RunningPlatform } from '../../apps/platform/src/start-platform';
 import { call } from '../support/cluster-harness';
 import { randomUnitVectors } from '../support/vectors';
 

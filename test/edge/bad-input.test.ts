@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readGatewayConfig } from '../../apps/gateway/src/config/gateway-config';
-import { startPlatform, type RunningPlatform } from '../../apps/gateway/src/start-platform';
+import { startPlatform, type RunningPlatform } from '../../apps/platform/src/start-platform';
 import { TestCluster } from '../support/cluster-harness';
 import { BAD_INPUTS, type BadInput } from './bad-input.corpus';
 

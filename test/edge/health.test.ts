@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readGatewayConfig } from '../../apps/gateway/src/config/gateway-config';
-import { startPlatform, type RunningPlatform } from '../../apps/gateway/src/start-platform';
+import { startPlatform, type RunningPlatform } from '../../apps/platform/src/start-platform';
 import { call, sleep } from '../support/cluster-harness';
 
 /** The probes on the embedded platform: live at once, ready once the shards have been heard. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readGatewayConfig } from '../../apps/gateway/src/config/gateway-config';
-import { startPlatform, type RunningPlatform } from '../../apps/gateway/src/start-platform';
+import { startPlatform, type RunningPlatform } from '../../apps/platform/src/start-platform';
 import { call } from '../support/cluster-harness';
 import { SHARED_ABSENT_REASON, SHARED_DIR } from '../vision/shared-fixtures';
 import { garbage } from './bad-images';
@@ -24,7 +24,7 @@ describe.skipIf(skipReason)(skipReason ?? 'API keys on the face routes (embedded
   let url = '';
   const keys = { admin: '', staffWriter: '', staffReader: '', guestsReader: '' };
   const [alice, bob] = SHARED_DIR ? lfwPeople(2) : [];
-  const withKey = (key: string | undefined) => (key ? { 'x-api-key': key } : {});
+  const withKey = (key: string | undefined): Record<string, string> => (key ? { 'x-api-key': key } : {});
 
   beforeAll(async () => {
     platform = await startPlatform(readGatewayConfig(env), env);

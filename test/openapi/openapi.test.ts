@@ -8,7 +8,7 @@ import { validateSync } from 'class-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readGatewayConfig } from '../../apps/gateway/src/config/gateway-config';
 import { GatewayModule } from '../../apps/gateway/src/gateway.module';
-import { startPlatform, type RunningPlatform } from '../../apps/gateway/src/start-platform';
+import { startPlatform, type RunningPlatform } from '../../apps/platform/src/start-platform';
 import { call } from '../support/cluster-harness';
 
 type Operation = {

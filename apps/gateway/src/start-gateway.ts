@@ -62,7 +62,6 @@ export async function startGateway(deps: {
   );
   // Photos as multipart/form-data; the per-file size cap is set per request by the face API.
   await app.register(multipart as never);
-  app.enableShutdownHooks();
   setupOpenApi(app);
   try {
     await app.listen(deps.config.port, deps.config.host);
