@@ -67,7 +67,10 @@ export class TestCluster {
   }
 
   private baseEnv(): Record<string, string> {
-    return { NATS_URL, FACESHARD_CLUSTER: this.name, HNSW_EF_SEARCH: '200', HEARTBEAT_EVERY_MS: '300', ...this.extraEnv };
+    // SHARD_DOWN_AFTER_MS: a shard whose heartbeat is late by this much is left out of fan-outs.
+    // The 3 s default flakes when parallel test files load the 2 cores (a busy shard misses beats
+    // and a first search finds every shard "down"); tests about down shards set their own.
+    return { NATS_URL, FACESHARD_CLUSTER: this.name, HNSW_EF_SEARCH: '200', HEARTBEAT_EVERY_MS: '300', SHARD_DOWN_AFTER_MS: '10000', ...this.extraEnv };
   }
 
   async startShard(shardId: string): Promise<ManagedProcess> {
