@@ -34,6 +34,8 @@ export interface DeploymentParams {
   port: number;
   /** Compiled apps; default <repo>/dist. */
   distDir: string | null;
+  /** Node flags for every child process (e.g. --cpu-prof). */
+  nodeArgs?: string[];
   log: (line: string) => void;
 }
 
@@ -79,10 +81,10 @@ export async function startCluster(shards: number, p: DeploymentParams): Promise
   };
   try {
     const shardProcs = Array.from({ length: shards }, (_, i) =>
-      group.start(`shard s${i}`, shard, { ...common, FACESHARD_ROLE: 'shard', SHARD_ID: `s${i}`, DATA_DIR: join(dataRoot, `s${i}`) }),
+      group.start(`shard s${i}`, shard, { ...common, FACESHARD_ROLE: 'shard', SHARD_ID: `s${i}`, DATA_DIR: join(dataRoot, `s${i}`) }, undefined, p.nodeArgs),
     );
     await Promise.all(shardProcs.map((s) => s.ready));
-    const gw = group.start('gateway', gateway, { ...common, FACESHARD_ROLE: 'gateway', HOST: '127.0.0.1', PORT: String(p.port) });
+    const gw = group.start('gateway', gateway, { ...common, FACESHARD_ROLE: 'gateway', HOST: '127.0.0.1', PORT: String(p.port) }, undefined, p.nodeArgs);
     const ready = await gw.ready;
     const url = urlFrom(ready, p.port);
     await waitForMembers(url, shards);
@@ -110,7 +112,7 @@ export async function startEmbedded(p: DeploymentParams): Promise<Deployment> {
       EMBEDDED_SHARDS: '1',
       HNSW_M: String(p.m),
       HNSW_EF_CONSTRUCTION: String(p.efConstruction),
-    });
+    }, undefined, p.nodeArgs);
     const url = urlFrom(await gw.ready, p.port);
     await waitForMembers(url, 1);
     return { name: 'embedded, 1 in-process shard', kind: 'embedded', shards: 1, url, dataRoot, pids: group.pids(), recentOutput: () => group.recentOutput(), stop };

@@ -22,6 +22,8 @@ export interface HttpBenchParams {
   fullLadder: boolean;
   targetRecall: number;
   concurrency: number;
+  /** Time the chosen ef once more with one sequential client. */
+  oneClient?: boolean;
   batchSize: number;
   insertInFlight: number;
   minSeconds: number;
@@ -146,6 +148,9 @@ export async function searchLadder(p: HttpBenchParams): Promise<{ ladder: Ladder
   const { point, reachedTarget } = chooseEf(ladder, p.targetRecall);
   const timed = await searchAllProbes(p, point.ef, p.minSeconds);
   if (timed.partial) notes.push(`timed pass: ${timed.partial} partial answers (missing shards)`);
+  // One sequential client: what the path adds to one search's latency, without queueing.
+  const single = p.oneClient ? await searchAllProbes({ ...p, concurrency: 1 }, point.ef, p.minSeconds) : null;
+  if (single?.partial) notes.push(`one-client pass: ${single.partial} partial answers (missing shards)`);
   return {
     ladder,
     notes,
@@ -156,6 +161,7 @@ export async function searchLadder(p: HttpBenchParams): Promise<{ ladder: Ladder
       reachedTarget,
       concurrency: p.concurrency,
       seconds: timed.seconds,
+      ...(single ? { oneClient: { qps: single.qps, latency: summariseLatencies(single.latenciesMs), seconds: single.seconds } } : {}),
     },
   };
 }

@@ -13,6 +13,10 @@ export interface BenchOptions {
   /** Run the in-process hnswlib-node baseline. */
   raw: boolean;
   concurrency: number;
+  /** After the timed pass, time the same ef again with one sequential client (the latency the path adds). */
+  oneClient: boolean;
+  /** Extra node flags for the gateway and shard processes (e.g. --cpu-prof --cpu-prof-dir=DIR). */
+  nodeArgs: string[];
   targetRecall: number;
   efLadder: number[];
   /** Walk the whole ladder through HTTP too (default: stop at the first ef that reaches the target; raw always walks it all). */
@@ -43,6 +47,8 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   embedded: true,
   raw: true,
   concurrency: 8,
+  oneClient: true,
+  nodeArgs: [],
   targetRecall: 0.95,
   efLadder: [32, 64, 128, 256, 512],
   fullLadder: false,
@@ -68,6 +74,8 @@ export const USAGE = `Usage: npm run bench:cluster -- [options]
   --no-embedded          skip the embedded single-process mode
   --no-raw               skip the in-process hnswlib-node baseline
   --concurrency N        HTTP requests in flight when timing search (default ${DEFAULT_OPTIONS.concurrency})
+  --no-one-client        skip the one-client latency pass at the chosen ef
+  --node-args "FLAGS"    node flags for the gateway and shard processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
   --target-recall F      recall@k the chosen ef must reach (default ${DEFAULT_OPTIONS.targetRecall})
   --ef 32,64,...         ef ladder (default ${DEFAULT_OPTIONS.efLadder.join(',')})
   --full-ladder          through HTTP too, try every ef (default: stop at the first reaching the target)
@@ -85,7 +93,7 @@ export const USAGE = `Usage: npm run bench:cluster -- [options]
 export class UsageError extends Error {}
 
 export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
-  const opts: BenchOptions = { ...DEFAULT_OPTIONS, shards: [...DEFAULT_OPTIONS.shards], efLadder: [...DEFAULT_OPTIONS.efLadder] };
+  const opts: BenchOptions = { ...DEFAULT_OPTIONS, shards: [...DEFAULT_OPTIONS.shards], efLadder: [...DEFAULT_OPTIONS.efLadder], nodeArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -126,6 +134,12 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
         break;
       case '--concurrency':
         opts.concurrency = positiveInt(flag, value());
+        break;
+      case '--no-one-client':
+        opts.oneClient = false;
+        break;
+      case '--node-args':
+        opts.nodeArgs = value().split(/\s+/).filter((a) => a !== '');
         break;
       case '--target-recall':
         opts.targetRecall = fraction(flag, value());

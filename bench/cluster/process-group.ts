@@ -32,8 +32,9 @@ export class ProcessGroup {
     liveGroups.add(this);
   }
 
-  start(name: string, script: string, env: NodeJS.ProcessEnv, readyTimeoutMs = 60_000): ManagedProcess {
-    const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `nodeArgs` go before the script (node's own flags, e.g. --cpu-prof). */
+  start(name: string, script: string, env: NodeJS.ProcessEnv, readyTimeoutMs = 60_000, nodeArgs: string[] = []): ManagedProcess {
+    const child = spawn(process.execPath, [...nodeArgs, script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];
     this.tails.set(name, tail);
     const remember = (line: string): void => {

@@ -16,6 +16,8 @@ export interface OperatingPoint extends LadderPoint {
   /** Requests in flight while timing (1 = one sequential client). */
   concurrency: number;
   seconds: number;
+  /** The same ef timed again with one sequential client (faceshard rows; raw is one client already). */
+  oneClient?: { qps: number; latency: LatencySummary; seconds: number };
 }
 
 export interface ConfigResult {
@@ -41,13 +43,25 @@ export function formatTable(header: string[], rows: string[][]): string {
 const num = (v: number, digits: number): string => (Number.isFinite(v) ? v.toFixed(digits) : '-');
 const int = (v: number): string => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '-');
 
-/** One line per configuration at its chosen ef. */
+/**
+ * Raw hnswlib's figures at `ef` (its timed pass when it chose that ef, else its ladder point):
+ * the baseline a faceshard row at the same ef is compared with.
+ */
+export function rawBaselineAt(results: ConfigResult[], ef: number): { qps: number; p50Ms: number } | null {
+  const raw = results.find((r) => r.kind === 'raw-hnswlib');
+  const point = raw?.chosen?.ef === ef ? raw.chosen : raw?.ladder.find((p) => p.ef === ef);
+  return point ? { qps: point.qps, p50Ms: point.latency.p50Ms } : null;
+}
+
+/** One line per configuration at its chosen ef; "x raw" and "+p50 1 client" compare with raw hnswlib at the same ef. */
 export function summaryTable(results: ConfigResult[], exactRank1: number, k: number): string {
-  const header = ['configuration', 'insert id/s', 'ef', `recall@${k}`, `rank-1 (exact ${num(exactRank1, 3)})`, 'clients', 'QPS', 'p50 ms', 'p99 ms', 'load 1m'];
+  const header = ['configuration', 'insert id/s', 'ef', `recall@${k}`, `rank-1 (exact ${num(exactRank1, 3)})`, 'clients', 'QPS', 'x raw', 'p50 ms', 'p99 ms', '1-client p50', '+p50 vs raw', 'load 1m'];
   const rows = results.map((r) => {
     const load = `${num(r.loadAverage1m.start, 1)}-${num(r.loadAverage1m.end, 1)}`;
-    if (!r.chosen) return [r.name, int(r.insert.identitiesPerSecond), '-', '-', '-', '-', '-', '-', '-', load, r.error ? `FAILED: ${r.error}` : ''];
+    if (!r.chosen) return [r.name, int(r.insert.identitiesPerSecond), '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', load, r.error ? `FAILED: ${r.error}` : ''];
     const c = r.chosen;
+    const raw = r.kind === 'raw-hnswlib' ? null : rawBaselineAt(results, c.ef);
+    const singleP50 = r.kind === 'raw-hnswlib' ? c.latency.p50Ms : (c.oneClient?.latency.p50Ms ?? NaN);
     return [
       r.name,
       int(r.insert.identitiesPerSecond),
@@ -56,8 +70,11 @@ export function summaryTable(results: ConfigResult[], exactRank1: number, k: num
       num(c.rank1, 3),
       String(c.concurrency),
       int(c.qps),
+      raw ? num(c.qps / raw.qps, 2) : '-',
       num(c.latency.p50Ms, 2),
       num(c.latency.p99Ms, 2),
+      num(singleP50, 3),
+      raw && c.oneClient ? num(c.oneClient.latency.p50Ms - raw.p50Ms, 3) : '-',
       load,
     ];
   });

@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     results.push({ ...raw, loadAverage1m: { start: loadAtStart, end: loadavg()[0] } });
   }
 
-  const deploymentParams = { m: opts.m, efConstruction: opts.efConstruction, natsUrl: opts.natsUrl, port: opts.basePort, distDir: opts.distDir, log };
+  const deploymentParams = { m: opts.m, efConstruction: opts.efConstruction, natsUrl: opts.natsUrl, port: opts.basePort, distDir: opts.distDir, nodeArgs: opts.nodeArgs, log };
   const plans: { label: string; shards: number; start: () => Promise<Deployment> }[] = [
     ...(opts.embedded ? [{ label: 'embedded, 1 in-process shard', shards: 1, start: () => startEmbedded(deploymentParams) }] : []),
     ...opts.shards.map((n) => ({ label: `cluster, ${n} shard${n > 1 ? 's' : ''} (NATS)`, shards: n, start: () => startCluster(n, deploymentParams) })),
@@ -185,6 +185,7 @@ async function benchDeployment(deployment: Deployment, opts: BenchOptions, data:
       fullLadder: opts.fullLadder,
       targetRecall: opts.targetRecall,
       concurrency: opts.concurrency,
+      oneClient: opts.oneClient,
       batchSize,
       insertInFlight: opts.insertInFlight,
       minSeconds: opts.minSeconds,

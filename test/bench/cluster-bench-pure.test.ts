@@ -4,7 +4,8 @@ import { identityIdOf, identityIndexOf } from '../../bench/cluster/http-bench';
 import { percentileSorted, summariseLatencies } from '../../bench/cluster/latency';
 import { runWithConcurrency, timedRounds } from '../../bench/cluster/load';
 import { DEFAULT_OPTIONS, parseBenchOptions, UsageError } from '../../bench/cluster/options';
-import { formatTable, summaryTable, type ConfigResult } from '../../bench/cluster/report';
+import { formatTable, rawBaselineAt, summaryTable, type ConfigResult } from '../../bench/cluster/report';
+import { selfTimeRanking, type CpuProfile } from '../../bench/cluster/cpu-profile';
 import { vectorToB64 } from '../../bench/cluster/faceshard-client';
 
 describe('parseBenchOptions', () => {
@@ -20,6 +21,12 @@ describe('parseBenchOptions', () => {
   it('accepts --flag=value, sorts the ef ladder, and switches parts off', () => {
     const o = parseBenchOptions(['--ef=256,32,64', '--shards=none', '--no-embedded', '--no-raw', '--full-ladder', '--nats', 'nats://h:1', '--dist', '/x']);
     expect(o).toMatchObject({ efLadder: [32, 64, 256], shards: [], embedded: false, raw: false, fullLadder: true, natsUrl: 'nats://h:1', distDir: '/x' });
+  });
+
+  it('switches the one-client pass off and splits node flags for the child processes', () => {
+    const o = parseBenchOptions(['--no-one-client', '--node-args', ' --cpu-prof  --cpu-prof-dir=/tmp/p ']);
+    expect(o).toMatchObject({ oneClient: false, nodeArgs: ['--cpu-prof', '--cpu-prof-dir=/tmp/p'] });
+    expect(parseBenchOptions([])).toMatchObject({ oneClient: true, nodeArgs: [] });
   });
 
   it('answers help', () => {
@@ -157,5 +164,70 @@ describe('report tables', () => {
     expect(table).toContain('exact 0.833');
     expect(table).toContain('FAILED: no shards');
     expect(table).toContain('1.0-2.0');
+  });
+});
+
+describe('comparison with raw hnswlib at the same ef', () => {
+  const latency = (p50Ms: number) => ({ count: 1, meanMs: p50Ms, p50Ms, p99Ms: p50Ms, maxMs: p50Ms });
+  const raw: ConfigResult = {
+    name: 'raw',
+    kind: 'raw-hnswlib',
+    shards: 1,
+    insert: { identities: 10, faces: 10, seconds: 1, identitiesPerSecond: 10 },
+    ladder: [
+      { ef: 32, recall: 0.9, rank1: 0.8, qps: 5000, latency: latency(0.2) },
+      { ef: 64, recall: 0.95, rank1: 0.8, qps: 3000, latency: latency(0.3) },
+    ],
+    chosen: { ef: 64, recall: 0.95, rank1: 0.8, qps: 4000, latency: latency(0.25), reachedTarget: true, concurrency: 1, seconds: 5 },
+    loadAverage1m: { start: 0, end: 0 },
+    notes: [],
+  };
+  const cluster: ConfigResult = {
+    ...raw,
+    name: 'cluster',
+    kind: 'cluster',
+    ladder: [],
+    chosen: { ef: 64, recall: 0.95, rank1: 0.8, qps: 2000, latency: latency(3), reachedTarget: true, concurrency: 8, seconds: 5, oneClient: { qps: 1000, latency: latency(0.75), seconds: 5 } },
+  };
+
+  it('takes the timed pass when raw chose that ef, the ladder point otherwise, nothing when raw never ran it', () => {
+    expect(rawBaselineAt([raw], 64)).toEqual({ qps: 4000, p50Ms: 0.25 });
+    expect(rawBaselineAt([raw], 32)).toEqual({ qps: 5000, p50Ms: 0.2 });
+    expect(rawBaselineAt([raw], 128)).toBeNull();
+    expect(rawBaselineAt([cluster], 64)).toBeNull();
+  });
+
+  it('prints the QPS ratio and the p50 the path adds with one client', () => {
+    const table = summaryTable([raw, cluster], 0.8, 10);
+    const clusterRow = table.split('\n').find((l) => l.startsWith('cluster'))!;
+    expect(clusterRow).toContain(' 0.50 '); // 2000 / 4000
+    expect(clusterRow).toContain(' 0.500 '); // 0.75 - 0.25 ms
+  });
+});
+
+describe('CPU profile self-time ranking', () => {
+  // Three samples 1 ms apart in function a, then b, then idle; the last lasts until endTime.
+  const profile: CpuProfile = {
+    nodes: [
+      { id: 1, callFrame: { functionName: 'a', url: 'file:///x/dist/apps/shard/src/a.js', lineNumber: 9 } },
+      { id: 2, callFrame: { functionName: 'b', url: 'file:///x/node_modules/nats/lib/b.js', lineNumber: 0 } },
+      { id: 3, callFrame: { functionName: '(idle)', url: '', lineNumber: -1 } },
+    ],
+    startTime: 1_000,
+    endTime: 6_000,
+    samples: [1, 1, 2, 3],
+    timeDeltas: [0, 1_000, 1_000, 1_000],
+  };
+
+  it('ranks functions by self time, names them by short file and line, leaves idle out of the shares', () => {
+    const r = selfTimeRanking(profile);
+    expect(r.map((e) => e.name)).toEqual(['a (apps/shard/src/a.js:10)', 'b (nats/lib/b.js:1)']);
+    expect(r[0].selfMs).toBe(2);
+    expect(r[0].share).toBeCloseTo(2 / 3);
+  });
+
+  it('counts only samples inside the window', () => {
+    const r = selfTimeRanking(profile, { fromUs: 2_500 });
+    expect(r).toEqual([{ name: 'b (nats/lib/b.js:1)', selfMs: 1, share: 1 }]);
   });
 });
