@@ -7,7 +7,10 @@ import { RethrowRpcErrorsFilter } from './transport/rethrow-rpc-errors.filter';
 
 const op = (name: ShardOp) => MessagePattern(name);
 
-/** One handler per shard operation; the logic lives in ShardService. */
+/**
+ * One handler per control-plane shard operation; the logic lives in ShardService. search and
+ * searchMany are not here: the transport answers them directly (transport/search-handlers.ts).
+ */
 @Controller()
 @UseFilters(RethrowRpcErrorsFilter)
 export class ShardController {
@@ -29,16 +32,6 @@ export class ShardController {
   @op('get')
   get(@Payload() req: ShardRequest<'get'>) {
     return this.shard.get(req);
-  }
-
-  @op('search')
-  search(@Payload() req: ShardRequest<'search'>) {
-    return this.shard.search(req);
-  }
-
-  @op('searchMany')
-  searchMany(@Payload() req: ShardRequest<'searchMany'>) {
-    return this.shard.searchMany(req);
   }
 
   @op('listIdentities')

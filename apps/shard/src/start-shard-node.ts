@@ -10,6 +10,8 @@ import { watchMembership } from './rebalance/membership-watch';
 import { RingView } from './ring-view';
 import { ShardModule } from './shard.module';
 import { ShardTransportServer } from './transport/shard-transport.server';
+import { searchHandlers } from './transport/search-handlers';
+import { ShardService } from './shard.service';
 import { ShardAdmission } from './admission/shard-admission';
 
 export interface ShardNode {
@@ -46,10 +48,13 @@ export async function startShardNode(deps: {
 
   const ringView = new RingView();
   await ringView.follow(metadata);
+  const server = new ShardTransportServer(transport, shardId, new ShardAdmission(config.admission));
   const app = await NestFactory.createMicroservice(ShardModule.forShard(shardId, store, ringView), {
-    strategy: new ShardTransportServer(transport, shardId, new ShardAdmission(config.admission)),
+    strategy: server,
     logger: deps.logger ?? ['error', 'warn'],
   });
+  // Searches skip Nest's per-message dispatch; the control plane keeps its @MessagePattern handlers.
+  server.answerDirectly(searchHandlers(app.get(ShardService)));
   await app.listen();
 
   // Join only once requests can be answered: a gateway that sees the new member may route to it

@@ -3,8 +3,8 @@ import { FaceshardError, NAME_PATTERN } from '@faceshard/contracts';
 import type { AttributeFilter, Attributes, CollectionSpec, FaceMeta, FaceVector, IdentityUpsert, SearchHit, StoredIdentity, VersionedIdentity } from '@faceshard/contracts';
 import { matchesFilter } from '@faceshard/query';
 import { LabelAllocator, grownCapacity } from './label-allocator';
-import { collapseNeighbours, initialFetchCount, rankBest } from './neighbour-collapse';
-import { prepareVector } from './vector-math';
+import { collapseNeighbours, initialFetchCount, rankBest, type IdentityBest } from './neighbour-collapse';
+import { prepareVector, prepareVectorInto } from './vector-math';
 import type { CollectionMeta } from './collection-meta';
 import { incomingWins, isValidVersion, type VersionStamp } from './version-order';
 
@@ -91,6 +91,11 @@ export class CollectionIndex {
    */
   private readonly pinned = new Map<number, Float32Array>();
   private currentEf: number;
+  /**
+   * The query as hnswlib-node takes it (number[]), reused by every search of this collection: a
+   * search runs synchronously from preparing the query to its last use, so no two overlap.
+   */
+  private readonly queryPoint: number[];
   private readonly ownerOf = (label: number): IdentityRecord | undefined => this.ownerByLabel[label];
 
   private constructor(
@@ -101,6 +106,7 @@ export class CollectionIndex {
   ) {
     this.currentEf = params.efSearch;
     hnsw.setEf(params.efSearch);
+    this.queryPoint = new Array<number>(spec.dimension).fill(0);
   }
 
   static create(spec: CollectionSpec, params: HnswParams, newIndex: NewVectorIndex = newHnswIndex): CollectionIndex {
@@ -373,7 +379,7 @@ export class CollectionIndex {
    */
   search(query: Float32Array, k: number, options: SearchOptions = {}): SearchHit[] {
     if (!Number.isInteger(k) || k < 1) throw new FaceshardError('VALIDATION_FAILED', 'k must be a positive integer');
-    const point = prepareVector(query, this.spec.dimension, this.spec.metric, 'query');
+    const point = prepareVectorInto(query, this.queryPoint, this.spec.dimension, this.spec.metric, 'query');
     const live = this.labels.live;
     if (live === 0) return [];
     const ef = options.ef ?? this.params.efSearch;
@@ -393,14 +399,22 @@ export class CollectionIndex {
       // Fewer answers than asked for (a filter admits only some labels): nothing more to find.
       const exhausted = fetch >= live || found.neighbors.length < fetch;
       if (collapsed.best.length >= k || exhausted || collapsed.belowMinScore) {
-        return rankBest(collapsed.best, k, (owner) => owner.identityId).map(({ owner, label, score }) => {
-          const hit: SearchHit = { identityId: owner.identityId, faceId: this.faceIdByLabel[label] as string, score };
-          if (owner.attributes !== undefined) hit.attributes = owner.attributes;
-          return hit;
-        });
+        return this.toHits(rankBest(collapsed.best, k, identityIdOf));
       }
       fetch = Math.min(live, fetch * 2);
     }
+  }
+
+  /** The ranked best faces as the hits a shard answers with. */
+  private toHits(ranked: IdentityBest<IdentityRecord>[]): SearchHit[] {
+    const hits = new Array<SearchHit>(ranked.length);
+    for (let i = 0; i < ranked.length; i++) {
+      const { owner, label, score } = ranked[i];
+      const hit: SearchHit = { identityId: owner.identityId, faceId: this.faceIdByLabel[label] as string, score };
+      if (owner.attributes !== undefined) hit.attributes = owner.attributes;
+      hits[i] = hit;
+    }
+    return hits;
   }
 
   /** Writes the hnswlib index file; false (nothing written) when no label was ever used. */
@@ -588,6 +602,9 @@ export class CollectionIndex {
     this.faceIdByLabel[label] = undefined;
   }
 }
+
+/** Tie-break key of rankBest (one function for every search, not a closure per call). */
+const identityIdOf = (owner: IdentityRecord): string => owner.identityId;
 
 function withMeta<T extends object>(face: T, meta: FaceMeta | undefined): T & { meta?: FaceMeta } {
   return meta === undefined ? face : { ...face, meta };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FaceshardError } from '@faceshard/contracts';
-import { prepareVector } from './vector-math';
+import { prepareVector, prepareVectorInto } from './vector-math';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -38,5 +38,21 @@ describe('prepareVector', () => {
 
   it('rejects something that is not a Float32Array', () => {
     expect(codeOf(() => prepareVector([1, 2] as unknown, 2, 'ip'))).toBe('INVALID_VECTOR');
+  });
+});
+
+describe('prepareVectorInto', () => {
+  it('writes into the given buffer and returns it, overwriting what a previous query left', () => {
+    const buffer = [9, 9];
+    expect(prepareVectorInto(new Float32Array([3, 4]), buffer, 2, 'ip')).toBe(buffer);
+    expect(buffer).toEqual([3, 4]);
+    prepareVectorInto(new Float32Array([0, 2]), buffer, 2, 'cosine');
+    expect(buffer).toEqual([0, 1]);
+  });
+
+  it('leaves the buffer alone when it refuses the vector', () => {
+    const buffer = [5, 6];
+    expect(codeOf(() => prepareVectorInto(new Float32Array([1, NaN]), buffer, 2, 'ip'))).toBe('INVALID_VECTOR');
+    expect(buffer).toEqual([5, 6]);
   });
 });

@@ -7,6 +7,14 @@ import type { Metric } from '@faceshard/contracts';
  * so cosine similarity is the inner product of normalised vectors).
  */
 export function prepareVector(vector: unknown, dimension: number, metric: Metric, what = 'vector'): number[] {
+  return prepareVectorInto(vector, new Array<number>(dimension), dimension, metric, what);
+}
+
+/**
+ * prepareVector writing into `out` (length = dimension) instead of a new array: a search reuses
+ * one buffer per collection, since hnswlib-node copies the array's values before it searches.
+ */
+export function prepareVectorInto(vector: unknown, out: number[], dimension: number, metric: Metric, what = 'vector'): number[] {
   if (!(vector instanceof Float32Array)) {
     throw new FaceshardError('INVALID_VECTOR', `${what} must be a Float32Array`);
   }
@@ -22,7 +30,6 @@ export function prepareVector(vector: unknown, dimension: number, metric: Metric
     if (!Number.isFinite(x)) throw new FaceshardError('INVALID_VECTOR', `${what} holds a non-finite value at ${i}`);
     squaredNorm += x * x;
   }
-  const out = new Array<number>(dimension);
   if (metric === 'cosine') {
     if (!(squaredNorm > 0) || !Number.isFinite(squaredNorm)) {
       throw new FaceshardError('INVALID_VECTOR', `${what} has zero (or overflowing) norm; cannot normalise for cosine`);

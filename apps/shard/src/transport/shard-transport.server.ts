@@ -3,16 +3,21 @@ import { lastValueFrom } from 'rxjs';
 import { FaceshardError, ShardOp } from '@faceshard/contracts';
 import type { RequestContext, ShardTransport } from '@faceshard/messaging';
 import type { ShardAdmission } from '../admission/shard-admission';
+import type { DirectHandler, DirectHandlers } from './search-handlers';
 
 /**
  * Lets the shard's @MessagePattern handlers answer on faceshard's own ShardTransport
  * (NATS request-reply, or in-process in the embedded default). Nest's built-in NATS
  * transport is not used for this path: it JSON-encodes payloads (our vectors are
  * binary) and its client opens a reply subscription per request.
+ *
+ * The hot ops (search, searchMany: see search-handlers.ts) are answered directly once
+ * `answerDirectly` registered them; everything else (the control plane) goes through Nest.
  */
 export class ShardTransportServer extends Server implements CustomTransportStrategy {
   private served?: { close(): Promise<void> };
   private readonly handlerByOp = new Map<ShardOp, MessageHandler | null>();
+  private readonly directByOp = new Map<ShardOp, DirectHandler>();
 
   constructor(
     private readonly transport: ShardTransport,
@@ -20,6 +25,13 @@ export class ShardTransportServer extends Server implements CustomTransportStrat
     private readonly admission: ShardAdmission,
   ) {
     super();
+  }
+
+  /** Ops answered without Nest's dispatch; call before listen(). */
+  answerDirectly(handlers: DirectHandlers): void {
+    for (const [op, handler] of Object.entries(handlers) as [ShardOp, DirectHandler | undefined][]) {
+      if (handler) this.directByOp.set(op, handler);
+    }
   }
 
   async listen(callback: (...optional: unknown[]) => void): Promise<void> {
@@ -33,6 +45,8 @@ export class ShardTransportServer extends Server implements CustomTransportStrat
 
   /** Admission control first: a full queue answers BUSY, an expired deadline DEADLINE_EXCEEDED. */
   private admitted(op: ShardOp, req: unknown, context: RequestContext | undefined): Promise<any> {
+    const direct = this.directByOp.get(op);
+    if (direct) return this.admission.run(op, context?.deadline, () => dispatchDirect(direct, req));
     return this.admission.run(op, context?.deadline, () => this.dispatch(op, req));
   }
 
@@ -59,4 +73,9 @@ export class ShardTransportServer extends Server implements CustomTransportStrat
   unwrap<T>(): T {
     return this.transport as T;
   }
+}
+
+/** A direct handler's answer (or its throw) as the promise the admission gate waits for. */
+async function dispatchDirect(handler: DirectHandler, req: unknown): Promise<unknown> {
+  return handler(req);
 }
