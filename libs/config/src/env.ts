@@ -8,6 +8,12 @@ export function intFrom(value: string | undefined, fallback: number): number {
   return parsed;
 }
 
+/** Like intFrom, but 0 is allowed (typically: "off"). */
+export function nonNegativeIntFrom(value: string | undefined, fallback: number): number {
+  if (value === '0') return 0;
+  return intFrom(value, fallback);
+}
+
 export function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
   if (value === undefined || value === '') return fallback;
   if (!(allowed as readonly string[]).includes(value)) {

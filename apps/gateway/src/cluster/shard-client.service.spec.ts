@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { FaceshardError } from '@faceshard/contracts';
 import type { Heartbeat } from '@faceshard/messaging';
 import type { GatewayConfig } from '../config/gateway-config';
+import { ManualScheduler } from '../fan-out/manual-scheduler';
 import { ShardClient } from './shard-client.service';
 import { ShardHealthService } from './shard-health.service';
 
@@ -58,5 +60,90 @@ describe('ShardClient writes to a shard that goes down in flight', () => {
     beat();
     await new Promise((r) => setTimeout(r, 200));
     await expect(client.write('s1', 'delete', { collection: 'c', identityIds: ['x'] })).rejects.toMatchObject({ code: 'SHARD_UNAVAILABLE', details: { shardId: 's1' } });
+  });
+});
+
+/** Searches through the coalescer, on a clock the test moves and a transport it answers by hand. */
+function searchSetup(searchBatch = { windowUs: 1000, maxQueries: 8 }) {
+  const scheduler = new ManualScheduler();
+  const requests: { op: string; req: any; timeoutMs: number; answer: (reply: unknown) => void; fail: (error: unknown) => void }[] = [];
+  const transport = {
+    onHeartbeat: () => () => undefined,
+    request: (_shardId: string, op: string, req: unknown, opts: { timeoutMs: number }) =>
+      new Promise((answer, fail) => requests.push({ op, req, timeoutMs: opts.timeoutMs, answer, fail })),
+    maxPayloadBytes: () => 1024 * 1024,
+  };
+  const config = { searchTimeoutMs: 2_000, shardDownAfterMs: 60_000, maxAttributesBytes: 1024, searchBatch } as GatewayConfig;
+  const client = new ShardClient(transport as never, config, new ShardHealthService(transport as never, config), scheduler);
+  return { client, scheduler, requests };
+}
+
+const drain = () => new Promise((resolve) => setImmediate(resolve));
+const target = { collection: 'people', generation: 1 };
+const query = (x: number, k = 3) => ({ vector: Float32Array.of(x, 0), params: { k } });
+const hitFor = (x: number) => ({ identityId: `near-${x}`, faceId: 'f', score: 1 });
+
+describe('ShardClient searches, coalesced per shard and collection', () => {
+  it('sends a lone search at once as a plain `search`, with the whole search timeout', async () => {
+    const { client, requests } = searchSetup();
+    const answer = client.search('s1', target, [query(1)]);
+    await drain();
+    expect(requests.map((r) => [r.op, r.timeoutMs])).toEqual([['search', 2_000]]);
+    requests[0]!.answer({ hits: [hitFor(1)] });
+    await expect(answer).resolves.toEqual([[hitFor(1)]]);
+  });
+
+  it('sends searches that arrive while the shard is busy as one searchMany, each query with its own k, and splits the reply per caller', async () => {
+    const { client, scheduler, requests } = searchSetup();
+    const first = client.search('s1', target, [query(1)]);
+    scheduler.advanceUs(0);
+    const second = client.search('s1', target, [query(2, 3)]);
+    scheduler.advanceUs(300);
+    const third = client.search('s1', target, [query(3, 7)]);
+    scheduler.advanceUs(700);
+    await drain();
+    expect(requests.map((r) => r.op)).toEqual(['search', 'searchMany']);
+    expect(requests[1]!.req).toMatchObject({ collection: 'people', generation: 1, vectors: [Float32Array.of(2, 0), Float32Array.of(3, 0)], params: [{ k: 3 }, { k: 7 }] });
+    // Sent 1 ms after the first of them arrived: the earliest deadline has 1 ms less to go.
+    expect(requests[1]!.timeoutMs).toBe(1_999);
+    requests[1]!.answer({ hits: [[hitFor(2)], [hitFor(3)]] });
+    requests[0]!.answer({ hits: [hitFor(1)] });
+    expect(await Promise.all([first, second, third])).toEqual([[[hitFor(1)]], [[hitFor(2)]], [[hitFor(3)]]]);
+  });
+
+  it('fails every caller of a message the shard did not answer in time, and none of the others', async () => {
+    const { client, scheduler, requests } = searchSetup();
+    const lone = client.search('s1', target, [query(1)]);
+    const late = [client.search('s1', target, [query(2)]), client.search('s1', target, [query(3)])];
+    scheduler.advanceUs(1000);
+    await drain();
+    requests[1]!.fail(new FaceshardError('SHARD_TIMEOUT', 'late'));
+    requests[0]!.answer({ hits: [] });
+    await expect(lone).resolves.toEqual([[]]);
+    for (const caller of late) await expect(caller).rejects.toMatchObject({ code: 'SHARD_TIMEOUT' });
+  });
+
+  it('re-sends a batch refused as a bad request one caller at a time, so that a caller never gets another\'s error', async () => {
+    const { client, scheduler, requests } = searchSetup();
+    void client.search('s1', target, [query(1)]);
+    const callers = [client.search('s1', target, [query(2)]), client.search('s1', target, [query(3)])];
+    scheduler.advanceUs(1000);
+    await drain();
+    requests[1]!.fail(new FaceshardError('DIMENSION_MISMATCH', 'bad'));
+    await drain();
+    expect(requests.slice(2).map((r) => r.op)).toEqual(['search', 'search']);
+    requests[2]!.answer({ hits: [hitFor(2)] });
+    requests[3]!.fail(new FaceshardError('DIMENSION_MISMATCH', 'bad'));
+    await expect(callers[0]).resolves.toEqual([[hitFor(2)]]);
+    await expect(callers[1]).rejects.toMatchObject({ code: 'DIMENSION_MISMATCH' });
+  });
+
+  it('never coalesces when SEARCH_BATCH_MAX or SEARCH_BATCH_WINDOW_US is 0', async () => {
+    for (const off of [{ windowUs: 0, maxQueries: 8 }, { windowUs: 1000, maxQueries: 0 }]) {
+      const { client, requests } = searchSetup(off);
+      for (let i = 0; i < 3; i++) void client.search('s1', target, [query(i)]);
+      await drain();
+      expect(requests.map((r) => r.op)).toEqual(['search', 'search', 'search']);
+    }
   });
 });

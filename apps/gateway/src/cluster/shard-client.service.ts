@@ -1,8 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { FaceshardError, ShardRequest, ShardResponse } from '@faceshard/contracts';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { FaceshardError, SearchHit, ShardRequest, ShardResponse } from '@faceshard/contracts';
 import type { ShardTransport } from '@faceshard/messaging';
 import type { GatewayConfig } from '../config/gateway-config';
-import { GATEWAY_CONFIG, SHARD_TRANSPORT } from '../gateway.tokens';
+import { FAN_OUT_SCHEDULER, GATEWAY_CONFIG, SHARD_TRANSPORT } from '../gateway.tokens';
+import { systemScheduler, type Scheduler } from '../fan-out/scheduler';
+import { SearchCoalescer, type Batch } from '../fan-out/search-coalescer';
+import { hitsOfReply, queryCostBytes, shardSearchMessage, type SearchTarget, type ShardQuery } from '../fan-out/shard-search-message';
 import { ShardHealthService } from './shard-health.service';
 
 /** Generous: a collection spec and a few numbers encode to well under 1 KB. */
@@ -13,14 +16,34 @@ const REPLY_ENVELOPE_BYTES = 1024;
 /** One hit besides its attributes: identity and face ids (128 characters each at most), shard id, score, keys. */
 const HIT_OVERHEAD_BYTES = 512;
 
+type ShardSearchTarget = SearchTarget & { shardId: string };
+
 /** Requests to one shard, with the gateway's deadlines and its fail-fast rule for down shards. */
 @Injectable()
 export class ShardClient {
+  private readonly scheduler: Scheduler;
+  private coalescer?: SearchCoalescer<ShardSearchTarget, ShardQuery, SearchHit[]>;
+
   constructor(
     @Inject(SHARD_TRANSPORT) private readonly transport: ShardTransport,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly health: ShardHealthService,
-  ) {}
+    @Optional() @Inject(FAN_OUT_SCHEDULER) scheduler?: Scheduler,
+  ) {
+    this.scheduler = scheduler ?? systemScheduler;
+  }
+
+  /**
+   * Searches on one shard: hits[i] answers queries[i]. The queries travel together in one
+   * message, coalesced with concurrent searches to the same shard and collection when that
+   * shard is already busy (see fan-out/search-coalescer.ts; SEARCH_BATCH_WINDOW_US and
+   * SEARCH_BATCH_MAX). A failure of that message (timeout, shard down or busy) fails every
+   * query in it alike: each caller then reports the shard as missing.
+   */
+  search(shardId: string, target: SearchTarget, queries: readonly ShardQuery[]): Promise<SearchHit[][]> {
+    const key = `${shardId}\n${target.collection}\n${target.generation ?? ''}`;
+    return this.searchCoalescer().submit(key, { ...target, shardId }, queries, this.scheduler.now() + this.config.searchTimeoutMs);
+  }
 
   /**
    * A write to a shard that stopped heartbeating fails at once with a retryable error;
@@ -71,6 +94,38 @@ export class ShardClient {
       throw new FaceshardError('SHARD_UNAVAILABLE', `shard ${shardId} is down (no heartbeat)`, { shardId });
     }
     return this.transport.request(shardId, op, req, { timeoutMs: timeoutMs ?? this.config.searchTimeoutMs });
+  }
+
+  /** Made on first use: the message budget depends on the transport's payload limit, known once connected. */
+  private searchCoalescer(): SearchCoalescer<ShardSearchTarget, ShardQuery, SearchHit[]> {
+    if (this.coalescer) return this.coalescer;
+    const batch = this.config.searchBatch ?? { windowUs: 0, maxQueries: 0 };
+    const hitBytes = this.config.maxAttributesBytes + HIT_OVERHEAD_BYTES;
+    this.coalescer = new SearchCoalescer({
+      limits: {
+        windowUs: batch.windowUs,
+        maxQueries: batch.maxQueries,
+        maxCost: this.transport.maxPayloadBytes() - REQUEST_ENVELOPE_BYTES - REPLY_ENVELOPE_BYTES,
+        // A batch leaves with its earliest caller's deadline: no caller gives up more than 2% of its own (5 ms at least) to company.
+        deadlineSlackMs: Math.max(5, this.config.searchTimeoutMs / 50),
+      },
+      scheduler: this.scheduler,
+      send: (batch) => this.sendSearches(batch),
+      cost: (query) => queryCostBytes(query, hitBytes),
+      // A request error (bad filter, wrong dimension) or an oversized message may be one query's
+      // doing: the batch is re-sent one caller at a time, so that only that caller gets it.
+      splitOnError: (error) => error instanceof FaceshardError && ((!error.retryable && error.status < 500) || error.code === 'REPLY_TOO_LARGE'),
+    });
+    return this.coalescer;
+  }
+
+  private async sendSearches(batch: Batch<ShardSearchTarget, ShardQuery>): Promise<SearchHit[][]> {
+    const { shardId } = batch.target;
+    const timeoutMs = Math.ceil(batch.deadline - this.scheduler.now());
+    if (timeoutMs <= 0) throw new FaceshardError('SHARD_TIMEOUT', `shard ${shardId}: the search's deadline passed before it was sent`, { shardId });
+    const message = shardSearchMessage(batch.target, batch.queries);
+    const reply = message.op === 'search' ? await this.read(shardId, 'search', message.req, timeoutMs) : await this.read(shardId, 'searchMany', message.req, timeoutMs);
+    return hitsOfReply(message, reply);
   }
 
   /** An operator's integrity check (and repair) of one shard: its own, long deadline. */

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { intFrom, oneOf } from '@faceshard/config';
+import { intFrom, nonNegativeIntFrom, oneOf } from '@faceshard/config';
 import { resolveAuthMode, type AuthMode } from '../access/auth-mode';
 import { readFacesConfig, type FacesConfig } from '../faces/faces-config';
 
@@ -31,6 +31,12 @@ export interface GatewayConfig {
   bodyLimits: { default: number; identity: number; batch: number; photo: number };
   /** Largest `attributes` of one identity, as JSON bytes: bounds what every search hit carries. */
   maxAttributesBytes: number;
+  /**
+   * Coalescing of concurrent searches to the same shard and collection into one message (see
+   * fan-out/search-coalescer.ts): the longest a search waits for company, in microseconds, and
+   * how many queries fill a message. Either 0 = off.
+   */
+  searchBatch: { windowUs: number; maxQueries: number };
   /** The face API (photos in); defaults when absent. */
   faces?: FacesConfig;
 }
@@ -66,6 +72,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       photo: intFrom(env.MAX_PHOTO_BODY_BYTES, Math.ceil((faces.maxImageBytes * 2 * 4) / 3) + 64 * 1024),
     },
     maxAttributesBytes: intFrom(env.MAX_ATTRIBUTES_BYTES, 4 * 1024),
+    searchBatch: { windowUs: nonNegativeIntFrom(env.SEARCH_BATCH_WINDOW_US, 1000), maxQueries: nonNegativeIntFrom(env.SEARCH_BATCH_MAX, 16) },
     faces,
   };
 }

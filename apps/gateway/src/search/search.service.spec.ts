@@ -16,11 +16,11 @@ function serviceWith(answers: Record<string, ShardAnswer>, maxHitsPerReply = 100
   const collections = { require: async (name: string) => (name === collection.name ? collection : Promise.reject(new FaceshardError('COLLECTION_NOT_FOUND', name))) };
   const shards = {
     maxHitsPerReply: () => maxHitsPerReply,
-    read: async (shardId: string, _op: 'search', req: { k: number }) => {
-      requests.push({ shardId, k: req.k });
+    search: async (shardId: string, _target: unknown, queries: { params: { k: number } }[]) => {
+      requests.push({ shardId, k: queries[0]!.params.k });
       const answer = answers[shardId];
       if (answer instanceof FaceshardError) throw answer;
-      return { hits: answer };
+      return queries.map(() => answer);
     },
   };
   const service = new SearchService(config, collections as never, ring as never, shards as never);

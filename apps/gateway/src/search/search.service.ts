@@ -43,11 +43,11 @@ export class SearchService {
     if (ring.members.length === 0) throw new FaceshardError('NO_SHARDS', 'no shard has joined the cluster yet');
 
     // The generation keeps data of a deleted collection of the same name out of the answer.
-    const request = { collection: collection.name, generation: collection.generation, vector, k, minScore: dto.minScore, ef: dto.ef };
-    const { answers, missingShards } = await this.fanOut(ring, (shardId) => this.shards.read(shardId, 'search', request));
-    const lists = answers.map((answer) => answer.hits);
+    const target = { collection: collection.name, generation: collection.generation };
+    const queries = [{ vector, params: { k, minScore: dto.minScore, ef: dto.ef } }];
+    const { answers, missingShards } = await this.fanOut(ring, async (shardId) => (await this.shards.search(shardId, target, queries))[0]!);
     return {
-      hits: mergeTopK(lists, k),
+      hits: mergeTopK(answers, k),
       partial: missingShards.length > 0,
       missingShards,
       ringEpoch: ring.epoch,
@@ -56,8 +56,8 @@ export class SearchService {
   }
 
   /**
-   * Several query vectors (all faces of one photo) in ONE fan-out round: each shard gets one
-   * searchMany message and answers every vector; the gateway merges per vector.
+   * Several query vectors (all faces of one photo) in ONE fan-out round: each shard gets them
+   * in one message and answers every vector; the gateway merges per vector.
    */
   async searchMany(
     collection: CollectionSpec,
@@ -69,16 +69,11 @@ export class SearchService {
     if (ring.members.length === 0) throw new FaceshardError('NO_SHARDS', 'no shard has joined the cluster yet');
     const maxK = Math.min(this.config.maxK, this.shards.maxHitsPerReply());
     if (options.k > maxK) throw new FaceshardError('VALIDATION_FAILED', `k is at most ${maxK}, got ${options.k}`, { max: maxK });
-    // One message per shard unless the replies would outgrow the payload limit (k hits per vector).
-    const perMessage = Math.max(1, Math.floor(this.shards.maxHitsPerReply() / options.k));
-    const groups: Float32Array[][] = [];
-    for (let i = 0; i < vectors.length; i += perMessage) groups.push(vectors.slice(i, i + perMessage));
-    const { answers, missingShards } = await this.fanOut(ring, async (shardId) => {
-      const replies = await Promise.all(
-        groups.map((group) => this.shards.read(shardId, 'searchMany', { collection: collection.name, generation: collection.generation, vectors: group, ...options })),
-      );
-      return replies.flatMap((reply) => reply.hits);
-    });
+    // One message per shard (shared with concurrent searches when the shard is busy), unless
+    // the replies would outgrow the payload limit: then as few messages as fit (ShardClient.search).
+    const target = { collection: collection.name, generation: collection.generation };
+    const queries = vectors.map((vector) => ({ vector, params: options }));
+    const { answers, missingShards } = await this.fanOut(ring, (shardId) => this.shards.search(shardId, target, queries));
     const hits = vectors.map((_, i) => mergeTopK(answers.map((answer) => answer[i] ?? []), options.k));
     return { hits, partial: missingShards.length > 0, missingShards, ringEpoch: ring.epoch };
   }
