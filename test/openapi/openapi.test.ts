@@ -10,6 +10,7 @@ import { readGatewayConfig } from '../../apps/gateway/src/config/gateway-config'
 import { GatewayModule } from '../../apps/gateway/src/gateway.module';
 import { startPlatform, type RunningPlatform } from '../../apps/platform/src/start-platform';
 import { call } from '../support/cluster-harness';
+import { parseSearchBody } from '../../apps/gateway/src/search/search-body';
 
 type Operation = {
   operationId: string;
@@ -26,6 +27,9 @@ const ADMIN = 'openapi-test-admin-key-' + 'y'.repeat(24);
 const SERVED_BY_SWAGGER = (url: string) => url === '/openapi.json' || url === '/docs' || url.startsWith('/docs/');
 
 /** Body DTO classes by name, read from Nest's own route metadata: what the validation pipe will use. */
+/** Bodies whose documented class only documents: the controller validates them with this function. */
+const BODY_PARSERS: Record<string, (body: unknown) => unknown> = { SearchDto: parseSearchBody };
+
 function bodyDtoClasses(): Map<string, new () => object> {
   const classes = new Map<string, new () => object>();
   const controllers = GatewayModule.forRoot({ config: {}, transport: {}, metadata: {}, access: {} } as never).controllers ?? [];
@@ -102,10 +106,19 @@ describe('OpenAPI document', () => {
       // Photo routes read multipart or JSON themselves: their body classes only document.
       if (!ref || op.requestBody?.content['multipart/form-data']) continue;
       const name = ref.split('/').at(-1)!;
-      const dto = classes.get(name);
-      expect(dto, `${method} ${path}: ${name} is not a body DTO of any controller`).toBeDefined();
       const examples = [...Object.values(json!.examples ?? {}).map((e) => e.value), ...(json!.example === undefined ? [] : [json!.example])];
       expect(examples.length, `${method} ${path} has no example`).toBeGreaterThan(0);
+      const parse = BODY_PARSERS[name];
+      if (parse) {
+        // Read by a hand-written one-pass parser (the search hot path), not by decorators.
+        for (const value of examples) {
+          expect(() => parse(value), `${method} ${path}`).not.toThrow();
+          checked++;
+        }
+        continue;
+      }
+      const dto = classes.get(name);
+      expect(dto, `${method} ${path}: ${name} is not a body DTO of any controller`).toBeDefined();
       for (const value of examples) {
         const errors = validateSync(plainToInstance(dto!, value), { whitelist: true, forbidNonWhitelisted: true });
         expect(errors.map((e) => e.toString()), `${method} ${path}`).toEqual([]);

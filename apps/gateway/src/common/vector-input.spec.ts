@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { FaceshardError, type CollectionSpec } from '@faceshard/contracts';
-import { encodeBase64Floats, MAX_IP_VECTOR_NORM, readVector } from './vector-input';
+import { decodeVector, encodeBase64Floats, MAX_IP_VECTOR_NORM, readVector } from './vector-input';
 
 const spec: CollectionSpec = { name: 'people', dimension: 4, metric: 'cosine' };
 
@@ -61,5 +62,42 @@ describe('readVector', () => {
   it('rejects the zero vector for cosine but allows it for inner product', () => {
     expect(codeOf(() => readVector({ vector: [0, 0, 0, 0] }, spec))).toBe('INVALID_VECTOR');
     expect(Array.from(readVector({ vector: [0, 0, 0, 0] }, { ...spec, metric: 'ip' }))).toEqual([0, 0, 0, 0]);
+  });
+
+  it('refuses components that are not finite JSON numbers as VALIDATION_FAILED, naming the component', () => {
+    for (const bad of [null, '1', true, [1], {}, Infinity, NaN]) {
+      const vector = [1, 0, bad, 0] as unknown as number[];
+      expect(codeOf(() => readVector({ vector }, spec))).toBe('VALIDATION_FAILED');
+    }
+    expect(() => readVector({ vector: [1, 0, 0, '0' as unknown as number] }, spec, 'faces[3]')).toThrow(/faces\[3\]: component 3 must be a finite number, got "0"/);
+    expect(codeOf(() => readVector({ vector: 'abcd' as unknown as number[] }, spec))).toBe('VALIDATION_FAILED');
+  });
+
+  it('decodes unpadded base64 too, and treats a null form as absent', () => {
+    const original = Float32Array.from([0.5, -1, 2, 3]);
+    const unpadded = encodeBase64Floats(original).replace(/=+$/, '');
+    expect(readVector({ vectorB64: unpadded }, spec)).toEqual(original);
+    expect(readVector({ vector: null as unknown as number[], vectorB64: encodeBase64Floats(original) }, spec)).toEqual(original);
+  });
+
+  it('decodes base64 into a vector that owns its memory (not a view of a shared pool)', () => {
+    const v = readVector({ vectorB64: encodeBase64Floats(Float32Array.from([1, 2, 3, 4])) }, spec);
+    expect(v.byteOffset).toBe(0);
+    expect(v.buffer.byteLength).toBe(16);
+  });
+
+  it('computes the norm in the decoding pass exactly as a second pass would (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.float({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), { minLength: 1, maxLength: 64 }), (values) => {
+        const viaJson = decodeVector({ vector: values });
+        const viaB64 = decodeVector({ vectorB64: encodeBase64Floats(Float32Array.from(values)) });
+        let expected = 0;
+        for (const v of Float32Array.from(values)) expected += v * v;
+        expect(viaJson.vector).toEqual(Float32Array.from(values));
+        expect(viaB64.vector).toEqual(Float32Array.from(values));
+        expect(viaJson.squaredNorm).toBe(expected);
+        expect(viaB64.squaredNorm).toBe(expected);
+      }),
+    );
   });
 });

@@ -4,6 +4,7 @@ import { ErrorBodyDto } from '../openapi/error-body.dto';
 
 import { EXAMPLE_COLLECTION, answers, example, searchExample } from '../openapi/examples';
 import { RequiresRole } from '../access/requires-role.decorator';
+import { parseSearchBody } from './search-body';
 import { SearchDto } from './search.dto';
 import { SearchService } from './search.service';
 
@@ -20,7 +21,9 @@ export class SearchController {
   @ApiNotFoundResponse({ description: 'COLLECTION_NOT_FOUND', type: ErrorBodyDto })
   @RequiresRole('read')
   @HttpCode(200)
-  search(@Param('collection') collection: string, @Body() dto: SearchDto) {
-    return this.searchService.search(collection, dto);
+  // `body: unknown` (not SearchDto): the global ValidationPipe passes it through untouched, and
+  // parseSearchBody + readVector validate it once, in one pass (the search hot path).
+  search(@Param('collection') collection: string, @Body() body: unknown) {
+    return this.searchService.search(collection, parseSearchBody(body));
   }
 }

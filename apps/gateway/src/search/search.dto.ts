@@ -1,25 +1,24 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsNumber, IsOptional, Max, Min } from 'class-validator';
-import { VectorDto } from '../common/vector.dto';
 
-export class SearchDto extends VectorDto {
-  /** Checked against MAX_K in the service (a config value, not a decorator constant). */
+/**
+ * The search request body as the OpenAPI document shows it. It is not validated by decorators:
+ * search-body.ts reads it in one pass (the hot path skips class-transformer/class-validator).
+ */
+export class SearchDto {
+  @ApiPropertyOptional({ type: [Number], example: [0.12, -0.4, 0.33, 0.85], description: "The vector as JSON numbers (the collection's dimension). Send this or vectorB64." })
+  vector?: number[];
+
+  @ApiPropertyOptional({ description: 'The vector as base64 of little-endian float32 bytes (compact, exact). Send this or vector.' })
+  vectorB64?: string;
+
+  /** Checked against MAX_K in the service (a config value, not a constant here). */
   @ApiPropertyOptional({ example: 5, minimum: 1, default: 10, description: 'How many hits (at most MAX_K)' })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
   k?: number;
 
   @ApiPropertyOptional({ example: 0.3, description: 'Drop hits scoring below this' })
-  @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
   minScore?: number;
 
   /** HNSW search breadth per shard; larger = better recall, slower. */
   @ApiPropertyOptional({ example: 100, minimum: 1, maximum: 10_000 })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(10_000)
   ef?: number;
 }

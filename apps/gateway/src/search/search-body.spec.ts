@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { FaceshardError } from '@faceshard/contracts';
+import { MAX_SEARCH_EF, parseSearchBody } from './search-body';
+
+function errorOf(fn: () => unknown): FaceshardError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(FaceshardError);
+    return error as FaceshardError;
+  }
+  throw new Error('expected an error');
+}
+
+describe('parseSearchBody', () => {
+  it('passes the documented fields through untouched (the vector is read later, once)', () => {
+    const vector = [1, 0, 0.5, -2];
+    const parsed = parseSearchBody({ vector, k: 5, minScore: -0.5, ef: 64 });
+    expect(parsed).toEqual({ vector, k: 5, minScore: -0.5, ef: 64 });
+    expect(parsed.vector).toBe(vector);
+    expect(parseSearchBody({ vectorB64: 'AACAPw==' })).toEqual({ vectorB64: 'AACAPw==' });
+  });
+
+  it('treats null as an absent optional field, as @IsOptional did', () => {
+    expect(parseSearchBody({ vectorB64: 'AACAPw==', k: null, minScore: null, ef: null, vector: null })).toEqual({ vectorB64: 'AACAPw==' });
+  });
+
+  it('refuses a body that is not a JSON object', () => {
+    for (const body of [undefined, null, 'x', 3, [1, 2]]) expect(errorOf(() => parseSearchBody(body)).code).toBe('VALIDATION_FAILED');
+  });
+
+  it('refuses unknown fields, naming each', () => {
+    const error = errorOf(() => parseSearchBody({ vector: [1], owner: 'm', filter: {} }));
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect(error.details).toEqual({ errors: ['property owner should not exist', 'property filter should not exist'] });
+  });
+
+  it('lists every wrongly typed field in one answer', () => {
+    const error = errorOf(() => parseSearchBody({ vector: 'x', vectorB64: 7, k: 1.5, minScore: 'high', ef: 0 }));
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect((error.details as { errors: string[] }).errors).toHaveLength(5);
+  });
+
+  it('bounds ef to 1..MAX_SEARCH_EF and k to integers >= 1', () => {
+    expect(parseSearchBody({ ef: MAX_SEARCH_EF }).ef).toBe(MAX_SEARCH_EF);
+    expect(errorOf(() => parseSearchBody({ ef: MAX_SEARCH_EF + 1 })).code).toBe('VALIDATION_FAILED');
+    expect(errorOf(() => parseSearchBody({ k: '10' })).code).toBe('VALIDATION_FAILED');
+    expect(errorOf(() => parseSearchBody({ minScore: Infinity })).code).toBe('VALIDATION_FAILED');
+  });
+
+  it('accepts k exactly when it is an integer >= 1 (property)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.integer(), fc.double(), fc.string(), fc.boolean()), (k) => {
+        const valid = typeof k === 'number' && Number.isInteger(k) && k >= 1;
+        let accepted: boolean;
+        try {
+          accepted = parseSearchBody({ k }).k === k;
+        } catch (error) {
+          accepted = !(error instanceof FaceshardError && error.code === 'VALIDATION_FAILED');
+        }
+        expect(accepted).toBe(valid);
+      }),
+    );
+  });
+});
