@@ -11,6 +11,7 @@ import { AccessService } from './access/access.service';
 import { setupOpenApi } from './openapi/setup-openapi';
 import { gatewayFastifyOptions, installEdgeLimits } from './http/fastify-options';
 import { installRequestScope } from './http/request-scope';
+import { installHttpTracing } from './http/http-tracing';
 
 export interface RunningGateway {
   app: NestFastifyApplication;
@@ -36,6 +37,7 @@ export async function startGateway(deps: {
   const routes: RunningGateway['routes'] = [];
   installRequestScope(adapter.getInstance());
   installEdgeLimits(adapter.getInstance(), deps.config);
+  installHttpTracing(adapter.getInstance());
   adapter.getInstance().addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   });

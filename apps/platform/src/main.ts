@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { readGatewayConfig } from '../../gateway/src/config/gateway-config';
 import { announceAccess, exitOnFatal, stopOnSignals } from '../../gateway/src/process-lifecycle';
+import { readTracingConfig, startTracing } from '@faceshard/tracing';
 import { runShardProcess } from '../../shard/src/main';
 import { startPlatform } from './start-platform';
 
@@ -13,8 +14,13 @@ async function main(): Promise<void> {
   const config = readGatewayConfig();
   if (config.role === 'shard') return runShardProcess();
 
+  // Before the platform starts: its HTTP hooks and shard calls check whether tracing is on.
+  const tracing = startTracing(readTracingConfig(process.env, 'faceshard-gateway'));
   const platform = await startPlatform(config);
-  stopOnSignals(config.role, () => platform.close());
+  stopOnSignals(config.role, async () => {
+    await platform.close();
+    await tracing?.shutdown().catch(() => undefined); // exports the spans still buffered
+  });
   announceAccess(platform.gateway);
   console.log(
     JSON.stringify({
@@ -25,6 +31,7 @@ async function main(): Promise<void> {
       dataDir: config.role === 'embedded' ? config.dataDir : undefined,
       shards: platform.shards.map((s) => s.shardId),
       auth: platform.gateway.auth,
+      tracing: tracing ? 'otlp' : 'off',
     }),
   );
 }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { JetStreamMetadataStore } from '@faceshard/cluster';
 import { NatsShardTransport } from '@faceshard/messaging';
+import { readTracingConfig, startTracing } from '@faceshard/tracing';
 import { readShardConfig } from './config/shard-config';
 import { startShardNode } from './start-shard-node';
 
@@ -11,6 +12,7 @@ export async function runShardProcess(env: NodeJS.ProcessEnv = process.env): Pro
   }
   const cluster = env.FACESHARD_CLUSTER || 'default';
   const config = readShardConfig(env);
+  const tracing = startTracing(readTracingConfig(env, 'faceshard-shard'));
   const transport = await NatsShardTransport.connect({ servers: env.NATS_URL, cluster, name: `faceshard-shard` });
   const metadata = await JetStreamMetadataStore.open(transport.connection, cluster, { replicas: config.metadataReplicas });
   const node = await startShardNode({ config, transport, metadata });
@@ -28,13 +30,14 @@ export async function runShardProcess(env: NodeJS.ProcessEnv = process.env): Pro
     await node.close();
     await metadata.close();
     await transport.close();
+    await tracing?.shutdown().catch(() => undefined); // exports the spans still buffered
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
   // Drained through the API (or removed by an operator): the ring no longer holds it.
   void node.left.then(() => stop('left the ring'));
-  console.log(JSON.stringify({ event: 'ready', role: 'shard', shardId: node.shardId, cluster, dataDir: config.dataDir }));
+  console.log(JSON.stringify({ event: 'ready', role: 'shard', shardId: node.shardId, cluster, dataDir: config.dataDir, tracing: tracing ? 'otlp' : 'off' }));
 }
 
 if (require.main === module) {

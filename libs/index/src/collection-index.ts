@@ -2,6 +2,7 @@ import { HierarchicalNSW } from 'hnswlib-node';
 import { FaceshardError, NAME_PATTERN } from '@faceshard/contracts';
 import type { AttributeFilter, Attributes, CollectionSpec, FaceMeta, FaceVector, IdentityUpsert, SearchHit, StoredIdentity, VersionedIdentity } from '@faceshard/contracts';
 import { matchesFilter } from '@faceshard/query';
+import { tracing, withSpan } from '@faceshard/tracing';
 import { LabelAllocator, grownCapacity } from './label-allocator';
 import { collapseNeighbours, initialFetchCount, rankBest, type IdentityBest } from './neighbour-collapse';
 import { prepareVector, prepareVectorInto } from './vector-math';
@@ -393,7 +394,7 @@ export class CollectionIndex {
     const admits = filter ? (label: number) => matchesFilter(this.ownerByLabel[label]?.attributes, filter) : undefined;
     let fetch = initialFetchCount(k, live, this.identitiesWithFaces);
     for (;;) {
-      const found = admits ? this.hnsw.searchKnn(point, fetch, admits) : this.hnsw.searchKnn(point, fetch);
+      const found = tracing.on ? this.tracedKnn(point, fetch, ef, admits) : admits ? this.hnsw.searchKnn(point, fetch, admits) : this.hnsw.searchKnn(point, fetch);
       const { neighbors, distances } = this.withPinned(point, found, admits);
       const collapsed = collapseNeighbours(neighbors, distances, this.ownerOf, minScore);
       // Fewer answers than asked for (a filter admits only some labels): nothing more to find.
@@ -415,6 +416,12 @@ export class CollectionIndex {
       hits[i] = hit;
     }
     return hits;
+  }
+
+  /** One hnswlib call as a span of its own (a search may ask again with a larger k, see search()). */
+  private tracedKnn(point: number[], fetch: number, ef: number, admits?: (label: number) => boolean) {
+    const attributes = { 'faceshard.collection': this.spec.name, 'hnsw.k': fetch, 'hnsw.ef': ef, 'hnsw.filtered': admits !== undefined };
+    return withSpan('hnsw.searchKnn', { attributes }, () => (admits ? this.hnsw.searchKnn(point, fetch, admits) : this.hnsw.searchKnn(point, fetch)));
   }
 
   /** Writes the hnswlib index file; false (nothing written) when no label was ever used. */

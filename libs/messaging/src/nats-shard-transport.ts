@@ -1,8 +1,9 @@
-import { connect, ErrorCode, NatsError, type NatsConnection, type Subscription } from 'nats';
+import { connect, ErrorCode, NatsError, type Msg, type NatsConnection, type Subscription } from 'nats';
 import { FaceshardError, type ShardOp, type ShardRequest, type ShardResponse } from '@faceshard/contracts';
+import { extractTraceContext, failSpan, headerMapGetter, SpanKind, tracing, withSpan } from '@faceshard/tracing';
 import { answerRequest, assertTimeout, encodeRequest, readReply } from './answer-request';
 import { decode, encode } from './codec';
-import { readShardRequestHeaders, shardRequestHeaders } from './message-headers';
+import { readShardRequestHeaders, shardRequestHeaders, type IncomingRequestMeta } from './message-headers';
 import { isHeartbeat, type Heartbeat, type ServedShard, type ShardHandler, type ShardTransport } from './shard-transport';
 import { assertClusterName, assertShardId, heartbeatSubject, heartbeatWildcard, opOfSubject, shardSubject, shardWildcard } from './subjects';
 
@@ -55,13 +56,21 @@ export class NatsShardTransport implements ShardTransport {
     return this.connection.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
   }
 
-  async request<O extends ShardOp>(shardId: string, op: O, req: ShardRequest<O>, opts: { timeoutMs: number }): Promise<ShardResponse<O>> {
+  request<O extends ShardOp>(shardId: string, op: O, req: ShardRequest<O>, opts: { timeoutMs: number }): Promise<ShardResponse<O>> {
+    if (!tracing.on) return this.send(shardId, op, req, opts);
+    // One client span per message; the shard's span is its child through the traceparent header.
+    const attributes = { 'messaging.system': 'nats', 'messaging.operation.type': 'send', 'faceshard.shard_id': shardId, 'faceshard.op': op };
+    return withSpan(`shard ${op}`, { kind: SpanKind.CLIENT, attributes }, () => this.send(shardId, op, req, opts));
+  }
+
+  private async send<O extends ShardOp>(shardId: string, op: O, req: ShardRequest<O>, opts: { timeoutMs: number }): Promise<ShardResponse<O>> {
     const context = { shardId, op };
     assertShardId(shardId);
     assertTimeout(opts.timeoutMs);
     const data = encodeRequest(req, context, this.maxPayloadBytes(), opts.timeoutMs);
     let replyData: Uint8Array;
     try {
+
       const msg = await this.connection.request(shardSubject(this.cluster, shardId, op), data, { timeout: opts.timeoutMs, headers: shardRequestHeaders() });
       replyData = msg.data;
     } catch (err) {
@@ -72,7 +81,7 @@ export class NatsShardTransport implements ShardTransport {
 
   async serve(shardId: string, handler: ShardHandler): Promise<ServedShard> {
     assertShardId(shardId);
-    const served = new NatsServedShard(this.connection, shardWildcard(this.cluster, shardId), handler, () => this.maxPayloadBytes(), () =>
+    const served = new NatsServedShard(this.connection, shardId, shardWildcard(this.cluster, shardId), handler, () => this.maxPayloadBytes(), () =>
       this.served.delete(served),
     );
     this.served.add(served);
@@ -129,6 +138,7 @@ class NatsServedShard implements ServedShard {
 
   constructor(
     private readonly connection: NatsConnection,
+    shardId: string,
     subject: string,
     handler: ShardHandler,
     maxPayloadBytes: () => number,
@@ -140,7 +150,8 @@ class NatsServedShard implements ServedShard {
       callback: (err, msg) => {
         if (err || !msg.reply) return;
         const meta = readShardRequestHeaders(msg.headers);
-        const work = answerRequest(opOfSubject(msg.subject), msg.data, handler, maxPayloadBytes(), performance.now(), meta).then((reply) => {
+        const op = opOfSubject(msg.subject);
+        const work = (tracing.on ? answerTraced(shardId, op, msg, handler, maxPayloadBytes(), meta) : answerRequest(op, msg.data, handler, maxPayloadBytes(), performance.now(), meta)).then((reply) => {
           try {
             msg.respond(reply);
           } catch {
@@ -162,6 +173,22 @@ class NatsServedShard implements ServedShard {
     })();
     return this.closing;
   }
+}
+
+/** The shard's side of a traced request: a server span, child of the caller's span named in the headers. */
+function answerTraced(shardId: string, op: string, msg: Msg, handler: ShardHandler, maxPayloadBytes: number, meta: IncomingRequestMeta): Promise<Uint8Array> {
+  const receivedAt = performance.now();
+  const parent = extractTraceContext(msg.headers, headerMapGetter);
+  const attributes = { 'messaging.system': 'nats', 'messaging.operation.type': 'process', 'faceshard.shard_id': shardId, 'faceshard.op': op, 'messaging.message.body.size': msg.data.length };
+  return withSpan(`shard.handle ${op}`, { kind: SpanKind.SERVER, attributes, parent }, (span) => {
+    // answerRequest turns failures into error replies: mark the span on the way.
+    const marking: ShardHandler = (o, req, context) =>
+      handler(o, req, context).catch((error: unknown) => {
+        failSpan(span, error);
+        throw error;
+      });
+    return answerRequest(op, msg.data, marking, maxPayloadBytes, receivedAt, meta);
+  });
 }
 
 /** NATS client errors -> the project's error codes. */

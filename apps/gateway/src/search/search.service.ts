@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AttributeFilter, CollectionSpec, FaceshardError, SearchHit } from '@faceshard/contracts';
 import { mergeTopK } from '@faceshard/query';
+import { tracing, withSpan } from '@faceshard/tracing';
 import { readVector } from '../common/vector-input';
 import type { GatewayConfig } from '../config/gateway-config';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
@@ -82,7 +83,9 @@ export class SearchService {
    * Asks every member at once; a shard in trouble makes the answer partial, a wrong request fails it.
    */
   private async fanOut<T>(ring: { members: readonly string[] }, ask: (shardId: string) => Promise<T>) {
-    const settled = await Promise.allSettled(ring.members.map(ask));
+    const askAll = () => Promise.allSettled(ring.members.map(ask));
+    // Traced: one span over the round; each shard's message is a child span of it (NatsShardTransport).
+    const settled = tracing.on ? await withSpan('search.fanout', { attributes: { 'faceshard.shards': ring.members.length } }, askAll) : await askAll();
     const answers: T[] = [];
     const missingShards: SearchResult['missingShards'] = [];
     settled.forEach((answer, i) => {

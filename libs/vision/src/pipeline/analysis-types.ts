@@ -24,6 +24,16 @@ export interface FaceAnalysis {
   faces: AnalyzedFace[];
 }
 
+/**
+ * When one stage of one photo ran, in epoch milliseconds (performance.timeOrigin + now(), so a
+ * worker thread's times line up with its parent's): the inference pool's trace spans.
+ */
+export interface StageTiming {
+  stage: 'decode' | 'detect' | 'align' | 'embed';
+  startMs: number;
+  endMs: number;
+}
+
 /** What a caller needs to know about the embeddings a pipeline produces. */
 export interface RecognizerInfo {
   name: string;

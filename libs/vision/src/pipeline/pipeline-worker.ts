@@ -33,8 +33,8 @@ async function start(port: NonNullable<typeof parentPort>): Promise<void> {
       });
       return;
     }
-    pipeline.analyze(m.bytes, m.options).then(
-      (analysis) => send({ type: 'result', id: m.id, analysis }),
+    pipeline.analyzeTimed(m.bytes, m.options).then(
+      ({ analysis, stages }) => send({ type: 'result', id: m.id, analysis, stages }),
       (err: unknown) => send({ type: 'error', id: m.id, error: toErrorBody(err) }),
     );
   });

@@ -2,7 +2,8 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { FaceshardError } from '@faceshard/contracts';
-import type { AnalyzedFace, AnalyzeOptions, FaceAnalysis, FaceAnalyzer, RecognizerInfo } from './analysis-types';
+import { recordSpan, tracing, withSpan } from '@faceshard/tracing';
+import type { AnalyzedFace, AnalyzeOptions, FaceAnalysis, FaceAnalyzer, RecognizerInfo, StageTiming } from './analysis-types';
 import { BoundedSemaphore } from './bounded-semaphore';
 import { resolvePipelineLimits, type PipelineLimits } from './face-pipeline';
 import type { PipelineConfig } from './pipeline-config';
@@ -21,9 +22,16 @@ function startWorker(workerData: PipelineWorkerData): Worker {
   return new Worker(bootstrap, { eval: true, workerData });
 }
 
+interface TimedAnalysis {
+  analysis: FaceAnalysis;
+  stages: StageTiming[];
+}
+
+const epochNow = () => performance.timeOrigin + performance.now();
+
 /** One worker thread with its own FacePipeline; handles one photo at a time. */
 class PipelineThread {
-  private pending?: { id: number; resolve: (a: FaceAnalysis) => void; reject: (e: unknown) => void };
+  private pending?: { id: number; resolve: (a: TimedAnalysis) => void; reject: (e: unknown) => void };
   private nextId = 1;
   private closing = false;
 
@@ -58,7 +66,7 @@ class PipelineThread {
     });
   }
 
-  analyze(bytes: Uint8Array, options: AnalyzeOptions): Promise<FaceAnalysis> {
+  analyze(bytes: Uint8Array, options: AnalyzeOptions): Promise<TimedAnalysis> {
     if (this.pending) return Promise.reject(new FaceshardError('INTERNAL', 'pipeline worker is already busy'));
     const id = this.nextId++;
     // Copy into a fresh buffer we can hand over without copying again (the caller's may be a pooled slice).
@@ -82,7 +90,7 @@ class PipelineThread {
     if ((m.type === 'result' || m.type === 'error') && this.pending?.id === m.id) {
       const p = this.pending;
       this.pending = undefined;
-      if (m.type === 'result') p.resolve(m.analysis);
+      if (m.type === 'result') p.resolve({ analysis: m.analysis, stages: m.stages });
       else p.reject(FaceshardError.fromJSON(m.error));
     }
   }
@@ -140,16 +148,36 @@ export class WorkerFacePipeline implements FaceAnalyzer {
 
   analyze(imageBytes: Uint8Array, options: AnalyzeOptions = {}): Promise<FaceAnalysis> {
     if (this.closed) return Promise.reject(new FaceshardError('INTERNAL', 'face pipeline is closed'));
-    return this.gate.run(async () => {
-      // The gate admits at most one job per thread, so an idle thread is always there.
-      const thread = this.idle.pop();
-      if (!thread) throw new FaceshardError('INTERNAL', 'no idle pipeline thread');
-      try {
-        return await thread.analyze(imageBytes, options);
-      } finally {
-        if (this.threads.includes(thread)) this.idle.push(thread);
-      }
+    if (tracing.on) return this.tracedAnalyze(imageBytes, options);
+    return this.gate.run(async () => (await this.onIdleThread(imageBytes, options)).analysis);
+  }
+
+  /**
+   * The worker threads carry no tracer: they send back when each stage ran, and the stages become
+   * child spans of this photo's span here (queue wait, decode, detect, align, embed).
+   */
+  private tracedAnalyze(imageBytes: Uint8Array, options: AnalyzeOptions): Promise<FaceAnalysis> {
+    return withSpan('inference.analyze', { attributes: { 'faceshard.photo_bytes': imageBytes.length } }, async (span) => {
+      const queuedAt = epochNow();
+      const { analysis, stages } = await this.gate.run(() => {
+        recordSpan('inference.queue', queuedAt, epochNow());
+        return this.onIdleThread(imageBytes, options);
+      });
+      for (const stage of stages) recordSpan(`inference.${stage.stage}`, stage.startMs, stage.endMs);
+      span.setAttribute('faceshard.faces', analysis.faces.length);
+      return analysis;
     });
+  }
+
+  /** Only inside the gate: it admits at most one job per thread, so an idle thread is always there. */
+  private async onIdleThread(imageBytes: Uint8Array, options: AnalyzeOptions): Promise<TimedAnalysis> {
+    const thread = this.idle.pop();
+    if (!thread) throw new FaceshardError('INTERNAL', 'no idle pipeline thread');
+    try {
+      return await thread.analyze(imageBytes, options);
+    } finally {
+      if (this.threads.includes(thread)) this.idle.push(thread);
+    }
   }
 
   async analyzeSingle(imageBytes: Uint8Array, options: Omit<AnalyzeOptions, 'onQualityFailure'> = {}): Promise<AnalyzedFace> {
