@@ -25,8 +25,9 @@ export interface FaceAnalysis {
 }
 
 /**
- * When one stage of one photo ran, in epoch milliseconds (performance.timeOrigin + now(), so a
- * worker thread's times line up with its parent's): the inference pool's trace spans.
+ * When one stage of one photo ran, in milliseconds since that photo's analysis started (relative,
+ * so that a worker thread's times can be placed on its parent's clock): the inference pool's
+ * trace spans.
  */
 export interface StageTiming {
   stage: 'decode' | 'detect' | 'align' | 'embed';

@@ -78,9 +78,9 @@ export class FacePipeline implements FaceAnalyzer {
   /** As analyze(), with when each stage ran (a few clock reads per photo: always measured). */
   analyzeTimed(imageBytes: Uint8Array, options: AnalyzeOptions = {}): Promise<{ analysis: FaceAnalysis; stages: StageTiming[] }> {
     return this.gate.run(async () => {
-      const stages: StageTiming[] = [];
-      const image = await timed(stages, 'decode', () => decodeImage(imageBytes, this.limits.decode));
-      return { analysis: await this.analyzeDecoded(image, options, stages), stages };
+      const stages = new StageClock();
+      const image = await stages.time('decode', () => decodeImage(imageBytes, this.limits.decode));
+      return { analysis: await this.analyzeDecoded(image, options, stages), stages: stages.timings };
     });
   }
 
@@ -101,11 +101,11 @@ export class FacePipeline implements FaceAnalyzer {
     await Promise.all([closeIfPossible(this.detector), this.recognizer.close()]);
   }
 
-  private async analyzeDecoded(image: RgbImage, options: AnalyzeOptions, stages: StageTiming[] = []): Promise<FaceAnalysis> {
-    const detected = (await timed(stages, 'detect', () => this.detector.detect(image))).sort((a, b) => b.score - a.score).slice(0, this.limits.maxFaces);
+  private async analyzeDecoded(image: RgbImage, options: AnalyzeOptions, stages = new StageClock()): Promise<FaceAnalysis> {
+    const detected = (await stages.time('detect', () => this.detector.detect(image))).sort((a, b) => b.score - a.score).slice(0, this.limits.maxFaces);
     const { inputSize, template } = this.recognizer;
     const policy = options.qualityPolicy ?? {};
-    const measured = await timed(stages, 'align', async () =>
+    const measured = await stages.time('align', async () =>
       detected.map((face) => {
         const crop = alignFace(image, face.landmarks, template, inputSize);
         const q = measureQuality(face, crop);
@@ -118,7 +118,7 @@ export class FacePipeline implements FaceAnalyzer {
     // All faces of the photo (and their mirrors with flip) in one recognizer call.
     const batch = kept.map((m) => m.crop);
     if (options.flip) batch.push(...kept.map((m) => mirrorHorizontally(m.crop)));
-    const vectors = await timed(stages, 'embed', () => this.recognizer.embed(batch));
+    const vectors = await stages.time('embed', () => this.recognizer.embed(batch));
     if (vectors.length !== batch.length) throw new FaceshardError('INTERNAL', `recognizer returned ${vectors.length} vectors for ${batch.length} crops`);
     const faces = kept.map((m, i) => ({
       box: m.face.box,
@@ -131,14 +131,18 @@ export class FacePipeline implements FaceAnalyzer {
   }
 }
 
-const epochNow = () => performance.timeOrigin + performance.now();
+/** Times the stages of one photo, relative to when its analysis started. */
+class StageClock {
+  readonly timings: StageTiming[] = [];
+  private readonly origin = performance.now();
 
-async function timed<T>(stages: StageTiming[], stage: StageTiming['stage'], run: () => Promise<T>): Promise<T> {
-  const startMs = epochNow();
-  try {
-    return await run();
-  } finally {
-    stages.push({ stage, startMs, endMs: epochNow() });
+  async time<T>(stage: StageTiming['stage'], run: () => Promise<T>): Promise<T> {
+    const startMs = performance.now() - this.origin;
+    try {
+      return await run();
+    } finally {
+      this.timings.push({ stage, startMs, endMs: performance.now() - this.origin });
+    }
   }
 }
 

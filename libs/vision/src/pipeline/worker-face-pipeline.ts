@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { FaceshardError } from '@faceshard/contracts';
-import { recordSpan, tracing, withSpan } from '@faceshard/tracing';
+import { contextWithSpan, failSpan, recordSpan, runInContext, startSpan, tracing } from '@faceshard/tracing';
 import type { AnalyzedFace, AnalyzeOptions, FaceAnalysis, FaceAnalyzer, RecognizerInfo, StageTiming } from './analysis-types';
 import { BoundedSemaphore } from './bounded-semaphore';
 import { resolvePipelineLimits, type PipelineLimits } from './face-pipeline';
@@ -24,14 +24,18 @@ function startWorker(workerData: PipelineWorkerData): Worker {
 
 interface TimedAnalysis {
   analysis: FaceAnalysis;
+  /** Relative to the worker's start of the photo. */
   stages: StageTiming[];
+  /** On this thread's clock (epochNow): when the photo was posted to the worker, and when its answer came back. */
+  postedAt: number;
+  answeredAt: number;
 }
 
 const epochNow = () => performance.timeOrigin + performance.now();
 
 /** One worker thread with its own FacePipeline; handles one photo at a time. */
 class PipelineThread {
-  private pending?: { id: number; resolve: (a: TimedAnalysis) => void; reject: (e: unknown) => void };
+  private pending?: { id: number; postedAt: number; resolve: (a: TimedAnalysis) => void; reject: (e: unknown) => void };
   private nextId = 1;
   private closing = false;
 
@@ -72,7 +76,7 @@ class PipelineThread {
     // Copy into a fresh buffer we can hand over without copying again (the caller's may be a pooled slice).
     const copy = new Uint8Array(bytes);
     return new Promise((resolve, reject) => {
-      this.pending = { id, resolve, reject };
+      this.pending = { id, postedAt: epochNow(), resolve, reject };
       this.worker.postMessage({ type: 'analyze', id, bytes: copy, options } satisfies ToWorker, [copy.buffer]);
     });
   }
@@ -90,7 +94,7 @@ class PipelineThread {
     if ((m.type === 'result' || m.type === 'error') && this.pending?.id === m.id) {
       const p = this.pending;
       this.pending = undefined;
-      if (m.type === 'result') p.resolve({ analysis: m.analysis, stages: m.stages });
+      if (m.type === 'result') p.resolve({ analysis: m.analysis, stages: m.stages, postedAt: p.postedAt, answeredAt: epochNow() });
       else p.reject(FaceshardError.fromJSON(m.error));
     }
   }
@@ -153,19 +157,30 @@ export class WorkerFacePipeline implements FaceAnalyzer {
   }
 
   /**
-   * The worker threads carry no tracer: they send back when each stage ran, and the stages become
-   * child spans of this photo's span here (queue wait, decode, detect, align, embed).
+   * The worker threads carry no tracer: they send back when each stage ran (relative to their start
+   * of the photo), and the stages become child spans of this photo's span here (queue wait, decode,
+   * detect, align, embed). Every time here is read from this thread's clock, and the stages are
+   * placed between posting the photo and its answer, so no span sticks out of its parent.
    */
   private tracedAnalyze(imageBytes: Uint8Array, options: AnalyzeOptions): Promise<FaceAnalysis> {
-    return withSpan('inference.analyze', { attributes: { 'faceshard.photo_bytes': imageBytes.length } }, async (span) => {
-      const queuedAt = epochNow();
-      const { analysis, stages } = await this.gate.run(() => {
-        recordSpan('inference.queue', queuedAt, epochNow());
-        return this.onIdleThread(imageBytes, options);
-      });
-      for (const stage of stages) recordSpan(`inference.${stage.stage}`, stage.startMs, stage.endMs);
-      span.setAttribute('faceshard.faces', analysis.faces.length);
-      return analysis;
+    const queuedAt = epochNow();
+    const span = startSpan('inference.analyze', { startTime: queuedAt, attributes: { 'faceshard.photo_bytes': imageBytes.length } });
+    return runInContext(contextWithSpan(span), async () => {
+      try {
+        const { analysis, stages, postedAt, answeredAt } = await this.gate.run(() => {
+          recordSpan('inference.queue', queuedAt, epochNow());
+          return this.onIdleThread(imageBytes, options);
+        });
+        const onParentClock = (ms: number) => Math.min(postedAt + ms, answeredAt);
+        for (const stage of stages) recordSpan(`inference.${stage.stage}`, onParentClock(stage.startMs), onParentClock(stage.endMs));
+        span.setAttribute('faceshard.faces', analysis.faces.length);
+        return analysis;
+      } catch (error) {
+        failSpan(span, error);
+        throw error;
+      } finally {
+        span.end(epochNow());
+      }
     });
   }
 
