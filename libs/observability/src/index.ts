@@ -4,3 +4,8 @@ export * from './logging/log-config';
 export * from './logging/redaction';
 export * from './logging/create-logger';
 export * from './logging/pino-nest-logger';
+export * from './metrics/metric-names';
+export * from './metrics/sinks';
+export * from './metrics/hnsw-memory';
+export * from './metrics/faceshard-metrics';
+export * from './metrics/prometheus-text';

@@ -1,0 +1,51 @@
+/**
+ * The small interfaces libraries and services report through, so storage and pipeline code
+ * never imports prom-client and stays testable (tests pass a recording sink, production a
+ * prom-client-backed one, a process with metrics off the no-op one).
+ */
+
+/** libs/index: write-ahead log and snapshots of one shard. */
+export interface IndexMetricsSink {
+  walFsync(seconds: number): void;
+  snapshotTaken(seconds: number): void;
+}
+
+export type InferenceStage = 'decode' | 'detect' | 'landmarks' | 'embed';
+
+/** Per-stage times of one analysed photo, in milliseconds (measured where the stage ran: a worker thread). */
+export type StageTimings = Partial<Record<InferenceStage, number>>;
+
+/** The face pipeline pool (gateway). */
+export interface InferenceMetricsSink {
+  photoAnalysed(models: { detector: string; recognizer: string }, timings: StageTimings): void;
+  photoRejected(): void;
+}
+
+/** Gateway -> shard requests and the answers they make up. */
+export interface FanOutMetricsSink {
+  shardReply(shardId: string, op: string, outcome: string, seconds: number): void;
+  /** One shard missing from an answer, by its error code. */
+  shardMissing(cause: string): void;
+}
+
+export type CacheOutcome = 'hit' | 'miss' | 'error';
+
+export interface CacheMetricsSink {
+  lookup(outcome: CacheOutcome): void;
+}
+
+/** The move coordinator, per source shard. */
+export interface RebalanceMetricsSink {
+  chunkMoved(source: string, identities: number): void;
+  sourceProgress(source: string, ratio: number | null, perSecond: number): void;
+  /** The move finished or was abandoned: progress series go away. */
+  moveEnded(): void;
+}
+
+const nothing = (): void => undefined;
+
+export const NO_INDEX_METRICS: IndexMetricsSink = { walFsync: nothing, snapshotTaken: nothing };
+export const NO_INFERENCE_METRICS: InferenceMetricsSink = { photoAnalysed: nothing, photoRejected: nothing };
+export const NO_FAN_OUT_METRICS: FanOutMetricsSink = { shardReply: nothing, shardMissing: nothing };
+export const NO_CACHE_METRICS: CacheMetricsSink = { lookup: nothing };
+export const NO_REBALANCE_METRICS: RebalanceMetricsSink = { chunkMoved: nothing, sourceProgress: nothing, moveEnded: nothing };
