@@ -25,19 +25,24 @@ import { ReadinessService } from './health/readiness.service';
 import { FACE_CONTROLLERS, faceProviders } from './faces';
 import { IntegrityController } from './admin/integrity.controller';
 import { IntegrityService } from './admin/integrity.service';
+import type { Observability } from '@faceshard/observability';
+import { GATEWAY_METRICS, gatewayMetricsOf, OBSERVABILITY } from './observability/gateway-metrics';
+import { MetricsController } from './observability/metrics.controller';
 
 /** The HTTP gateway. Its outside systems (transport, metadata store) are handed in, so tests and the embedded mode choose them. */
 @Module({})
 export class GatewayModule {
-  static forRoot(deps: { config: GatewayConfig; transport: ShardTransport; metadata: ClusterMetadataStore; access: AccessService }): DynamicModule {
+  static forRoot(deps: { config: GatewayConfig; transport: ShardTransport; metadata: ClusterMetadataStore; access: AccessService; observability: Observability }): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [CollectionsController, IdentitiesController, SearchController, ClusterController, HealthController, KeysController, ...FACE_CONTROLLERS, IntegrityController],
+      controllers: [CollectionsController, IdentitiesController, SearchController, ClusterController, HealthController, KeysController, ...FACE_CONTROLLERS, IntegrityController, MetricsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: deps.config },
         { provide: SHARD_TRANSPORT, useValue: deps.transport },
         { provide: METADATA_STORE, useValue: deps.metadata },
         { provide: ACCESS_SERVICE, useValue: deps.access },
+        { provide: OBSERVABILITY, useValue: deps.observability },
+        { provide: GATEWAY_METRICS, useValue: gatewayMetricsOf(deps.observability) },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         { provide: APP_GUARD, useClass: AccessGuard },
         RingService,

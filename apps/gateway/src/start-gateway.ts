@@ -12,6 +12,8 @@ import { setupOpenApi } from './openapi/setup-openapi';
 import { gatewayFastifyOptions, installEdgeLimits } from './http/fastify-options';
 import { installRequestScope } from './http/request-scope';
 import { installHttpTracing } from './http/http-tracing';
+import { installRequestObserver } from './http/request-observer';
+import { PinoNestLogger, quietObservability, type Observability } from '@faceshard/observability';
 
 export interface RunningGateway {
   app: NestFastifyApplication;
@@ -31,11 +33,15 @@ export async function startGateway(deps: {
   metadata: ClusterMetadataStore;
   apiKeys: ApiKeyRepository;
   logger?: LoggerService | false | ('log' | 'error' | 'warn' | 'debug' | 'verbose')[];
+  /** The process's logger and metrics (its entry point makes them); tests may leave it out. */
+  observability?: Observability;
 }): Promise<RunningGateway> {
+  const observability = deps.observability ?? quietObservability({ role: deps.config.role });
   const { access, firstAdminKey } = await AccessService.start(deps.apiKeys, { auth: deps.config.auth, adminKey: deps.config.adminKey });
   const adapter = new FastifyAdapter(gatewayFastifyOptions(deps.config));
   const routes: RunningGateway['routes'] = [];
   installRequestScope(adapter.getInstance());
+  installRequestObserver(adapter.getInstance(), observability.log, observability.metrics?.http());
   installEdgeLimits(adapter.getInstance(), deps.config);
   installHttpTracing(adapter.getInstance());
   adapter.getInstance().addHook('onRoute', (route) => {
@@ -43,8 +49,8 @@ export async function startGateway(deps: {
   });
   let app: NestFastifyApplication;
   try {
-    app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot({ ...deps, access }), adapter, {
-      logger: deps.logger ?? ['error', 'warn'],
+    app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot({ ...deps, access, observability }), adapter, {
+      logger: deps.logger ?? new PinoNestLogger(observability.log),
       // No Nest body parsers: Fastify's own JSON parser (same limits, prototype-poisoning refused)
       // is the only one, so form-encoded bodies get 415 instead of reaching validation.
       bodyParser: false,

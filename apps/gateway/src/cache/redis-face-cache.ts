@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { NO_CACHE_METRICS, type CacheMetricsSink } from '@faceshard/observability';
 import type { CacheStatus, FaceCache } from './face-cache';
 
 export interface RedisFaceCacheOptions {
@@ -8,6 +9,8 @@ export interface RedisFaceCacheOptions {
   timeoutMs: number;
   /** Namespaces keys, so clusters sharing one Redis never read each other's entries. */
   prefix: string;
+  /** Counts calls that failed or outlasted the bounded wait (outcome `error`). */
+  metrics?: CacheMetricsSink;
 }
 
 /** A failure this recent keeps the status degraded even if the connection looks ready. */
@@ -92,7 +95,7 @@ export class RedisFaceCache implements FaceCache {
   /** The command's answer, or undefined when Redis failed or took longer than the bounded wait. */
   private async bounded<T>(command: () => Promise<T>): Promise<T | undefined> {
     if (this.redis.status !== 'ready') {
-      this.noteFailure(new Error(`redis ${this.redis.status}`));
+      this.failedCall(new Error(`redis ${this.redis.status}`));
       return undefined;
     }
     let timer: NodeJS.Timeout | undefined;
@@ -102,16 +105,21 @@ export class RedisFaceCache implements FaceCache {
     try {
       const answer = await Promise.race([command(), timeout]);
       if (answer === 'timeout') {
-        this.noteFailure(new Error(`redis slower than ${this.options.timeoutMs} ms`));
+        this.failedCall(new Error(`redis slower than ${this.options.timeoutMs} ms`));
         return undefined;
       }
       return answer as T;
     } catch (error) {
-      this.noteFailure(error as Error);
+      this.failedCall(error as Error);
       return undefined;
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  private failedCall(error: Error): void {
+    (this.options.metrics ?? NO_CACHE_METRICS).lookup('error');
+    this.noteFailure(error);
   }
 
   private noteFailure(error: Error): void {

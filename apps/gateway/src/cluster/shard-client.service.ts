@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { FaceshardError, SearchHit, ShardRequest, ShardResponse } from '@faceshard/contracts';
+import { FaceshardError, SearchHit, ShardOp, ShardRequest, ShardResponse } from '@faceshard/contracts';
 import type { ShardTransport } from '@faceshard/messaging';
 import type { GatewayConfig } from '../config/gateway-config';
 import { FAN_OUT_SCHEDULER, GATEWAY_CONFIG, SHARD_TRANSPORT } from '../gateway.tokens';
@@ -7,6 +7,7 @@ import { systemScheduler, type Scheduler } from '../fan-out/scheduler';
 import { SearchCoalescer, type Batch } from '../fan-out/search-coalescer';
 import { hitsOfReply, queryCostBytes, shardSearchMessage, type SearchTarget, type ShardQuery } from '../fan-out/shard-search-message';
 import { ShardHealthService } from './shard-health.service';
+import { GATEWAY_METRICS, NO_GATEWAY_METRICS, type GatewayMetrics } from '../observability/gateway-metrics';
 
 /** Generous: a collection spec and a few numbers encode to well under 1 KB. */
 const REQUEST_ENVELOPE_BYTES = 8 * 1024;
@@ -29,6 +30,7 @@ export class ShardClient {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly health: ShardHealthService,
     @Optional() @Inject(FAN_OUT_SCHEDULER) scheduler?: Scheduler,
+    @Optional() @Inject(GATEWAY_METRICS) private readonly metrics: GatewayMetrics = NO_GATEWAY_METRICS,
   ) {
     this.scheduler = scheduler ?? systemScheduler;
   }
@@ -59,7 +61,7 @@ export class ShardClient {
     const inFlight = new AbortController();
     try {
       return await Promise.race([
-        this.transport.request(shardId, op, req, { timeoutMs: this.config.writeTimeoutMs }),
+        this.timed(shardId, op, req, this.config.writeTimeoutMs),
         this.health.whenDown(shardId, inFlight.signal).then((): never => {
           throw new FaceshardError('SHARD_UNAVAILABLE', `shard ${shardId} went down while this write was in flight; it may or may not have been stored, retrying is safe`, {
             shardId,
@@ -93,7 +95,7 @@ export class ShardClient {
     if (await this.seemsDown(shardId)) {
       throw new FaceshardError('SHARD_UNAVAILABLE', `shard ${shardId} is down (no heartbeat)`, { shardId });
     }
-    return this.transport.request(shardId, op, req, { timeoutMs: timeoutMs ?? this.config.searchTimeoutMs });
+    return this.timed(shardId, op, req, timeoutMs ?? this.config.searchTimeoutMs);
   }
 
   /** Made on first use: the message budget depends on the transport's payload limit, known once connected. */
@@ -133,7 +135,21 @@ export class ShardClient {
     if (await this.seemsDown(shardId)) {
       throw new FaceshardError('SHARD_UNAVAILABLE', `shard ${shardId} is down (no heartbeat)`, { shardId });
     }
-    return this.transport.request(shardId, 'integrityCheck', req, { timeoutMs });
+    return this.timed(shardId, 'integrityCheck', req, timeoutMs);
+  }
+
+  /** One request, its time reported per shard, op and outcome (the fan-out latency series). */
+  private async timed<O extends ShardOp>(shardId: string, op: O, req: ShardRequest<O>, timeoutMs: number): Promise<ShardResponse<O>> {
+    const started = performance.now();
+    let outcome = 'ok';
+    try {
+      return await this.transport.request(shardId, op, req, { timeoutMs });
+    } catch (error) {
+      outcome = error instanceof FaceshardError ? error.code : 'INTERNAL';
+      throw error;
+    } finally {
+      this.metrics.fanOut.shardReply(shardId, op, outcome, (performance.now() - started) / 1000);
+    }
   }
 
   /**

@@ -15,6 +15,7 @@ import { VerifyService } from './verify.service';
 import { DetectService } from './detect.service';
 import { IdentityPagesService } from './identity-pages.service';
 import { IdentityCacheInvalidator } from './identity-cache';
+import { GATEWAY_METRICS, type GatewayMetrics } from '../observability/gateway-metrics';
 
 export const FACE_CONTROLLERS = [FacesController];
 
@@ -25,10 +26,11 @@ export function faceProviders(config: FacesConfig | undefined, clusterName: stri
     { provide: FACES_CONFIG, useValue: faces },
     {
       provide: FACE_CACHE,
-      useFactory: (): FaceCache & { onApplicationShutdown?: () => Promise<void> } => {
-        const cache = createFaceCache(faces.cache, clusterName);
+      useFactory: (metrics: GatewayMetrics): FaceCache & { onApplicationShutdown?: () => Promise<void> } => {
+        const cache = createFaceCache(faces.cache, clusterName, metrics.cache);
         return Object.assign(cache, { onApplicationShutdown: () => cache.close() });
       },
+      inject: [GATEWAY_METRICS],
     },
     IdentityEvents,
     FacePipelineService,

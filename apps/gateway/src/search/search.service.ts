@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { AttributeFilter, CollectionSpec, FaceshardError, SearchHit } from '@faceshard/contracts';
 import { mergeTopK } from '@faceshard/query';
 import { tracing, withSpan } from '@faceshard/tracing';
@@ -9,6 +9,7 @@ import { CollectionsService } from '../collections/collections.service';
 import { RingService } from '../cluster/ring.service';
 import { ShardClient } from '../cluster/shard-client.service';
 import type { SearchDto } from './search.dto';
+import { GATEWAY_METRICS, NO_GATEWAY_METRICS, type GatewayMetrics } from '../observability/gateway-metrics';
 
 export interface SearchResult {
   hits: SearchHit[];
@@ -28,6 +29,7 @@ export class SearchService {
     private readonly collections: CollectionsService,
     private readonly ring: RingService,
     private readonly shards: ShardClient,
+    @Optional() @Inject(GATEWAY_METRICS) private readonly metrics: GatewayMetrics = NO_GATEWAY_METRICS,
   ) {}
 
   async search(collectionName: string, dto: SearchDto): Promise<SearchResult> {
@@ -99,7 +101,9 @@ export class SearchService {
       // own trouble (no answer in time, down, busy, a reply too large, a bug): the rest of the
       // cluster still answers, and the shard is listed with the reason.
       if (error instanceof FaceshardError && !error.retryable && error.status < 500) throw error;
-      missingShards.push({ shardId: ring.members[i]!, code: error instanceof FaceshardError ? error.code : 'INTERNAL' });
+      const code = error instanceof FaceshardError ? error.code : 'INTERNAL';
+      missingShards.push({ shardId: ring.members[i]!, code });
+      this.metrics.fanOut.shardMissing(code);
     });
     // No shard answered at all: that is no answer, not a partial one (BUSY everywhere -> 429).
     if (answers.length === 0) throw (settled[0] as PromiseRejectedResult).reason;
