@@ -94,7 +94,8 @@ describe('OpenAPI document', () => {
     }
     const publicOps = operations(doc).filter(({ op }) => op['x-faceshard-public']).map(({ path }) => path);
     expect(publicOps).toContain('/health');
-    expect(publicOps.every((p) => p.startsWith('/health')), publicOps.join()).toBe(true);
+    // Probes, and the Prometheus scrape (open by default: METRICS_REQUIRE_KEY checks a key inside the handler).
+    expect(publicOps.every((p) => p.startsWith('/health') || p === '/metrics'), publicOps.join()).toBe(true);
   });
 
   it('gives every JSON body an example, and every example passes its DTO validation', () => {

@@ -3,6 +3,7 @@ import { readTracingConfig, startTracing } from '@faceshard/tracing';
 import { readGatewayConfig } from './config/gateway-config';
 import { announceAccess, exitOnFatal, stopOnSignals } from './process-lifecycle';
 import { startClusterGateway } from './start-cluster-gateway';
+import { createObservability, readObservabilityConfig } from '@faceshard/observability';
 
 /**
  * The cluster gateway alone (FACESHARD_ROLE=gateway with NATS_URL): what the gateway container
@@ -15,7 +16,7 @@ async function main(): Promise<void> {
   }
   // Before the gateway starts: its HTTP hooks and NATS calls check whether tracing is on.
   const tracing = startTracing(readTracingConfig(process.env, 'faceshard-gateway'));
-  const running = await startClusterGateway(config);
+  const running = await startClusterGateway(config, createObservability(readObservabilityConfig(), { role: config.role }));
   stopOnSignals(config.role, async () => {
     await running.close();
     await tracing?.shutdown().catch(() => undefined); // exports the spans still buffered

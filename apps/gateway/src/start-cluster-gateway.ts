@@ -1,6 +1,7 @@
 import { JetStreamMetadataStore } from '@faceshard/cluster';
 import { JetStreamApiKeyRepository } from '@faceshard/access';
 import { NatsShardTransport } from '@faceshard/messaging';
+import type { Observability } from '@faceshard/observability';
 import type { GatewayConfig } from './config/gateway-config';
 import { startGateway, type RunningGateway } from './start-gateway';
 
@@ -37,12 +38,12 @@ export async function startGatewayOwning(
  * The HTTP gateway of a NATS cluster: shards answer over NATS request-reply, metadata and API
  * keys live in the cluster's JetStream KV buckets.
  */
-export async function startClusterGateway(config: GatewayConfig): Promise<RunningClusterGateway> {
+export async function startClusterGateway(config: GatewayConfig, observability?: Observability): Promise<RunningClusterGateway> {
   if (!config.natsUrl) throw new Error('the cluster gateway needs NATS_URL');
   const transport = await NatsShardTransport.connect({ servers: config.natsUrl, cluster: config.cluster, name: 'faceshard-gateway' });
   const metadata = await JetStreamMetadataStore.open(transport.connection, config.cluster, { replicas: config.metadataReplicas });
   const apiKeys = await JetStreamApiKeyRepository.open(transport.connection, config.cluster, { replicas: config.metadataReplicas });
-  return startGatewayOwning({ config, transport, metadata, apiKeys }, async () => {
+  return startGatewayOwning({ config, transport, metadata, apiKeys, observability }, async () => {
     await apiKeys.close();
     await metadata.close();
     await transport.close();

@@ -4,6 +4,7 @@ import { announceAccess, exitOnFatal, stopOnSignals } from '../../gateway/src/pr
 import { readTracingConfig, startTracing } from '@faceshard/tracing';
 import { runShardProcess } from '../../shard/src/main';
 import { startPlatform } from './start-platform';
+import { createObservability, readObservabilityConfig } from '@faceshard/observability';
 
 /**
  * `npm start` and the container's default command. With no configuration: the embedded
@@ -16,7 +17,8 @@ async function main(): Promise<void> {
 
   // Before the platform starts: its HTTP hooks and shard calls check whether tracing is on.
   const tracing = startTracing(readTracingConfig(process.env, 'faceshard-gateway'));
-  const platform = await startPlatform(config);
+  const observability = createObservability(readObservabilityConfig(), { role: config.role });
+  const platform = await startPlatform(config, process.env, observability);
   stopOnSignals(config.role, async () => {
     await platform.close();
     await tracing?.shutdown().catch(() => undefined); // exports the spans still buffered

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { LocalMetadataStore } from '@faceshard/cluster';
 import { LocalApiKeyRepository } from '@faceshard/access';
 import { InProcessShardTransport } from '@faceshard/messaging';
+import { quietObservability, type Observability } from '@faceshard/observability';
 import type { GatewayConfig } from '../../gateway/src/config/gateway-config';
 import { startClusterGateway, startGatewayOwning } from '../../gateway/src/start-cluster-gateway';
 import type { RunningGateway } from '../../gateway/src/start-gateway';
@@ -22,12 +23,13 @@ export interface RunningPlatform {
  *
  * This is the one place that composes the gateway and shard apps; neither imports the other.
  */
-export async function startPlatform(config: GatewayConfig, env: NodeJS.ProcessEnv = process.env): Promise<RunningPlatform> {
+export async function startPlatform(config: GatewayConfig, env: NodeJS.ProcessEnv = process.env, observability?: Observability): Promise<RunningPlatform> {
   if (config.role !== 'embedded') {
-    const cluster = await startClusterGateway(config);
+    const cluster = await startClusterGateway(config, observability);
     return { gateway: cluster.gateway, shards: [], close: () => cluster.close() };
   }
 
+  const shared = observability ?? quietObservability({ role: 'embedded' });
   const transport = new InProcessShardTransport();
   const metadata = await LocalMetadataStore.open(join(config.dataDir, 'cluster.json'));
   const apiKeys = await LocalApiKeyRepository.open(join(config.dataDir, 'api-keys.json'));
@@ -41,12 +43,13 @@ export async function startPlatform(config: GatewayConfig, env: NodeJS.ProcessEn
   try {
     for (let i = 0; i < config.embeddedShards; i++) {
       const shardConfig = { ...readShardConfig(env), shardId: undefined, dataDir: join(config.dataDir, 'shards', String(i)) };
-      shards.push(await startShardNode({ config: shardConfig, transport, metadata }));
+      // One registry for the process: the gateway's /metrics includes its in-process shards.
+      shards.push(await startShardNode({ config: shardConfig, transport, metadata, observability: shared }));
     }
   } catch (err) {
     await closeBehindGateway();
     throw err;
   }
-  const running = await startGatewayOwning({ config, transport, metadata, apiKeys }, closeBehindGateway);
+  const running = await startGatewayOwning({ config, transport, metadata, apiKeys, observability: shared }, closeBehindGateway);
   return { gateway: running.gateway, shards, close: () => running.close() };
 }

@@ -4,6 +4,8 @@ import { NatsShardTransport } from '@faceshard/messaging';
 import { readTracingConfig, startTracing } from '@faceshard/tracing';
 import { readShardConfig } from './config/shard-config';
 import { startShardNode } from './start-shard-node';
+import { createObservability, readObservabilityConfig } from '@faceshard/observability';
+import { serveMetrics, type MetricsServer } from './observability/metrics-server';
 
 /** A shard process of a cluster: needs NATS_URL; FACESHARD_CLUSTER names the cluster. */
 export async function runShardProcess(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -13,9 +15,15 @@ export async function runShardProcess(env: NodeJS.ProcessEnv = process.env): Pro
   const cluster = env.FACESHARD_CLUSTER || 'default';
   const config = readShardConfig(env);
   const tracing = startTracing(readTracingConfig(env, 'faceshard-shard'));
+  const observabilityConfig = readObservabilityConfig(env);
+  const observability = createObservability(observabilityConfig, { role: 'shard' });
   const transport = await NatsShardTransport.connect({ servers: env.NATS_URL, cluster, name: `faceshard-shard` });
   const metadata = await JetStreamMetadataStore.open(transport.connection, cluster, { replicas: config.metadataReplicas });
-  const node = await startShardNode({ config, transport, metadata });
+  const node = await startShardNode({ config, transport, metadata, observability });
+  let metricsServer: MetricsServer | undefined;
+  if (observability.metrics && observabilityConfig.shardMetricsPort !== undefined) {
+    metricsServer = await serveMetrics(observability.metrics, observabilityConfig.shardMetricsHost, observabilityConfig.shardMetricsPort);
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -28,6 +36,7 @@ export async function runShardProcess(env: NodeJS.ProcessEnv = process.env): Pro
       console.error(JSON.stringify({ event: 'left', role: 'shard', shardId: node.shardId, outcome }));
     }
     await node.close();
+    await metricsServer?.close();
     await metadata.close();
     await transport.close();
     await tracing?.shutdown().catch(() => undefined); // exports the spans still buffered
@@ -37,7 +46,9 @@ export async function runShardProcess(env: NodeJS.ProcessEnv = process.env): Pro
   process.once('SIGINT', () => void stop('SIGINT'));
   // Drained through the API (or removed by an operator): the ring no longer holds it.
   void node.left.then(() => stop('left the ring'));
-  console.log(JSON.stringify({ event: 'ready', role: 'shard', shardId: node.shardId, cluster, dataDir: config.dataDir, tracing: tracing ? 'otlp' : 'off' }));
+  console.log(
+    JSON.stringify({ event: 'ready', role: 'shard', shardId: node.shardId, cluster, dataDir: config.dataDir, tracing: tracing ? 'otlp' : 'off', metricsUrl: metricsServer?.url }),
+  );
 }
 
 if (require.main === module) {

@@ -3,7 +3,7 @@ import { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { HeartbeatPublisher, resolveShardId, type ClusterMetadataStore } from '@faceshard/cluster';
 import { ShardStore } from '@faceshard/index';
-import type { ShardTransport } from '@faceshard/messaging';
+import { SHARD_OPS, type ShardTransport } from '@faceshard/messaging';
 import type { ShardConfig } from './config/shard-config';
 import { MoveCoordinator } from './rebalance/move-coordinator';
 import { watchMembership } from './rebalance/membership-watch';
@@ -12,7 +12,8 @@ import { ShardModule } from './shard.module';
 import { ShardTransportServer } from './transport/shard-transport.server';
 import { searchHandlers } from './transport/search-handlers';
 import { ShardService } from './shard.service';
-import { ShardAdmission } from './admission/shard-admission';
+import { ObservedShardAdmission } from './admission/observed-admission';
+import { PinoNestLogger, quietObservability, type Observability } from '@faceshard/observability';
 
 export interface ShardNode {
   shardId: string;
@@ -36,23 +37,36 @@ export async function startShardNode(deps: {
   transport: ShardTransport;
   metadata: ClusterMetadataStore;
   logger?: LoggerService | false;
+  /** The process's logger and metrics (its entry point makes them; the embedded platform shares the gateway's). */
+  observability?: Observability;
 }): Promise<ShardNode> {
   const { config, transport, metadata } = deps;
   const shardId = await resolveShardId(config.dataDir, config.shardId);
+  const observability = deps.observability ?? quietObservability({ role: 'shard' });
+  const log = observability.log.child({ shardId });
+  const metrics = observability.metrics;
   const store = await ShardStore.open({
     dataDir: join(config.dataDir, 'store'),
     hnsw: config.hnsw,
     snapshotEveryOps: config.snapshotEveryOps,
     walSalvage: config.walSalvage,
+    metrics: metrics?.index(shardId),
   });
 
   const ringView = new RingView();
   await ringView.follow(metadata);
-  const server = new ShardTransportServer(transport, shardId, new ShardAdmission(config.admission));
+  const admission = new ObservedShardAdmission(config.admission, metrics?.shardOps(shardId, SHARD_OPS), log);
+  const server = new ShardTransportServer(transport, shardId, admission);
   const app = await NestFactory.createMicroservice(ShardModule.forShard(shardId, store, ringView), {
     strategy: server,
-    logger: deps.logger ?? ['error', 'warn'],
+    logger: deps.logger ?? new PinoNestLogger(log),
   });
+  // Counts, index memory and queue depths are read when Prometheus scrapes, not on every request.
+  const stopWatching =
+    metrics?.watchShard(shardId, {
+      collections: () => store.metricsView(),
+      gates: () => [admission.searches, admission.writes].map((gate) => ({ gate: gate.name, ...gate.stats })),
+    }) ?? (() => undefined);
   // Searches skip Nest's per-message dispatch; the control plane keeps its @MessagePattern handlers.
   server.answerDirectly(searchHandlers(app.get(ShardService)));
   await app.listen();
@@ -84,6 +98,7 @@ export async function startShardNode(deps: {
       stopRejoining();
       heartbeats.stop();
       ringView.stop();
+      stopWatching();
       await app.close();
       await store.close();
     },

@@ -459,6 +459,11 @@ export class CollectionIndex {
     return { nextLabel: next, freeLabels: free, identityCount: this.identities.size, identities, tombstones: this.tombstoneList(), pinnedLabels: [...this.pinned.keys()] };
   }
 
+  /** What the hnswlib index's memory depends on (the shard's index memory gauge estimates from it). */
+  indexShape(): { capacity: number; elements: number; dimension: number; M: number } {
+    return { capacity: this.hnsw.getMaxElements(), elements: this.hnsw.getCurrentCount(), dimension: this.spec.dimension, M: this.params.M };
+  }
+
   /** For consistency checks in tests: live labels in the hnswlib index vs. metadata. */
   debugCounts(): { indexElements: number; nextLabel: number; freeLabels: number; faces: number } {
     return { indexElements: this.hnsw.getCurrentCount(), nextLabel: this.labels.next, freeLabels: this.labels.freeCount, faces: this.faceCount };

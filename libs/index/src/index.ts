@@ -6,3 +6,4 @@ export type { WriteOptions } from './shard-store';
 export { incomingWins, VersionClock, type VersionStamp } from './version-order';
 export type { IntegrityCheckOptions } from './integrity/run-integrity-check';
 export type { CollectionIntegrityReport, IntegrityIssue, IntegrityIssueKind, RepairAction, ShardIntegrityReport } from './integrity/integrity-report';
+export { NO_INDEX_METRICS, type IndexMetricsSink } from './index-metrics';

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { IndexMetricsSink } from './index-metrics';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { FaceshardError, MAX_DIMENSION, NAME_PATTERN } from '@faceshard/contracts';
 import type { CollectionSpec, IdentityUpsert, SearchHit, StoredIdentity, VersionedIdentity } from '@faceshard/contracts';
@@ -46,6 +47,8 @@ export interface ShardStoreOptions {
    * open), and pin them; 0 turns it off. Default 1000 ms. See integrity/graph-upkeep.ts.
    */
   graphUpkeepIdleMs?: number;
+  /** Where WAL fsync and snapshot times go (the shard's metrics); default: nowhere. */
+  metrics?: IndexMetricsSink;
   /** Fault-injection points for crash tests; awaited inside snapshot(). Not for production use. */
   testHooks?: { onSnapshotPhase?: (phase: SnapshotPhase, lsn: number) => void | Promise<void> };
 }
@@ -172,6 +175,7 @@ export class ShardStore {
         log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
       });
       const wal = await WriteAheadLog.open(fs, layout, replay);
+      if (options.metrics) wal.metrics = options.metrics;
       await wal.deleteCoveredSegments(snapshotLsn); // left behind if a crash hit right after a snapshot
       const recovery: RecoveryInfo = {
         snapshotLsn,
@@ -442,6 +446,11 @@ export class ShardStore {
     }));
   }
 
+  /** Per collection: counts and index shape, read by the metrics at scrape time. */
+  metricsView(): { name: string; identities: number; faces: number; index: ReturnType<CollectionIndex['indexShape']> }[] {
+    return [...this.collections.values()].map((c) => ({ name: c.spec.name, identities: c.identityCount, faces: c.faceCount, index: c.indexShape() }));
+  }
+
   /** Internal counts per collection, for consistency checks. */
   debugCounts(collection: string): ReturnType<CollectionIndex['debugCounts']> {
     return this.requireCollection(collection).debugCounts();
@@ -467,7 +476,13 @@ export class ShardStore {
    * searches keep running. Calls are serialised.
    */
   snapshot(): Promise<void> {
-    return this.snapshotLock.run(() => this.takeSnapshot());
+    return this.snapshotLock.run(async () => {
+      const before = this.snapshotLsn;
+      const started = performance.now();
+      await this.takeSnapshot();
+      // Only snapshots that were taken (nothing new since the last one: none).
+      if (this.snapshotLsn !== before) this.wal.metrics.snapshotTaken((performance.now() - started) / 1000);
+    });
   }
 
   /**

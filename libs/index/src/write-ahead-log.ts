@@ -1,4 +1,5 @@
 import { FaceshardError } from '@faceshard/contracts';
+import { NO_INDEX_METRICS, type IndexMetricsSink } from './index-metrics';
 import { DataLayout } from './data-layout';
 import { writeFully, type StoreFile, type StoreFs } from './store-fs';
 import { encodeFrame } from './wal-frame';
@@ -31,6 +32,8 @@ export class WriteAheadLog {
   private closed = false;
   /** fsyncs done so far (observability; lets tests check that group commit happens). */
   fsyncCount = 0;
+  /** Where fsync (and the store's snapshot) times are reported. */
+  metrics: IndexMetricsSink = NO_INDEX_METRICS;
 
   private constructor(
     private readonly fs: StoreFs,
@@ -162,7 +165,9 @@ export class WriteAheadLog {
         this.pending = [];
         const upTo = this.lastLsn;
         await writeFully(this.handle, batch);
+        const syncStarted = performance.now();
         await this.handle.datasync();
+        this.metrics.walFsync((performance.now() - syncStarted) / 1000);
         this.fsyncCount++;
         this.durableLsn = upTo;
         this.settle(upTo);

@@ -24,8 +24,8 @@ export interface GatewayMetrics {
 /** Metrics off (and services built by hand in unit tests). */
 export const NO_GATEWAY_METRICS: GatewayMetrics = { fanOut: NO_FAN_OUT_METRICS, cache: NO_CACHE_METRICS, inference: () => NO_INFERENCE_METRICS };
 
-export function gatewayMetricsOf(observability: Observability): GatewayMetrics {
-  const metrics: FaceshardMetrics | undefined = observability.metrics;
+export function gatewayMetricsOf(observability: Observability | undefined): GatewayMetrics {
+  const metrics: FaceshardMetrics | undefined = observability?.metrics;
   if (!metrics) return NO_GATEWAY_METRICS;
   return { fanOut: metrics.fanOut(), cache: metrics.cache(), inference: (pool) => metrics.inference(pool) };
 }

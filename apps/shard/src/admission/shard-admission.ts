@@ -21,9 +21,13 @@ export class ShardAdmission {
   }
 
   run<T>(op: string, deadline: number | undefined, work: () => Promise<T>): Promise<T> {
-    if (SEARCH_OPS.has(op)) return this.searches.run(deadline, work);
-    if (WRITE_OPS.has(op)) return this.writes.run(deadline, work);
-    return ungated.run(deadline, work);
+    return this.gateFor(op).run(deadline, work);
+  }
+
+  gateFor(op: string): AdmissionGate {
+    if (SEARCH_OPS.has(op)) return this.searches;
+    if (WRITE_OPS.has(op)) return this.writes;
+    return ungated;
   }
 }
 

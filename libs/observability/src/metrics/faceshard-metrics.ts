@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { estimateHnswBytes, type HnswShape } from './hnsw-memory';
 import { METRICS } from './metric-names';
-import type { CacheMetricsSink, CacheOutcome, FanOutMetricsSink, IndexMetricsSink, InferenceMetricsSink, RebalanceMetricsSink, StageTimings } from './sinks';
+import type { CacheMetricsSink, CacheOutcome, FanOutMetricsSink, InferenceMetricsSink, RebalanceMetricsSink, StageTimings } from './sinks';
 
 /** What a shard exposes to be read at scrape time (no work on the request path). */
 export interface ShardGaugeSource {
@@ -173,7 +173,8 @@ export class FaceshardMetrics {
     };
   }
 
-  index(shardId: string): IndexMetricsSink {
+  /** Structurally libs/index's IndexMetricsSink (this library does not depend on the store). */
+  index(shardId: string): { walFsync(seconds: number): void; snapshotTaken(seconds: number): void } {
     const fsync = this.walFsyncDuration.labels({ shard: shardId });
     const snapshot = this.snapshotDuration.labels({ shard: shardId });
     return { walFsync: (s) => fsync.observe(s), snapshotTaken: (s) => snapshot.observe(s) };

@@ -1,14 +1,8 @@
 /**
- * The small interfaces libraries and services report through, so storage and pipeline code
- * never imports prom-client and stays testable (tests pass a recording sink, production a
+ * The small interfaces services report through (libs/index declares its own, IndexMetricsSink,
+ * so storage code needs nothing from here), so code that reports never imports prom-client and stays testable (tests pass a recording sink, production a
  * prom-client-backed one, a process with metrics off the no-op one).
  */
-
-/** libs/index: write-ahead log and snapshots of one shard. */
-export interface IndexMetricsSink {
-  walFsync(seconds: number): void;
-  snapshotTaken(seconds: number): void;
-}
 
 export type InferenceStage = 'decode' | 'detect' | 'landmarks' | 'embed';
 
@@ -44,7 +38,6 @@ export interface RebalanceMetricsSink {
 
 const nothing = (): void => undefined;
 
-export const NO_INDEX_METRICS: IndexMetricsSink = { walFsync: nothing, snapshotTaken: nothing };
 export const NO_INFERENCE_METRICS: InferenceMetricsSink = { photoAnalysed: nothing, photoRejected: nothing };
 export const NO_FAN_OUT_METRICS: FanOutMetricsSink = { shardReply: nothing, shardMissing: nothing };
 export const NO_CACHE_METRICS: CacheMetricsSink = { lookup: nothing };
