@@ -28,6 +28,8 @@ import { IntegrityService } from './admin/integrity.service';
 import type { Observability } from '@faceshard/observability';
 import { GATEWAY_METRICS, gatewayMetricsOf, OBSERVABILITY } from './observability/gateway-metrics';
 import { MetricsController } from './observability/metrics.controller';
+import { ProfileController } from './admin/profile.controller';
+import { ProfileService } from './admin/profile.service';
 
 /** The HTTP gateway. Its outside systems (transport, metadata store) are handed in, so tests and the embedded mode choose them. */
 @Module({})
@@ -35,7 +37,7 @@ export class GatewayModule {
   static forRoot(deps: { config: GatewayConfig; transport: ShardTransport; metadata: ClusterMetadataStore; access: AccessService; observability: Observability }): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [CollectionsController, IdentitiesController, SearchController, ClusterController, HealthController, KeysController, ...FACE_CONTROLLERS, IntegrityController, MetricsController],
+      controllers: [CollectionsController, IdentitiesController, SearchController, ClusterController, HealthController, KeysController, ...FACE_CONTROLLERS, IntegrityController, MetricsController, ProfileController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: deps.config },
         { provide: SHARD_TRANSPORT, useValue: deps.transport },
@@ -56,6 +58,7 @@ export class GatewayModule {
         SearchService,
         ...faceProviders(deps.config.faces, deps.config.cluster),
         IntegrityService,
+        ProfileService,
       ],
     };
   }

@@ -3,6 +3,7 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import type { ShardOp, ShardRequest } from '@faceshard/contracts';
 import { ShardService } from './shard.service';
 import { MoveExporter } from './rebalance/move-exporter';
+import { ShardProfileService } from './profiling/shard-profile.service';
 import { RethrowRpcErrorsFilter } from './transport/rethrow-rpc-errors.filter';
 
 const op = (name: ShardOp) => MessagePattern(name);
@@ -17,6 +18,7 @@ export class ShardController {
   constructor(
     private readonly shard: ShardService,
     private readonly moves: MoveExporter,
+    private readonly profiles: ShardProfileService,
   ) {}
 
   @op('upsert')
@@ -77,5 +79,15 @@ export class ShardController {
   @op('integrityCheck')
   integrityCheck(@Payload() req: ShardRequest<'integrityCheck'>) {
     return this.shard.integrityCheck(req);
+  }
+
+  @op('profile')
+  profile(@Payload() req: ShardRequest<'profile'>) {
+    return this.profiles.profile(req);
+  }
+
+  @op('profileChunk')
+  profileChunk(@Payload() req: ShardRequest<'profileChunk'>) {
+    return this.profiles.profileChunk(req);
   }
 }

@@ -2,3 +2,4 @@
 export const SHARD_STORE = Symbol('SHARD_STORE');
 export const SHARD_ID = Symbol('SHARD_ID');
 export const RING_VIEW = Symbol('RING_VIEW');
+export const SHARD_PROFILER = Symbol('SHARD_PROFILER');

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { HeartbeatPublisher, resolveShardId, type ClusterMetadataStore } from '@faceshard/cluster';
 import { ShardStore } from '@faceshard/index';
 import { SHARD_OPS, type ShardTransport } from '@faceshard/messaging';
+import { ProcessProfiler } from '@faceshard/profiling';
 import type { ShardConfig } from './config/shard-config';
 import { MoveCoordinator } from './rebalance/move-coordinator';
 import { watchMembership } from './rebalance/membership-watch';
@@ -57,7 +58,12 @@ export async function startShardNode(deps: {
   await ringView.follow(metadata);
   const admission = new ObservedShardAdmission(config.admission, metrics?.shardOps(shardId, SHARD_OPS), log);
   const server = new ShardTransportServer(transport, shardId, admission);
-  const app = await NestFactory.createMicroservice(ShardModule.forShard(shardId, store, ringView), {
+  const shardModule = ShardModule.forShard(shardId, store, ringView, {
+    // Profiles are written next to the shard's data and fetched by the gateway in chunks.
+    recorder: new ProcessProfiler(join(config.dataDir, 'profiles')),
+    maxSeconds: config.profileMaxSeconds,
+  });
+  const app = await NestFactory.createMicroservice(shardModule, {
     strategy: server,
     logger: deps.logger ?? new PinoNestLogger(log),
   });

@@ -44,6 +44,8 @@ export const ErrorCodes = {
   /** Cluster membership (rebalancing): no such member, or the change would lose the only copy of data. */
   MEMBER_NOT_FOUND: { status: 404, retryable: false },
   DATA_WOULD_BE_LOST: { status: 409, retryable: false },
+  /** A CPU profile or heap snapshot is already being recorded in that process (one at a time). */
+  PROFILER_BUSY: { status: 409, retryable: true },
   /** A shard's write-ahead log is damaged beyond a torn tail; the store will not open (see WAL_SALVAGE). */
   WAL_CORRUPT: { status: 500, retryable: false },
   /** Another process (or store) has the shard's data folder open. */

@@ -77,6 +77,10 @@ export interface ShardOps {
   dropMoved: { req: { collection: string; members: string[] } & GenerationFence; res: { dropped: number } };
   /** Verifies the shard's state against its own snapshot + log (see libs/index/src/integrity); `repair` rebuilds what disagrees. */
   integrityCheck: { req: { collection?: string; repair?: boolean; ef?: number }; res: ShardIntegrityReport };
+  /** Records a CPU profile (for `seconds`) or a heap snapshot of the shard process into its data folder; fetched with profileChunk. */
+  profile: { req: { kind: 'cpu' | 'heap'; seconds?: number }; res: { profileId: string; bytes: number } };
+  /** Part of a recorded profile; the shard removes the file once the last part was read (done). */
+  profileChunk: { req: { profileId: string; offset: number; maxBytes: number }; res: { data: Uint8Array; done: boolean } };
 }
 
 export type ShardOp = keyof ShardOps;

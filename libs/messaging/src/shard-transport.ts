@@ -52,6 +52,8 @@ export const SHARD_OPS: readonly ShardOp[] = [
   'exportChunk',
   'dropMoved',
   'integrityCheck',
+  'profile',
+  'profileChunk',
 ];
 
 export function isShardOp(op: string): op is ShardOp {

@@ -130,6 +130,18 @@ export class ShardClient {
     return hitsOfReply(message, reply);
   }
 
+  /** Records a profile in the shard process (CPU for N seconds, or a heap snapshot): the deadline is the caller's. */
+  async profile(shardId: string, req: ShardRequest<'profile'>, timeoutMs: number): Promise<ShardResponse<'profile'>> {
+    if (await this.seemsDown(shardId)) throw new FaceshardError('SHARD_UNAVAILABLE', `shard ${shardId} is down (no heartbeat)`, { shardId });
+    return this.transport.request(shardId, 'profile', req, { timeoutMs });
+  }
+
+  /** A part of a recorded profile, sized to fit one reply. */
+  profileChunk(shardId: string, req: Omit<ShardRequest<'profileChunk'>, 'maxBytes'>): Promise<ShardResponse<'profileChunk'>> {
+    const maxBytes = this.transport.maxPayloadBytes() - REPLY_ENVELOPE_BYTES - REQUEST_ENVELOPE_BYTES;
+    return this.transport.request(shardId, 'profileChunk', { ...req, maxBytes }, { timeoutMs: this.config.writeTimeoutMs });
+  }
+
   /** An operator's integrity check (and repair) of one shard: its own, long deadline. */
   async integrityCheck(shardId: string, req: ShardRequest<'integrityCheck'>, timeoutMs: number): Promise<ShardResponse<'integrityCheck'>> {
     if (await this.seemsDown(shardId)) {

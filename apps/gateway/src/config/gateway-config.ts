@@ -39,6 +39,8 @@ export interface GatewayConfig {
   searchBatch: { windowUs: number; maxQueries: number };
   /** The face API (photos in); defaults when absent. */
   faces?: FacesConfig;
+  /** Longest CPU profile an admin may ask for (POST /v1/admin/profile); 60 when absent. */
+  profileMaxSeconds?: number;
 }
 
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -74,5 +76,6 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     maxAttributesBytes: intFrom(env.MAX_ATTRIBUTES_BYTES, 4 * 1024),
     searchBatch: { windowUs: nonNegativeIntFrom(env.SEARCH_BATCH_WINDOW_US, 1000), maxQueries: nonNegativeIntFrom(env.SEARCH_BATCH_MAX, 16) },
     faces,
+    profileMaxSeconds: intFrom(env.PROFILE_MAX_SECONDS, 60),
   };
 }

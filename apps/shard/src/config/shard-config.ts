@@ -20,6 +20,8 @@ export interface ShardConfig {
   };
   /** WAL_SALVAGE=1: open a damaged write-ahead log anyway, dropping (and reporting) what follows the damage. */
   walSalvage: boolean;
+  /** Longest CPU profile an admin may ask of this shard (POST /v1/admin/profile). */
+  profileMaxSeconds: number;
   /** Rebalancing: chunk size, flow control (identities per second per source), lease and settle times. */
   moves: MoveCoordinatorOptions;
 }
@@ -37,6 +39,7 @@ export function readShardConfig(env: NodeJS.ProcessEnv = process.env): ShardConf
     heartbeatEveryMs: intFrom(env.HEARTBEAT_EVERY_MS, 1_000),
     metadataReplicas: intFrom(env.FACESHARD_METADATA_REPLICAS, 1),
     walSalvage: env.WAL_SALVAGE === '1',
+    profileMaxSeconds: intFrom(env.PROFILE_MAX_SECONDS, 60),
     moves: {
       ...DEFAULT_MOVE_OPTIONS,
       chunkEntries: intFrom(env.REBALANCE_CHUNK_IDS, DEFAULT_MOVE_OPTIONS.chunkEntries),

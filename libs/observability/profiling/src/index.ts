@@ -1,0 +1,2 @@
+export * from './profile-request';
+export * from './process-profiler';
