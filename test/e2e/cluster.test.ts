@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shardEf } from '@faceshard/query';
 import { RingPlacement } from '@faceshard/ring';
 import { call, TestCluster } from '../support/cluster-harness';
 import { exactTopK, randomUnitVectors } from '../support/vectors';
@@ -62,6 +63,8 @@ describe('cluster over NATS: ingest, search, delete', () => {
       const res = await call(url, 'POST', '/v1/collections/people/search', { vector: Array.from(probe), k: 10, ef: 200 });
       expect(res.status).toBe(200);
       expect(res.body.partial).toBe(false);
+      // ef 200 is the whole collection's: each of the shards searched its share with less, and says so.
+      expect(res.body.shardEf).toEqual(Object.fromEntries(shardIds.map((id) => [id, shardEf(200, shardIds.length)])));
       const got: string[] = res.body.hits.map((h: any) => h.identityId);
       expect(new Set(got).size).toBe(got.length);
       const scores: number[] = res.body.hits.map((h: any) => h.score);

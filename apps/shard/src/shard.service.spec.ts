@@ -118,6 +118,7 @@ describe('ShardService searchMany', () => {
   it('answers every query vector in one reply, in order, each as search would, tagged with the shard', () => {
     const calls: Array<{ first: number; k: number; filter: unknown }> = [];
     const store = {
+      defaultEf: 100,
       listCollections: () => [spec],
       hasCollection: (name: string) => name === spec.name,
       search: (_c: string, vector: Float32Array, k: number, options: { filter?: unknown }) => {
@@ -135,6 +136,7 @@ describe('ShardService searchMany', () => {
   it('searches each vector with its own k, minScore, ef and filter when params are given (coalesced searches)', () => {
     const calls: Array<{ first: number; k: number; options: unknown }> = [];
     const store = {
+      defaultEf: 100,
       hasCollection: () => true,
       search: (_c: string, vector: Float32Array, k: number, options: unknown) => {
         calls.push({ first: vector[0]!, k, options });
@@ -146,8 +148,31 @@ describe('ShardService searchMany', () => {
     service.searchMany({ collection: 'people', vectors: [Float32Array.of(1, 0), Float32Array.of(2, 0)], k: 3, ef: 99, params });
     expect(calls).toEqual([
       { first: 1, k: 2, options: { minScore: undefined, ef: 40, filter: undefined } },
-      { first: 2, k: 7, options: { minScore: 0.5, ef: undefined, filter: { team: 'blue' } } },
+      // No ef of its own: the shard's default (this shard has seen no ring: it holds the whole collection).
+      { first: 2, k: 7, options: { minScore: 0.5, ef: 100, filter: { team: 'blue' } } },
     ]);
     expect(() => service.searchMany({ collection: 'people', vectors: [Float32Array.of(1, 0)], k: 3, params })).toThrow(/one object per vector/);
+  });
+
+  it('searches with the whole-collection ef scaled to the ring (4 read members: half), and says so in the reply', () => {
+    const efs: unknown[] = [];
+    const store = {
+      defaultEf: 100,
+      hasCollection: () => true,
+      search: (_c: string, _v: Float32Array, _k: number, options: { ef?: number }) => {
+        efs.push(options.ef);
+        return [];
+      },
+    };
+    const view = new RingView();
+    view.observe({ epoch: 3, members: ['a', 'b', 'c', 'd'] });
+    const service = new ShardService(store as never, 'a', view);
+    const vectors = [Float32Array.of(1, 0), Float32Array.of(2, 0)];
+    expect(service.searchMany({ collection: 'people', vectors, k: 3, ef: 256 }).efs).toEqual([128, 128]);
+    expect(service.searchMany({ collection: 'people', vectors, k: 3, params: [{ k: 3, ef: 64 }, { k: 3 }] }).efs).toEqual([32, 50]);
+    expect(service.search({ collection: 'people', vector: vectors[0]!, k: 3, ef: 256 }).ef).toBe(128);
+    // No ef in the request: the shard's configured default, scaled the same way.
+    expect(service.search({ collection: 'people', vector: vectors[0]!, k: 3 }).ef).toBe(50);
+    expect(efs).toEqual([128, 128, 32, 50, 128, 50]);
   });
 });

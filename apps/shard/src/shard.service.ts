@@ -3,6 +3,7 @@ import { FaceshardError, ShardRequest, ShardResponse, ShardStats } from '@facesh
 import type { ShardStore } from '@faceshard/index';
 import { assertOwnsAll } from './ownership';
 import type { RingView } from './ring-view';
+import { searchEfOfShard } from './search-ef';
 import { RING_VIEW, SHARD_ID, SHARD_STORE } from './shard.tokens';
 
 /** The shard's answers to gateway requests, over its local store. */
@@ -76,9 +77,10 @@ export class ShardService {
     if (!(req.vector instanceof Float32Array)) {
       throw new FaceshardError('INVALID_VECTOR', 'search vector must arrive as a Float32Array');
     }
-    const hits = this.store.search(req.collection, req.vector, req.k, { minScore: req.minScore, ef: req.ef });
+    const ef = this.searchEf(req.ef);
+    const hits = this.store.search(req.collection, req.vector, req.k, { minScore: req.minScore, ef });
     for (const hit of hits) hit.shardId = this.shardId;
-    return { hits };
+    return { hits, ef };
   }
 
   /**
@@ -93,12 +95,13 @@ export class ShardService {
       throw new FaceshardError('VALIDATION_FAILED', 'searchMany params must hold one object per vector');
     }
     if (!this.store.hasCollection(req.collection, req.generation)) return { hits: req.vectors.map(() => []) };
+    const efs = req.vectors.map((_, i) => this.searchEf((req.params?.[i] ?? req).ef));
     const hits = req.vectors.map((vector, i) => {
       const p = req.params?.[i] ?? req;
-      return this.store.search(req.collection, vector, p.k, { minScore: p.minScore, ef: p.ef, filter: p.filter });
+      return this.store.search(req.collection, vector, p.k, { minScore: p.minScore, ef: efs[i], filter: p.filter });
     });
     for (const hit of hits.flat()) hit.shardId = this.shardId;
-    return { hits };
+    return { hits, efs };
   }
 
   /** Sorts the ids on every call (O(n log n)): fine for paging through an admin UI, not for a hot path. */
@@ -142,6 +145,11 @@ export class ShardService {
     if (req.collection !== undefined && typeof req.collection !== 'string') throw new FaceshardError('VALIDATION_FAILED', 'collection must be a string');
     if (req.ef !== undefined && !(Number.isInteger(req.ef) && req.ef >= 1 && req.ef <= 100_000)) throw new FaceshardError('VALIDATION_FAILED', 'ef must be an integer in 1..100000');
     return this.store.integrityCheck({ collection: req.collection, repair: req.repair === true, ef: req.ef });
+  }
+
+  /** The request's whole-collection ef (or the configured default) scaled to this shard's share: see search-ef.ts. */
+  private searchEf(requested: number | undefined): number {
+    return searchEfOfShard(requested, this.store.defaultEf, this.ring.current.members.length);
   }
 
   private assertOwns(identityIds: readonly string[], requestEpoch: number | undefined): void {

@@ -22,8 +22,9 @@ export interface ShardOps {
   /** withVectors: also the faces' stored vectors (normalised for cosine), e.g. for 1:1 verify against an identity. */
   get: { req: { collection: string; identityId: string; withVectors?: boolean } & GenerationFence; res: { identity: StoredIdentity | null } };
   search: {
+    /** ef: the whole collection's (libs/query/src/shard-ef.ts); the reply's ef is the one this shard used (absent: it holds nothing of the collection). */
     req: { collection: string; vector: Float32Array; k: number; minScore?: number; ef?: number } & GenerationFence;
-    res: { hits: SearchHit[] };
+    res: { hits: SearchHit[]; ef?: number };
   };
   /**
    * Several query vectors in ONE message (all faces of one photo, and concurrent searches the
@@ -34,7 +35,8 @@ export interface ShardOps {
    */
   searchMany: {
     req: { collection: string; vectors: Float32Array[]; params?: SearchParams[] } & SearchParams & GenerationFence;
-    res: { hits: SearchHit[][] };
+    /** efs[i]: the ef this shard used for vectors[i] (as search's ef). */
+    res: { hits: SearchHit[][]; efs?: number[] };
   };
   /** A page of the shard's identities in id order, after `after` (exclusive): the gateway merges pages into a cursor. */
   listIdentities: {

@@ -431,6 +431,11 @@ export class ShardStore {
     return this.requireCollection(collection).exportIdentity(identityId);
   }
 
+  /** The ef a search uses when it names none (HNSW_EF_SEARCH). */
+  get defaultEf(): number {
+    return this.params.efSearch;
+  }
+
   /** k distinct identities, best face each, score descending (ties: identityId ascending). */
   search(collection: string, query: Float32Array, k: number, options?: SearchOptions): SearchHit[] {
     return this.requireCollection(collection).search(query, k, options);

@@ -90,7 +90,7 @@ describe('ShardClient searches, coalesced per shard and collection', () => {
     await drain();
     expect(requests.map((r) => [r.op, r.timeoutMs])).toEqual([['search', 2_000]]);
     requests[0]!.answer({ hits: [hitFor(1)] });
-    await expect(answer).resolves.toEqual([[hitFor(1)]]);
+    await expect(answer).resolves.toEqual([{ hits: [hitFor(1)] }]);
   });
 
   it('sends searches that arrive while the shard is busy as one searchMany, each query with its own k, and splits the reply per caller', async () => {
@@ -108,7 +108,7 @@ describe('ShardClient searches, coalesced per shard and collection', () => {
     expect(requests[1]!.timeoutMs).toBe(1_999);
     requests[1]!.answer({ hits: [[hitFor(2)], [hitFor(3)]] });
     requests[0]!.answer({ hits: [hitFor(1)] });
-    expect(await Promise.all([first, second, third])).toEqual([[[hitFor(1)]], [[hitFor(2)]], [[hitFor(3)]]]);
+    expect(await Promise.all([first, second, third])).toEqual([[{ hits: [hitFor(1)] }], [{ hits: [hitFor(2)] }], [{ hits: [hitFor(3)] }]]);
   });
 
   it('fails every caller of a message the shard did not answer in time, and none of the others', async () => {
@@ -119,7 +119,7 @@ describe('ShardClient searches, coalesced per shard and collection', () => {
     await drain();
     requests[1]!.fail(new FaceshardError('SHARD_TIMEOUT', 'late'));
     requests[0]!.answer({ hits: [] });
-    await expect(lone).resolves.toEqual([[]]);
+    await expect(lone).resolves.toEqual([{ hits: [] }]);
     for (const caller of late) await expect(caller).rejects.toMatchObject({ code: 'SHARD_TIMEOUT' });
   });
 
@@ -134,7 +134,7 @@ describe('ShardClient searches, coalesced per shard and collection', () => {
     expect(requests.slice(2).map((r) => r.op)).toEqual(['search', 'search']);
     requests[2]!.answer({ hits: [hitFor(2)] });
     requests[3]!.fail(new FaceshardError('DIMENSION_MISMATCH', 'bad'));
-    await expect(callers[0]).resolves.toEqual([[hitFor(2)]]);
+    await expect(callers[0]).resolves.toEqual([{ hits: [hitFor(2)] }]);
     await expect(callers[1]).rejects.toMatchObject({ code: 'DIMENSION_MISMATCH' });
   });
 

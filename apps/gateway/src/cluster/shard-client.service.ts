@@ -5,7 +5,7 @@ import type { GatewayConfig } from '../config/gateway-config';
 import { FAN_OUT_SCHEDULER, GATEWAY_CONFIG, SHARD_TRANSPORT } from '../gateway.tokens';
 import { systemScheduler, type Scheduler } from '../fan-out/scheduler';
 import { SearchCoalescer, type Batch } from '../fan-out/search-coalescer';
-import { hitsOfReply, queryCostBytes, shardSearchMessage, type SearchTarget, type ShardQuery } from '../fan-out/shard-search-message';
+import { answersOfReply, queryCostBytes, shardSearchMessage, type SearchTarget, type ShardAnswer, type ShardQuery } from '../fan-out/shard-search-message';
 import { ShardHealthService } from './shard-health.service';
 import { GATEWAY_METRICS, NO_GATEWAY_METRICS, type GatewayMetrics } from '../observability/gateway-metrics';
 
@@ -23,7 +23,7 @@ type ShardSearchTarget = SearchTarget & { shardId: string };
 @Injectable()
 export class ShardClient {
   private readonly scheduler: Scheduler;
-  private coalescer?: SearchCoalescer<ShardSearchTarget, ShardQuery, SearchHit[]>;
+  private coalescer?: SearchCoalescer<ShardSearchTarget, ShardQuery, ShardAnswer>;
 
   constructor(
     @Inject(SHARD_TRANSPORT) private readonly transport: ShardTransport,
@@ -36,13 +36,13 @@ export class ShardClient {
   }
 
   /**
-   * Searches on one shard: hits[i] answers queries[i]. The queries travel together in one
+   * Searches on one shard: answers[i] (hits, and the ef the shard used) answers queries[i]. The queries travel together in one
    * message, coalesced with concurrent searches to the same shard and collection when that
    * shard is already busy (see fan-out/search-coalescer.ts; SEARCH_BATCH_WINDOW_US and
    * SEARCH_BATCH_MAX). A failure of that message (timeout, shard down or busy) fails every
    * query in it alike: each caller then reports the shard as missing.
    */
-  search(shardId: string, target: SearchTarget, queries: readonly ShardQuery[]): Promise<SearchHit[][]> {
+  search(shardId: string, target: SearchTarget, queries: readonly ShardQuery[]): Promise<ShardAnswer[]> {
     const key = `${shardId}\n${target.collection}\n${target.generation ?? ''}`;
     return this.searchCoalescer().submit(key, { ...target, shardId }, queries, this.scheduler.now() + this.config.searchTimeoutMs);
   }
@@ -99,7 +99,7 @@ export class ShardClient {
   }
 
   /** Made on first use: the message budget depends on the transport's payload limit, known once connected. */
-  private searchCoalescer(): SearchCoalescer<ShardSearchTarget, ShardQuery, SearchHit[]> {
+  private searchCoalescer(): SearchCoalescer<ShardSearchTarget, ShardQuery, ShardAnswer> {
     if (this.coalescer) return this.coalescer;
     const batch = this.config.searchBatch ?? { windowUs: 0, maxQueries: 0 };
     const hitBytes = this.config.maxAttributesBytes + HIT_OVERHEAD_BYTES;
@@ -121,13 +121,13 @@ export class ShardClient {
     return this.coalescer;
   }
 
-  private async sendSearches(batch: Batch<ShardSearchTarget, ShardQuery>): Promise<SearchHit[][]> {
+  private async sendSearches(batch: Batch<ShardSearchTarget, ShardQuery>): Promise<ShardAnswer[]> {
     const { shardId } = batch.target;
     const timeoutMs = Math.ceil(batch.deadline - this.scheduler.now());
     if (timeoutMs <= 0) throw new FaceshardError('SHARD_TIMEOUT', `shard ${shardId}: the search's deadline passed before it was sent`, { shardId });
     const message = shardSearchMessage(batch.target, batch.queries);
     const reply = message.op === 'search' ? await this.read(shardId, 'search', message.req, timeoutMs) : await this.read(shardId, 'searchMany', message.req, timeoutMs);
-    return hitsOfReply(message, reply);
+    return answersOfReply(message, reply);
   }
 
   /** Records a profile in the shard process (CPU for N seconds, or a heap snapshot): the deadline is the caller's. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hitsOfReply, queryCostBytes, shardSearchMessage, type ShardQuery } from './shard-search-message';
+import { answersOfReply, queryCostBytes, shardSearchMessage, type ShardQuery } from './shard-search-message';
 
 const target = { collection: 'people', generation: 3 };
 const v = (x: number) => Float32Array.of(x, 0);
@@ -37,11 +37,18 @@ describe('shardSearchMessage', () => {
   });
 });
 
-describe('hitsOfReply', () => {
-  it('answers as one list per query for both ops', () => {
+describe('answersOfReply', () => {
+  it('answers as one hit list per query for both ops', () => {
     const hit = { identityId: 'p', faceId: 'f', score: 1 };
-    expect(hitsOfReply(shardSearchMessage(target, [q(1, { k: 1 })]), { hits: [hit] })).toEqual([[hit]]);
-    expect(hitsOfReply(shardSearchMessage(target, [q(1, { k: 1 }), q(2, { k: 1 })]), { hits: [[hit], []] })).toEqual([[hit], []]);
+    expect(answersOfReply(shardSearchMessage(target, [q(1, { k: 1 })]), { hits: [hit] })).toEqual([{ hits: [hit] }]);
+    expect(answersOfReply(shardSearchMessage(target, [q(1, { k: 1 }), q(2, { k: 1 })]), { hits: [[hit], []] })).toEqual([{ hits: [hit] }, { hits: [] }]);
+  });
+
+  it('keeps the ef the shard used with each query\'s answer', () => {
+    const hit = { identityId: 'p', faceId: 'f', score: 1 };
+    expect(answersOfReply(shardSearchMessage(target, [q(1, { k: 1, ef: 90 })]), { hits: [hit], ef: 64 })).toEqual([{ hits: [hit], ef: 64 }]);
+    const many = shardSearchMessage(target, [q(1, { k: 1, ef: 90 }), q(2, { k: 1, ef: 400 })]);
+    expect(answersOfReply(many, { hits: [[hit], []], efs: [64, 283] })).toEqual([{ hits: [hit], ef: 64 }, { hits: [], ef: 283 }]);
   });
 });
 

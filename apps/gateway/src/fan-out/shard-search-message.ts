@@ -6,6 +6,12 @@ export interface ShardQuery {
   params: SearchParams;
 }
 
+/** A shard's answer to one query: its hits, and the ef it searched with (libs/query/src/shard-ef.ts; absent when it holds nothing of the collection). */
+export interface ShardAnswer {
+  hits: SearchHit[];
+  ef?: number;
+}
+
 /** Which collection (and generation of it) a batch of queries is about. */
 export interface SearchTarget {
   collection: string;
@@ -39,9 +45,14 @@ export function shardSearchMessage(target: SearchTarget, queries: readonly Shard
   return { op: 'searchMany', req };
 }
 
-/** The shard's reply as one hit list per query of the batch, in order. */
-export function hitsOfReply(message: ShardSearchMessage, reply: ShardResponse<'search'> | ShardResponse<'searchMany'>): SearchHit[][] {
-  return message.op === 'search' ? [(reply as ShardResponse<'search'>).hits] : (reply as ShardResponse<'searchMany'>).hits;
+/** The shard's reply as one answer per query of the batch, in order. */
+export function answersOfReply(message: ShardSearchMessage, reply: ShardResponse<'search'> | ShardResponse<'searchMany'>): ShardAnswer[] {
+  if (message.op === 'search') {
+    const { hits, ef } = reply as ShardResponse<'search'>;
+    return [ef === undefined ? { hits } : { hits, ef }];
+  }
+  const { hits, efs } = reply as ShardResponse<'searchMany'>;
+  return hits.map((list, i) => (efs?.[i] === undefined ? { hits: list } : { hits: list, ef: efs[i] }));
 }
 
 /**

@@ -36,6 +36,7 @@ export const answers = {
     missingShards: [],
     ringEpoch: 1,
     tookMs: 1.9,
+    shardEf: { [SHARD]: 100 },
   },
   cluster: {
     ringEpoch: 1,

@@ -10,7 +10,7 @@ const config = { maxK: 100, maxAttributesBytes: 4096 } as GatewayConfig;
 type ShardAnswer = SearchHit[] | FaceshardError;
 
 /** Fakes of the gateway's collaborators: the ring, the collection cache and the shard client. */
-function serviceWith(answers: Record<string, ShardAnswer>, maxHitsPerReply = 1000) {
+function serviceWith(answers: Record<string, ShardAnswer>, maxHitsPerReply = 1000, efUsed: Record<string, number> = {}) {
   const requests: { shardId: string; k: number }[] = [];
   const ring = { current: () => new RingPlacement({ epoch: 7, members: Object.keys(answers) }) };
   const collections = { require: async (name: string) => (name === collection.name ? collection : Promise.reject(new FaceshardError('COLLECTION_NOT_FOUND', name))) };
@@ -20,7 +20,7 @@ function serviceWith(answers: Record<string, ShardAnswer>, maxHitsPerReply = 100
       requests.push({ shardId, k: queries[0]!.params.k });
       const answer = answers[shardId];
       if (answer instanceof FaceshardError) throw answer;
-      return queries.map(() => answer);
+      return queries.map(() => (efUsed[shardId] === undefined ? { hits: answer } : { hits: answer, ef: efUsed[shardId] }));
     },
   };
   const service = new SearchService(config, collections as never, ring as never, shards as never);
@@ -40,6 +40,17 @@ describe('SearchService', () => {
     expect(requests.every((r) => r.k === 3)).toBe(true);
     expect(result.hits.map((h) => h.identityId)).toEqual(['p1', 'p3', 'p4']);
     expect(result).toMatchObject({ partial: false, missingShards: [], ringEpoch: 7 });
+  });
+
+  it('says which ef each answering shard searched with (a shard holding nothing of the collection reports none)', async () => {
+    const { service } = serviceWith(
+      { a: [hit('p1', 0.9, 'a')], b: [hit('p2', 0.8, 'b')], c: [], d: new FaceshardError('SHARD_TIMEOUT', 'late') },
+      1000,
+      { a: 91, b: 92, d: 94 },
+    );
+    const result = await service.search('people', { vector: [1, 0], ef: 128 });
+    expect(result.shardEf).toEqual({ a: 91, b: 92 });
+    expect(result.hits.map((h) => h.identityId)).toEqual(['p1', 'p2']);
   });
 
   it('reports a shard that timed out or is down as missing, and the answer as partial', async () => {

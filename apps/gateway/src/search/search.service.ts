@@ -19,6 +19,8 @@ export interface SearchResult {
   missingShards: { shardId: string; code: string }[];
   ringEpoch: number;
   tookMs: number;
+  /** The ef each answering shard searched with: the request's whole-collection ef scaled to its share (libs/query/src/shard-ef.ts). */
+  shardEf: Record<string, number>;
 }
 
 /** 1:N search: every shard answers its local top-k, the gateway merges them exactly. */
@@ -48,13 +50,21 @@ export class SearchService {
     // The generation keeps data of a deleted collection of the same name out of the answer.
     const target = { collection: collection.name, generation: collection.generation };
     const queries = [{ vector, params: { k, minScore: dto.minScore, ef: dto.ef } }];
-    const { answers, missingShards } = await this.fanOut(ring, async (shardId) => (await this.shards.search(shardId, target, queries))[0]!);
+    const { answers, answeredBy, missingShards } = await this.fanOut(ring, async (shardId) => (await this.shards.search(shardId, target, queries))[0]!);
+    const shardEf: Record<string, number> = {};
+    answers.forEach((answer, i) => {
+      if (answer.ef !== undefined) shardEf[answeredBy[i]!] = answer.ef;
+    });
     return {
-      hits: mergeTopK(answers, k),
+      hits: mergeTopK(
+        answers.map((answer) => answer.hits),
+        k,
+      ),
       partial: missingShards.length > 0,
       missingShards,
       ringEpoch: ring.epoch,
       tookMs: Math.round((performance.now() - started) * 1000) / 1000,
+      shardEf,
     };
   }
 
@@ -77,7 +87,7 @@ export class SearchService {
     const target = { collection: collection.name, generation: collection.generation };
     const queries = vectors.map((vector) => ({ vector, params: options }));
     const { answers, missingShards } = await this.fanOut(ring, (shardId) => this.shards.search(shardId, target, queries));
-    const hits = vectors.map((_, i) => mergeTopK(answers.map((answer) => answer[i] ?? []), options.k));
+    const hits = vectors.map((_, i) => mergeTopK(answers.map((answer) => answer[i]?.hits ?? []), options.k));
     return { hits, partial: missingShards.length > 0, missingShards, ringEpoch: ring.epoch };
   }
 
@@ -89,10 +99,12 @@ export class SearchService {
     // Traced: one span over the round; each shard's message is a child span of it (NatsShardTransport).
     const settled = tracing.on ? await withSpan('search.fanout', { attributes: { 'faceshard.shards': ring.members.length } }, askAll) : await askAll();
     const answers: T[] = [];
+    const answeredBy: string[] = [];
     const missingShards: SearchResult['missingShards'] = [];
     settled.forEach((answer, i) => {
       if (answer.status === 'fulfilled') {
         answers.push(answer.value);
+        answeredBy.push(ring.members[i]!);
         return;
       }
       const error = answer.reason;
@@ -107,6 +119,6 @@ export class SearchService {
     });
     // No shard answered at all: that is no answer, not a partial one (BUSY everywhere -> 429).
     if (answers.length === 0) throw (settled[0] as PromiseRejectedResult).reason;
-    return { answers, missingShards };
+    return { answers, answeredBy, missingShards };
   }
 }
