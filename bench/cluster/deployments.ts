@@ -21,6 +21,9 @@ export interface Deployment {
   /** Temporary folder holding every process's DATA_DIR; removed by stop(). */
   dataRoot: string;
   pids: number[];
+  /** The processes holding the indexes (cluster: the shards; embedded: the one process) and their DATA_DIRs. */
+  shardPids: number[];
+  shardDataDirs: string[];
   /** What the processes printed last (for failure reports). */
   recentOutput(): string;
   stop(): Promise<void>;
@@ -88,7 +91,19 @@ export async function startCluster(shards: number, p: DeploymentParams): Promise
     const ready = await gw.ready;
     const url = urlFrom(ready, p.port);
     await waitForMembers(url, shards);
-    return { name: `cluster, ${shards} shard${shards > 1 ? 's' : ''} (NATS)`, kind: 'cluster', shards, url, clusterName, dataRoot, pids: group.pids(), recentOutput: () => group.recentOutput(), stop };
+    return {
+      name: `cluster, ${shards} shard${shards > 1 ? 's' : ''} (NATS)`,
+      kind: 'cluster',
+      shards,
+      url,
+      clusterName,
+      dataRoot,
+      pids: group.pids(),
+      shardPids: shardProcs.map((s) => s.child.pid).filter((pid): pid is number => pid !== undefined),
+      shardDataDirs: shardProcs.map((_, i) => join(dataRoot, `s${i}`)),
+      recentOutput: () => group.recentOutput(),
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;
@@ -115,7 +130,18 @@ export async function startEmbedded(p: DeploymentParams): Promise<Deployment> {
     }, undefined, p.nodeArgs);
     const url = urlFrom(await gw.ready, p.port);
     await waitForMembers(url, 1);
-    return { name: 'embedded, 1 in-process shard', kind: 'embedded', shards: 1, url, dataRoot, pids: group.pids(), recentOutput: () => group.recentOutput(), stop };
+    return {
+      name: 'embedded, 1 in-process shard',
+      kind: 'embedded',
+      shards: 1,
+      url,
+      dataRoot,
+      pids: group.pids(),
+      shardPids: gw.child.pid === undefined ? [] : [gw.child.pid],
+      shardDataDirs: [join(dataRoot, 'shards', '0')],
+      recentOutput: () => group.recentOutput(),
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -12,6 +12,10 @@ export interface BenchOptions {
   embedded: boolean;
   /** Run the in-process hnswlib-node baseline. */
   raw: boolean;
+  /** Build the raw baseline in a child process while the cluster is filled (default: big runs only). */
+  rawAlongside: boolean;
+  /** Subtract the gallery mean from gallery and probes, then renormalise (issue 10's mean-subtraction lever). */
+  centre: boolean;
   concurrency: number;
   /** After the timed pass, time the same ef again with one sequential client (the latency the path adds). */
   oneClient: boolean;
@@ -46,6 +50,8 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   shards: [1, 2, 4],
   embedded: true,
   raw: true,
+  rawAlongside: false,
+  centre: false,
   concurrency: 8,
   oneClient: true,
   nodeArgs: [],
@@ -64,6 +70,15 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   distDir: null,
 };
 
+/**
+ * From this many identities on, a run is "big" and what is not given explicitly changes (so that
+ * `--identities 1000000` alone fits in an hour on the 2-core machine): one 2-shard cluster (on two
+ * cores a query costs both cores either way; more shards only add fan-out), no embedded run, the raw
+ * baseline built in a child process while the cluster is filled, and an ef ladder for that size.
+ */
+export const BIG_RUN_IDENTITIES = 500_000;
+export const BIG_RUN_DEFAULTS = { shards: [2], embedded: false, rawAlongside: true, efLadder: [128, 256, 512, 1024, 2048] };
+
 export const USAGE = `Usage: npm run bench:cluster -- [options]
   --identities N         enrolled identities (default ${DEFAULT_OPTIONS.identities})
   --probes N             probe faces (default ${DEFAULT_OPTIONS.probes})
@@ -71,8 +86,12 @@ export const USAGE = `Usage: npm run bench:cluster -- [options]
   --faces-per-identity N gallery faces per identity (default ${DEFAULT_OPTIONS.facesPerIdentity})
   --seed N               data seed (default ${DEFAULT_OPTIONS.seed})
   --shards 1,2,4         cluster sizes over NATS; "none" to skip (default ${DEFAULT_OPTIONS.shards.join(',')})
-  --no-embedded          skip the embedded single-process mode
+  --no-embedded / --embedded   skip / run the embedded single-process mode
   --no-raw               skip the in-process hnswlib-node baseline
+  --raw-alongside / --raw-first   build the raw baseline in a child process while the cluster
+                         is filled / before it, in this process (default: alongside from
+                         ${BIG_RUN_IDENTITIES} identities on, first below)
+  --centre               subtract the gallery mean from every vector, then renormalise
   --concurrency N        HTTP requests in flight when timing search (default ${DEFAULT_OPTIONS.concurrency})
   --no-one-client        skip the one-client latency pass at the chosen ef
   --node-args "FLAGS"    node flags for the gateway and shard processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
@@ -88,12 +107,14 @@ export const USAGE = `Usage: npm run bench:cluster -- [options]
   --port N               gateway port (default 0: any free port)
   --out PATH             JSON report (default ${DEFAULT_OPTIONS.out})
   --dist DIR             compiled apps (default <repo>/dist)
-  --help`;
+  --help
+From ${BIG_RUN_IDENTITIES} identities on, unless given: --shards ${BIG_RUN_DEFAULTS.shards.join(',')} --no-embedded --raw-alongside --ef ${BIG_RUN_DEFAULTS.efLadder.join(',')}`;
 
 export class UsageError extends Error {}
 
 export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
   const opts: BenchOptions = { ...DEFAULT_OPTIONS, shards: [...DEFAULT_OPTIONS.shards], efLadder: [...DEFAULT_OPTIONS.efLadder], nodeArgs: [] };
+  const given = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -102,6 +123,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       if (v === undefined) throw new UsageError(`${flag} needs a value`);
       return v;
     };
+    given.add(flag);
     switch (flag) {
       case '--help':
       case '-h':
@@ -129,8 +151,20 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       case '--no-embedded':
         opts.embedded = false;
         break;
+      case '--embedded':
+        opts.embedded = true;
+        break;
       case '--no-raw':
         opts.raw = false;
+        break;
+      case '--raw-alongside':
+        opts.rawAlongside = true;
+        break;
+      case '--raw-first':
+        opts.rawAlongside = false;
+        break;
+      case '--centre':
+        opts.centre = true;
         break;
       case '--concurrency':
         opts.concurrency = positiveInt(flag, value());
@@ -184,6 +218,12 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       default:
         throw new UsageError(`unknown option ${arg}`);
     }
+  }
+  if (opts.identities >= BIG_RUN_IDENTITIES) {
+    if (!given.has('--shards')) opts.shards = [...BIG_RUN_DEFAULTS.shards];
+    if (!given.has('--embedded')) opts.embedded = BIG_RUN_DEFAULTS.embedded;
+    if (!given.has('--raw-alongside') && !given.has('--raw-first')) opts.rawAlongside = BIG_RUN_DEFAULTS.rawAlongside;
+    if (!given.has('--ef')) opts.efLadder = [...BIG_RUN_DEFAULTS.efLadder];
   }
   if (opts.efLadder.some((ef) => ef < opts.k)) throw new UsageError(`every --ef must be >= --k (${opts.k})`);
   return opts;

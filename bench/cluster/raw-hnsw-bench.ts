@@ -1,105 +1,154 @@
 /**
  * The baseline: hnswlib-node in this process, no network, one sequential client. This is the
  * ceiling the cluster is compared against (same vectors, same M/efConstruction, same ef ladder).
+ * Two phases, so that a big run can build it in a process of its own while the cluster is being
+ * filled (raw-hnsw-process.ts) and search it only once the machine is quiet again.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { HierarchicalNSW } from 'hnswlib-node';
 import type { FaceDataset } from '../data/face-embedding-model';
 import { collapseToIdentities, rank1Rate, recallAtK, type TopK } from '../data/exact-search';
 import { chooseEf } from './ef-choice';
 import { summariseLatencies } from './latency';
-import type { ConfigResult, LadderPoint } from './report';
+import { indexFileSize } from './memory';
+import type { ConfigResult, LadderPoint, MemoryFigures } from './report';
 
-export interface RawBenchParams {
+export interface RawBuildParams {
   data: FaceDataset;
-  truth: TopK;
-  k: number;
   m: number;
   efConstruction: number;
-  efLadder: number[];
-  targetRecall: number;
-  minSeconds: number;
   log: (line: string) => void;
 }
 
-export function runRawHnswBench(p: RawBenchParams): Omit<ConfigResult, 'loadAverage1m'> {
-  const { data, k } = p;
+export interface RawSearchParams {
+  truth: TopK;
+  k: number;
+  efLadder: number[];
+  targetRecall: number;
+  minSeconds: number;
+}
+
+export interface RawBuilt {
+  buildSeconds: number;
+  memory: MemoryFigures;
+  search(p: RawSearchParams): Omit<ConfigResult, 'loadAverage1m'>;
+}
+
+export function buildRawIndex(p: RawBuildParams): RawBuilt {
+  const { data, log } = p;
   const dim = data.dimension;
   const gallery = data.gallery;
   const facesPerIdentity = data.options.facesPerIdentity;
+  const identities = data.options.identities;
+  const rssBefore = process.memoryUsage().rss;
   const index = new HierarchicalNSW('ip', dim);
   index.initIndex(gallery.count, p.m, p.efConstruction, 100);
 
-  p.log(`raw: building hnswlib index of ${gallery.count} vectors (M=${p.m}, efConstruction=${p.efConstruction})`);
+  log(`raw: building hnswlib index of ${gallery.count} vectors (M=${p.m}, efConstruction=${p.efConstruction})`);
   const t0 = process.hrtime.bigint();
+  let lastLog = Date.now();
   for (let row = 0; row < gallery.count; row++) {
     // number[] is what hnswlib-node takes; the conversion is part of inserting.
     index.addPoint(Array.from(gallery.vectors.subarray(row * dim, (row + 1) * dim)), row);
+    if (Date.now() - lastLog > 30_000) {
+      lastLog = Date.now();
+      log(`raw: ${row + 1}/${gallery.count} inserted (${Math.round((row + 1) / (Number(process.hrtime.bigint() - t0) / 1e9))}/s)`);
+    }
   }
   const buildSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const identities = data.options.identities;
-  p.log(`raw: built in ${buildSeconds.toFixed(1)} s (${Math.round(gallery.count / buildSeconds)} vectors/s)`);
+  const rssAfter = process.memoryUsage().rss;
+  log(`raw: built in ${buildSeconds.toFixed(1)} s (${Math.round(gallery.count / buildSeconds)} vectors/s)`);
+  const memory: MemoryFigures = {
+    rssBytesPerIdentity: (rssAfter - rssBefore) / identities,
+    rssNote: 'growth of the process resident set over the build (the vectors were already in memory)',
+    indexBytesPerIdentity: rawIndexBytes(index) / identities,
+  };
 
-  // Queries converted once, outside the timed loops: the baseline times the library alone.
-  const queries = Array.from({ length: data.probes.count }, (_, i) => Array.from(data.probes.vectors.subarray(i * dim, (i + 1) * dim)));
-  // With several faces per identity, ask for k·f rows so that k distinct identities come back.
-  const rowsWanted = Math.min(k * facesPerIdentity, gallery.count);
+  const search = (s: RawSearchParams): Omit<ConfigResult, 'loadAverage1m'> => {
+    const { k } = s;
+    // Queries converted once, outside the timed loops: the baseline times the library alone.
+    const queries = Array.from({ length: data.probes.count }, (_, i) => Array.from(data.probes.vectors.subarray(i * dim, (i + 1) * dim)));
+    // With several faces per identity, ask for k·f rows so that k distinct identities come back.
+    const rowsWanted = Math.min(k * facesPerIdentity, gallery.count);
 
-  const searchAll = (ef: number): { found: Int32Array; latenciesMs: Float64Array; seconds: number } => {
-    index.setEf(ef);
-    const rows: TopK = { k: rowsWanted, count: queries.length, indices: new Int32Array(queries.length * rowsWanted).fill(-1), scores: new Float32Array(queries.length * rowsWanted) };
-    const latenciesMs = new Float64Array(queries.length);
-    const start = process.hrtime.bigint();
-    for (let q = 0; q < queries.length; q++) {
-      const s = process.hrtime.bigint();
-      const res = index.searchKnn(queries[q], rowsWanted);
-      latenciesMs[q] = Number(process.hrtime.bigint() - s) / 1e6;
-      // hnswlib returns nearest first; 'ip' distance = 1 - inner product.
-      for (let r = 0; r < res.neighbors.length; r++) {
-        rows.indices[q * rowsWanted + r] = res.neighbors[r];
-        rows.scores[q * rowsWanted + r] = 1 - res.distances[r];
+    const searchAll = (ef: number): { found: Int32Array; latenciesMs: Float64Array; seconds: number } => {
+      index.setEf(ef);
+      const rows: TopK = { k: rowsWanted, count: queries.length, indices: new Int32Array(queries.length * rowsWanted).fill(-1), scores: new Float32Array(queries.length * rowsWanted) };
+      const latenciesMs = new Float64Array(queries.length);
+      const start = process.hrtime.bigint();
+      for (let q = 0; q < queries.length; q++) {
+        const t = process.hrtime.bigint();
+        const res = index.searchKnn(queries[q], rowsWanted);
+        latenciesMs[q] = Number(process.hrtime.bigint() - t) / 1e6;
+        // hnswlib returns nearest first; 'ip' distance = 1 - inner product.
+        for (let r = 0; r < res.neighbors.length; r++) {
+          rows.indices[q * rowsWanted + r] = res.neighbors[r];
+          rows.scores[q * rowsWanted + r] = 1 - res.distances[r];
+        }
       }
-    }
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    return { found: collapseToIdentities(rows, gallery.identity, k).indices, latenciesMs, seconds };
-  };
-
-  const ladder: LadderPoint[] = p.efLadder.map((ef) => {
-    const { found, latenciesMs, seconds } = searchAll(ef);
-    const point: LadderPoint = {
-      ef,
-      recall: recallAtK(found, k, p.truth, k),
-      rank1: rank1Rate(found, k, data.probes.identity),
-      qps: queries.length / seconds,
-      latency: summariseLatencies(latenciesMs),
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      return { found: collapseToIdentities(rows, gallery.identity, k).indices, latenciesMs, seconds };
     };
-    p.log(`raw: ef=${ef} recall@${k}=${point.recall.toFixed(3)} rank-1=${point.rank1.toFixed(3)} ${Math.round(point.qps)} QPS`);
-    return point;
-  });
 
-  const { point, reachedTarget } = chooseEf(ladder, p.targetRecall);
-  // Timed pass at the chosen ef: rounds over the probes until minSeconds have passed.
-  const latencies: number[] = [];
-  let seconds = 0;
-  do {
-    const run = searchAll(point.ef);
-    latencies.push(...run.latenciesMs);
-    seconds += run.seconds;
-  } while (seconds < p.minSeconds);
+    const ladder: LadderPoint[] = s.efLadder.map((ef) => {
+      const { found, latenciesMs, seconds } = searchAll(ef);
+      const point: LadderPoint = {
+        ef,
+        recall: recallAtK(found, k, s.truth, k),
+        rank1: rank1Rate(found, k, data.probes.identity),
+        qps: queries.length / seconds,
+        latency: summariseLatencies(latenciesMs),
+      };
+      log(`raw: ef=${ef} recall@${k}=${point.recall.toFixed(3)} rank-1=${point.rank1.toFixed(3)} ${Math.round(point.qps)} QPS p99 ${point.latency.p99Ms.toFixed(2)} ms`);
+      return point;
+    });
 
-  return {
-    name: 'raw hnswlib-node, in-process',
-    kind: 'raw-hnswlib',
-    shards: 1,
-    insert: { identities, faces: gallery.count, seconds: buildSeconds, identitiesPerSecond: identities / buildSeconds },
-    ladder,
-    chosen: {
-      ...point,
-      qps: latencies.length / seconds,
-      latency: summariseLatencies(latencies),
-      reachedTarget,
-      concurrency: 1,
-      seconds,
-    },
-    notes: ['one sequential client in the same process, no network; build = addPoint one by one (single thread)'],
+    const { point, reachedTarget } = chooseEf(ladder, s.targetRecall);
+    // Timed pass at the chosen ef: rounds over the probes until minSeconds have passed.
+    const latencies: number[] = [];
+    let seconds = 0;
+    do {
+      const run = searchAll(point.ef);
+      latencies.push(...run.latenciesMs);
+      seconds += run.seconds;
+    } while (seconds < s.minSeconds);
+
+    return {
+      name: 'raw hnswlib-node, in-process',
+      kind: 'raw-hnswlib',
+      shards: 1,
+      insert: { identities, faces: gallery.count, seconds: buildSeconds, identitiesPerSecond: identities / buildSeconds },
+      ladder,
+      chosen: {
+        ...point,
+        qps: latencies.length / seconds,
+        latency: summariseLatencies(latencies),
+        reachedTarget,
+        concurrency: 1,
+        seconds,
+      },
+      memory,
+      notes: ['one sequential client in the same process, no network; build = addPoint one by one (single thread)'],
+    };
   };
+  return { buildSeconds, memory, search };
+}
+
+/** Builds, then searches: the whole baseline in this process. */
+export function runRawHnswBench(p: RawBuildParams & RawSearchParams): Omit<ConfigResult, 'loadAverage1m'> {
+  return buildRawIndex(p).search(p);
+}
+
+/** The index's bytes as hnswlib writes them (the used part of its memory). */
+function rawIndexBytes(index: HierarchicalNSW): number {
+  const dir = mkdtempSync(join(tmpdir(), 'faceshard-bench-raw-'));
+  try {
+    const file = join(dir, 'raw.hnsw');
+    index.writeIndexSync(file);
+    return indexFileSize(file).bytes;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

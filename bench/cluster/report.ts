@@ -20,6 +20,15 @@ export interface OperatingPoint extends LadderPoint {
   oneClient?: { qps: number; latency: LatencySummary; seconds: number };
 }
 
+/** Memory per enrolled identity (NaN when it could not be measured). */
+export interface MemoryFigures {
+  /** Resident-set growth per identity (raw: its process over the build; faceshard: every shard process from ready to filled). */
+  rssBytesPerIdentity: number;
+  rssNote: string;
+  /** hnswlib index bytes per identity (raw: the index as written; faceshard: the shards' newest snapshot index files). */
+  indexBytesPerIdentity: number;
+}
+
 export interface ConfigResult {
   name: string;
   kind: 'raw-hnswlib' | 'embedded' | 'cluster';
@@ -29,6 +38,7 @@ export interface ConfigResult {
   chosen: OperatingPoint | null;
   /** 1-minute load average of the machine when the configuration started and ended (CPU is shared). */
   loadAverage1m: { start: number; end: number };
+  memory?: MemoryFigures;
   /** Filled when the configuration failed; the others still run. */
   error?: string;
   notes: string[];
@@ -55,13 +65,14 @@ export function rawBaselineAt(results: ConfigResult[], ef: number): { qps: numbe
 
 /** One line per configuration at its chosen ef; "x raw" and "+p50 1 client" compare with raw hnswlib at the same ef. */
 export function summaryTable(results: ConfigResult[], exactRank1: number, k: number): string {
-  const header = ['configuration', 'insert id/s', 'ef', `recall@${k}`, `rank-1 (exact ${num(exactRank1, 3)})`, 'clients', 'QPS', 'x raw', 'p50 ms', 'p99 ms', '1-client p50', '+p50 vs raw', 'load 1m'];
+  const header = ['configuration', 'insert id/s', 'ef', `recall@${k}`, `rank-1 (exact ${num(exactRank1, 3)})`, 'clients', 'QPS', 'x raw', 'p50 ms', 'p99 ms', '1-client p50', '1-client p99', '+p50 vs raw', 'load 1m'];
   const rows = results.map((r) => {
     const load = `${num(r.loadAverage1m.start, 1)}-${num(r.loadAverage1m.end, 1)}`;
-    if (!r.chosen) return [r.name, int(r.insert.identitiesPerSecond), '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', load, r.error ? `FAILED: ${r.error}` : ''];
+    if (!r.chosen) return [r.name, int(r.insert.identitiesPerSecond), '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', load, r.error ? `FAILED: ${r.error}` : ''];
     const c = r.chosen;
     const raw = r.kind === 'raw-hnswlib' ? null : rawBaselineAt(results, c.ef);
     const singleP50 = r.kind === 'raw-hnswlib' ? c.latency.p50Ms : (c.oneClient?.latency.p50Ms ?? NaN);
+    const singleP99 = r.kind === 'raw-hnswlib' ? c.latency.p99Ms : (c.oneClient?.latency.p99Ms ?? NaN);
     return [
       r.name,
       int(r.insert.identitiesPerSecond),
@@ -74,11 +85,18 @@ export function summaryTable(results: ConfigResult[], exactRank1: number, k: num
       num(c.latency.p50Ms, 2),
       num(c.latency.p99Ms, 2),
       num(singleP50, 3),
+      num(singleP99, 2),
       raw && c.oneClient ? num(c.oneClient.latency.p50Ms - raw.p50Ms, 3) : '-',
       load,
     ];
   });
   return formatTable(header, rows);
+}
+
+/** Memory per identity of each configuration that measured it, next to each other. */
+export function memoryTable(results: ConfigResult[]): string {
+  const rows = results.filter((r) => r.memory).map((r) => [r.name, int(r.insert.identities), int(r.memory!.rssBytesPerIdentity), int(r.memory!.indexBytesPerIdentity), r.memory!.rssNote]);
+  return formatTable(['configuration', 'identities', 'RSS B/identity', 'index B/identity', 'RSS measured as'], rows);
 }
 
 /** Every ef tried, per configuration. */

@@ -9,16 +9,20 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { loadEmbeddingStats, embeddingStatsPath } from '../data/embedding-stats';
-import { collapseToIdentities, exactTopK, rank1Rate, type TopK } from '../data/exact-search';
-import { generateFaceDataset } from '../data/face-embedding-model';
+import { embeddingStatsPath } from '../data/embedding-stats';
+import { collapseToIdentities, rank1Rate, type TopK } from '../data/exact-search';
+import { exactTopKNative } from '../data/exact-search-native';
+import type { FaceDataset } from '../data/face-embedding-model';
+import { makeBenchDataset, type BenchDatasetOptions } from './bench-dataset';
 import { startCluster, startEmbedded, repoRoot, type Deployment } from './deployments';
 import { FaceshardClient } from './faceshard-client';
 import { insertGallery, searchLadder } from './http-bench';
 import { parseBenchOptions, USAGE, UsageError, type BenchOptions } from './options';
+import { indexFileSize, newestSnapshotIndexFiles, residentBytes } from './memory';
 import { killAllGroupsNow } from './process-group';
+import { startRawAlongside, type RawAlongside } from './raw-alongside';
 import { runRawHnswBench } from './raw-hnsw-bench';
-import { ladderTable, summaryTable, type ConfigResult } from './report';
+import { ladderTable, memoryTable, summaryTable, type ConfigResult, type MemoryFigures } from './report';
 
 const COLLECTION = 'bench_faces';
 const log = (line: string): void => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -46,21 +50,27 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const loadBefore = loadavg();
 
-  log(`generating ${opts.identities} identities x ${opts.facesPerIdentity} face(s) + ${opts.probes} probes (seed ${opts.seed}) from ${embeddingStatsPath()}`);
-  const t0 = Date.now();
-  const data = generateFaceDataset(loadEmbeddingStats(), {
+  const datasetOptions: BenchDatasetOptions = {
     identities: opts.identities,
     facesPerIdentity: opts.facesPerIdentity,
     probes: opts.probes,
     unenrolledFraction: opts.unenrolledFraction,
     seed: opts.seed,
-  });
+    centre: opts.centre,
+  };
+  // Big runs: the raw baseline makes its own copy of the vectors and builds while the cluster is filled.
+  const rawAlongside: RawAlongside | null = opts.raw && opts.rawAlongside ? startRawAlongside(datasetOptions, opts.m, opts.efConstruction, log) : null;
+  if (rawAlongside) log('raw baseline: building in a child process alongside the cluster (searched once no cluster is inserting)');
+
+  log(`generating ${opts.identities} identities x ${opts.facesPerIdentity} face(s) + ${opts.probes} probes (seed ${opts.seed}${opts.centre ? ', gallery mean subtracted' : ''}) from ${embeddingStatsPath()}`);
+  const t0 = Date.now();
+  const data = makeBenchDataset(datasetOptions);
   const generateSeconds = (Date.now() - t0) / 1000;
 
   log(`exact brute force: ${opts.probes} probes x ${data.gallery.count} faces`);
   const t1 = process.hrtime.bigint();
   let lastLog = Date.now();
-  const exactRows = exactTopK(data.gallery, data.probes, opts.k * opts.facesPerIdentity, (done) => {
+  const exactRows = exactTopKNative(data.gallery, data.probes, opts.k * opts.facesPerIdentity, (done) => {
     if (Date.now() - lastLog > 10_000) {
       lastLog = Date.now();
       log(`  ${done}/${opts.probes} probes`);
@@ -73,7 +83,35 @@ async function main(): Promise<void> {
   log(`exact: ${exactSeconds.toFixed(1)} s (${Math.round(opts.probes / exactSeconds)} QPS single thread), rank-1 ${exactRank1.toFixed(3)}`);
 
   const results: ConfigResult[] = [];
-  if (opts.raw) {
+  // The raw baseline built alongside is searched once, when no cluster is inserting: before the first cluster's searches.
+  let rawSearched = rawAlongside === null;
+  const searchRawAlongside = async (): Promise<void> => {
+    if (rawSearched || !rawAlongside) return;
+    rawSearched = true;
+    log('raw baseline: waiting for its build to finish');
+    const loadAtStart = loadavg()[0];
+    try {
+      await rawAlongside.built;
+      const raw = await rawAlongside.search(truth, { k: opts.k, efLadder: opts.efLadder, targetRecall: opts.targetRecall, minSeconds: opts.minSeconds });
+      raw.notes.push('built in a child process while the cluster was being filled: its build rate is that of a shared machine');
+      results.unshift({ ...raw, loadAverage1m: { start: loadAtStart, end: loadavg()[0] } });
+    } catch (err) {
+      log(`raw baseline FAILED: ${String((err as Error)?.stack ?? err)}`);
+      rawAlongside.kill();
+      results.unshift({
+        name: 'raw hnswlib-node, in-process',
+        kind: 'raw-hnswlib',
+        shards: 1,
+        insert: { identities: 0, faces: 0, seconds: NaN, identitiesPerSecond: NaN },
+        ladder: [],
+        chosen: null,
+        error: String((err as Error)?.message ?? err).split('\n')[0],
+        loadAverage1m: { start: loadAtStart, end: loadavg()[0] },
+        notes: [],
+      });
+    }
+  };
+  if (opts.raw && !rawAlongside) {
     const loadAtStart = loadavg()[0];
     const raw = runRawHnswBench({
         data,
@@ -99,7 +137,7 @@ async function main(): Promise<void> {
     const loadAtStart = loadavg()[0];
     try {
       current = await plan.start();
-      results.push({ ...(await benchDeployment(current, opts, data, truth)), loadAverage1m: { start: loadAtStart, end: loadavg()[0] } });
+      results.push({ ...(await benchDeployment(current, opts, data, truth, searchRawAlongside)), loadAverage1m: { start: loadAtStart, end: loadavg()[0] } });
     } catch (err) {
       log(`${plan.label}: FAILED: ${String((err as Error)?.stack ?? err)}`);
       if (current) log(`${plan.label}: what its processes printed last:\n${current.recentOutput()}`);
@@ -119,6 +157,8 @@ async function main(): Promise<void> {
       current = null;
     }
   }
+
+  await searchRawAlongside();
 
   const finishedAt = new Date();
   const report = {
@@ -160,6 +200,7 @@ async function main(): Promise<void> {
   console.log(`\n${table}`);
   if (results.some((r) => r.chosen && !r.chosen.reachedTarget)) console.log(`* target recall not reached on the ladder: the best ef is shown`);
   console.log(`raw: one sequential client in-process; faceshard rows: HTTP with "clients" requests in flight.`);
+  if (results.some((r) => r.memory)) console.log(`\nmemory per identity:\n${memoryTable(results)}`);
   console.log(`\nef ladder (one round over the probes each; faceshard rows at the same concurrency${opts.fullLadder ? '' : ', stopped at the first ef reaching the target'}):\n${ladderTable(results, opts.k)}`);
 
   const out = resolve(process.cwd(), opts.out);
@@ -169,8 +210,15 @@ async function main(): Promise<void> {
   if (results.some((r) => r.error)) process.exitCode = 1;
 }
 
-async function benchDeployment(deployment: Deployment, opts: BenchOptions, data: ReturnType<typeof generateFaceDataset>, truth: TopK): Promise<Omit<ConfigResult, 'loadAverage1m'>> {
+async function benchDeployment(
+  deployment: Deployment,
+  opts: BenchOptions,
+  data: FaceDataset,
+  truth: TopK,
+  beforeSearching: () => Promise<void>,
+): Promise<Omit<ConfigResult, 'loadAverage1m'>> {
   const client = new FaceshardClient(deployment.url, Math.max(opts.concurrency, opts.insertInFlight));
+  const rssAtReady = deployment.shardPids.map(residentBytes);
   try {
     await client.createCollection(COLLECTION, data.dimension, 'ip');
     // Batches of at most 1000 faces keep each request well under the gateway's body limit.
@@ -194,7 +242,11 @@ async function benchDeployment(deployment: Deployment, opts: BenchOptions, data:
     log(`${deployment.name}: inserting at ${deployment.url} (${batchSize} per batch, ${opts.insertInFlight} in flight)`);
     const insert = await insertGallery(params);
     const rate = opts.identities / insert.seconds;
-    log(`${deployment.name}: inserted in ${insert.seconds.toFixed(1)} s (${Math.round(rate)} identities/s); ef ladder at concurrency ${opts.concurrency}`);
+    log(`${deployment.name}: inserted in ${insert.seconds.toFixed(1)} s (${Math.round(rate)} identities/s)`);
+    const memory = deploymentMemory(deployment, rssAtReady, opts.identities, opts.facesPerIdentity);
+    log(`${deployment.name}: ${Math.round(memory.rssBytesPerIdentity)} B of shard RSS and ${Math.round(memory.indexBytesPerIdentity)} B of index per identity`);
+    await beforeSearching();
+    log(`${deployment.name}: ef ladder at concurrency ${opts.concurrency}`);
     // Warm-up (JIT, sockets) before anything is timed.
     for (let q = 0; q < Math.min(200, data.probes.count); q++) await client.search(COLLECTION, data.probes.vectors.subarray(q * data.dimension, (q + 1) * data.dimension), opts.k, opts.efLadder[0]);
     const { ladder, chosen, notes } = await searchLadder(params);
@@ -207,6 +259,7 @@ async function benchDeployment(deployment: Deployment, opts: BenchOptions, data:
       insert: { identities: opts.identities, faces: insert.faces, seconds: insert.seconds, identitiesPerSecond: rate },
       ladder,
       chosen,
+      memory,
       notes: [
         `insert = POST /identities/batch, ${batchSize} identities per request, ${opts.insertInFlight} in flight, timed until every batch was acknowledged`,
         ...(deployment.clusterName ? [`FACESHARD_CLUSTER=${deployment.clusterName}`] : []),
@@ -217,6 +270,26 @@ async function benchDeployment(deployment: Deployment, opts: BenchOptions, data:
   } finally {
     client.close();
   }
+}
+
+/**
+ * Shard memory per identity: growth of every shard process's resident set from ready (empty) to
+ * filled, and the bytes per face of the shards' newest snapshot index files times faces per identity.
+ */
+function deploymentMemory(deployment: Deployment, rssAtReady: number[], identities: number, facesPerIdentity: number): MemoryFigures {
+  const grown = deployment.shardPids.reduce((sum, pid, i) => sum + residentBytes(pid) - rssAtReady[i], 0);
+  let bytes = 0;
+  let elements = 0;
+  for (const file of deployment.shardDataDirs.flatMap(newestSnapshotIndexFiles)) {
+    const size = indexFileSize(file);
+    bytes += size.bytes;
+    elements += size.elements;
+  }
+  return {
+    rssBytesPerIdentity: grown / identities,
+    rssNote: `growth of the ${deployment.kind === 'embedded' ? 'embedded process' : `${deployment.shardPids.length} shard processes`}' resident sets from ready to filled (index, identity metadata, buffers)`,
+    indexBytesPerIdentity: elements > 0 ? (bytes / elements) * facesPerIdentity : NaN,
+  };
 }
 
 function packageVersion(name: string): string | undefined {

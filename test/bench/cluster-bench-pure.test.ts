@@ -3,8 +3,9 @@ import { chooseEf } from '../../bench/cluster/ef-choice';
 import { identityIdOf, identityIndexOf } from '../../bench/cluster/http-bench';
 import { percentileSorted, summariseLatencies } from '../../bench/cluster/latency';
 import { runWithConcurrency, timedRounds } from '../../bench/cluster/load';
-import { DEFAULT_OPTIONS, parseBenchOptions, UsageError } from '../../bench/cluster/options';
-import { formatTable, rawBaselineAt, summaryTable, type ConfigResult } from '../../bench/cluster/report';
+import { BIG_RUN_DEFAULTS, BIG_RUN_IDENTITIES, DEFAULT_OPTIONS, parseBenchOptions, UsageError } from '../../bench/cluster/options';
+import { elementsInIndexHeader, parseVmRss } from '../../bench/cluster/memory';
+import { formatTable, memoryTable, rawBaselineAt, summaryTable, type ConfigResult } from '../../bench/cluster/report';
 import { selfTimeRanking, type CpuProfile } from '../../bench/cluster/cpu-profile';
 import { vectorToB64 } from '../../bench/cluster/faceshard-client';
 
@@ -29,6 +30,15 @@ describe('parseBenchOptions', () => {
     expect(parseBenchOptions([])).toMatchObject({ oneClient: true, nodeArgs: [] });
   });
 
+  it('a big run changes only what was not given: shards, embedded, raw alongside, ef ladder', () => {
+    const big = parseBenchOptions(['--identities', String(BIG_RUN_IDENTITIES)]);
+    expect(big).toMatchObject({ ...BIG_RUN_DEFAULTS, raw: true, m: DEFAULT_OPTIONS.m });
+    const given = parseBenchOptions(['--identities', '1000000', '--shards', '1,4', '--embedded', '--raw-first', '--ef', '64,128']);
+    expect(given).toMatchObject({ shards: [1, 4], embedded: true, rawAlongside: false, efLadder: [64, 128] });
+    expect(parseBenchOptions(['--identities', String(BIG_RUN_IDENTITIES - 1)])).toMatchObject({ shards: DEFAULT_OPTIONS.shards, embedded: true, rawAlongside: false });
+    expect(parseBenchOptions(['--raw-alongside', '--centre'])).toMatchObject({ rawAlongside: true, centre: true });
+  });
+
   it('answers help', () => {
     expect(parseBenchOptions(['--identities', '5', '--help'])).toBe('help');
   });
@@ -43,6 +53,24 @@ describe('parseBenchOptions', () => {
     expect(() => parseBenchOptions(['--ef', '5,64'])).toThrow(/--k/);
     expect(() => parseBenchOptions(['--probes'])).toThrow(/needs a value/);
     expect(() => parseBenchOptions(['--frobnicate'])).toThrow(/unknown option/);
+  });
+});
+
+describe('memory figures', () => {
+  it('reads VmRSS in kB from /proc/<pid>/status as bytes, NaN when absent', () => {
+    expect(parseVmRss('Name:\tnode\nVmPeak:\t 999 kB\nVmRSS:\t  123456 kB\nThreads: 7\n')).toBe(123456 * 1024);
+    expect(parseVmRss('Name:\tnode\n')).toBeNaN();
+  });
+
+  it('reads cur_element_count, the third size_t of an hnswlib index header', () => {
+    const header = new Uint8Array(40);
+    const view = new DataView(header.buffer);
+    view.setBigUint64(0, 99n, true); // offsetLevel0
+    view.setBigUint64(8, 1_048_576n, true); // max_elements
+    view.setBigUint64(16, 1_000_000n, true); // cur_element_count
+    expect(elementsInIndexHeader(header)).toBe(1_000_000);
+    expect(elementsInIndexHeader(header.subarray(0, 24))).toBe(1_000_000);
+    expect(() => elementsInIndexHeader(header.subarray(0, 16))).toThrow();
   });
 });
 

@@ -1,0 +1,60 @@
+/**
+ * Big runs: the raw hnswlib baseline is built in a child process WHILE the cluster is being
+ * filled (a 1M-vector single-thread build alone takes tens of minutes here), and searched only
+ * when the parent asks, i.e. when no cluster is inserting. Its build rate is then measured on a
+ * busier machine than a sequential run's, and the report says so.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from './deployments';
+import type { TopK } from '../data/exact-search';
+import type { BenchDatasetOptions } from './bench-dataset';
+import type { FromRawProcess, ToRawProcess } from './raw-hnsw-process';
+import type { RawSearchParams } from './raw-hnsw-bench';
+import type { ConfigResult } from './report';
+
+export interface RawAlongside {
+  /** Resolves when the index is built. */
+  built: Promise<{ buildSeconds: number }>;
+  /** Runs the ladder and the timed pass in the child; the child exits afterwards. */
+  search(truth: TopK, params: Omit<RawSearchParams, 'truth'>): Promise<Omit<ConfigResult, 'loadAverage1m'>>;
+  kill(): void;
+}
+
+export function startRawAlongside(dataset: BenchDatasetOptions, m: number, efConstruction: number, log: (line: string) => void): RawAlongside {
+  // Next to this file once compiled; from the TypeScript sources (tests), the compiled one in dist/.
+  const beside = join(__dirname, 'raw-hnsw-process.js');
+  const script = existsSync(beside) ? beside : join(repoRoot(), 'dist', 'bench', 'cluster', 'raw-hnsw-process.js');
+  const child: ChildProcess = fork(script, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const killNow = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', killNow);
+  let onResult: ((r: Omit<ConfigResult, 'loadAverage1m'>) => void) | null = null;
+  let onFailure: (err: Error) => void = () => undefined;
+  const built = new Promise<{ buildSeconds: number }>((resolve, reject) => {
+    onFailure = reject;
+    child.on('message', (message: FromRawProcess) => {
+      if (message.type === 'log') log(message.line);
+      else if (message.type === 'built') resolve({ buildSeconds: message.buildSeconds });
+      else if (message.type === 'result') onResult?.(message.result);
+      else if (message.type === 'failed') onFailure(new Error(`raw baseline process failed: ${message.message}`));
+    });
+    child.once('exit', (code, signal) => {
+      if (code !== 0) onFailure(new Error(`raw baseline process exited (code ${code}, signal ${signal})`));
+    });
+  });
+  built.catch(() => undefined); // observed by the caller
+  child.send({ type: 'build', dataset, m, efConstruction } satisfies ToRawProcess);
+  return {
+    built,
+    search: (truth, params) =>
+      new Promise((resolve, reject) => {
+        onResult = resolve;
+        onFailure = reject;
+        child.send({ type: 'search', truth, ...params } satisfies ToRawProcess);
+      }),
+    kill: killNow,
+  };
+}

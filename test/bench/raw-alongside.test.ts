@@ -1,0 +1,56 @@
+/**
+ * The raw baseline in a child process (big runs build it while the cluster is filled): the real
+ * forked process from dist/, real hnswlib, a real index file for the memory figure.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HierarchicalNSW } from 'hnswlib-node';
+import { describe, expect, it } from 'vitest';
+import { makeBenchDataset } from '../../bench/cluster/bench-dataset';
+import { repoRoot } from '../../bench/cluster/deployments';
+import { indexFileSize } from '../../bench/cluster/memory';
+import { startRawAlongside } from '../../bench/cluster/raw-alongside';
+import { embeddingStatsPath } from '../../bench/data/embedding-stats';
+import { collapseToIdentities, exactTopK } from '../../bench/data/exact-search';
+
+const compiled = join(repoRoot(), 'dist', 'bench', 'cluster', 'raw-hnsw-process.js');
+const why = !existsSync(compiled) ? `${compiled} is missing: npm run build` : !existsSync(embeddingStatsPath()) ? `${embeddingStatsPath()} is absent` : null;
+
+describe.skipIf(why !== null)(`raw baseline in a child process${why ? ` SKIPPED: ${why}` : ''}`, () => {
+  it('builds from the same seed as this process, then scores its ladder against our ground truth', async () => {
+    const dataset = { identities: 500, facesPerIdentity: 1, probes: 60, unenrolledFraction: 0.2, seed: 9, centre: true };
+    const data = makeBenchDataset(dataset);
+    const truth = collapseToIdentities(exactTopK(data.gallery, data.probes, 10), data.gallery.identity, 10);
+    const raw = startRawAlongside(dataset, 16, 100, () => undefined);
+    try {
+      expect((await raw.built).buildSeconds).toBeGreaterThan(0);
+      const result = await raw.search(truth, { k: 10, efLadder: [16, 500], targetRecall: 0.99, minSeconds: 0 });
+      // ef 500 over 500 vectors visits everything: exactly brute force, which only holds if both sides made the same vectors.
+      expect(result.ladder.find((p) => p.ef === 500)!.recall).toBe(1);
+      expect(result.chosen?.ef).toBe(500);
+      expect(result.memory!.indexBytesPerIdentity).toBeGreaterThan(512); // at least the 128 floats
+      expect(Number.isFinite(result.memory!.rssBytesPerIdentity)).toBe(true);
+    } finally {
+      raw.kill();
+    }
+  }, 120_000);
+
+  it('reads the element count and bytes per element back from a real hnswlib index file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faceshard-test-index-'));
+    try {
+      const index = new HierarchicalNSW('ip', 8);
+      index.initIndex(1000, 16, 50, 1);
+      for (let i = 0; i < 300; i++) index.addPoint(Array.from({ length: 8 }, (_, j) => Math.sin(i * 8 + j)), i);
+      index.writeIndexSync(join(dir, 'x.hnsw'));
+      const size = indexFileSize(join(dir, 'x.hnsw'));
+      expect(size.elements).toBe(300);
+      // Level 0 of one element: 8 floats + its label + 2M links and their count; upper levels add a little.
+      const level0 = 8 * 4 + 8 + (2 * 16 + 1) * 4;
+      expect(size.bytesPerElement).toBeGreaterThanOrEqual(level0);
+      expect(size.bytesPerElement).toBeLessThan(level0 * 1.5);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
