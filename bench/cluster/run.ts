@@ -98,17 +98,7 @@ async function main(): Promise<void> {
     } catch (err) {
       log(`raw baseline FAILED: ${String((err as Error)?.stack ?? err)}`);
       rawAlongside.kill();
-      results.unshift({
-        name: 'raw hnswlib-node, in-process',
-        kind: 'raw-hnswlib',
-        shards: 1,
-        insert: { identities: 0, faces: 0, seconds: NaN, identitiesPerSecond: NaN },
-        ladder: [],
-        chosen: null,
-        error: String((err as Error)?.message ?? err).split('\n')[0],
-        loadAverage1m: { start: loadAtStart, end: loadavg()[0] },
-        notes: [],
-      });
+      results.unshift(failedResult('raw hnswlib-node, in-process', 'raw-hnswlib', 1, err, loadAtStart));
     }
   };
   if (opts.raw && !rawAlongside) {
@@ -141,17 +131,7 @@ async function main(): Promise<void> {
     } catch (err) {
       log(`${plan.label}: FAILED: ${String((err as Error)?.stack ?? err)}`);
       if (current) log(`${plan.label}: what its processes printed last:\n${current.recentOutput()}`);
-      results.push({
-        name: plan.label,
-        kind: plan.label.startsWith('embedded') ? 'embedded' : 'cluster',
-        shards: plan.shards,
-        insert: { identities: 0, faces: 0, seconds: NaN, identitiesPerSecond: NaN },
-        ladder: [],
-        chosen: null,
-        error: String((err as Error)?.message ?? err).split('\n')[0],
-        loadAverage1m: { start: loadAtStart, end: loadavg()[0] },
-        notes: [],
-      });
+      results.push(failedResult(plan.label, plan.label.startsWith('embedded') ? 'embedded' : 'cluster', plan.shards, err, loadAtStart));
     } finally {
       if (current) await current.stop();
       current = null;
@@ -270,6 +250,21 @@ async function benchDeployment(
   } finally {
     client.close();
   }
+}
+
+/** The row of a configuration that failed: the others still run, the report says why. */
+function failedResult(name: string, kind: ConfigResult['kind'], shards: number, err: unknown, loadAtStart: number): ConfigResult {
+  return {
+    name,
+    kind,
+    shards,
+    insert: { identities: 0, faces: 0, seconds: NaN, identitiesPerSecond: NaN },
+    ladder: [],
+    chosen: null,
+    error: String((err as Error)?.message ?? err).split('\n')[0],
+    loadAverage1m: { start: loadAtStart, end: loadavg()[0] },
+    notes: [],
+  };
 }
 
 /**

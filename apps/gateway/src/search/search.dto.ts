@@ -18,7 +18,7 @@ export class SearchDto {
   @ApiPropertyOptional({ example: 0.3, description: 'Drop hits scoring below this' })
   minScore?: number;
 
-  /** HNSW search breadth per shard; larger = better recall, slower. */
-  @ApiPropertyOptional({ example: 100, minimum: 1, maximum: 10_000 })
+  /** HNSW search breadth for the whole collection; each of S shards searches with ef·S^-0.5 (its share needs less). */
+  @ApiPropertyOptional({ example: 100, minimum: 1, maximum: 10_000, description: 'HNSW search breadth as one index of the whole collection would use it; each of S shards searches with ceil(ef / sqrt(S)) (the answer\'s shardEf); larger = better recall, slower' })
   ef?: number;
 }
