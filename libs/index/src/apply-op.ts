@@ -1,5 +1,6 @@
 import { CollectionIndex, type HnswParams, type NewVectorIndex } from './collection-index';
 import type { WalOp } from './wal-ops';
+import { applyCollectionOp, prepareCollectionOp } from './collection-op';
 
 /** The state log records change: collections by name, and the highest dropped generation per name. */
 export interface StoreCatalog {
@@ -28,26 +29,9 @@ export function applyOp(catalog: StoreCatalog, op: WalOp, params: HnswParams, ne
       if (op.generation !== undefined && op.generation > (dropped.get(op.name) ?? 0)) dropped.set(op.name, op.generation);
       return;
     }
-    case 'upsert': {
-      const collection = required(collections, op.collection, 'upserts into');
-      const versions = op.versions;
-      collection.prepareUpsert(op.identities).forEach((prepared, i) => collection.applyIdentity(prepared, versions?.[i] ?? 0));
-      return;
-    }
-    case 'delete':
-      required(collections, op.collection, 'deletes from').applyDelete(op.identityIds, op.versions);
-      return;
-    case 'apply': {
-      const collection = required(collections, op.collection, 'applies copies to');
-      for (const entry of collection.prepareVersioned(op.entries)) collection.applyVersioned(entry);
-      return;
-    }
-    case 'purge':
-      required(collections, op.collection, 'purges tombstones of').purgeTombstones(op.identityIds);
-      return;
-    case 'pin': {
-      const collection = required(collections, op.collection, 'pins faces in');
-      for (const face of op.faces) collection.pinFace(face.identityId, face.faceId);
+    default: {
+      const collection = required(collections, op.collection, `${op.type}s in`);
+      applyCollectionOp(collection, prepareCollectionOp(collection, op));
       return;
     }
   }

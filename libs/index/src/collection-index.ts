@@ -439,7 +439,7 @@ export class CollectionIndex {
   /**
    * meta() without building 1M entries at once: identity entries are made as they are iterated,
    * so a snapshot can encode them in slices. Valid only while the collection does not change (the
-   * snapshot holds the writers' lock while it iterates).
+   * snapshot keeps it frozen while it iterates: see snapshot-overlay.ts).
    */
   metaStream(): Omit<CollectionMeta, 'identities'> & { identityCount: number; identities: Iterable<CollectionMeta['identities'][number]> } {
     const { next, free } = this.labels.state();

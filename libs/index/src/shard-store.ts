@@ -12,6 +12,8 @@ import { mkdirDurable } from './durable-fs';
 import { beginSnapshot, installSnapshot, listSnapshots, loadSnapshot, pruneSnapshots, writeCollectionFiles, type PendingSnapshot } from './snapshot-files';
 import { incomingWins, VersionClock, type VersionStamp } from './version-order';
 import type { WalOp } from './wal-ops';
+import { isCollectionWalOp, prepareCollectionOp } from './collection-op';
+import { SnapshotOverlay, type CollectionReads } from './snapshot-overlay';
 import { nodeStoreFs, type StoreFs } from './store-fs';
 import { replayLog, type SalvageReport } from './wal-replay';
 import { WriteAheadLog } from './write-ahead-log';
@@ -88,6 +90,8 @@ export interface RecoveryInfo {
 
 /** Time an ingest batch may hold the event loop before yielding to searches. */
 const APPLY_SLICE_MS = 10;
+/** Time applying the changes queued during a freeze may hold the writers' lock at a stretch. */
+const THAW_SLICE_MS = 5;
 
 /**
  * Everything one shard keeps for its partition: one hnswlib index per collection, identity
@@ -99,6 +103,8 @@ const APPLY_SLICE_MS = 10;
  */
 export class ShardStore {
   private readonly collections = new Map<string, CollectionIndex>();
+  /** Collections frozen for a snapshot (or a look at the graph), with the changes made meanwhile: see snapshot-overlay.ts. */
+  private readonly overlays = new Map<CollectionIndex, SnapshotOverlay>();
   /** Highest dropped generation per name: writes for it (or older) are refused. */
   private readonly dropped = new Map<string, number>();
   private readonly clock = new VersionClock();
@@ -288,9 +294,14 @@ export class ShardStore {
       if (Array.isArray(identities)) options.guard?.(identities.map((identity) => identity?.identityId));
       const prepared = target.prepareUpsert(identities); // throws before anything is logged
       if (prepared.length === 0) return this.wal.lastAppendedLsn;
-      const versions = this.assignVersions(target, prepared.map((p) => p.identityId));
+      const versions = this.assignVersions(this.reads(target), prepared.map((p) => p.identityId));
       const appended = this.wal.append({ type: 'upsert', collection, identities, versions });
       this.opsSinceSnapshot += prepared.length;
+      const overlay = this.overlays.get(target);
+      if (overlay) {
+        this.applyOrFail(() => overlay.defer({ type: 'upsert', prepared, versions }));
+        return appended;
+      }
       // Apply in time slices so a 1000-identity batch does not stall searches; the mutex keeps
       // other writers (and snapshot capture) out until the whole batch is in memory.
       let sliceStart = performance.now();
@@ -325,10 +336,11 @@ export class ShardStore {
       const target = this.requireCollection(collection, options.generation);
       options.guard?.(identityIds);
       const unique = [...new Set(identityIds)];
-      const present = unique.filter((id) => target.has(id));
+      const reads = this.reads(target);
+      const present = unique.filter((id) => reads.has(id));
       const stamped = options.tombstoneAbsent ? unique.filter((id) => NAME_PATTERN.test(id)) : present;
       if (stamped.length === 0) return { deleted: 0, lsn: this.wal.lastAppendedLsn };
-      const versions = this.assignVersions(target, stamped);
+      const versions = this.assignVersions(reads, stamped);
       return { deleted: present.length, lsn: this.logAndApply({ type: 'delete', collection, identityIds: stamped, versions }, stamped.length) };
     });
     await this.wal.waitDurable(result.lsn);
@@ -351,8 +363,9 @@ export class ShardStore {
       // Decide now which entries win (duplicates within the chunk: against the earlier winner).
       const decided = new Map<string, VersionStamp>();
       const winners: VersionedIdentity[] = [];
+      const reads = this.reads(target);
       const winning = prepared.filter((entry, i) => {
-        const held = decided.get(entry.identityId) ?? target.stampOf(entry.identityId);
+        const held = decided.get(entry.identityId) ?? reads.stampOf(entry.identityId);
         if (!incomingWins(held, entry)) return false;
         decided.set(entry.identityId, { version: entry.version, deleted: entry.deleted });
         winners.push(entries[i]);
@@ -361,6 +374,12 @@ export class ShardStore {
       if (winning.length === 0) return { applied: 0, skipped: prepared.length, lsn: this.wal.lastAppendedLsn };
       const lsn = this.wal.append({ type: 'apply', collection, entries: winners });
       this.opsSinceSnapshot += winning.length;
+      const overlay = this.overlays.get(target);
+      if (overlay) {
+        this.applyOrFail(() => overlay.defer({ type: 'apply', prepared: winning }));
+        for (const entry of winning) this.clock.observe(entry.version);
+        return { applied: winning.length, skipped: prepared.length - winning.length, lsn };
+      }
       let sliceStart = performance.now();
       for (let i = 0; i < winning.length; i++) {
         this.applyOrFail(() => target.applyVersioned(winning[i]));
@@ -385,7 +404,8 @@ export class ShardStore {
     const result = await this.writeLock.run(() => {
       this.assertOpen();
       const target = this.requireCollection(collection, options.generation);
-      const present = [...new Set(identityIds)].filter((id) => target.stampOf(id)?.deleted === true);
+      const reads = this.reads(target);
+      const present = [...new Set(identityIds)].filter((id) => reads.stampOf(id)?.deleted === true);
       if (present.length === 0) return { purged: 0, lsn: this.wal.lastAppendedLsn };
       return { purged: present.length, lsn: this.logAndApply({ type: 'purge', collection, identityIds: present }, present.length) };
     });
@@ -404,31 +424,31 @@ export class ShardStore {
 
   /** The identity with its version and all its vectors, or its tombstone; null if unknown here. */
   exportVersioned(collection: string, identityId: string): VersionedIdentity | null {
-    return this.requireCollection(collection).exportVersioned(identityId);
+    return this.readsOf(collection).exportVersioned(identityId);
   }
 
   /** The version held for an id (live or tombstone), or undefined. */
   versionOf(collection: string, identityId: string): VersionStamp | undefined {
-    return this.requireCollection(collection).stampOf(identityId);
+    return this.readsOf(collection).stampOf(identityId);
   }
 
   /** Every tombstone of the collection (ids deleted here, with the version of the delete). */
   tombstones(collection: string): { identityId: string; version: number }[] {
-    return this.requireCollection(collection).tombstoneList();
+    return this.readsOf(collection).tombstoneList();
   }
 
   getIdentity(collection: string, identityId: string): StoredIdentity | null {
-    return this.requireCollection(collection).get(identityId);
+    return this.readsOf(collection).get(identityId);
   }
 
   /** Ids of every identity in the collection (insertion order). */
   identityIds(collection: string): string[] {
-    return this.requireCollection(collection).identityIds();
+    return this.readsOf(collection).identityIds();
   }
 
   /** An identity with its vectors, as an upsert that recreates it (for moving partitions between shards). */
   exportIdentity(collection: string, identityId: string): IdentityUpsert | null {
-    return this.requireCollection(collection).exportIdentity(identityId);
+    return this.readsOf(collection).exportIdentity(identityId);
   }
 
   /** The ef a search uses when it names none (HNSW_EF_SEARCH). */
@@ -438,7 +458,7 @@ export class ShardStore {
 
   /** k distinct identities, best face each, score descending (ties: identityId ascending). */
   search(collection: string, query: Float32Array, k: number, options?: SearchOptions): SearchHit[] {
-    return this.requireCollection(collection).search(query, k, options);
+    return this.readsOf(collection).search(query, k, options);
   }
 
   stats(): CollectionStats[] {
@@ -446,17 +466,17 @@ export class ShardStore {
       name: c.spec.name,
       dimension: c.spec.dimension,
       metric: c.spec.metric,
-      identities: c.identityCount,
-      faces: c.faceCount,
+      identities: this.reads(c).identityCount,
+      faces: this.reads(c).faceCount,
     }));
   }
 
   /** Per collection: counts and index shape, read by the metrics at scrape time. */
   metricsView(): { name: string; identities: number; faces: number; index: ReturnType<CollectionIndex['indexShape']> }[] {
-    return [...this.collections.values()].map((c) => ({ name: c.spec.name, identities: c.identityCount, faces: c.faceCount, index: c.indexShape() }));
+    return [...this.collections.values()].map((c) => ({ name: c.spec.name, identities: this.reads(c).identityCount, faces: this.reads(c).faceCount, index: c.indexShape() }));
   }
 
-  /** Internal counts per collection, for consistency checks. */
+  /** Internal counts per collection, for consistency checks (of the index itself: changes a running snapshot holds back are not in them). */
   debugCounts(collection: string): ReturnType<CollectionIndex['debugCounts']> {
     return this.requireCollection(collection).debugCounts();
   }
@@ -477,8 +497,9 @@ export class ShardStore {
 
   /**
    * Writes a snapshot of everything logged so far, then drops the log segments it covers.
-   * Writers wait while the hnswlib indexes are written (they must not change mid-write);
-   * searches keep running. Calls are serialised.
+   * Writers wait only for the log rotation: the collections are frozen while their files are
+   * written and later changes are held beside them (snapshot-overlay.ts), then applied. Searches
+   * and reads keep running and see every acknowledged write. Calls are serialised.
    */
   snapshot(): Promise<void> {
     return this.snapshotLock.run(async () => {
@@ -493,17 +514,35 @@ export class ShardStore {
   /**
    * Finds live faces no path in the HNSW graph reaches (from the index's own link lists) and pins
    * them: every search scores them exactly from then on. Logged as a 'pin' record, so recovery
-   * does the same. Returns how many it pinned. Writers wait while the index is written to a temp file.
+   * does the same. Returns how many it pinned. The index is written to a temp file to read its
+   * links: the collection is frozen meanwhile, as for a snapshot, so writers do not wait.
    */
   async pinUnreachable(collection: string): Promise<number> {
-    const result = await this.writeLock.run(async () => {
-      this.assertOpen();
+    const result = await this.snapshotLock.run(async () => {
       const target = this.collections.get(collection);
-      const graph = target ? await reachabilityOf(target) : null;
-      const faces = target && graph ? graph.unreachableLabels.filter((label) => !target.isPinned(label)).map((label) => target.faceOfLabel(label)).filter((face) => face !== null) : [];
-      if (faces.length === 0) return { pinned: 0, lsn: this.wal.lastAppendedLsn };
-      return { pinned: faces.length, lsn: this.logAndApply({ type: 'pin', collection, faces }, 0) };
+      if (!target) return null;
+      await this.writeLock.run(() => {
+        this.assertOpen();
+        this.freeze([target]);
+      });
+      let graph: Awaited<ReturnType<typeof reachabilityOf>>;
+      try {
+        graph = await reachabilityOf(target);
+      } finally {
+        await this.thaw([target]);
+      }
+      if (!graph) return null;
+      const unreachable = graph.unreachableLabels;
+      return this.writeLock.run(() => {
+        this.assertOpen();
+        if (this.collections.get(collection) !== target) return null; // dropped meanwhile
+        // Labels are never reused: a label whose face changed or went since the freeze owns no face now.
+        const faces = unreachable.filter((label) => !target.isPinned(label)).map((label) => target.faceOfLabel(label)).filter((face) => face !== null);
+        if (faces.length === 0) return null;
+        return { pinned: faces.length, lsn: this.logAndApply({ type: 'pin', collection, faces }, 0) };
+      });
     });
+    if (!result) return 0;
     await this.wal.waitDurable(result.lsn);
     return result.pinned;
   }
@@ -515,36 +554,56 @@ export class ShardStore {
 
   /**
    * Verifies memory against the source of truth on disk (newest snapshot + log) and searches every
-   * face with its own vector; with `repair`, rebuilds what disagrees (see integrity/). Writers
-   * wait while it runs; searches keep running.
+   * face with its own vector; with `repair`, rebuilds what disagrees (see integrity/). Searches keep
+   * running. A check alone freezes the collections (writers go on beside them, as during a
+   * snapshot); a repair may replace a collection, so writers wait while it runs.
    */
   async integrityCheck(options: IntegrityCheckOptions = {}): Promise<ShardIntegrityReport> {
-    return this.snapshotLock.run(() =>
-      this.writeLock.run(async () => {
+    if (options.repair) return this.snapshotLock.run(() => this.writeLock.run(() => this.checkIntegrityLocked(options)));
+    return this.snapshotLock.run(async () => {
+      const frozen = await this.writeLock.run(async () => {
         this.assertOpen();
         await this.wal.flushAll();
-        const lsn = this.wal.lastAppendedLsn;
-        const truth = await readTruth(this.fs, this.layout, lsn, this.params);
-        let pinLsn = lsn;
-        const report = await runIntegrityCheck(
-          {
-            lsn,
-            params: this.params,
-            collections: this.collections,
-            truth,
-            pin: async (collection, faces) => {
-              pinLsn = this.logAndApply({ type: 'pin', collection, faces }, 0);
-            },
-            log: this.log,
-          },
-          options,
-        );
-        await this.wal.waitDurable(pinLsn);
-        // A rebuilt collection is a new graph: the upkeep looks for faces it cut off.
-        for (const collection of report.collections) if (collection.repairs.length > 0) this.graphUpkeep.noteWrites(collection.collection, collection.faces);
-        return report;
-      }),
+        const collections = new Map(this.collections); // as of the freeze: creates and drops go on meanwhile
+        this.freeze([...collections.values()]);
+        return { lsn: this.wal.lastAppendedLsn, collections };
+      });
+      try {
+        const truth = await readTruth(this.fs, this.layout, frozen.lsn, this.params);
+        const refusePin = async (): Promise<void> => {
+          throw new Error('a check without repair pins nothing');
+        };
+        return await runIntegrityCheck({ lsn: frozen.lsn, params: this.params, collections: frozen.collections, truth, pin: refusePin, log: this.log }, options);
+      } finally {
+        await this.thaw([...frozen.collections.values()]);
+      }
+    });
+  }
+
+  /** The check with the writers' lock held throughout (a repair: it may rebuild a collection). */
+  private async checkIntegrityLocked(options: IntegrityCheckOptions): Promise<ShardIntegrityReport> {
+    this.assertOpen();
+    await this.wal.flushAll();
+    const lsn = this.wal.lastAppendedLsn;
+    const truth = await readTruth(this.fs, this.layout, lsn, this.params);
+    let pinLsn = lsn;
+    const report = await runIntegrityCheck(
+      {
+        lsn,
+        params: this.params,
+        collections: this.collections,
+        truth,
+        pin: async (collection, faces) => {
+          pinLsn = this.logAndApply({ type: 'pin', collection, faces }, 0);
+        },
+        log: this.log,
+      },
+      options,
     );
+    await this.wal.waitDurable(pinLsn);
+    // A rebuilt collection is a new graph: the upkeep looks for faces it cut off.
+    for (const collection of report.collections) if (collection.repairs.length > 0) this.graphUpkeep.noteWrites(collection.collection, collection.faces);
+    return report;
   }
 
   async close(): Promise<void> {
@@ -559,29 +618,76 @@ export class ShardStore {
 
   private async takeSnapshot(): Promise<void> {
     this.assertOpen();
-    let pending: PendingSnapshot | null = null;
-    await this.writeLock.run(async () => {
+    // Writers wait only for this: the log flushed and rotated, the collections frozen.
+    const frozen = await this.writeLock.run(async () => {
       await this.wal.flushAll();
       const lsn = this.wal.lastAppendedLsn;
-      if (lsn === this.snapshotLsn) return; // nothing new since the last one
+      if (lsn === this.snapshotLsn) return null; // nothing new since the last one
       await this.wal.rotate(); // records after the snapshot go to a segment of their own
+      const collections = [...this.collections.values()];
+      this.freeze(collections);
+      this.opsSinceSnapshot = 0;
+      return { lsn, collections, dropped: Object.fromEntries(this.dropped) };
+    });
+    if (!frozen) return;
+    const { lsn, collections } = frozen;
+    let pending: PendingSnapshot;
+    try {
       await this.hooks?.onSnapshotPhase?.('rotated', lsn);
       const tempDir = await beginSnapshot(this.fs, this.layout, lsn);
-      // Writers wait while the files are written (hnswlib reads the live index off-thread); the
-      // event loop does not: see writeCollectionFiles. Collections one at a time: bounded memory.
-      const collections: PendingSnapshot['collections'] = [];
-      for (const collection of this.collections.values()) collections.push(await writeCollectionFiles(this.fs, tempDir, collections.length, collection));
-      this.opsSinceSnapshot = 0;
-      pending = { lsn, tempDir, collections, dropped: Object.fromEntries(this.dropped) };
-    });
-    if (!pending) return;
-    const captured: PendingSnapshot = pending;
-    await this.hooks?.onSnapshotPhase?.('indexes-written', captured.lsn);
-    await installSnapshot(this.fs, this.layout, captured);
-    this.snapshotLsn = captured.lsn;
-    await this.hooks?.onSnapshotPhase?.('installed', captured.lsn);
-    await this.wal.deleteCoveredSegments(captured.lsn);
-    await pruneSnapshots(this.fs, this.layout, captured.lsn);
+      // One collection at a time (bounded memory), each applied the changes held beside it as soon
+      // as its files are written. hnswlib writes the index off-thread; the metadata is encoded in
+      // slices (see writeCollectionFiles): neither writers nor the event loop wait for them.
+      const written: PendingSnapshot['collections'] = [];
+      for (const collection of collections) {
+        written.push(await writeCollectionFiles(this.fs, tempDir, written.length, collection));
+        await this.thaw([collection]);
+      }
+      pending = { lsn, tempDir, collections: written, dropped: frozen.dropped };
+    } finally {
+      await this.thaw(collections); // on failure too: what a failed snapshot held back is applied
+    }
+    await this.hooks?.onSnapshotPhase?.('indexes-written', lsn);
+    await installSnapshot(this.fs, this.layout, pending);
+    this.snapshotLsn = lsn;
+    await this.hooks?.onSnapshotPhase?.('installed', lsn);
+    await this.wal.deleteCoveredSegments(lsn);
+    await pruneSnapshots(this.fs, this.layout, lsn);
+  }
+
+  /** Holds later changes of these collections beside them (caller holds the writers' lock; none is frozen yet). */
+  private freeze(collections: CollectionIndex[]): void {
+    for (const collection of collections) {
+      if (this.overlays.has(collection)) throw new Error(`collection ${collection.spec.name} is frozen already`);
+      this.overlays.set(collection, new SnapshotOverlay(collection, this.params));
+    }
+  }
+
+  /**
+   * Applies what was held beside each collection, in log order, in slices of the writers' lock
+   * (writers interleave; their changes join the queue until it is empty), then reads and writes go
+   * to the collection itself again. Every collection is thawed even if one fails.
+   */
+  private async thaw(collections: CollectionIndex[]): Promise<void> {
+    let firstError: unknown = null;
+    for (const collection of collections) {
+      const overlay = this.overlays.get(collection);
+      if (!overlay) continue;
+      try {
+        for (;;) {
+          const done = await this.writeLock.run(() => {
+            const drained = overlay.drain(THAW_SLICE_MS, (apply) => this.applyOrFail(apply));
+            if (drained) this.overlays.delete(collection);
+            return drained;
+          });
+          if (done) break;
+          await yieldToEventLoop();
+        }
+      } catch (error) {
+        firstError ??= error;
+      }
+    }
+    if (firstError !== null) throw firstError;
   }
 
   private maybeSnapshotInBackground(): void {
@@ -602,12 +708,29 @@ export class ShardStore {
   private logAndApply(op: WalOp, ops: number): number {
     const lsn = this.wal.append(op);
     this.opsSinceSnapshot += ops;
-    this.applyOrFail(() => applyOp({ collections: this.collections, dropped: this.dropped }, op, this.params));
+    this.applyOrFail(() => this.applyLogged(op));
     return lsn;
   }
 
+  /** A change of a frozen collection's contents is held beside it; everything else applies now. */
+  private applyLogged(op: WalOp): void {
+    const target = isCollectionWalOp(op) ? this.collections.get(op.collection) : undefined;
+    const overlay = target && this.overlays.get(target);
+    if (target && overlay && isCollectionWalOp(op)) overlay.defer(prepareCollectionOp(target, op));
+    else applyOp({ collections: this.collections, dropped: this.dropped }, op, this.params);
+  }
+
+  /** What reads of this collection see: the collection, or its overlay while it is frozen. */
+  private reads(collection: CollectionIndex): CollectionReads {
+    return this.overlays.get(collection) ?? collection;
+  }
+
+  private readsOf(name: string): CollectionReads {
+    return this.reads(this.requireCollection(name));
+  }
+
   /** New versions for client writes to these ids, in order (an id twice: the second is higher). */
-  private assignVersions(target: CollectionIndex, identityIds: string[]): number[] {
+  private assignVersions(target: Pick<CollectionReads, 'versionFloor'>, identityIds: string[]): number[] {
     return identityIds.map((id) => this.clock.next(target.versionFloor(id)));
   }
 

@@ -49,9 +49,9 @@ export interface SnapshotSource {
 /**
  * Writes collection number `position`: the hnswlib index file and the metadata file AT ONCE.
  * hnswlib-node's writeIndex runs on a libuv worker thread (the event loop stays free) while the
- * metadata is encoded here in slices of a few ms; the caller holds the writers' lock for the
- * whole time, since that thread reads the live index (addPoint or resizeIndex would race it).
- * Writers therefore wait max(index write, metadata write). Both files are fsynced on return.
+ * metadata is encoded here in slices of a few ms. The caller keeps the collection frozen for the
+ * whole time, since that thread reads the live index (addPoint or resizeIndex would race it):
+ * the store holds later writes beside it (snapshot-overlay.ts). Both files are fsynced on return.
  */
 export async function writeCollectionFiles(fs: StoreFs, tempDir: string, position: number, collection: SnapshotSource): Promise<WrittenCollection> {
   const indexFile = `c${position}.hnsw`;

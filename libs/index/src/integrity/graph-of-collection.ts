@@ -6,8 +6,8 @@ import { parseHnswIndexFile } from './hnsw-graph-file';
 
 /**
  * The reachability of a live collection's graph: hnswlib-node exposes no links, so the index is
- * written to a temp file and its link lists are read back. The caller holds the store's write
- * lock (the index must not change while hnswlib writes it). null: the index holds no element.
+ * written to a temp file and its link lists are read back. The caller keeps the collection frozen
+ * (the index must not change while hnswlib writes it). null: the index holds no element.
  */
 export async function reachabilityOf(collection: { writeIndex(path: string): Promise<boolean> }): Promise<GraphReachability | null> {
   const dir = await fsp.mkdtemp(join(tmpdir(), 'faceshard-graph-'));

@@ -4,7 +4,8 @@ import type { VectorIndex } from '../collection-index';
  * Label -> vector, with hnswlib's deleted marks and error behaviour, and no graph: what the
  * integrity check replays the source of truth into (a CollectionIndex over it applies the log
  * with the store's own semantics at a fraction of the cost of building an HNSW graph).
- * Vectors are kept as hnswlib keeps them: float32.
+ * Vectors are kept as hnswlib keeps them: float32. Searches are exact (fine for the small tables
+ * it serves; the integrity check never searches one).
  */
 export class VectorTable implements VectorIndex {
   private readonly vectors: (Float32Array | undefined)[] = [];
@@ -41,8 +42,21 @@ export class VectorTable implements VectorIndex {
 
   setEf(): void {}
 
-  searchKnn(): never {
-    throw new Error('a vector table does not search');
+  /**
+   * Exact: scores every live vector (space 'ip', distance = 1 - dot, as hnswlib). What the small
+   * side collection beside a snapshot's frozen index searches with (snapshot-overlay.ts).
+   */
+  searchKnn(point: number[], k: number, filter?: (label: number) => boolean): { neighbors: number[]; distances: number[] } {
+    const scored: { label: number; distance: number }[] = [];
+    this.vectors.forEach((vector, label) => {
+      if (vector === undefined || this.deleted[label] || (filter && !filter(label))) return;
+      let dot = 0;
+      for (let i = 0; i < vector.length; i++) dot += vector[i] * point[i];
+      scored.push({ label, distance: 1 - dot });
+    });
+    scored.sort((a, b) => a.distance - b.distance || a.label - b.label);
+    if (scored.length > k) scored.length = k;
+    return { neighbors: scored.map((s) => s.label), distances: scored.map((s) => s.distance) };
   }
 
   writeIndex(): never {
