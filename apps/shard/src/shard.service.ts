@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { FaceshardError, ShardRequest, ShardResponse, ShardStats } from '@faceshard/contracts';
+import { FaceshardError, ShardRequest, ShardResponse, ShardStats, type VersionedIdentity } from '@faceshard/contracts';
 import type { ShardStore } from '@faceshard/index';
 import { assertOwnsAll } from './ownership';
 import type { RingView } from './ring-view';
@@ -27,10 +27,20 @@ export class ShardService {
     // The generation travels with the spec: a dropped one is refused, a newer one replaces a ghost.
     this.assertOwns(req.identities.map((identity) => identity?.identityId), req.ringEpoch); // before creating anything
     await this.store.ensureCollection(req.collection);
-    return this.store.upsert(req.collection.name, req.identities, {
+    const written = await this.store.upsert(req.collection.name, req.identities, {
       generation: req.collection.generation ?? 0,
       guard: (ids) => this.assertOwns(ids, req.ringEpoch),
     });
+    if (!req.returnCopies) return written;
+    return { ...written, copies: this.copiesOf(req.collection.name, req.identities.map((identity) => identity.identityId)) };
+  }
+
+  /**
+   * What this shard holds now for these ids, versioned (a later write may already have replaced
+   * the one just made: its copy is newer, which is what the new owner must get anyway).
+   */
+  private copiesOf(collection: string, identityIds: string[]): VersionedIdentity[] {
+    return [...new Set(identityIds)].map((id) => this.store.exportVersioned(collection, id)).filter((copy) => copy !== null);
   }
 
   async delete(req: ShardRequest<'delete'>): Promise<ShardResponse<'delete'>> {
@@ -46,7 +56,7 @@ export class ShardService {
       tombstoneAbsent: req.tombstoneAbsent,
       guard: (ids) => this.assertOwns(ids, req.ringEpoch),
     });
-    return { deleted };
+    return req.returnCopies ? { deleted, copies: this.copiesOf(req.collection, req.identityIds) } : { deleted };
   }
 
   /**

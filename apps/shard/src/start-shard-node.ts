@@ -6,6 +6,7 @@ import { ShardStore } from '@faceshard/index';
 import { SHARD_OPS, type ShardTransport } from '@faceshard/messaging';
 import { ProcessProfiler } from '@faceshard/profiling';
 import type { ShardConfig } from './config/shard-config';
+import { TombstoneCollector } from './rebalance/tombstone-collector';
 import { MoveCoordinator } from './rebalance/move-coordinator';
 import { watchMembership } from './rebalance/membership-watch';
 import { RingView } from './ring-view';
@@ -92,6 +93,8 @@ export async function startShardNode(deps: {
   heartbeats.start();
   const coordinator = new MoveCoordinator(shardId, metadata, transport, config.moves);
   coordinator.start();
+  const tombstones = new TombstoneCollector(store, ringView, config.tombstoneGc);
+  tombstones.start();
   const membership = await watchMembership(metadata, shardId);
 
   return {
@@ -101,6 +104,7 @@ export async function startShardNode(deps: {
     async close() {
       membership.stop();
       await coordinator.stop();
+      await tombstones.stop();
       stopRejoining();
       heartbeats.stop();
       ringView.stop();

@@ -8,16 +8,26 @@ import type { ShardIntegrityReport } from './integrity';
  * travels as raw float bytes, never as a JSON array of numbers.
  */
 export interface ShardOps {
-  upsert: { req: { collection: CollectionSpec; identities: IdentityUpsert[] } & RingFence; res: { upserted: number; faces: number } };
+  /**
+   * returnCopies (during a move, sent to the OLD owner): the reply also carries each written
+   * identity as this shard now holds it, with the version it assigned, for the gateway to apply
+   * on the new owner (applyVersioned): both copies then hold the same version.
+   */
+  upsert: {
+    req: { collection: CollectionSpec; identities: IdentityUpsert[]; returnCopies?: boolean } & RingFence;
+    res: { upserted: number; faces: number; copies?: VersionedIdentity[] };
+  };
   delete: {
     req: {
       collection: string;
       identityIds: string[];
       /** Leave a tombstone even for ids this shard does not hold (a copy may still be on its way here). */
       tombstoneAbsent?: boolean;
+      /** As for upsert: the reply carries the tombstones (with their versions) for the new owner. */
+      returnCopies?: boolean;
     } & RingFence &
       GenerationFence;
-    res: { deleted: number };
+    res: { deleted: number; copies?: VersionedIdentity[] };
   };
   /** withVectors: also the faces' stored vectors (normalised for cosine), e.g. for 1:1 verify against an identity. */
   get: { req: { collection: string; identityId: string; withVectors?: boolean } & GenerationFence; res: { identity: StoredIdentity | null } };

@@ -396,16 +396,28 @@ export class ShardStore {
     return { applied: result.applied, skipped: result.skipped };
   }
 
-  /** Forgets tombstones (explicitly: once every copy agrees the ids are deleted). Returns how many existed. */
-  async purgeTombstones(collection: string, identityIds: string[], options: Pick<WriteOptions, 'generation'> = {}): Promise<number> {
+  /**
+   * Forgets tombstones (explicitly: once every copy agrees the ids are deleted). Returns how many
+   * existed. With `upToVersions` (parallel to identityIds), a tombstone goes only if its version is
+   * at most that one: a delete made after the caller decided keeps its newer tombstone.
+   */
+  async purgeTombstones(collection: string, identityIds: string[], options: Pick<WriteOptions, 'generation'> & { upToVersions?: number[] } = {}): Promise<number> {
     if (!Array.isArray(identityIds) || identityIds.some((id) => typeof id !== 'string')) {
       throw new FaceshardError('VALIDATION_FAILED', 'identityIds must be an array of strings');
     }
+    const limits = options.upToVersions;
+    if (limits !== undefined && (!Array.isArray(limits) || limits.length !== identityIds.length)) {
+      throw new FaceshardError('VALIDATION_FAILED', 'upToVersions must have one version per identity id');
+    }
+    const limitOf = new Map(limits ? identityIds.map((id, i) => [id, limits[i]]) : []);
     const result = await this.writeLock.run(() => {
       this.assertOpen();
       const target = this.requireCollection(collection, options.generation);
       const reads = this.reads(target);
-      const present = [...new Set(identityIds)].filter((id) => reads.stampOf(id)?.deleted === true);
+      const present = [...new Set(identityIds)].filter((id) => {
+        const stamp = reads.stampOf(id);
+        return stamp?.deleted === true && stamp.version <= (limitOf.get(id) ?? Infinity);
+      });
       if (present.length === 0) return { purged: 0, lsn: this.wal.lastAppendedLsn };
       return { purged: present.length, lsn: this.logAndApply({ type: 'purge', collection, identityIds: present }, present.length) };
     });

@@ -5,3 +5,5 @@ export * from './membership-requests';
 export * from './move-machine';
 export * from './move-stages';
 export * from './coordinator-lease';
+export * from './flow-control';
+export * from './tombstone-gc';

@@ -54,7 +54,7 @@ export class ShardClient {
    * (SHARD_UNAVAILABLE, details.outcome 'unknown': it may have been stored), not at the end
    * of the write timeout; writes are idempotent, so retrying it is safe.
    */
-  async write<O extends 'upsert' | 'delete' | 'dropCollection'>(shardId: string, op: O, req: ShardRequest<O>): Promise<ShardResponse<O>> {
+  async write<O extends 'upsert' | 'delete' | 'dropCollection' | 'applyVersioned'>(shardId: string, op: O, req: ShardRequest<O>): Promise<ShardResponse<O>> {
     if (await this.seemsDown(shardId)) {
       throw new FaceshardError('SHARD_UNAVAILABLE', `shard ${shardId} is down (no heartbeat); retry later`, { shardId });
     }

@@ -27,9 +27,14 @@ function setup(opts: { gatewayRing: RingRouting; storeRing: RingRouting; downSha
       return current;
     },
   };
+  /** Versions as each fake shard holds them: an owner assigns its own (from a per-shard base), a copy keeps its version. */
+  const versions = new Map<string, Map<string, number>>();
+  const nextVersion = new Map<string, number>();
+  const applied = new Map<string, { identityId: string; version: number }[]>();
   const shards = {
     identityBytesPerMessage: () => MAX_PAYLOAD - 8 * 1024,
-    write: async (shardId: string, op: string, req: ShardRequest<'upsert'>) => {
+    write: async (shardId: string, op: string, anyReq: unknown) => {
+      const req = anyReq as ShardRequest<'upsert'>;
       // The transports refuse a request over their payload limit, before any shard sees it.
       const bytes = encode(req).byteLength;
       if (bytes > MAX_PAYLOAD) throw new FaceshardError('BATCH_TOO_LARGE', `request is ${bytes} bytes`);
@@ -38,14 +43,33 @@ function setup(opts: { gatewayRing: RingRouting; storeRing: RingRouting; downSha
       // A shard fences on the epoch IT knows (by default, the store's newest).
       const known = opts.shardEpochs?.[shardId] ?? opts.storeRing.epoch;
       if ((req.ringEpoch ?? 0) < known) throw new FaceshardError('RING_CHANGED', 'stale');
-      if (op === 'delete') return { deleted: 1 };
+      const held = versions.get(shardId) ?? new Map<string, number>();
+      versions.set(shardId, held);
+      if (op === 'applyVersioned') {
+        const { entries } = anyReq as ShardRequest<'applyVersioned'>;
+        for (const entry of entries) if (entry.version > (held.get(entry.identityId) ?? -1)) held.set(entry.identityId, entry.version);
+        applied.set(shardId, [...(applied.get(shardId) ?? []), ...entries.map(({ identityId, version }) => ({ identityId, version }))]);
+        return { applied: entries.length, skipped: 0 };
+      }
+      const stamp = (id: string): number => {
+        const version = (nextVersion.get(shardId) ?? (shardId.charCodeAt(0) - 96) * 1000) + 1;
+        nextVersion.set(shardId, version);
+        held.set(id, version);
+        return version;
+      };
+      if (op === 'delete') {
+        const { identityIds, returnCopies } = anyReq as ShardRequest<'delete'>;
+        const copies = identityIds.map((identityId) => ({ identityId, version: stamp(identityId), deleted: true as const }));
+        return returnCopies ? { deleted: 1, copies } : { deleted: 1 };
+      }
       written.set(shardId, [...(written.get(shardId) ?? []), ...req.identities.map((i) => i.identityId)]);
-      return { upserted: req.identities.length, faces: req.identities.length };
+      const copies = req.identities.map((identity) => ({ identityId: identity.identityId, version: stamp(identity.identityId), faces: identity.faces }));
+      return req.returnCopies ? { upserted: req.identities.length, faces: req.identities.length, copies } : { upserted: req.identities.length, faces: req.identities.length };
     },
   };
   const collections = { require: async () => collection };
   const service = new IdentitiesService(config, collections as never, ring as never, shards as never);
-  return { service, written, refreshes, messages };
+  return { service, written, refreshes, messages, versions, applied };
 }
 
 const oldRing = new RingRouting({ epoch: 1, members: ['a'] });
@@ -129,7 +153,7 @@ describe('IdentitiesService placement', () => {
     expect(written.size).toBe(0);
   });
 
-  it('during a move writes each identity to its owner under both rings, and acknowledges it only when both took it', async () => {
+  it('during a move the old owner takes each write and versions it, the new owner applies that version; acknowledged only when both took it', async () => {
     // Ring state of a join in its migrate stage: reads by [a], writes by [a] and [a, b].
     const moving = new RingRouting({
       epoch: 3,
@@ -146,7 +170,17 @@ describe('IdentitiesService placement', () => {
     const result = await ok.service.upsertBatch('people', ids.map((identityId) => ({ identityId, faces: [face] })));
     expect(result).toMatchObject({ upserted: 40, faces: 40, failed: [] });
     expect(ok.written.get('a')!.sort()).toEqual([...ids].sort());
-    expect(ok.written.get('b')!.sort()).toEqual([...toB].sort());
+    // The new owner never assigns a version of its own: it applies the old owner's copy.
+    expect(ok.written.get('b')).toBeUndefined();
+    expect(ok.applied.get('b')!.map((e) => e.identityId).sort()).toEqual([...toB].sort());
+    for (const id of toB) expect(ok.versions.get('b')!.get(id), id).toBe(ok.versions.get('a')!.get(id));
+
+    // A single write and a delete the same way: both copies end on the old owner's version.
+    await ok.service.upsert('people', toB[0], { faces: [face] } as never);
+    expect(ok.versions.get('b')!.get(toB[0])).toBe(ok.versions.get('a')!.get(toB[0]));
+    await ok.service.delete('people', toB[0]);
+    expect(ok.versions.get('b')!.get(toB[0])).toBe(ok.versions.get('a')!.get(toB[0]));
+    expect(ok.applied.get('b')!.at(-1)).toEqual({ identityId: toB[0], version: ok.versions.get('a')!.get(toB[0]) });
 
     // The new owner down: exactly the moving identities fail, although the old owner stored them.
     const down = setup({ gatewayRing: moving, storeRing: moving, downShards: ['b'] });

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { CollectionSpec, ErrorBody, FaceshardError, IdentityUpsert } from '@faceshard/contracts';
+import { CollectionSpec, ErrorBody, FaceshardError, IdentityUpsert, type ShardResponse, type VersionedIdentity } from '@faceshard/contracts';
+import { copiesByFollower, splitWriteOwners } from './move-copies';
 import type { RingRouting } from '@faceshard/rebalance';
 import { contentFaceId } from '../common/content-id';
 import { checkName } from '../common/ids';
@@ -45,9 +46,11 @@ export class IdentitiesService {
     const size = encode(identity).byteLength;
     if (size > this.shards.identityBytesPerMessage()) throw identityTooLarge(identity.identityId, size, this.shards.identityBytesPerMessage());
     const written = await this.placed(async (ring) => {
-      const owners = ring.writeOwners(identity.identityId);
-      const results = await Promise.all(owners.map((shardId) => this.shards.write(shardId, 'upsert', { collection, identities: [identity], ringEpoch: ring.epoch })));
-      return { identityId: identity.identityId, faces: results[0].faces, shardId: owners[0], ringEpoch: ring.epoch };
+      // During a move: the old owner writes and versions it, the new owner applies that copy.
+      const { first, followers } = splitWriteOwners(ring, identity.identityId);
+      const result = await this.shards.write(first, 'upsert', { collection, identities: [identity], ringEpoch: ring.epoch, ...(followers.length > 0 ? { returnCopies: true } : {}) });
+      if (followers.length > 0) await this.forwardCopiesOrThrow(collection, ring, result.copies ?? []);
+      return { identityId: identity.identityId, faces: result.faces, shardId: first, ringEpoch: ring.epoch };
     });
     await this.events?.changed(collection.name, [identity.identityId]);
     return written;
@@ -89,21 +92,27 @@ export class IdentitiesService {
 
   /**
    * Writes each owner's part in parallel; returns the identities a shard refused as placed by a
-   * stale ring. During a move an identity has two owners (old and new ring): it counts as
-   * written only when both acknowledged it, so an acknowledged write is on whichever owner
-   * reads will use.
+   * stale ring. During a move an identity has two owners (old and new ring): the old owner takes
+   * the write and assigns its version, then the new owner applies that copy (see move-copies.ts);
+   * it counts as written only when both acknowledged it, so an acknowledged write is on whichever
+   * owner reads will use, with the same version on both.
    */
   private async writeByOwner(collection: CollectionSpec, identities: IdentityUpsert[], ring: RingRouting, result: BatchResult) {
     const byOwner = new Map<string, IdentityUpsert[]>();
     for (const identity of identities) {
-      for (const owner of ring.writeOwners(identity.identityId)) {
-        const group = byOwner.get(owner);
-        if (group) group.push(identity);
-        else byOwner.set(owner, [identity]);
-      }
+      const { first } = splitWriteOwners(ring, identity.identityId);
+      const group = byOwner.get(first);
+      if (group) group.push(identity);
+      else byOwner.set(first, [identity]);
     }
+    const moving = ring.writes.length > 1;
     const failures = new Map<string, FaceshardError>();
-    const budget = this.shards.identityBytesPerMessage();
+    const fail = (ids: string[], failure: FaceshardError) => {
+      // A stale placement wins over other failures: the identity is placed again.
+      for (const id of ids) if (failures.get(id)?.code !== 'RING_CHANGED') failures.set(id, failure);
+    };
+    // During a move the reply carries the written copies: half the budget leaves room for them.
+    const budget = moving ? Math.floor(this.shards.identityBytesPerMessage() / 2) : this.shards.identityBytesPerMessage();
     const sizes = new Map(identities.map((identity) => [identity, encode(identity).byteLength]));
     const messages = [...byOwner].flatMap(([shardId, group]) => {
       const { chunks, oversize } = chunkBySize(group, (identity) => sizes.get(identity)!, budget);
@@ -112,13 +121,18 @@ export class IdentitiesService {
     });
     await Promise.all(
       messages.map(async ([shardId, part]) => {
+        let written: ShardResponse<'upsert'>;
         try {
-          await this.shards.write(shardId, 'upsert', { collection, identities: part, ringEpoch: ring.epoch });
+          written = await this.shards.write(shardId, 'upsert', { collection, identities: part, ringEpoch: ring.epoch, ...(moving ? { returnCopies: true } : {}) });
         } catch (error) {
-          const failure = asFaceshardError(error);
-          // A stale placement wins over other failures: the identity is placed again.
-          for (const identity of part) if (failures.get(identity.identityId)?.code !== 'RING_CHANGED') failures.set(identity.identityId, failure);
+          fail(
+            part.map((identity) => identity.identityId),
+            asFaceshardError(error),
+          );
+          return;
         }
+        // Only the moving identities of the part wait for their new owner (and fail with it).
+        if (moving) for (const [id, failure] of await this.forwardCopies(collection, ring, written.copies ?? [])) fail([id], failure);
       }),
     );
     const stale: IdentityUpsert[] = [];
@@ -131,6 +145,31 @@ export class IdentitiesService {
       else result.failed.push({ identityId: identity.identityId, error: failure.toJSON() });
     }
     return stale;
+  }
+
+  /**
+   * Applies the old owner's copies on the new owner(s): the second half of a write during a move.
+   * Returns the ids whose copy a new owner did not acknowledge, with why.
+   */
+  private async forwardCopies(collection: CollectionSpec, ring: RingRouting, copies: VersionedIdentity[]): Promise<Map<string, FaceshardError>> {
+    const failed = new Map<string, FaceshardError>();
+    const messages = copiesByFollower(ring, copies, this.shards.identityBytesPerMessage());
+    await Promise.all(
+      messages.map(async ({ shardId, entries }) => {
+        try {
+          await this.shards.write(shardId, 'applyVersioned', { collection, entries, ringEpoch: ring.epoch });
+        } catch (error) {
+          for (const entry of entries) failed.set(entry.identityId, asFaceshardError(error));
+        }
+      }),
+    );
+    return failed;
+  }
+
+  /** forwardCopies for a single write: the first failure is the write's. */
+  private async forwardCopiesOrThrow(collection: CollectionSpec, ring: RingRouting, copies: VersionedIdentity[]): Promise<void> {
+    const [failure] = (await this.forwardCopies(collection, ring, copies)).values();
+    if (failure) throw failure;
   }
 
   async get(collectionName: string, identityId: string) {
@@ -149,20 +188,19 @@ export class IdentitiesService {
       // During a move both owners must forget it (the read owner's answer says whether it existed).
       // The new owner may not hold it yet while a streamed copy is on its way: it keeps a
       // tombstone anyway, so that copy (older) can never bring the identity back.
-      const owners = ring.writeOwners(identityId);
-      const tombstoneAbsent = owners.length > 1;
-      const answers = await Promise.all(
-        owners.map((owner) =>
-          this.shards.write(owner, 'delete', {
-            collection: collectionName,
-            generation: collection.generation,
-            identityIds: [identityId],
-            ringEpoch: ring.epoch,
-            ...(tombstoneAbsent ? { tombstoneAbsent } : {}),
-          }),
-        ),
-      );
-      return { deleted: Math.max(...answers.map((a) => a.deleted)), shardId: owners[0] };
+      // The old owner deletes and versions the tombstone; the new owner applies that tombstone
+      // (it may not hold the identity yet: the tombstone stops a streamed copy on its way).
+      const { first, followers } = splitWriteOwners(ring, identityId);
+      const moving = followers.length > 0;
+      const answer = await this.shards.write(first, 'delete', {
+        collection: collectionName,
+        generation: collection.generation,
+        identityIds: [identityId],
+        ringEpoch: ring.epoch,
+        ...(moving ? { tombstoneAbsent: true, returnCopies: true } : {}),
+      });
+      if (moving) await this.forwardCopiesOrThrow(collection, ring, answer.copies ?? []);
+      return { deleted: answer.deleted, shardId: first };
     });
     await this.events?.changed(collectionName, [identityId]);
     if (deleted === 0) throw new FaceshardError('IDENTITY_NOT_FOUND', `no identity "${identityId}" in collection "${collectionName}"`);

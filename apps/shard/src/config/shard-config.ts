@@ -24,6 +24,8 @@ export interface ShardConfig {
   profileMaxSeconds: number;
   /** Rebalancing: chunk size, flow control (identities per second per source), lease and settle times. */
   moves: MoveCoordinatorOptions;
+  /** Tombstone GC (rebalance/tombstone-collector.ts): how often it runs (0: never) and the youngest tombstone it may forget. */
+  tombstoneGc: { everyMs: number; graceMs: number };
 }
 
 export function readShardConfig(env: NodeJS.ProcessEnv = process.env): ShardConfig {
@@ -44,8 +46,13 @@ export function readShardConfig(env: NodeJS.ProcessEnv = process.env): ShardConf
       ...DEFAULT_MOVE_OPTIONS,
       chunkEntries: intFrom(env.REBALANCE_CHUNK_IDS, DEFAULT_MOVE_OPTIONS.chunkEntries),
       maxIdsPerSecond: intFrom(env.REBALANCE_MAX_IDS_PER_SEC, DEFAULT_MOVE_OPTIONS.maxIdsPerSecond),
+      maxTimeShare: shareFrom('REBALANCE_MAX_TIME_SHARE', env.REBALANCE_MAX_TIME_SHARE, DEFAULT_MOVE_OPTIONS.maxTimeShare),
       leaseTtlMs: intFrom(env.REBALANCE_LEASE_TTL_MS, DEFAULT_MOVE_OPTIONS.leaseTtlMs),
       settleMs: intFrom(env.REBALANCE_SETTLE_MS, DEFAULT_MOVE_OPTIONS.settleMs),
+    },
+    tombstoneGc: {
+      everyMs: env.TOMBSTONE_GC_EVERY_MS === '0' ? 0 : intFrom(env.TOMBSTONE_GC_EVERY_MS, 60_000),
+      graceMs: intFrom(env.TOMBSTONE_GC_GRACE_MS, 10 * 60_000),
     },
     admission: {
       // Searches run synchronously on the event loop: more than a couple at once gains nothing.
@@ -55,4 +62,12 @@ export function readShardConfig(env: NodeJS.ProcessEnv = process.env): ShardConf
       retryAfterMs: intFrom(env.SHARD_BUSY_RETRY_AFTER_MS, 1_000),
     },
   };
+}
+
+/** A share of time in (0, 1] (e.g. 0.25: a quarter). */
+function shareFrom(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0 || parsed > 1) throw new Error(`${name} must be a number in (0, 1], got "${value}"`);
+  return parsed;
 }

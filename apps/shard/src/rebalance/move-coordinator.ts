@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterMetadataStore } from '@faceshard/cluster';
-import { FaceshardError, type CollectionSpec, type MoveState, type RingState, type VersionedIdentity } from '@faceshard/contracts';
+import { FaceshardError, type CollectionSpec, type MoveState, type RingState, type ShardResponse, type VersionedIdentity } from '@faceshard/contracts';
 import type { ShardTransport } from '@faceshard/messaging';
 import {
   COMPLETE_STAGE,
@@ -9,6 +9,7 @@ import {
   initMove,
   movingSources,
   nextMoveStep,
+  pauseAfterChunkMs,
   progressRate,
   recordChunk,
   type SourceProgress,
@@ -22,6 +23,8 @@ export interface MoveCoordinatorOptions {
   chunkBytes: number;
   /** Flow control: at most this many identities per second per source (0: no cap). */
   maxIdsPerSecond: number;
+  /** Flow control: at most this share of a shard's time goes to the move, in (0, 1] (1: no cap). See libs/rebalance flow-control.ts. */
+  maxTimeShare: number;
   leaseTtlMs: number;
   /** Time given to every gateway and shard to adopt a new ring epoch before the next stage relies on it. */
   settleMs: number;
@@ -33,6 +36,7 @@ export const DEFAULT_MOVE_OPTIONS: MoveCoordinatorOptions = {
   chunkEntries: 256,
   chunkBytes: 512 * 1024,
   maxIdsPerSecond: 0,
+  maxTimeShare: 1,
   leaseTtlMs: 5000,
   settleMs: 1000,
   pollMs: 500,
@@ -40,6 +44,9 @@ export const DEFAULT_MOVE_OPTIONS: MoveCoordinatorOptions = {
 };
 
 export const progressKey = (moveId: string, source: string) => `progress.${moveId}.${source}`;
+
+type ExportedChunk = ShardResponse<'exportChunk'>;
+type TimedChunk = ExportedChunk & { exportMs: number };
 
 /**
  * Drives moves (libs/rebalance) to completion. Every shard process runs one; the one holding
@@ -146,6 +153,12 @@ export class MoveCoordinator {
     return results.every(Boolean);
   }
 
+  /**
+   * One source's part, chunk by chunk, pipelined: the next chunk is read from the source while the
+   * receivers apply the current one, and the progress of a chunk is recorded (only once its
+   * receivers acknowledged it durably) while the next one is applied. A receiver's HNSW insert is
+   * the floor of a move; this keeps it busy instead of waiting for exports and metadata writes.
+   */
   private async migrateSource(ring: RingState, move: MoveState, source: string, collections: CollectionSpec[]): Promise<boolean> {
     const key = progressKey(move.id, source);
     const stored = await this.metadata.readDoc<SourceProgress>(key);
@@ -154,46 +167,90 @@ export class MoveCoordinator {
     if (progress.done) return true;
     const started = Date.now();
     let movedHere = 0;
-    for (const collection of collections) {
-      while (!progress.doneCollections.includes(collection.name)) {
-        if (!this.running || !this.lease.held) return false;
-        let chunk;
+    /** Set when this coordinator must stop here: the lease was taken over, or progress could not be recorded. */
+    let lostLease = false;
+    /** The last progress write; each waits for the one before (the revision chain). */
+    let recording: Promise<void> = Promise.resolve();
+    const record = (collection: string, chunk: ExportedChunk): void => {
+      recording = recording.then(async () => {
+        if (lostLease) return;
+        const next = recordChunk(progress, collection, chunk.last, chunk.entries.length, chunk.done, new Date(), chunk.total);
         try {
-          chunk = await this.transport.request(
-            source,
-            'exportChunk',
-            {
-              collection: collection.name,
-              generation: collection.generation,
-              move: { id: move.id, from: move.from, to: move.to },
-              after: progress.cursors[collection.name] ?? null,
-              maxEntries: this.options.chunkEntries,
-              maxBytes: this.options.chunkBytes,
-              ringEpoch: ring.epoch,
-            },
-            { timeoutMs: this.options.requestTimeoutMs },
-          );
-          await this.deliver(collection, chunk.entries);
+          const written = await this.metadata.writeDoc(key, next, revision);
+          if (written === null) {
+            lostLease = true; // another coordinator took over
+            return;
+          }
+          progress = next;
+          revision = written;
         } catch (error) {
-          // A source or receiver restarting (kill -9): try the same chunk again shortly.
+          // The next tick resumes from the progress stored last (re-sending a chunk is harmless).
+          this.log({ event: 'move-retry', shardId: this.shardId, moveId: move.id, source, message: (error as Error).message });
+          lostLease = true;
+        }
+      });
+    };
+    for (const collection of collections) {
+      if (progress.doneCollections.includes(collection.name)) continue;
+      let cursor: string | null = progress.cursors[collection.name] ?? null;
+      let next: Promise<TimedChunk> | null = this.exportFrom(ring, move, source, collection, cursor);
+      while (next) {
+        if (!this.running || !this.lease.held || lostLease) return false;
+        let chunk: TimedChunk;
+        let deliverMs: number;
+        try {
+          chunk = await next;
+          // Read the next chunk while this one is applied.
+          next = chunk.done ? null : this.exportFrom(ring, move, source, collection, chunk.last);
+          next?.catch(() => undefined); // awaited on the next turn; a failure there is retried
+          const t0 = performance.now();
+          await Promise.all([this.deliver(collection, chunk.entries), recording]);
+          deliverMs = performance.now() - t0;
+        } catch (error) {
+          // A source or receiver restarting (kill -9): read again from the last delivered chunk.
           this.log({ event: 'move-retry', shardId: this.shardId, moveId: move.id, source, message: (error as Error).message });
           await sleep(500);
+          next = this.exportFrom(ring, move, source, collection, cursor);
           continue;
         }
-        progress = recordChunk(progress, collection.name, chunk.last, chunk.entries.length, chunk.done, new Date(), chunk.total);
-        const written = await this.metadata.writeDoc(key, progress, revision);
-        if (written === null) return false; // another coordinator took over
-        revision = written;
+        cursor = chunk.last;
+        record(collection.name, chunk);
         movedHere += chunk.entries.length;
-        await this.throttle(started, movedHere);
+        const pause = pauseAfterChunkMs(
+          { maxIdsPerSecond: this.options.maxIdsPerSecond, maxTimeShare: this.options.maxTimeShare },
+          { busyMs: Math.max(chunk.exportMs, deliverMs), moved: movedHere, elapsedMs: Date.now() - started },
+        );
+        if (pause > 0) await sleep(pause);
       }
     }
+    await recording;
+    if (lostLease) return false;
     progress = { ...progress, done: true, updatedAt: new Date().toISOString() };
     const written = await this.metadata.writeDoc(key, progress, revision);
     if (written === null) return false;
     const { perSecond } = progressRate(progress, new Date());
     this.log({ event: 'move-source-done', shardId: this.shardId, moveId: move.id, source, moved: progress.moved, perSecond: Math.round(perSecond) });
     return true;
+  }
+
+  /** One chunk of the source's moving identities after `after`, with how long the source took. */
+  private async exportFrom(ring: RingState, move: MoveState, source: string, collection: CollectionSpec, after: string | null): Promise<TimedChunk> {
+    const t0 = performance.now();
+    const chunk = await this.transport.request(
+      source,
+      'exportChunk',
+      {
+        collection: collection.name,
+        generation: collection.generation,
+        move: { id: move.id, from: move.from, to: move.to },
+        after,
+        maxEntries: this.options.chunkEntries,
+        maxBytes: this.options.chunkBytes,
+        ringEpoch: ring.epoch,
+      },
+      { timeoutMs: this.options.requestTimeoutMs },
+    );
+    return { ...chunk, exportMs: performance.now() - t0 };
   }
 
   /** Hands a chunk to its receivers; resolves once each acknowledged it durably. */
@@ -209,13 +266,6 @@ export class MoveCoordinator {
         this.transport.request(target, 'applyVersioned', { collection, entries: list }, { timeoutMs: this.options.requestTimeoutMs }),
       ),
     );
-  }
-
-  private async throttle(startedMs: number, moved: number): Promise<void> {
-    const cap = this.options.maxIdsPerSecond;
-    if (cap <= 0) return;
-    const dueMs = (moved / cap) * 1000 - (Date.now() - startedMs);
-    if (dueMs > 0) await sleep(dueMs);
   }
 
   /** Sources forget what they gave away (the receivers hold it durably: the migrate stage is done). */
