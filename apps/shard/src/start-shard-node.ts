@@ -7,6 +7,7 @@ import { SHARD_OPS, type ShardTransport } from '@faceshard/messaging';
 import { ProcessProfiler } from '@faceshard/profiling';
 import type { ShardConfig } from './config/shard-config';
 import { TombstoneCollector } from './rebalance/tombstone-collector';
+import { HoldingsReporter } from './rebalance/holdings-reporter';
 import { MoveCoordinator } from './rebalance/move-coordinator';
 import { watchMembership } from './rebalance/membership-watch';
 import { RingView } from './ring-view';
@@ -95,6 +96,8 @@ export async function startShardNode(deps: {
   coordinator.start();
   const tombstones = new TombstoneCollector(store, ringView, config.tombstoneGc);
   tombstones.start();
+  const holdings = new HoldingsReporter(store, metadata, shardId, config.holdingsReportEveryMs);
+  holdings.start();
   const membership = await watchMembership(metadata, shardId);
 
   return {
@@ -105,6 +108,7 @@ export async function startShardNode(deps: {
       membership.stop();
       await coordinator.stop();
       await tombstones.stop();
+      await holdings.stop();
       stopRejoining();
       heartbeats.stop();
       ringView.stop();

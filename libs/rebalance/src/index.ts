@@ -7,3 +7,4 @@ export * from './move-stages';
 export * from './coordinator-lease';
 export * from './flow-control';
 export * from './tombstone-gc';
+export * from './holdings';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ClusterMetadataStore } from '@faceshard/cluster';
 import { FaceshardError, type ShardStats } from '@faceshard/contracts';
-import { forgetMember, requestLeave, stateOf } from '@faceshard/rebalance';
+import { forgetMember, holdingsKey, requestLeave, stateOf, type ShardHoldings } from '@faceshard/rebalance';
 import { METADATA_STORE } from '../gateway.tokens';
 import { ShardClient } from './shard-client.service';
 
@@ -28,18 +28,28 @@ export class MembershipService {
     if (stateOf(await this.metadata.readRing(), shardId) === null) {
       throw new FaceshardError('MEMBER_NOT_FOUND', `shard ${shardId} is not a member of the cluster`, { shardId });
     }
-    const held = await this.identitiesHeld(shardId);
+    const asked = await this.identitiesHeld(shardId);
+    // A dead shard cannot be asked: what it last recorded holding (HoldingsReporter) stands in.
+    const reported = asked === null ? await this.lastReported(shardId) : null;
+    const held = asked ?? reported?.identities ?? null;
+    const asOf = asked !== null ? 'now' : (reported?.reportedAt ?? null);
     if (held !== 0 && !force) {
       throw new FaceshardError(
         'DATA_WOULD_BE_LOST',
         held === null
           ? `shard ${shardId} cannot be asked how many identities it holds; they are the only copy. Drain it (POST .../drain) or remove it with ?force=true`
-          : `shard ${shardId} holds the only copy of ${held} identities. Drain it (POST .../drain) or remove it with ?force=true`,
-        { shardId, identities: held },
+          : `shard ${shardId} holds the only copy of ${held} identities${asked === null ? ` (its last report, ${asOf})` : ''}. Drain it (POST .../drain) or remove it with ?force=true`,
+        { shardId, identities: held, identitiesAsOf: asOf },
       );
     }
     const ring = await this.metadata.changeRing((r) => forgetMember(r, shardId));
-    return { shardId, removed: true, identitiesLost: held, ringEpoch: ring.epoch };
+    await this.metadata.deleteDoc(holdingsKey(shardId)).catch(() => undefined);
+    return { shardId, removed: true, identitiesLost: held, identitiesAsOf: asOf, ringEpoch: ring.epoch };
+  }
+
+  private async lastReported(shardId: string): Promise<ShardHoldings | null> {
+    const doc = await this.metadata.readDoc<ShardHoldings>(holdingsKey(shardId)).catch(() => null);
+    return doc && Number.isInteger(doc.value.identities) ? doc.value : null;
   }
 
   private async identitiesHeld(shardId: string): Promise<number | null> {

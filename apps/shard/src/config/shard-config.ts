@@ -26,6 +26,8 @@ export interface ShardConfig {
   moves: MoveCoordinatorOptions;
   /** Tombstone GC (rebalance/tombstone-collector.ts): how often it runs (0: never) and the youngest tombstone it may forget. */
   tombstoneGc: { everyMs: number; graceMs: number };
+  /** How often the shard checks whether to record its identity count in the metadata store (rebalance/holdings-reporter.ts). */
+  holdingsReportEveryMs: number;
 }
 
 export function readShardConfig(env: NodeJS.ProcessEnv = process.env): ShardConfig {
@@ -50,6 +52,7 @@ export function readShardConfig(env: NodeJS.ProcessEnv = process.env): ShardConf
       leaseTtlMs: intFrom(env.REBALANCE_LEASE_TTL_MS, DEFAULT_MOVE_OPTIONS.leaseTtlMs),
       settleMs: intFrom(env.REBALANCE_SETTLE_MS, DEFAULT_MOVE_OPTIONS.settleMs),
     },
+    holdingsReportEveryMs: intFrom(env.HOLDINGS_REPORT_EVERY_MS, 5_000),
     tombstoneGc: {
       everyMs: env.TOMBSTONE_GC_EVERY_MS === '0' ? 0 : intFrom(env.TOMBSTONE_GC_EVERY_MS, 60_000),
       graceMs: intFrom(env.TOMBSTONE_GC_GRACE_MS, 10 * 60_000),
