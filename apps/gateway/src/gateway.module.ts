@@ -30,6 +30,7 @@ import { GATEWAY_METRICS, gatewayMetricsOf, OBSERVABILITY } from './observabilit
 import { MetricsController } from './observability/metrics.controller';
 import { ProfileController } from './admin/profile.controller';
 import { ProfileService } from './admin/profile.service';
+import { RebalanceGauges } from './observability/rebalance-gauges';
 
 /** The HTTP gateway. Its outside systems (transport, metadata store) are handed in, so tests and the embedded mode choose them. */
 @Module({})
@@ -59,6 +60,7 @@ export class GatewayModule {
         ...faceProviders(deps.config.faces, deps.config.cluster),
         IntegrityService,
         ProfileService,
+        RebalanceGauges,
       ],
     };
   }

@@ -4,7 +4,7 @@ import { memberStatesOf, pendingChanges } from './member-states';
 import { forgetMember, requestJoin, requestLeave } from './membership-requests';
 import { COMPLETE_STAGE, nextMoveStep } from './move-machine';
 import { leaseFor } from './coordinator-lease';
-import { emptyProgress, initMove, migrationComplete, progressRate, recordChunk, sourceDone } from './move-stages';
+import { emptyProgress, initMove, migrationComplete, progressRate, progressRatio, recordChunk, sourceDone } from './move-stages';
 import { RingRouting, writeRingsOf } from './ring-views';
 
 const now = new Date('2026-01-01T00:00:00Z');
@@ -166,5 +166,14 @@ describe('coordinator lease and progress rate', () => {
     expect(p.toMove).toBe(300);
     expect(progressRate(p, new Date(2000))).toEqual({ perSecond: 50, etaSeconds: 4 });
     expect(progressRate({ ...p, done: true }, new Date(2000)).etaSeconds).toBe(0);
+  });
+
+  it('progressRatio: unknown before the first chunk, moved/toMove after, 1 when done or nothing to move', () => {
+    const p = emptyProgress('s1', new Date(0));
+    expect(progressRatio(p)).toBeNull();
+    expect(progressRatio({ ...p, moved: 25, toMove: 100 })).toBe(0.25);
+    expect(progressRatio({ ...p, moved: 0, toMove: 0 })).toBe(1);
+    expect(progressRatio({ ...p, moved: 100, toMove: 100, done: true })).toBe(1);
+    expect(progressRatio({ ...p, moved: 120, toMove: 100 })).toBe(1);
   });
 });

@@ -54,7 +54,8 @@ export class ClusterStatusService {
     };
   }
 
-  private async describeMove(move: NonNullable<ReturnType<RingService['current']>['state']['move']>) {
+  /** The move's progress per source, from the cluster metadata (also read by the move gauges at scrape time). */
+  async describeMove(move: NonNullable<ReturnType<RingService['current']>['state']['move']>) {
     const now = new Date();
     const sources = await Promise.all(
       movingSources(move.from, move.to).map(async (source) => {

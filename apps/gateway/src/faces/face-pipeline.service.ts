@@ -1,8 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import { FaceshardError } from '@faceshard/contracts';
 import { createPipelineFromConfig, type FaceAnalysis, type WorkerFacePipeline } from '@faceshard/vision';
 import type { FacesConfig } from './faces-config';
 import { FACES_CONFIG } from './faces.tokens';
+import { GATEWAY_METRICS, NO_GATEWAY_METRICS, type GatewayMetrics } from '../observability/gateway-metrics';
+import type { InferenceMetricsSink } from '@faceshard/observability';
 
 /** A model as GET /v1/models lists it. */
 export interface FaceModelInfo {
@@ -25,7 +27,23 @@ export class FacePipelineService implements OnModuleInit, OnApplicationShutdown 
   private loading?: Promise<WorkerFacePipeline>;
   private loaded?: WorkerFacePipeline;
 
-  constructor(@Inject(FACES_CONFIG) private readonly config: FacesConfig) {}
+  private readonly metrics: InferenceMetricsSink;
+
+  constructor(
+    @Inject(FACES_CONFIG) private readonly config: FacesConfig,
+    @Optional() @Inject(GATEWAY_METRICS) gatewayMetrics: GatewayMetrics = NO_GATEWAY_METRICS,
+  ) {
+    // Queue depth is read at scrape time; zero until the models are loaded.
+    const load = () => this.loaded?.load;
+    this.metrics = gatewayMetrics.inference({
+      get running() {
+        return load()?.running ?? 0;
+      },
+      get queued() {
+        return load()?.queued ?? 0;
+      },
+    });
+  }
 
   onModuleInit(): void {
     if (this.config.preload) this.load().catch((error: Error) => this.logger.error(`face models failed to load: ${error.message}`));
@@ -54,6 +72,7 @@ export class FacePipelineService implements OnModuleInit, OnApplicationShutdown 
       return await pipeline.analyze(bytes, { onQualityFailure: 'mark' });
     } catch (error) {
       if (error instanceof FaceshardError && error.code === 'BUSY') {
+        this.metrics.photoRejected();
         throw new FaceshardError('BUSY', `${error.message}; retry in ${this.config.busyRetryAfterS} s`, {
           ...error.details,
           retryAfterS: this.config.busyRetryAfterS,
@@ -75,6 +94,8 @@ export class FacePipelineService implements OnModuleInit, OnApplicationShutdown 
       },
     }).then(
       (pipeline) => {
+        const models = { detector: pipeline.detectorName, recognizer: pipeline.recognizerInfo.name };
+        pipeline.onStages = (stages) => this.metrics.photoAnalysed(models, stages);
         this.loaded = pipeline;
         return pipeline;
       },

@@ -60,11 +60,18 @@ describe('FaceshardMetrics', () => {
     m.cache().lookup('miss');
     const pool = { running: 1, queued: 4 };
     const inference = m.inference(pool);
-    inference.photoAnalysed({ detector: 'yunet', recognizer: 'arcface' }, { decode: 5, detect: 10, embed: 20 });
+    inference.photoAnalysed({ detector: 'yunet', recognizer: 'arcface' }, [
+      { stage: 'decode', startMs: 0, endMs: 5 },
+      { stage: 'detect', startMs: 5, endMs: 15 },
+      { stage: 'embed', startMs: 16, endMs: 36 },
+    ]);
     inference.photoRejected();
     m.index('s1').walFsync(0.0004);
-    m.rebalance().chunkMoved('s2', 500);
-    m.rebalance().sourceProgress('s2', 0.5, 1000);
+    let move = [
+      { source: 's2', moved: 500, ratio: 0.5, perSecond: 1000 },
+      { source: 's3', moved: 0, ratio: null, perSecond: 0 },
+    ];
+    m.watchRebalance(async () => move);
     const s = await scrape(m);
     expect(sumSamples(s, 'faceshard_shard_ops_total', { shard: 's1', op: 'search', outcome: 'ok' })).toBe(1);
     expect(sumSamples(s, 'faceshard_shard_ops_total', { shard: 's1', op: 'search', outcome: 'BUSY' })).toBe(1);
@@ -78,10 +85,13 @@ describe('FaceshardMetrics', () => {
     expect(sumSamples(s, 'faceshard_inference_stage_duration_seconds_sum', { model: 'arcface', stage: 'embed' })).toBeCloseTo(0.02);
     expect(sumSamples(s, 'faceshard_inference_stage_duration_seconds_count', { model: 'yunet', stage: 'detect' })).toBe(1);
     expect(sumSamples(s, 'faceshard_wal_fsync_duration_seconds_count', { shard: 's1' })).toBe(1);
-    expect(sumSamples(s, 'faceshard_rebalance_identities_moved_total', { source: 's2' })).toBe(500);
+    expect(sumSamples(s, 'faceshard_rebalance_moved_identities', { source: 's2' })).toBe(500);
     expect(sumSamples(s, 'faceshard_rebalance_progress_ratio', { source: 's2' })).toBe(0.5);
-    m.rebalance().moveEnded();
-    expect((await scrape(m)).filter((x) => x.name === 'faceshard_rebalance_progress_ratio')).toEqual([]);
+    expect(sumSamples(s, 'faceshard_rebalance_rate_identities_per_second', { source: 's2' })).toBe(1000);
+    // A source that has not reported its total yet has no ratio (not a misleading 0).
+    expect(s.filter((x) => x.name === 'faceshard_rebalance_progress_ratio' && x.labels.source === 's3')).toEqual([]);
+    move = [];
+    expect((await scrape(m)).filter((x) => x.name.startsWith('faceshard_rebalance_'))).toEqual([]);
   });
 
   it("includes Node's default process metrics (event-loop lag, heap, GC)", async () => {

@@ -1,12 +1,21 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { estimateHnswBytes, type HnswShape } from './hnsw-memory';
 import { METRICS } from './metric-names';
-import type { CacheMetricsSink, CacheOutcome, FanOutMetricsSink, InferenceMetricsSink, RebalanceMetricsSink, StageTimings } from './sinks';
+import type { CacheMetricsSink, CacheOutcome, FanOutMetricsSink, InferenceMetricsSink, StageTime } from './sinks';
 
 /** What a shard exposes to be read at scrape time (no work on the request path). */
 export interface ShardGaugeSource {
   collections(): { name: string; identities: number; faces: number; index: HnswShape }[];
   gates(): { gate: string; running: number; queued: number }[];
+}
+
+/** One source shard of the running move, as the cluster metadata says at scrape time. */
+export interface MoveSourceProgress {
+  source: string;
+  moved: number;
+  /** null before the source's first chunk said how much it has to move. */
+  ratio: number | null;
+  perSecond: number;
 }
 
 /** The inference pool, read at scrape time. */
@@ -51,9 +60,7 @@ export class FaceshardMetrics {
   private readonly admissionRejections = this.counter('admissionRejections');
   private readonly walFsyncDuration = this.histogram('walFsyncDuration');
   private readonly snapshotDuration = this.histogram('snapshotDuration');
-  private readonly rebalanceMoved = this.counter('rebalanceMoved');
-  private readonly rebalanceProgress = this.gauge('rebalanceProgress');
-  private readonly rebalanceRate = this.gauge('rebalanceRate');
+  private moveSource: (() => Promise<MoveSourceProgress[]>) | undefined;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
@@ -78,6 +85,21 @@ export class FaceshardMetrics {
     this.gauge('admissionRunning', function () {
       this.reset();
       for (const [shard, source] of shards) for (const g of source.gates()) this.set({ shard, gate: g.gate }, g.running);
+    });
+    // One metadata read per scrape, shared by the three move gauges (collected in this order).
+    let moves: Promise<MoveSourceProgress[]> = Promise.resolve([]);
+    this.gauge('rebalanceMoved', async function () {
+      this.reset();
+      moves = self.moveSource ? self.moveSource().catch(() => []) : Promise.resolve([]);
+      for (const m of await moves) this.set({ source: m.source }, m.moved);
+    });
+    this.gauge('rebalanceProgress', async function () {
+      this.reset();
+      for (const m of await moves) if (m.ratio !== null) this.set({ source: m.source }, m.ratio);
+    });
+    this.gauge('rebalanceRate', async function () {
+      this.reset();
+      for (const m of await moves) this.set({ source: m.source }, m.perSecond);
     });
     this.gauge('inferenceQueueDepth', function () {
       this.set(self.poolSource?.queued ?? 0);
@@ -125,11 +147,11 @@ export class FaceshardMetrics {
   inference(pool: PoolGaugeSource): InferenceMetricsSink {
     this.poolSource = pool;
     return {
-      photoAnalysed: (models, timings: StageTimings) => {
-        for (const [stage, ms] of Object.entries(timings)) {
-          if (ms === undefined) continue;
+      photoAnalysed: (models, stages: readonly StageTime[]) => {
+        for (const { stage, startMs, endMs } of stages) {
+          // The recognizer runs embed; the detector's landmarks drive decode-to-align.
           const model = stage === 'embed' ? models.recognizer : models.detector;
-          this.inferenceDuration.labels({ model, stage }).observe(ms / 1000);
+          this.inferenceDuration.labels({ model, stage }).observe((endMs - startMs) / 1000);
         }
       },
       photoRejected: () => this.inferenceRejections.inc(),
@@ -180,18 +202,9 @@ export class FaceshardMetrics {
     return { walFsync: (s) => fsync.observe(s), snapshotTaken: (s) => snapshot.observe(s) };
   }
 
-  rebalance(): RebalanceMetricsSink {
-    return {
-      chunkMoved: (source, n) => this.rebalanceMoved.labels({ source }).inc(n),
-      sourceProgress: (source, ratio, perSecond) => {
-        if (ratio !== null) this.rebalanceProgress.labels({ source }).set(ratio);
-        this.rebalanceRate.labels({ source }).set(perSecond);
-      },
-      moveEnded: () => {
-        this.rebalanceProgress.reset();
-        this.rebalanceRate.reset();
-      },
-    };
+  /** Where the move gauges read the running move from at scrape time (the gateway: cluster metadata). */
+  watchRebalance(read: () => Promise<MoveSourceProgress[]>): void {
+    this.moveSource = read;
   }
 
   // --- construction from the catalogue ---
@@ -206,7 +219,7 @@ export class FaceshardMetrics {
     return new Histogram({ name: m.name, help: m.help, labelNames: [...m.labels], buckets: [...(m.buckets ?? [])], registers: [this.registry] });
   }
 
-  private gauge(key: keyof typeof METRICS, collect?: (this: Gauge<string>) => void): Gauge<string> {
+  private gauge(key: keyof typeof METRICS, collect?: (this: Gauge<string>) => void | Promise<void>): Gauge<string> {
     const m = METRICS[key];
     return new Gauge({ name: m.name, help: m.help, labelNames: [...m.labels], registers: [this.registry], ...(collect ? { collect } : {}) });
   }

@@ -37,7 +37,7 @@ export const METRICS = {
   inferenceRejections: { name: 'faceshard_inference_rejections_total', help: 'Photos refused because the face pipeline queue was full (429 BUSY)', labels: [] },
   inferenceDuration: {
     name: 'faceshard_inference_stage_duration_seconds',
-    help: 'Face pipeline time per photo and stage (decode, detect, landmarks: alignment and quality from the landmarks, embed), by model',
+    help: 'Face pipeline time per photo and stage (decode, detect, align: landmark alignment and quality, embed), by model (the detector for decode/detect/align, the recognizer for embed)',
     labels: ['model', 'stage'],
     buckets: INFERENCE_BUCKETS_S,
   },
@@ -69,15 +69,15 @@ export const METRICS = {
   walFsyncDuration: { name: 'faceshard_wal_fsync_duration_seconds', help: 'Write-ahead log fdatasync time (one per group commit)', labels: ['shard'], buckets: DISK_BUCKETS_S },
   snapshotDuration: { name: 'faceshard_snapshot_duration_seconds', help: 'Time to write and install one snapshot', labels: ['shard'], buckets: SNAPSHOT_BUCKETS_S },
   // --- shard: rebalancing ---
-  // Reported by the shard that coordinates the move (it holds the lease), per source shard.
+  // Read from the cluster metadata when the gateway is scraped (every gateway reports the same move).
   rebalanceMoved: {
-    name: 'faceshard_rebalance_identities_moved_total',
-    help: 'Identities streamed to their new owners by moves this shard coordinated, per source shard',
+    name: 'faceshard_rebalance_moved_identities',
+    help: 'Identities the running move has streamed to their new owners so far, per source shard; absent when no move runs',
     labels: ['source'],
   },
   rebalanceProgress: {
     name: 'faceshard_rebalance_progress_ratio',
-    help: 'Progress of the running move per source shard (identities moved / to move; 1 when done); absent when no move runs',
+    help: 'Progress of the running move per source shard (moved / to move; 1 when done); absent when no move runs or before the first chunk',
     labels: ['source'],
   },
   rebalanceRate: {

@@ -4,14 +4,16 @@
  * prom-client-backed one, a process with metrics off the no-op one).
  */
 
-export type InferenceStage = 'decode' | 'detect' | 'landmarks' | 'embed';
-
-/** Per-stage times of one analysed photo, in milliseconds (measured where the stage ran: a worker thread). */
-export type StageTimings = Partial<Record<InferenceStage, number>>;
+/** One stage of one analysed photo (decode, detect, align, embed), measured where it ran: a worker thread. */
+export interface StageTime {
+  stage: string;
+  startMs: number;
+  endMs: number;
+}
 
 /** The face pipeline pool (gateway). */
 export interface InferenceMetricsSink {
-  photoAnalysed(models: { detector: string; recognizer: string }, timings: StageTimings): void;
+  photoAnalysed(models: { detector: string; recognizer: string }, stages: readonly StageTime[]): void;
   photoRejected(): void;
 }
 
@@ -28,17 +30,8 @@ export interface CacheMetricsSink {
   lookup(outcome: CacheOutcome): void;
 }
 
-/** The move coordinator, per source shard. */
-export interface RebalanceMetricsSink {
-  chunkMoved(source: string, identities: number): void;
-  sourceProgress(source: string, ratio: number | null, perSecond: number): void;
-  /** The move finished or was abandoned: progress series go away. */
-  moveEnded(): void;
-}
-
 const nothing = (): void => undefined;
 
 export const NO_INFERENCE_METRICS: InferenceMetricsSink = { photoAnalysed: nothing, photoRejected: nothing };
 export const NO_FAN_OUT_METRICS: FanOutMetricsSink = { shardReply: nothing, shardMissing: nothing };
 export const NO_CACHE_METRICS: CacheMetricsSink = { lookup: nothing };
-export const NO_REBALANCE_METRICS: RebalanceMetricsSink = { chunkMoved: nothing, sourceProgress: nothing, moveEnded: nothing };

@@ -37,6 +37,13 @@ export function progressRate(progress: SourceProgress, now: Date): { perSecond: 
   return { perSecond, etaSeconds: Math.max(0, progress.toMove - progress.moved) / perSecond };
 }
 
+/** Share of its identities a source has moved: 1 when done, null before its first chunk says how many there are. */
+export function progressRatio(progress: Pick<SourceProgress, 'moved' | 'toMove' | 'done'>): number | null {
+  if (progress.done) return 1;
+  if (progress.toMove === null) return null;
+  return progress.toMove === 0 ? 1 : Math.min(1, progress.moved / progress.toMove);
+}
+
 /** The chunk acknowledged: cursor forward, counts up. Pure. `total`: the source's count of moving entries of the collection. */
 export function recordChunk(
   progress: SourceProgress,

@@ -116,6 +116,8 @@ export class WorkerFacePipeline implements FaceAnalyzer {
   private readonly idle: PipelineThread[];
   private readonly gate: BoundedSemaphore;
   private closed = false;
+  /** Told every analysed photo's stage times (the gateway's inference metrics); a few numbers, no allocation here. */
+  onStages?: (stages: readonly StageTiming[]) => void;
 
   private constructor(
     private readonly config: PipelineConfig,
@@ -153,7 +155,16 @@ export class WorkerFacePipeline implements FaceAnalyzer {
   analyze(imageBytes: Uint8Array, options: AnalyzeOptions = {}): Promise<FaceAnalysis> {
     if (this.closed) return Promise.reject(new FaceshardError('INTERNAL', 'face pipeline is closed'));
     if (tracing.on) return this.tracedAnalyze(imageBytes, options);
-    return this.gate.run(async () => (await this.onIdleThread(imageBytes, options)).analysis);
+    return this.gate.run(async () => {
+      const timed = await this.onIdleThread(imageBytes, options);
+      this.onStages?.(timed.stages);
+      return timed.analysis;
+    });
+  }
+
+  /** Photos being analysed now, and photos waiting for a thread (the queue metrics read them at scrape time). */
+  get load(): { running: number; queued: number } {
+    return { running: this.gate.running, queued: this.gate.queued };
   }
 
   /**
@@ -173,6 +184,7 @@ export class WorkerFacePipeline implements FaceAnalyzer {
         });
         const onParentClock = (ms: number) => Math.min(postedAt + ms, answeredAt);
         for (const stage of stages) recordSpan(`inference.${stage.stage}`, onParentClock(stage.startMs), onParentClock(stage.endMs));
+        this.onStages?.(stages);
         span.setAttribute('faceshard.faces', analysis.faces.length);
         return analysis;
       } catch (error) {
