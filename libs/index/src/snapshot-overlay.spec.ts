@@ -133,6 +133,25 @@ describe('SnapshotOverlay (writes go on while a snapshot has the collection froz
     );
   });
 
+  it('once thawing, a writer applies as many queued changes as it adds: a steady writer cannot keep the thaw from ending', () => {
+    const main = newCollection();
+    const overlay = new SnapshotOverlay(main, params);
+    const upsert = (id: string, version: number): CollectionOp => ({ type: 'upsert', prepared: main.prepareUpsert([{ identityId: id, mode: 'replace', faces: [{ faceId: 'f0', vector: Float32Array.from([1, 2, 3]) }] }]), versions: [version] });
+    for (let i = 0; i < 50; i++) overlay.defer(upsert(`frozen-${i}`, i + 1));
+    expect(overlay.pending).toBe(50); // frozen: nothing reaches the collection
+    expect(main.identityCount).toBe(0);
+    expect(overlay.drain(0, (apply) => apply())).toBe(false); // the thaw's first slice (one change at budget 0)
+    let pending = overlay.pending;
+    for (let i = 0; i < 200; i++) {
+      overlay.defer(upsert(`during-${i}`, 100 + i));
+      expect(overlay.pending).toBeLessThanOrEqual(pending);
+      pending = overlay.pending;
+      if (i % 10 === 0) overlay.drain(0, (apply) => apply());
+    }
+    while (!overlay.drain(1, (apply) => apply()));
+    expect(main.identityCount).toBe(250);
+  });
+
   it('a search asks the frozen collection for more when identities changed since the freeze crowd out its best hits', () => {
     const main = newCollection();
     const prepared = main.prepareUpsert(ids.map((id, i) => ({ identityId: id, mode: 'replace' as const, faces: [{ faceId: 'f0', vector: Float32Array.from([4 - i, 0, 0]) }] })));

@@ -29,6 +29,13 @@ export class SnapshotOverlay implements CollectionReads {
   private readonly touched = new Set<string>();
   private readonly queue: CollectionOp[] = [];
   private applied = 0;
+  /**
+   * Set once the frozen files are written and the queue is being applied. From then on each new
+   * change also applies as many queued ones as it adds (see defer): a writer deferring a change
+   * costs far less than applying one (no HNSW insert), so without this a steady writer would
+   * grow the queue faster than the thaw slices shrink it, and the thaw would never end.
+   */
+  thawing = false;
 
   constructor(
     readonly collection: CollectionIndex,
@@ -37,11 +44,16 @@ export class SnapshotOverlay implements CollectionReads {
     this.side = CollectionIndex.create(collection.spec, params, () => new VectorTable());
   }
 
-  /** Queues a logged change for the collection and makes it visible to reads at once. */
-  defer(op: CollectionOp): void {
+  /**
+   * Queues a logged change for the collection and makes it visible to reads at once. While
+   * thawing, applies as many queued changes (oldest first) as it queued, through `apply`.
+   */
+  defer(op: CollectionOp, apply: (run: () => void) => void = (run) => run()): void {
     for (const identityId of identitiesChangedBy(op)) this.touch(identityId);
     if (op.type !== 'pin') applyCollectionOp(this.side, op); // pins widen the graph search; the side search is exact
-    this.queue.push(...splitCollectionOp(op));
+    const parts = splitCollectionOp(op);
+    this.queue.push(...parts);
+    if (this.thawing) this.applyQueued(parts.length, apply);
   }
 
   /** Changes still to apply to the collection. */
@@ -54,14 +66,25 @@ export class SnapshotOverlay implements CollectionReads {
    * has passed; `apply` wraps each (the store stops taking writes if one fails). True once empty.
    */
   drain(budgetMs: number, apply: (run: () => void) => void): boolean {
+    this.thawing = true;
     const started = performance.now();
     while (this.applied < this.queue.length) {
-      const op = this.queue[this.applied];
-      apply(() => applyCollectionOp(this.collection, op));
-      this.applied++;
+      this.applyQueued(1, apply);
       if (performance.now() - started >= budgetMs) break;
     }
     return this.applied === this.queue.length;
+  }
+
+  private applyQueued(count: number, apply: (run: () => void) => void): void {
+    for (let n = 0; n < count && this.applied < this.queue.length; n++) {
+      const op = this.queue[this.applied];
+      apply(() => applyCollectionOp(this.collection, op));
+      this.applied++;
+    }
+    if (this.applied > 1024 && this.applied * 2 > this.queue.length) {
+      this.queue.splice(0, this.applied); // applied changes need not be kept
+      this.applied = 0;
+    }
   }
 
   stampOf(identityId: string): VersionStamp | undefined {
