@@ -1,0 +1,118 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { createInProcessPipeline, pickCenterFace } from '@faceshard/vision';
+import type { CalibrationPreset } from './model-presets';
+
+/** Every LFW photo's embedding (the face nearest the centre), grouped by person. */
+export interface LfwEmbeddings {
+  modelId: string;
+  detector: string;
+  /** What the embeddings depend on besides the model id: see pipelineFingerprint(). */
+  fingerprint: string;
+  dimension: number;
+  /** One row per photo that yielded a face. */
+  photos: string[];
+  /** Index of the person of each row (into `people`). */
+  person: Int32Array;
+  people: string[];
+  vectors: Float32Array;
+  /** Photos where the detector found no face (left out of every figure). */
+  failed: string[];
+  /** Photos per second when embedded (absent when read from the cache). */
+  photosPerSecond?: number;
+}
+
+/** All photos of lfw-names.txt in its order: images/<Name>/<Name>_NNNN.jpg. */
+export function listLfwPhotos(lfwDir: string): { name: string; file: string }[] {
+  const lines = readFileSync(path.join(lfwDir, 'lfw-names.txt'), 'utf8').split('\n');
+  const out: { name: string; file: string }[] = [];
+  for (const line of lines) {
+    const [name, count] = line.trim().split(/\s+/);
+    if (!name || !count) continue;
+    for (let i = 1; i <= Number(count); i++) out.push({ name, file: `${name}/${name}_${String(i).padStart(4, '0')}.jpg` });
+  }
+  return out;
+}
+
+/**
+ * The embeddings change when the vision code changes (alignment, detector decoding, ...) or a
+ * model file does: the cache key holds the git tree hash of libs/vision (plus a digest of any
+ * uncommitted change there) and the model files' digests, so a stale cache is never reused.
+ */
+export function pipelineFingerprint(repoRoot: string, preset: CalibrationPreset): string {
+  const hash = createHash('sha256');
+  try {
+    hash.update(execFileSync('git', ['rev-parse', 'HEAD:libs/vision'], { cwd: repoRoot }).toString().trim());
+    hash.update(execFileSync('git', ['diff', 'HEAD', '--', 'libs/vision'], { cwd: repoRoot, maxBuffer: 64 << 20 }));
+  } catch {
+    hash.update('no-git');
+  }
+  hash.update(JSON.stringify(preset.config));
+  for (const file of preset.modelFiles) hash.update(fileSha256(file));
+  return hash.digest('hex').slice(0, 16);
+}
+
+export function fileSha256(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+/**
+ * Embeds every LFW photo with the preset's pipeline in this thread (one core: the machine is
+ * shared), or reads them from .cache/calibration/ when this fingerprint was embedded before.
+ */
+export async function lfwEmbeddings(options: { preset: CalibrationPreset; lfwDir: string; repoRoot: string; limit?: number; log: (s: string) => void }): Promise<LfwEmbeddings> {
+  const { preset, lfwDir, repoRoot, log } = options;
+  const fingerprint = pipelineFingerprint(repoRoot, preset);
+  const cacheDir = path.join(repoRoot, '.cache', 'calibration');
+  const base = path.join(cacheDir, `${preset.modelId}.${preset.detector}.${fingerprint}${options.limit ? `.first${options.limit}` : ''}`);
+  if (existsSync(`${base}.json`) && existsSync(`${base}.f32`)) {
+    const meta = JSON.parse(readFileSync(`${base}.json`, 'utf8'));
+    const raw = readFileSync(`${base}.f32`);
+    log(`embeddings from the cache: ${base}.json`);
+    return { ...meta, person: Int32Array.from(meta.person), vectors: new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4).slice() };
+  }
+  const all = listLfwPhotos(lfwDir).slice(0, options.limit);
+  const pipeline = await createInProcessPipeline({ ...preset.config, limits: { maxConcurrent: 1 } });
+  const started = Date.now();
+  try {
+    const rows: Float32Array[] = [];
+    const photos: string[] = [];
+    const person: number[] = [];
+    const people: string[] = [];
+    const failed: string[] = [];
+    for (const [i, { name, file }] of all.entries()) {
+      if (people[people.length - 1] !== name) people.push(name);
+      // The gateway's options: every face marked (not filtered) by quality, no flip.
+      const analysis = await pipeline.analyze(await readFile(path.join(lfwDir, 'images', file)), { onQualityFailure: 'mark' });
+      const face = pickCenterFace(analysis);
+      if (face) {
+        rows.push(face.embedding);
+        photos.push(file);
+        person.push(people.length - 1);
+      } else failed.push(file);
+      if ((i + 1) % 500 === 0) log(`embedded ${i + 1}/${all.length} (${(((i + 1) * 1000) / (Date.now() - started)).toFixed(1)} photos/s, load ${loadavg()})`);
+    }
+    const dimension = pipeline.recognizer.dimension;
+    const vectors = new Float32Array(rows.length * dimension);
+    rows.forEach((r, i) => vectors.set(r, i * dimension));
+    const photosPerSecond = Math.round((all.length * 10_000) / (Date.now() - started)) / 10;
+    const result: LfwEmbeddings = { modelId: preset.modelId, detector: preset.detector, fingerprint, dimension, photos, person: Int32Array.from(person), people, vectors, failed, photosPerSecond };
+    mkdirSync(cacheDir, { recursive: true });
+    writeFileSync(`${base}.f32`, Buffer.from(vectors.buffer, vectors.byteOffset, vectors.byteLength));
+    writeFileSync(`${base}.json`, JSON.stringify({ ...result, vectors: undefined, person: Array.from(result.person) }));
+    return result;
+  } finally {
+    await pipeline.close();
+  }
+}
+
+export function loadavg(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'n/a';
+  }
+}
