@@ -137,7 +137,8 @@ async function main(): Promise<void> {
         'LFW rows: people with 2+ embedded photos are the candidates (enrolled by their first photo, their other photos are mated probes); people with one photo are the strangers. ' +
         `Galleries smaller than all candidates are ${draws} random draws, averaged. Synthetic rows: the synthetic face model (bench/data/face-embedding-model.ts) fitted to this model's LFW embeddings ` +
         '(bench/data/fit-embedding-stats.ts), each probe scored against a pool of other synthetic people to fit its own normal impostor tail, then rank-1 = mean (1-F(own score))^(N-1), FPIR = mean 1-(1-F(threshold))^N.',
-      sizes: [...lfwRows, ...synthetic.filter((r) => r.gallerySize >= 10_000)],
+      // The synthetic model at LFW's largest gallery too, beside the measured row: how far to trust its extrapolation.
+      sizes: [...lfwRows, ...synthetic.filter((r) => r.gallerySize === open.candidates || r.gallerySize >= 10_000)],
       syntheticFit: {
         method: 'moments: mean of person means; pooled within-person covariance; between = covariance of person means minus mean(1/n)·within, floored to positive definite; log-normal scale σ from the spread of log residual lengths',
         people: fit.people,

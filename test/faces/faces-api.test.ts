@@ -88,7 +88,9 @@ describe.skipIf(skipReason)(skipReason ?? 'face API on a 2-shard NATS cluster wi
   });
 
   it('identifies held-out photos: the right person on top for the great majority', async () => {
-    const answers = await inBatches(people, 2, (p) => postPhoto(url, `${C}/identify`, { image: photo(p.heldOut), limit: 3 }));
+    // At the loosest calibrated false-match rate (1e-2 per comparison): what is measured here is
+    // ranking; the default threshold (FMR 1e-5) is tested in calibration-api.test.ts.
+    const answers = await inBatches(people, 2, (p) => postPhoto(url, `${C}/identify`, { image: photo(p.heldOut), limit: 3, farTarget: 1e-2 }));
     let correct = 0;
     answers.forEach((answer, i) => {
       expect(answer.status, JSON.stringify(answer.body)).toBe(200);
@@ -136,7 +138,9 @@ describe.skipIf(skipReason)(skipReason ?? 'face API on a 2-shard NATS cluster wi
     const same = await postPhoto(url, '/v1/verify', { image1: photo(a!.heldOut), image2: photo(a!.enrolled[0]) });
     const different = await postPhoto(url, '/v1/verify', { image1: photo(a!.heldOut), image2: photo(b!.heldOut) });
     expect(same.status).toBe(200);
-    expect(same.body).toMatchObject({ match: true, threshold: 0.905 });
+    // The default threshold is the model's calibrated verify threshold (GET /v1/models/:id).
+    const calibration = (await call(url, 'GET', '/v1/models/dlib-resnet-v1')).body.calibration;
+    expect(same.body).toMatchObject({ match: true, threshold: calibration.defaults.verify.threshold, thresholdSource: 'default' });
     expect(different.body.match).toBe(false);
     expect(same.body.similarity).toBeGreaterThan(different.body.similarity);
     const vsIdentity = await postPhoto(url, '/v1/verify', { image: photo(a!.heldOut), collection: 'lfw', identityId: a!.name });

@@ -66,5 +66,6 @@ describe('CLI output', () => {
   it('verify: the verdict with similarity and threshold', () => {
     expect(formatVerify({ similarity: 0.71234, match: true, threshold: 0.6 })).toBe('same person: similarity 0.712 (threshold 0.6)');
     expect(formatVerify({ similarity: 0.1, match: false, threshold: 0.6 })).toBe('different people: similarity 0.100 (threshold 0.6)');
+    expect(formatVerify({ similarity: 0.95, match: true, threshold: 0.9411, falseMatchRate: 1e-4 })).toBe('same person: similarity 0.950 (threshold 0.9411, false-match rate 0.0001)');
   });
 });

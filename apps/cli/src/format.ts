@@ -104,7 +104,7 @@ interface Match {
 }
 
 export interface IdentifyBody {
-  faces?: { box?: { x: number; y: number; width: number; height: number }; quality?: unknown; matches?: Match[] }[];
+  faces?: { box?: { x: number; y: number; width: number; height: number }; quality?: unknown; verdict?: 'match' | 'unknown'; matches?: Match[] }[];
   partial?: boolean;
   missingShards?: string[];
 }
@@ -118,6 +118,7 @@ export function formatIdentify(body: IdentifyBody): string {
     lines.push(`face ${i + 1}${box}`);
     const matches = face.matches ?? [];
     if (matches.length === 0) lines.push('  no candidates');
+    if (face.verdict === 'unknown' && matches.length > 0) lines.push('  unknown: no candidate passes the threshold');
     for (const m of matches) lines.push(`  ${m.match ? 'MATCH' : '     '}  ${m.similarity.toFixed(3)}  ${m.identityId}${m.faceId ? ` (${m.faceId})` : ''}`);
   });
   if (body.partial) lines.push(`partial answer: no reply from ${(body.missingShards ?? []).join(', ')}`);
@@ -128,10 +129,13 @@ export interface VerifyBody {
   similarity: number;
   match: boolean;
   threshold: number;
+  /** Per comparison, from the model's calibration (null without one). */
+  falseMatchRate?: number | null;
 }
 
 export function formatVerify(body: VerifyBody): string {
-  return `${body.match ? 'same person' : 'different people'}: similarity ${body.similarity.toFixed(3)} (threshold ${body.threshold})`;
+  const rate = typeof body.falseMatchRate === 'number' ? `, false-match rate ${body.falseMatchRate}` : '';
+  return `${body.match ? 'same person' : 'different people'}: similarity ${body.similarity.toFixed(3)} (threshold ${body.threshold}${rate})`;
 }
 
 export interface ApiKeyView {

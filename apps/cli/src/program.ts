@@ -92,12 +92,14 @@ export function buildProgram(): Command {
     .argument('<photo>')
     .requiredOption('-c, --collection <name>')
     .addOption(new Option('--limit <n>', 'matches per face').argParser(positiveInt))
-    .addOption(new Option('--threshold <t>', 'match threshold (default: the model’s)').argParser(number))
+    .addOption(new Option('--threshold <t>', 'match threshold (default: the model’s calibrated one)').argParser(number))
+    .addOption(new Option('--far-target <rate>', 'false-match rate per comparison to take the threshold for, e.g. 1e-5 (see GET /v1/models/:id)').argParser(number))
     .addOption(new Option('--max-faces <n>').argParser(positiveInt))
     .action(async (photo: string, opts) => {
       const body = await client().postPhotos<IdentifyBody>(`/v1/collections/${seg(opts.collection)}/identify`, { image: photo }, {
         limit: opts.limit,
         threshold: opts.threshold,
+        farTarget: opts.farTarget,
         maxFaces: opts.maxFaces,
       });
       print(body, () => formatIdentify(body));
@@ -111,11 +113,13 @@ export function buildProgram(): Command {
     .option('-c, --collection <name>')
     .option('-i, --identity <id>')
     .addOption(new Option('--threshold <t>').argParser(number))
+    .addOption(new Option('--far-target <rate>', 'false-match rate to take the threshold for, e.g. 1e-4').argParser(number))
     .action(async (photo: string, other: string | undefined, opts) => {
       let body: VerifyBody;
-      if (other) body = await client().postPhotos<VerifyBody>('/v1/verify', { image1: photo, image2: other }, { threshold: opts.threshold });
+      const threshold = { threshold: opts.threshold, farTarget: opts.farTarget };
+      if (other) body = await client().postPhotos<VerifyBody>('/v1/verify', { image1: photo, image2: other }, threshold);
       else if (opts.collection && opts.identity) {
-        body = await client().postPhotos<VerifyBody>('/v1/verify', { image: photo }, { collection: opts.collection, identityId: opts.identity, threshold: opts.threshold });
+        body = await client().postPhotos<VerifyBody>('/v1/verify', { image: photo }, { collection: opts.collection, identityId: opts.identity, ...threshold });
       } else throw new InvalidArgumentError('give two photos, or one photo with --collection and --identity');
       print(body, () => formatVerify(body));
     });

@@ -6,3 +6,4 @@ export * from './false-match-by-size';
 export * from './applied-threshold';
 export * from './open-set-identification';
 export * from './parse-calibration';
+export * from './shipped-calibrations';

@@ -1,14 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { FaceshardError, type Metric } from '@faceshard/contracts';
-import { FacePipelineService, type FaceModelInfo } from './face-pipeline.service';
+import { FacePipelineService } from './face-pipeline.service';
+import { CalibrationService } from './calibration.service';
 
 /** The recognizers this server runs (one pipeline: the npm default pair, or the models configured by path). */
 @Injectable()
 export class FaceModelsService {
-  constructor(private readonly pipeline: FacePipelineService) {}
+  constructor(
+    private readonly pipeline: FacePipelineService,
+    private readonly calibrations: CalibrationService,
+  ) {}
 
-  async list(): Promise<{ models: (FaceModelInfo & { default: boolean })[] }> {
-    return { models: [{ ...(await this.pipeline.model()), default: true }] };
+  async list() {
+    return { models: [{ ...(await this.calibrations.describe(await this.pipeline.model())), default: true }] };
+  }
+
+  /** The model with its calibration and expected accuracy by gallery size (null when it has no calibration). */
+  async get(id: string) {
+    const model = await this.pipeline.model();
+    if (id !== model.id) throw new FaceshardError('MODEL_NOT_FOUND', `no model "${id}" on this server (GET /v1/models lists them)`, { models: [model.id] });
+    const calibration = await this.calibrations.calibration();
+    return { ...(await this.calibrations.describe(model)), default: true, calibration: calibration ?? null };
   }
 
   /**

@@ -10,6 +10,11 @@ export interface FacesConfig {
   preload: boolean;
   detector: DetectorConfig;
   recognizer: RecognizerConfig;
+  /**
+   * A calibration made with `npm run calibrate` for a model the code does not ship one for
+   * (FACE_CALIBRATION_FILE); else the shipped one for the model and detector, if any.
+   */
+  calibrationFile?: string;
   /** Worker threads running the pipeline (one photo each at a time). */
   workers: number;
   /** Photos allowed to wait for a worker; beyond that: 429 BUSY. */
@@ -48,6 +53,7 @@ export function readFacesConfig(env: NodeJS.ProcessEnv = process.env): FacesConf
           name: env.FACE_RECOGNIZER_NAME || undefined,
         }
       : { kind: 'dlib' },
+    calibrationFile: env.FACE_CALIBRATION_FILE ? resolve(env.FACE_CALIBRATION_FILE) : undefined,
     workers: intFrom(env.FACE_WORKERS, 2),
     queue: env.FACE_QUEUE === '0' ? 0 : intFrom(env.FACE_QUEUE, 32),
     busyRetryAfterS: intFrom(env.FACE_BUSY_RETRY_AFTER_S, 1),

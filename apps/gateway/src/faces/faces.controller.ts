@@ -21,8 +21,8 @@ import { IdentityPagesService } from './identity-pages.service';
 
 
 const ENROLL = { externalId: 'string', minQuality: 'number', requireSingleFace: 'boolean' } satisfies OptionSpec;
-const IDENTIFY = { maxFaces: 'int', limit: 'int', threshold: 'number', minQuality: 'number', filter: 'object', ef: 'int' } satisfies OptionSpec;
-const VERIFY = { collection: 'string', identityId: 'string', threshold: 'number' } satisfies OptionSpec;
+const IDENTIFY = { maxFaces: 'int', limit: 'int', threshold: 'number', farTarget: 'number', minQuality: 'number', filter: 'object', ef: 'int' } satisfies OptionSpec;
+const VERIFY = { collection: 'string', identityId: 'string', threshold: 'number', farTarget: 'number' } satisfies OptionSpec;
 const DETECT = { maxFaces: 'int', minQuality: 'number' } satisfies OptionSpec;
 
 /** Photos in: enrol, identify, verify, detect, embed. Thin: reading the request here, the work in the services. */
@@ -45,6 +45,16 @@ export class FacesController {
   @RequiresRole('read')
   listModels() {
     return this.models.list();
+  }
+
+  @Get('v1/models/:id')
+  @ApiOperation({
+    summary: "One model: its calibration (thresholds for false-match rates 1e-1..1e-6 with the true-match rate at each, the defaults and why) and its expected accuracy by gallery size",
+  })
+  @ApiParam({ name: 'id', example: 'dlib-resnet-v1' })
+  @RequiresRole('read')
+  getModel(@Param('id') id: string) {
+    return this.models.get(id);
   }
 
   /** 201 with the new face; 200 when the externalId was enrolled before (same faceId, nothing written). */
@@ -134,13 +144,13 @@ export class FacesController {
     const { images, options } = await this.photos(req, ['image', 'image1', 'image2'], VERIFY);
     if (images.has('image1') || images.has('image2')) {
       if (images.has('image') || options.collection !== undefined || options.identityId !== undefined) throw verifyShape();
-      return this.verification.twoPhotos(only(images, 'image1'), only(images, 'image2'), options.threshold);
+      return this.verification.twoPhotos(only(images, 'image1'), only(images, 'image2'), { threshold: options.threshold, farTarget: options.farTarget });
     }
     if (!images.has('image') || options.collection === undefined || options.identityId === undefined) throw verifyShape();
     // The guard saw no collection when it came as a multipart field (read after the guard): check the key's scope now.
     const key = (req as FastifyRequest & { apiKey?: ApiKeyPrincipal }).apiKey;
     if (key && this.access) this.access.authorize(key, 'read', options.collection);
-    return this.verification.photoAgainstIdentity(only(images, 'image'), options.collection, options.identityId, options.threshold);
+    return this.verification.photoAgainstIdentity(only(images, 'image'), options.collection, options.identityId, { threshold: options.threshold, farTarget: options.farTarget });
   }
 
   @Post('v1/detect')

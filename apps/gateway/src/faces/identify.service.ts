@@ -7,11 +7,16 @@ import { FACES_CONFIG } from './faces.tokens';
 import { FaceAnalysisService } from './face-analysis.service';
 import { FaceCollectionsService } from './face-collections.service';
 import { describeFace, selectFaces } from './face-selection';
+import { CalibrationService } from './calibration.service';
+import { CollectionSizeService } from './collection-size.service';
+import { falseMatchProbability, thresholdFields } from './threshold-answer';
 
 export interface IdentifyOptions {
   maxFaces?: number;
   limit?: number;
   threshold?: number;
+  /** A false-match rate per comparison (e.g. 1e-5): the threshold is taken from the model's calibration. */
+  farTarget?: number;
   minQuality?: number;
   filter?: Record<string, unknown>;
   ef?: number;
@@ -33,6 +38,8 @@ export class IdentifyService {
     private readonly analysis: FaceAnalysisService,
     private readonly faceCollections: FaceCollectionsService,
     private readonly search: SearchService,
+    private readonly calibration: CalibrationService,
+    private readonly sizes: CollectionSizeService,
   ) {}
 
   async identify(collectionName: string, photo: Buffer, options: IdentifyOptions) {
@@ -42,8 +49,12 @@ export class IdentifyService {
     if (options.ef !== undefined) bounded('ef', options.ef, 10_000);
     const filter = readAttributeFilter(options.filter);
     const { collection, model } = await this.faceCollections.require(collectionName);
-    const threshold = options.threshold ?? model.defaultThreshold;
+    const applied = await this.calibration.resolve({ threshold: options.threshold, farTarget: options.farTarget }, 'identify');
+    const threshold = applied.threshold;
 
+    // The collection's size (for the 1:N false-match probability) is asked while the photo is analysed.
+    const size = this.sizes.size(collection.name);
+    size.catch(() => undefined);
     const analysis = await this.analysis.analyze(photo);
     if (analysis.faces.length === 0) throw new FaceshardError('NO_FACE', 'no face found in the photo');
     const faces = selectFaces(analysis, { minQuality: options.minQuality, maxFaces });
@@ -52,18 +63,29 @@ export class IdentifyService {
       faces.map((f) => f.face.embedding),
       { k: limit, ef: options.ef, filter },
     );
+    const { faces: enrolledFaces, identities, complete } = await size;
+    // Every enrolled face is one comparison a stranger could pass (a filter only lowers N: this is the upper estimate).
+    const falseMatch = falseMatchProbability(applied, enrolledFaces);
     return {
-      faces: faces.map((face, i) => ({
-        ...describeFace(face),
-        matches: (searched.hits[i] ?? []).map((hit): FaceMatch => {
+      faces: faces.map((face, i) => {
+        const matches = (searched.hits[i] ?? []).map((hit): FaceMatch => {
           const similarity = Math.round(hit.score * 10_000) / 10_000;
           const match: FaceMatch = { identityId: hit.identityId, faceId: hit.faceId, similarity, match: hit.score >= threshold };
           if (hit.attributes !== undefined) match.attributes = hit.attributes;
           return match;
-        }),
-      })),
+        });
+        return {
+          ...describeFace(face),
+          /** 'unknown' when no enrolled face passes the threshold: this person is not (knowingly) in the collection. */
+          verdict: matches.some((m) => m.match) ? ('match' as const) : ('unknown' as const),
+          /** Chance that a stranger would pass the threshold against someone in a collection this size. */
+          expectedFalseMatchProbability: falseMatch,
+          matches,
+        };
+      }),
       facesDetected: analysis.faces.length,
-      threshold,
+      ...thresholdFields(applied),
+      collectionSize: { faces: enrolledFaces, identities, complete },
       model: model.id,
       partial: searched.partial,
       missingShards: searched.missingShards,

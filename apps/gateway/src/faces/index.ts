@@ -16,6 +16,8 @@ import { DetectService } from './detect.service';
 import { IdentityPagesService } from './identity-pages.service';
 import { IdentityCacheInvalidator } from './identity-cache';
 import { GATEWAY_METRICS, type GatewayMetrics } from '../observability/gateway-metrics';
+import { CalibrationService } from './calibration.service';
+import { CollectionSizeService } from './collection-size.service';
 
 export const FACE_CONTROLLERS = [FacesController];
 
@@ -43,5 +45,7 @@ export function faceProviders(config: FacesConfig | undefined, clusterName: stri
     DetectService,
     IdentityPagesService,
     IdentityCacheInvalidator,
+    CalibrationService,
+    CollectionSizeService,
   ];
 }

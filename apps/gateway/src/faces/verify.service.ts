@@ -9,6 +9,14 @@ import { FaceCollectionsService } from './face-collections.service';
 import { FacePipelineService } from './face-pipeline.service';
 import { describeFace, selectFaces, type SelectedFace } from './face-selection';
 import { identityCacheGroup } from './identity-cache';
+import { CalibrationService } from './calibration.service';
+import { falseMatchProbability, thresholdFields } from './threshold-answer';
+
+/** threshold or farTarget (one of them at most); neither = the model's calibrated verify default. */
+export interface VerifyThreshold {
+  threshold?: number;
+  farTarget?: number;
+}
 
 const packr = new Packr({ useRecords: false, moreTypes: true });
 
@@ -25,21 +33,23 @@ export class VerifyService {
     private readonly analysis: FaceAnalysisService,
     private readonly pipeline: FacePipelineService,
     private readonly faceCollections: FaceCollectionsService,
+    private readonly calibration: CalibrationService,
   ) {}
 
-  async twoPhotos(photo1: Buffer, photo2: Buffer, threshold?: number) {
+  async twoPhotos(photo1: Buffer, photo2: Buffer, requested: VerifyThreshold = {}) {
     const model = await this.pipeline.model();
+    const applied = await this.calibration.resolve(requested, 'verify');
     const [a, b] = await Promise.all([this.analysis.analyze(photo1), this.analysis.analyze(photo2)]);
     const face1 = largestFace(a, 'image1');
     const face2 = largestFace(b, 'image2');
     const similarity = dot(face1.face.embedding, face2.face.embedding);
-    const used = threshold ?? model.defaultThreshold;
-    return { similarity: round(similarity), match: similarity >= used, threshold: used, model: model.id, faces: [describeFace(face1), describeFace(face2)] };
+    return { similarity: round(similarity), match: similarity >= applied.threshold, ...thresholdFields(applied), model: model.id, faces: [describeFace(face1), describeFace(face2)] };
   }
 
   /** The photo's largest face against every enrolled face of the identity: the best similarity decides. */
-  async photoAgainstIdentity(photo: Buffer, collectionName: string, identityId: string, threshold?: number) {
+  async photoAgainstIdentity(photo: Buffer, collectionName: string, identityId: string, requested: VerifyThreshold = {}) {
     const { collection, model } = await this.faceCollections.require(collectionName);
+    const applied = await this.calibration.resolve(requested, 'verify');
     const [analysis, enrolled] = await Promise.all([this.analysis.analyze(photo), this.identityVectors(collection, identityId, model.id)]);
     const face = largestFace(analysis, 'image');
     if (enrolled.vectors.length === 0) throw new FaceshardError('NO_FACE', `identity "${identityId}" has no enrolled face`);
@@ -48,11 +58,13 @@ export class VerifyService {
       const similarity = dot(face.face.embedding, vector);
       if (similarity > best.similarity) best = { similarity, faceId: enrolled.faceIds[i]! };
     });
-    const used = threshold ?? model.defaultThreshold;
     return {
       similarity: round(best.similarity),
-      match: best.similarity >= used,
-      threshold: used,
+      match: best.similarity >= applied.threshold,
+      ...thresholdFields(applied),
+      /** The best of several enrolled faces: a stranger gets one chance per face. */
+      comparisons: enrolled.vectors.length,
+      expectedFalseMatchProbability: falseMatchProbability(applied, enrolled.vectors.length),
       model: model.id,
       faces: [describeFace(face), { collection: collection.name, identityId, faceId: best.faceId }],
     };

@@ -30,8 +30,11 @@ export class IdentifyPhotoRequestDoc extends PhotoRequestDoc {
   @ApiPropertyOptional({ example: 3, description: 'Matches per face' })
   limit?: number;
 
-  @ApiPropertyOptional({ example: 0.6, description: "Similarity at or above which `match` is true (default: the model's threshold)" })
+  @ApiPropertyOptional({ example: 0.95, description: "Similarity at or above which `match` is true (default: the model's calibrated identify threshold, see GET /v1/models/:id). Not with farTarget." })
   threshold?: number;
+
+  @ApiPropertyOptional({ example: 1e-5, description: 'False-match rate per comparison the threshold is taken for, from the model\'s calibration (e.g. 1e-4 .. 1e-6). Not with threshold.' })
+  farTarget?: number;
 
   @ApiPropertyOptional({ example: 0.3 })
   minQuality?: number;
@@ -59,8 +62,11 @@ export class VerifyPhotoRequestDoc {
   @ApiPropertyOptional({ example: 'alice' })
   identityId?: string;
 
-  @ApiPropertyOptional({ example: 0.6 })
+  @ApiPropertyOptional({ example: 0.94, description: "Similarity at or above which `match` is true (default: the model's calibrated verify threshold). Not with farTarget." })
   threshold?: number;
+
+  @ApiPropertyOptional({ example: 1e-4, description: "False-match rate the threshold is taken for, from the model's calibration. Not with threshold." })
+  farTarget?: number;
 }
 
 export class DetectPhotoRequestDoc extends PhotoRequestDoc {

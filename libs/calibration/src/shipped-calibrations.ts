@@ -1,0 +1,26 @@
+import type { ModelCalibration } from './calibration-types';
+import { parseCalibration } from './parse-calibration';
+import dlibBlazeface from '../data/dlib-resnet-v1.blazeface.json';
+
+/**
+ * The calibrations shipped with the code (libs/calibration/data, written by `npm run calibrate`),
+ * by "<model id>.<detector>". Imported as modules so that the build carries them into dist/.
+ */
+const SHIPPED: Record<string, unknown> = {
+  'dlib-resnet-v1.blazeface': dlibBlazeface,
+};
+
+const parsed = new Map<string, ModelCalibration>();
+
+export function shippedCalibration(modelId: string, detector: string): ModelCalibration | undefined {
+  const key = `${modelId}.${detector}`;
+  const raw = SHIPPED[key];
+  if (raw === undefined) return undefined;
+  let calibration = parsed.get(key);
+  if (!calibration) parsed.set(key, (calibration = parseCalibration(raw, `libs/calibration/data/${key}.json`)));
+  return calibration;
+}
+
+export function shippedCalibrationKeys(): string[] {
+  return Object.keys(SHIPPED);
+}
