@@ -16,6 +16,11 @@ export interface Deployment {
   kind: 'cluster' | 'embedded';
   shards: number;
   url: string;
+  /**
+   * Every gateway of the deployment, one per gateway variant (e.g. batched fan-out on and off),
+   * all on the same shards; `url` is the first's.
+   */
+  gateways: { label: string; url: string }[];
   /** Namespace on NATS (clusters only). */
   clusterName?: string;
   /** Temporary folder holding every process's DATA_DIR; removed by stop(). */
@@ -39,7 +44,26 @@ export interface DeploymentParams {
   distDir: string | null;
   /** Node flags for every child process (e.g. --cpu-prof). */
   nodeArgs?: string[];
+  /** One gateway per entry (clusters), each with these extra variables; embedded runs the first. Default: one, as configured by default. */
+  gatewayVariants?: GatewayVariant[];
   log: (line: string) => void;
+}
+
+export interface GatewayVariant {
+  label: string;
+  env: Record<string, string>;
+}
+
+const DEFAULT_VARIANTS: GatewayVariant[] = [{ label: 'default', env: {} }];
+
+/** Gateways for the batched fan-out modes asked for (`--search-batching`, `--batch-window-us`, `--batch-max`). */
+export function batchingVariants(modes: ('on' | 'off')[], windowsUs: number[], max: number | null): GatewayVariant[] {
+  return modes.flatMap((mode) => {
+    if (mode === 'off') return [{ label: 'batching off', env: { SEARCH_BATCH_WINDOW_US: '0' } }];
+    const maxEnv: Record<string, string> = max === null ? {} : { SEARCH_BATCH_MAX: String(max) };
+    if (windowsUs.length === 0) return [{ label: 'batching on', env: maxEnv }];
+    return windowsUs.map((w) => ({ label: windowsUs.length > 1 ? `batching on, window ${w} µs` : 'batching on', env: { ...maxEnv, SEARCH_BATCH_WINDOW_US: String(w) } }));
+  });
 }
 
 /** The repository root: the nearest folder above this file that holds package.json (works from src and dist). */
@@ -66,7 +90,7 @@ export function appEntryPoints(distDir: string | null): { gateway: string; shard
 function cleanEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const key of Object.keys(env)) {
-    if (/^(FACESHARD_|HNSW_)/.test(key) || ['NATS_URL', 'PORT', 'HOST', 'DATA_DIR', 'EMBEDDED_SHARDS', 'SHARD_ID', 'SEARCH_TIMEOUT_MS'].includes(key)) delete env[key];
+    if (/^(FACESHARD_|HNSW_|SEARCH_BATCH_)/.test(key) || ['NATS_URL', 'PORT', 'HOST', 'DATA_DIR', 'EMBEDDED_SHARDS', 'SHARD_ID', 'SEARCH_TIMEOUT_MS'].includes(key)) delete env[key];
   }
   return env;
 }
@@ -87,15 +111,21 @@ export async function startCluster(shards: number, p: DeploymentParams): Promise
       group.start(`shard s${i}`, shard, { ...common, FACESHARD_ROLE: 'shard', SHARD_ID: `s${i}`, DATA_DIR: join(dataRoot, `s${i}`) }, undefined, p.nodeArgs),
     );
     await Promise.all(shardProcs.map((s) => s.ready));
-    const gw = group.start('gateway', gateway, { ...common, FACESHARD_ROLE: 'gateway', HOST: '127.0.0.1', PORT: String(p.port) }, undefined, p.nodeArgs);
-    const ready = await gw.ready;
-    const url = urlFrom(ready, p.port);
-    await waitForMembers(url, shards);
+    // Gateways are stateless: one per variant on the same shards, timed one at a time.
+    const gateways: Deployment['gateways'] = [];
+    for (const [i, variant] of (p.gatewayVariants ?? DEFAULT_VARIANTS).entries()) {
+      const port = p.port === 0 ? 0 : p.port + i;
+      const gw = group.start(`gateway (${variant.label})`, gateway, { ...common, ...variant.env, FACESHARD_ROLE: 'gateway', HOST: '127.0.0.1', PORT: String(port) }, undefined, p.nodeArgs);
+      const url = urlFrom(await gw.ready, port);
+      await waitForMembers(url, shards);
+      gateways.push({ label: variant.label, url });
+    }
     return {
       name: `cluster, ${shards} shard${shards > 1 ? 's' : ''} (NATS)`,
       kind: 'cluster',
       shards,
-      url,
+      url: gateways[0]!.url,
+      gateways,
       clusterName,
       dataRoot,
       pids: group.pids(),
@@ -113,6 +143,7 @@ export async function startCluster(shards: number, p: DeploymentParams): Promise
 export async function startEmbedded(p: DeploymentParams): Promise<Deployment> {
   const { platform } = appEntryPoints(p.distDir);
   const dataRoot = mkdtempSync(join(tmpdir(), 'faceshard-bench-embedded-'));
+  const variant = (p.gatewayVariants ?? DEFAULT_VARIANTS)[0]!;
   const group = new ProcessGroup(p.log);
   const stop = async (): Promise<void> => {
     await group.stopAll();
@@ -127,6 +158,7 @@ export async function startEmbedded(p: DeploymentParams): Promise<Deployment> {
       EMBEDDED_SHARDS: '1',
       HNSW_M: String(p.m),
       HNSW_EF_CONSTRUCTION: String(p.efConstruction),
+      ...variant.env,
     }, undefined, p.nodeArgs);
     const url = urlFrom(await gw.ready, p.port);
     await waitForMembers(url, 1);
@@ -135,6 +167,7 @@ export async function startEmbedded(p: DeploymentParams): Promise<Deployment> {
       kind: 'embedded',
       shards: 1,
       url,
+      gateways: [{ label: variant.label, url }],
       dataRoot,
       pids: group.pids(),
       shardPids: gw.child.pid === undefined ? [] : [gw.child.pid],

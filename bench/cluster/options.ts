@@ -21,6 +21,15 @@ export interface BenchOptions {
   oneClient: boolean;
   /** Extra node flags for the gateway and shard processes (e.g. --cpu-prof --cpu-prof-dir=DIR). */
   nodeArgs: string[];
+  /**
+   * Batched fan-out modes to time on each cluster, in order: one gateway per mode on the same
+   * shards (same index, inserted once), each timed alone. The embedded mode runs the first only.
+   */
+  searchBatching: ('on' | 'off')[];
+  /** SEARCH_BATCH_WINDOW_US of the gateway for "on", one "on" gateway per value; empty = the gateway's default. */
+  batchWindowUs: number[];
+  /** SEARCH_BATCH_MAX of the gateway for "on"; null = the gateway's default. */
+  batchMax: number | null;
   targetRecall: number;
   efLadder: number[];
   /** Walk the whole ladder through HTTP too (default: stop at the first ef that reaches the target; raw always walks it all). */
@@ -55,6 +64,9 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   concurrency: 8,
   oneClient: true,
   nodeArgs: [],
+  searchBatching: ['on'],
+  batchWindowUs: [],
+  batchMax: null,
   targetRecall: 0.95,
   efLadder: [32, 64, 128, 256, 512],
   fullLadder: false,
@@ -95,6 +107,9 @@ export const USAGE = `Usage: npm run bench:cluster -- [options]
   --concurrency N        HTTP requests in flight when timing search (default ${DEFAULT_OPTIONS.concurrency})
   --no-one-client        skip the one-client latency pass at the chosen ef
   --node-args "FLAGS"    node flags for the gateway and shard processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+  --search-batching off,on  batched fan-out modes timed on each cluster, one gateway each on the same shards (default on)
+  --batch-window-us N,M  SEARCH_BATCH_WINDOW_US when on; several values: one "on" gateway each (default: the gateway's own)
+  --batch-max N          SEARCH_BATCH_MAX when on (default: the gateway's own)
   --target-recall F      recall@k the chosen ef must reach (default ${DEFAULT_OPTIONS.targetRecall})
   --ef 32,64,...         ef ladder (default ${DEFAULT_OPTIONS.efLadder.join(',')})
   --full-ladder          through HTTP too, try every ef (default: stop at the first reaching the target)
@@ -113,7 +128,7 @@ From ${BIG_RUN_IDENTITIES} identities on, unless given: --shards ${BIG_RUN_DEFAU
 export class UsageError extends Error {}
 
 export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
-  const opts: BenchOptions = { ...DEFAULT_OPTIONS, shards: [...DEFAULT_OPTIONS.shards], efLadder: [...DEFAULT_OPTIONS.efLadder], nodeArgs: [] };
+  const opts: BenchOptions = { ...DEFAULT_OPTIONS, shards: [...DEFAULT_OPTIONS.shards], efLadder: [...DEFAULT_OPTIONS.efLadder], nodeArgs: [], searchBatching: [...DEFAULT_OPTIONS.searchBatching], batchWindowUs: [] };
   const given = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -174,6 +189,20 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
         break;
       case '--node-args':
         opts.nodeArgs = value().split(/\s+/).filter((a) => a !== '');
+        break;
+      case '--search-batching': {
+        const modes = value().split(',').map((m) => m.trim());
+        if (modes.some((m) => m !== 'on' && m !== 'off') || new Set(modes).size !== modes.length) {
+          throw new UsageError(`--search-batching takes on, off, or both as "off,on", got "${modes.join(',')}"`);
+        }
+        opts.searchBatching = modes as ('on' | 'off')[];
+        break;
+      }
+      case '--batch-window-us':
+        opts.batchWindowUs = intList(flag, value());
+        break;
+      case '--batch-max':
+        opts.batchMax = positiveInt(flag, value());
         break;
       case '--target-recall':
         opts.targetRecall = fraction(flag, value());

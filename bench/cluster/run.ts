@@ -14,7 +14,7 @@ import { collapseToIdentities, rank1Rate, type TopK } from '../data/exact-search
 import { exactTopKNative } from '../data/exact-search-native';
 import type { FaceDataset } from '../data/face-embedding-model';
 import { makeBenchDataset, type BenchDatasetOptions } from './bench-dataset';
-import { startCluster, startEmbedded, repoRoot, type Deployment } from './deployments';
+import { batchingVariants, startCluster, startEmbedded, repoRoot, type Deployment } from './deployments';
 import { FaceshardClient } from './faceshard-client';
 import { insertGallery, searchLadder } from './http-bench';
 import { parseBenchOptions, USAGE, UsageError, type BenchOptions } from './options';
@@ -117,7 +117,8 @@ async function main(): Promise<void> {
     results.push({ ...raw, loadAverage1m: { start: loadAtStart, end: loadavg()[0] } });
   }
 
-  const deploymentParams = { m: opts.m, efConstruction: opts.efConstruction, natsUrl: opts.natsUrl, port: opts.basePort, distDir: opts.distDir, nodeArgs: opts.nodeArgs, log };
+  const gatewayVariants = batchingVariants(opts.searchBatching, opts.batchWindowUs, opts.batchMax);
+  const deploymentParams = { m: opts.m, efConstruction: opts.efConstruction, natsUrl: opts.natsUrl, port: opts.basePort, distDir: opts.distDir, nodeArgs: opts.nodeArgs, gatewayVariants, log };
   const plans: { label: string; shards: number; start: () => Promise<Deployment> }[] = [
     ...(opts.embedded ? [{ label: 'embedded, 1 in-process shard', shards: 1, start: () => startEmbedded(deploymentParams) }] : []),
     ...opts.shards.map((n) => ({ label: `cluster, ${n} shard${n > 1 ? 's' : ''} (NATS)`, shards: n, start: () => startCluster(n, deploymentParams) })),
@@ -127,7 +128,7 @@ async function main(): Promise<void> {
     const loadAtStart = loadavg()[0];
     try {
       current = await plan.start();
-      results.push({ ...(await benchDeployment(current, opts, data, truth, searchRawAlongside)), loadAverage1m: { start: loadAtStart, end: loadavg()[0] } });
+      results.push(...(await benchDeployment(current, opts, data, truth, searchRawAlongside, loadAtStart)));
     } catch (err) {
       log(`${plan.label}: FAILED: ${String((err as Error)?.stack ?? err)}`);
       if (current) log(`${plan.label}: what its processes printed last:\n${current.recentOutput()}`);
@@ -190,13 +191,18 @@ async function main(): Promise<void> {
   if (results.some((r) => r.error)) process.exitCode = 1;
 }
 
+/**
+ * Inserts the gallery once, then times searches through each of the deployment's gateways in
+ * turn: one result per gateway (e.g. batched fan-out off and on over the very same shards).
+ */
 async function benchDeployment(
   deployment: Deployment,
   opts: BenchOptions,
   data: FaceDataset,
   truth: TopK,
   beforeSearching: () => Promise<void>,
-): Promise<Omit<ConfigResult, 'loadAverage1m'>> {
+  loadAtStart: number,
+): Promise<ConfigResult[]> {
   const client = new FaceshardClient(deployment.url, Math.max(opts.concurrency, opts.insertInFlight));
   const rssAtReady = deployment.shardPids.map(residentBytes);
   try {
@@ -226,27 +232,40 @@ async function benchDeployment(
     const memory = deploymentMemory(deployment, rssAtReady, opts.identities, opts.facesPerIdentity);
     log(`${deployment.name}: ${Math.round(memory.rssBytesPerIdentity)} B of shard RSS and ${Math.round(memory.indexBytesPerIdentity)} B of index per identity`);
     await beforeSearching();
-    log(`${deployment.name}: ef ladder at concurrency ${opts.concurrency}`);
-    // Warm-up (JIT, sockets) before anything is timed.
-    for (let q = 0; q < Math.min(200, data.probes.count); q++) await client.search(COLLECTION, data.probes.vectors.subarray(q * data.dimension, (q + 1) * data.dimension), opts.k, opts.efLadder[0]);
-    const { ladder, chosen, notes } = await searchLadder(params);
-    log(`${deployment.name}: ef=${chosen.ef} ${Math.round(chosen.qps)} QPS p50 ${chosen.latency.p50Ms.toFixed(2)} ms p99 ${chosen.latency.p99Ms.toFixed(2)} ms`);
+    const results: ConfigResult[] = [];
+    for (const [i, gateway] of deployment.gateways.entries()) {
+      const name = deployment.gateways.length > 1 ? `${deployment.name}, ${gateway.label}` : deployment.name;
+      const loadAt = i === 0 ? loadAtStart : loadavg()[0];
+      const searchClient = i === 0 ? client : new FaceshardClient(gateway.url, opts.concurrency);
+      try {
+        log(`${name}: ef ladder at concurrency ${opts.concurrency}`);
+        // Warm-up (JIT, sockets) before anything is timed.
+        for (let q = 0; q < Math.min(200, data.probes.count); q++) await searchClient.search(COLLECTION, data.probes.vectors.subarray(q * data.dimension, (q + 1) * data.dimension), opts.k, opts.efLadder[0]);
+        const { ladder, chosen, notes } = await searchLadder({ ...params, client: searchClient });
+        log(`${name}: ef=${chosen.ef} ${Math.round(chosen.qps)} QPS p50 ${chosen.latency.p50Ms.toFixed(2)} ms p99 ${chosen.latency.p99Ms.toFixed(2)} ms`);
+        results.push({
+          name,
+          kind: deployment.kind,
+          shards: deployment.shards,
+          insert: { identities: opts.identities, faces: insert.faces, seconds: insert.seconds, identitiesPerSecond: rate },
+          ladder,
+          chosen,
+          memory,
+          loadAverage1m: { start: loadAt, end: loadavg()[0] },
+          notes: [
+            `insert = POST /identities/batch, ${batchSize} identities per request, ${opts.insertInFlight} in flight, timed until every batch was acknowledged`,
+            ...(deployment.gateways.length > 1 ? [`searched through the gateway "${gateway.label}" (${deployment.gateways.length} gateways on the same shards, timed one at a time; insert and memory figures shared)`] : []),
+            ...(deployment.clusterName ? [`FACESHARD_CLUSTER=${deployment.clusterName}`] : []),
+            ...Object.entries(insert.retried).map(([code, r]) => `insert: ${r.identities} identities re-sent after ${code} (first: ${r.firstMessage})`),
+            ...notes,
+          ],
+        });
+      } finally {
+        if (searchClient !== client) searchClient.close();
+      }
+    }
     await client.deleteCollection(COLLECTION).catch((err) => log(`${deployment.name}: could not delete the collection: ${err}`));
-    return {
-      name: deployment.name,
-      kind: deployment.kind,
-      shards: deployment.shards,
-      insert: { identities: opts.identities, faces: insert.faces, seconds: insert.seconds, identitiesPerSecond: rate },
-      ladder,
-      chosen,
-      memory,
-      notes: [
-        `insert = POST /identities/batch, ${batchSize} identities per request, ${opts.insertInFlight} in flight, timed until every batch was acknowledged`,
-        ...(deployment.clusterName ? [`FACESHARD_CLUSTER=${deployment.clusterName}`] : []),
-        ...Object.entries(insert.retried).map(([code, r]) => `insert: ${r.identities} identities re-sent after ${code} (first: ${r.firstMessage})`),
-        ...notes,
-      ],
-    };
+    return results;
   } finally {
     client.close();
   }

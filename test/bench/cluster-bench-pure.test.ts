@@ -3,6 +3,7 @@ import { chooseEf } from '../../bench/cluster/ef-choice';
 import { identityIdOf, identityIndexOf } from '../../bench/cluster/http-bench';
 import { percentileSorted, summariseLatencies } from '../../bench/cluster/latency';
 import { runWithConcurrency, timedRounds } from '../../bench/cluster/load';
+import { batchingVariants } from '../../bench/cluster/deployments';
 import { BIG_RUN_DEFAULTS, BIG_RUN_IDENTITIES, DEFAULT_OPTIONS, parseBenchOptions, UsageError } from '../../bench/cluster/options';
 import { elementsInIndexHeader, parseVmRss } from '../../bench/cluster/memory';
 import { formatTable, memoryTable, rawBaselineAt, summaryTable, type ConfigResult } from '../../bench/cluster/report';
@@ -37,6 +38,22 @@ describe('parseBenchOptions', () => {
     expect(given).toMatchObject({ shards: [1, 4], embedded: true, rawAlongside: false, efLadder: [64, 128] });
     expect(parseBenchOptions(['--identities', String(BIG_RUN_IDENTITIES - 1)])).toMatchObject({ shards: DEFAULT_OPTIONS.shards, embedded: true, rawAlongside: false });
     expect(parseBenchOptions(['--raw-alongside', '--centre'])).toMatchObject({ rawAlongside: true, centre: true });
+  });
+
+  it('takes the batched fan-out modes to compare and the gateway\'s batch settings', () => {
+    expect(parseBenchOptions([])).toMatchObject({ searchBatching: ['on'], batchWindowUs: [], batchMax: null });
+    expect(parseBenchOptions(['--search-batching', 'off,on', '--batch-window-us', '500,1000', '--batch-max', '8'])).toMatchObject({ searchBatching: ['off', 'on'], batchWindowUs: [500, 1000], batchMax: 8 });
+    expect(() => parseBenchOptions(['--search-batching', 'maybe'])).toThrow(/--search-batching/);
+    expect(() => parseBenchOptions(['--search-batching', 'on,on'])).toThrow(/--search-batching/);
+  });
+
+  it('makes one gateway per batched fan-out mode, and one "on" gateway per window asked for', () => {
+    expect(batchingVariants(['on'], [], null)).toEqual([{ label: 'batching on', env: {} }]);
+    expect(batchingVariants(['off', 'on'], [200, 1000], 8)).toEqual([
+      { label: 'batching off', env: { SEARCH_BATCH_WINDOW_US: '0' } },
+      { label: 'batching on, window 200 µs', env: { SEARCH_BATCH_MAX: '8', SEARCH_BATCH_WINDOW_US: '200' } },
+      { label: 'batching on, window 1000 µs', env: { SEARCH_BATCH_MAX: '8', SEARCH_BATCH_WINDOW_US: '1000' } },
+    ]);
   });
 
   it('answers help', () => {
