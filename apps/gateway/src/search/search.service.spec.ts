@@ -113,3 +113,28 @@ describe('SearchService', () => {
     await expect(empty.service.search('people', { vector: [1, 0] })).rejects.toMatchObject({ code: 'NO_SHARDS' });
   });
 });
+
+describe('SearchService.searchMany (the faces of one photo)', () => {
+  it('gives each shard every face in ONE submission (they travel in one message, coalesced or not), with the shared options, and merges per face', async () => {
+    const calls: { shardId: string; queries: { vector: Float32Array; params: unknown }[] }[] = [];
+    const ring = { current: () => new RingPlacement({ epoch: 3, members: ['a', 'b'] }) };
+    const shards = {
+      maxHitsPerReply: () => 1000,
+      search: async (shardId: string, _target: unknown, queries: { vector: Float32Array; params: unknown }[]) => {
+        calls.push({ shardId, queries });
+        // Shard a holds the better match for face 0, shard b for face 1.
+        return queries.map((q) => ({ hits: [hit(`${shardId}-near-${q.vector[0]}`, shardId === (q.vector[0] === 0 ? 'a' : 'b') ? 0.9 : 0.5, shardId)] }));
+      },
+    };
+    const service = new SearchService(config, {} as never, ring as never, shards as never);
+    const options = { k: 1, ef: 80, filter: { team: 'red' } };
+    const result = await service.searchMany(collection, [Float32Array.of(0, 1), Float32Array.of(1, 0)], options);
+    expect(calls.map((c) => [c.shardId, c.queries.length])).toEqual([
+      ['a', 2],
+      ['b', 2],
+    ]);
+    expect(calls[0]!.queries.map((q) => q.params)).toEqual([options, options]);
+    expect(result.hits.map((list) => list.map((h) => h.identityId))).toEqual([['a-near-0'], ['b-near-1']]);
+    expect(result).toMatchObject({ partial: false, missingShards: [], ringEpoch: 3 });
+  });
+});
