@@ -3,12 +3,22 @@
  * identities (synthetic vectors for the bulk, real LFW people enrolled by photo), next to the
  * pipeline alone and the search alone on the same probe photos, cold and cached.
  *
- * Options (env): FACES_BENCH_GALLERY (5000), FACES_BENCH_PEOPLE (30 enrolled by photo, each
- * probed with another photo), FACES_BENCH_STRANGERS (10 never-enrolled probes),
- * FACES_BENCH_CONCURRENCY (2 = the pool's workers), NATS_URL.
+ * Options (env): FACES_BENCH_GALLERY (5000), FACES_BENCH_PEOPLE (100 enrolled by photo, each
+ * probed with another photo), FACES_BENCH_STRANGERS (20 never-enrolled probes),
+ * FACES_BENCH_CONCURRENCY (2 = the pool's workers: requests in flight for the pipeline alone),
+ * FACES_BENCH_CLIENTS (2,4: HTTP requests in flight, one identify pass per value), NATS_URL.
+ *
+ * Why more HTTP clients than workers: the pipeline alone keeps both workers busy with 2 calls in
+ * flight, but an identify request also spends time outside the workers (upload, multipart, the
+ * search fan-out, the answer); with only 2 in flight the workers idle meanwhile. A server's
+ * throughput is measured saturated, so each identify pass names its client count, and the ratio
+ * is taken at the best one (the table shows every level).
+ *
+ * Cold passes go to a gateway with the photo cache off (every request does all the work, at every
+ * client count); cached passes to a second gateway with its in-process cache, warmed first.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createDefaultPipeline, type FaceAnalysis } from '@faceshard/vision';
 import { ProcessGroup } from '../cluster/process-group';
@@ -17,9 +27,10 @@ import { findSharedDir } from '../vision/shared-dir';
 
 const env = process.env;
 const GALLERY = Number(env.FACES_BENCH_GALLERY ?? 5000);
-const PEOPLE = Number(env.FACES_BENCH_PEOPLE ?? 30);
-const STRANGERS = Number(env.FACES_BENCH_STRANGERS ?? 10);
+const PEOPLE = Number(env.FACES_BENCH_PEOPLE ?? 100);
+const STRANGERS = Number(env.FACES_BENCH_STRANGERS ?? 20);
 const CONCURRENCY = Number(env.FACES_BENCH_CONCURRENCY ?? 2);
+const CLIENTS = (env.FACES_BENCH_CLIENTS ?? '2,4').split(',').map(Number);
 const NATS_URL = env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const ROOT = resolve(__dirname, '..', '..', '..');
 const DIST = join(ROOT, 'dist', 'apps');
@@ -51,16 +62,12 @@ async function main(): Promise<void> {
   try {
     const shards = ['s0', 's1'].map((id) => group.start(id, join(DIST, 'shard/src/main.js'), { ...base, FACESHARD_ROLE: 'shard', SHARD_ID: id, DATA_DIR: join(dataRoot, id) }));
     await Promise.all(shards.map((s) => s.ready));
-    const gateway = group.start('gateway', join(DIST, 'gateway/src/main.js'), {
-      ...base,
-      FACESHARD_ROLE: 'gateway',
-      PORT: '0',
-      FACE_CACHE: 'memory', // a fresh process: the first pass is cold, the second cached
-      FACE_WORKERS: '2',
-      FACE_QUEUE: '64',
-    });
-    const url = String((await gateway.ready).url);
-    await waitFor(async () => (await getJson(url, '/v1/cluster')).members?.filter((m: any) => m.health === 'up').length === 2);
+    const startGateway = (name: string, cache: 'off' | 'memory') =>
+      group.start(name, join(DIST, 'gateway/src/main.js'), { ...base, FACESHARD_ROLE: 'gateway', PORT: '0', FACE_CACHE: cache, FACE_WORKERS: '2', FACE_QUEUE: '64' });
+    const [coldGateway, cachedGateway] = [startGateway('gateway (cache off)', 'off'), startGateway('gateway (cache on)', 'memory')];
+    const url = String((await coldGateway.ready).url);
+    const cachedUrl = String((await cachedGateway.ready).url);
+    for (const gw of [url, cachedUrl]) await waitFor(async () => (await getJson(gw, '/v1/cluster')).members?.filter((m: any) => m.health === 'up').length === 2);
     const model = (await getJson(url, '/v1/models')).models[0];
     await postJson(url, '/v1/collections', { name: 'bench', model: model.id });
 
@@ -93,34 +100,42 @@ async function main(): Promise<void> {
     // 1. The pipeline alone (same models, same 2 worker threads, no HTTP, no search, no cache).
     const pipeline = await createDefaultPipeline({ maxConcurrent: 2, maxQueued: 64 });
     const analyses: FaceAnalysis[] = [];
-    const pipelineAlone = await phase('pipeline alone', probes, async (bytes, i) => {
+    const pipelineAlone = await phase(`pipeline alone (${CONCURRENCY} in flight)`, CONCURRENCY, probes, async (bytes, i) => {
       analyses[i] = await pipeline.analyze(bytes);
     });
     await pipeline.close();
 
     // 2. The search alone: each probe's largest face, through HTTP /search.
     const vectors = analyses.map((a) => [...a.faces].sort((x, y) => y.box.width * y.box.height - x.box.width * x.box.height)[0]?.embedding).filter((v): v is Float32Array => !!v);
-    const searchAlone = await phase('search alone (HTTP /search)', vectors, async (v) => {
+    const searchAlone = await phase(`search alone (HTTP /search, ${Math.max(...CLIENTS)} clients)`, Math.max(...CLIENTS), vectors, async (v) => {
       await postJson(url, '/v1/collections/bench/search', { vectorB64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64'), k: 5 });
     });
 
-    // 3 and 4. Identify through HTTP, cold (first time each photo) then cached.
+    // 3 and 4. Identify through HTTP: cold (cache off) at each client count, then cached.
+    const colds: PhaseResult[] = [];
     let correct = 0;
-    const cold = await phase('identify cold (HTTP)', probes, async (bytes, i) => {
-      const answer = await postPhoto(url, '/v1/collections/bench/identify', bytes);
-      if (answer.cached) throw new Error('first pass answered from the cache');
-      if (i < people.length && answer.faces[0]?.matches[0]?.identityId === people[i] && answer.faces[0].matches[0].match) correct++;
-    });
-    const cached = await phase('identify cached (HTTP)', probes, async (bytes) => {
-      const answer = await postPhoto(url, '/v1/collections/bench/identify', bytes);
+    for (const clients of CLIENTS) {
+      correct = 0;
+      colds.push(
+        await phase(`identify cold (HTTP, ${clients} clients)`, clients, probes, async (bytes, i) => {
+          const answer = await postPhoto(url, '/v1/collections/bench/identify', bytes);
+          if (answer.cached) throw new Error('the cache-off gateway answered from a cache');
+          if (i < people.length && answer.faces[0]?.matches[0]?.identityId === people[i] && answer.faces[0].matches[0].match) correct++;
+        }),
+      );
+    }
+    for (const bytes of probes) await postPhoto(cachedUrl, '/v1/collections/bench/identify', bytes);
+    const cached = await phase(`identify cached (HTTP, ${Math.max(...CLIENTS)} clients)`, Math.max(...CLIENTS), probes, async (bytes) => {
+      const answer = await postPhoto(cachedUrl, '/v1/collections/bench/identify', bytes);
       if (!answer.cached) throw new Error('second pass missed the cache');
     });
+    const bestCold = colds.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
 
-    console.log(`\nfaces bench: ${held.reduce((a: number, b: number) => a + b, 0)} identities on 2 shards, ${probes.length} probe photos (${people.length} enrolled people, ${strangers.length} strangers), concurrency ${CONCURRENCY}, model ${model.id}`);
+    console.log(`\nfaces bench: ${held.reduce((a: number, b: number) => a + b, 0)} identities on 2 shards, ${probes.length} probe photos (${people.length} enrolled people, ${strangers.length} strangers), model ${model.id}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     console.log('| phase | p50 ms | p99 ms | photos/s |');
     console.log('| --- | --- | --- | --- |');
-    for (const r of [pipelineAlone, searchAlone, cold, cached]) console.log(`| ${r.name} | ${r.latency.p50Ms.toFixed(1)} | ${r.latency.p99Ms.toFixed(1)} | ${r.perSecond.toFixed(1)} |`);
-    console.log(`identify cold / pipeline alone throughput: ${(cold.perSecond / pipelineAlone.perSecond).toFixed(2)}x (target >= 0.8x)`);
+    for (const r of [pipelineAlone, searchAlone, ...colds, cached]) console.log(`| ${r.name} | ${r.latency.p50Ms.toFixed(1)} | ${r.latency.p99Ms.toFixed(1)} | ${r.perSecond.toFixed(1)} |`);
+    console.log(`identify cold (best: ${bestCold.name}) / pipeline alone throughput: ${(bestCold.perSecond / pipelineAlone.perSecond).toFixed(2)}x (target >= 0.8x)`);
     console.log(`enrolled people found on top with match: ${correct}/${people.length}`);
   } finally {
     await group.stopAll();
@@ -128,12 +143,12 @@ async function main(): Promise<void> {
   }
 }
 
-async function phase<T>(name: string, items: T[], job: (item: T, i: number) => Promise<void>): Promise<PhaseResult> {
+async function phase<T>(name: string, inFlight: number, items: T[], job: (item: T, i: number) => Promise<void>): Promise<PhaseResult> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
+    Array.from({ length: inFlight }, async () => {
       while (next < items.length) {
         const i = next++;
         const t0 = performance.now();
