@@ -46,6 +46,8 @@ export interface DeploymentParams {
   nodeArgs?: string[];
   /** One gateway per entry (clusters), each with these extra variables; embedded runs the first. Default: one, as configured by default. */
   gatewayVariants?: GatewayVariant[];
+  /** Extra environment of every gateway and shard process (e.g. METRICS_ENABLED, OTEL_*). */
+  env?: Record<string, string>;
   log: (line: string) => void;
 }
 
@@ -90,7 +92,7 @@ export function appEntryPoints(distDir: string | null): { gateway: string; shard
 function cleanEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const key of Object.keys(env)) {
-    if (/^(FACESHARD_|HNSW_|SEARCH_BATCH_)/.test(key) || ['NATS_URL', 'PORT', 'HOST', 'DATA_DIR', 'EMBEDDED_SHARDS', 'SHARD_ID', 'SEARCH_TIMEOUT_MS'].includes(key)) delete env[key];
+    if (/^(FACESHARD_|HNSW_|SEARCH_BATCH_|OTEL_)/.test(key) || key === 'METRICS_ENABLED' || ['NATS_URL', 'PORT', 'HOST', 'DATA_DIR', 'EMBEDDED_SHARDS', 'SHARD_ID', 'SEARCH_TIMEOUT_MS'].includes(key)) delete env[key];
   }
   return env;
 }
@@ -100,7 +102,7 @@ export async function startCluster(shards: number, p: DeploymentParams): Promise
   const clusterName = `bench-${process.pid}-${Date.now().toString(36)}-n${shards}`;
   const dataRoot = mkdtempSync(join(tmpdir(), `faceshard-bench-n${shards}-`));
   const group = new ProcessGroup(p.log);
-  const common = { ...cleanEnv(), NATS_URL: p.natsUrl, FACESHARD_CLUSTER: clusterName, HNSW_M: String(p.m), HNSW_EF_CONSTRUCTION: String(p.efConstruction) };
+  const common = { ...cleanEnv(), NATS_URL: p.natsUrl, FACESHARD_CLUSTER: clusterName, HNSW_M: String(p.m), HNSW_EF_CONSTRUCTION: String(p.efConstruction), ...p.env };
   const stop = async (): Promise<void> => {
     await group.stopAll();
     rmSync(dataRoot, { recursive: true, force: true });

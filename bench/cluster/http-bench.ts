@@ -50,7 +50,7 @@ export interface InsertOutcome {
 }
 
 /** Inserts the whole gallery with `insertInFlight` batches in flight; returns seconds until all were acknowledged. */
-export async function insertGallery(p: HttpBenchParams): Promise<InsertOutcome> {
+export async function insertGallery(p: Pick<HttpBenchParams, 'client' | 'collection' | 'data' | 'batchSize' | 'insertInFlight' | 'log'>): Promise<InsertOutcome> {
   const { data, batchSize } = p;
   const dim = data.dimension;
   const f = data.options.facesPerIdentity;

@@ -48,6 +48,10 @@ export interface BenchOptions {
   out: string;
   /** Where the compiled apps are (default <repo>/dist, what `npm run build` writes). */
   distDir: string | null;
+  /** Instead of the usual configurations: search QPS with metrics and tracing off/on, side by side (observability-cost.ts). */
+  observabilityCost: boolean;
+  /** Timed passes per variant in that comparison, taking turns. */
+  observabilityRounds: number;
 }
 
 export const DEFAULT_OPTIONS: BenchOptions = {
@@ -80,6 +84,8 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   basePort: 0,
   out: 'bench/results/cluster.json',
   distDir: null,
+  observabilityCost: false,
+  observabilityRounds: 3,
 };
 
 /**
@@ -122,6 +128,9 @@ export const USAGE = `Usage: npm run bench:cluster -- [options]
   --port N               gateway port (default 0: any free port)
   --out PATH             JSON report (default ${DEFAULT_OPTIONS.out})
   --dist DIR             compiled apps (default <repo>/dist)
+  --observability-cost   only compare search QPS with metrics off / metrics on / metrics on + tracing at 100%:
+                         one cluster each (--shards: the first size), all at once, at the first --ef, passes taking turns
+  --observability-rounds N   timed passes per variant in that comparison (default ${DEFAULT_OPTIONS.observabilityRounds})
   --help
 From ${BIG_RUN_IDENTITIES} identities on, unless given: --shards ${BIG_RUN_DEFAULTS.shards.join(',')} --no-embedded --raw-alongside --ef ${BIG_RUN_DEFAULTS.efLadder.join(',')}`;
 
@@ -243,6 +252,12 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
         break;
       case '--dist':
         opts.distDir = value();
+        break;
+      case '--observability-cost':
+        opts.observabilityCost = true;
+        break;
+      case '--observability-rounds':
+        opts.observabilityRounds = positiveInt(flag, value());
         break;
       default:
         throw new UsageError(`unknown option ${arg}`);

@@ -17,8 +17,9 @@ import { makeBenchDataset, type BenchDatasetOptions } from './bench-dataset';
 import { batchingVariants, startCluster, startEmbedded, repoRoot, type Deployment } from './deployments';
 import { FaceshardClient } from './faceshard-client';
 import { insertGallery, searchLadder } from './http-bench';
-import { parseBenchOptions, USAGE, UsageError, type BenchOptions } from './options';
+import { DEFAULT_OPTIONS, parseBenchOptions, USAGE, UsageError, type BenchOptions } from './options';
 import { indexFileSize, newestSnapshotIndexFiles, residentBytes } from './memory';
+import { runObservabilityCost } from './observability-cost';
 import { killAllGroupsNow } from './process-group';
 import { startRawAlongside, type RawAlongside } from './raw-alongside';
 import { runRawHnswBench } from './raw-hnsw-bench';
@@ -28,6 +29,8 @@ const COLLECTION = 'bench_faces';
 const log = (line: string): void => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 let current: Deployment | null = null;
+/** The observability-cost comparison runs several deployments at once. */
+const costDeployments: Deployment[] = [];
 
 async function main(): Promise<void> {
   let opts: BenchOptions;
@@ -66,6 +69,7 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const data = makeBenchDataset(datasetOptions);
   const generateSeconds = (Date.now() - t0) / 1000;
+  if (opts.observabilityCost) return observabilityCost(opts, data, startedAt, loadBefore);
 
   log(`exact brute force: ${opts.probes} probes x ${data.gallery.count} faces`);
   const t1 = process.hrtime.bigint();
@@ -189,6 +193,47 @@ async function main(): Promise<void> {
   writeFileSync(out, `${JSON.stringify(report, jsonReplacer, 2)}\n`);
   console.log(`\nwrote ${out}`);
   if (results.some((r) => r.error)) process.exitCode = 1;
+}
+
+/** --observability-cost: metrics off / on / on + tracing at 100%, side by side; its own report. */
+async function observabilityCost(opts: BenchOptions, data: FaceDataset, startedAt: Date, loadBefore: number[]): Promise<void> {
+  const shards = opts.shards[0] ?? 1;
+  const ef = opts.efLadder[0]!;
+  try {
+    const result = await runObservabilityCost({
+      data,
+      shards,
+      ef,
+      k: opts.k,
+      concurrency: opts.concurrency,
+      rounds: opts.observabilityRounds,
+      minSeconds: opts.minSeconds,
+      batchSize: Math.max(1, Math.min(opts.batchSize, Math.floor(1000 / opts.facesPerIdentity))),
+      insertInFlight: opts.insertInFlight,
+      deployment: { m: opts.m, efConstruction: opts.efConstruction, natsUrl: opts.natsUrl, port: opts.basePort, distDir: opts.distDir, nodeArgs: opts.nodeArgs, log },
+      log,
+      started: costDeployments,
+    });
+    const report = {
+      benchmark: 'observability cost on the search path (bench/cluster/observability-cost.ts)',
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      command: `npm run bench:cluster -- ${process.argv.slice(2).join(' ')}`.trim(),
+      machine: { cpus: cpus().length, node: process.version, loadAverage1m5m15mBefore: loadBefore, loadAverage1m5m15mAfter: loadavg() },
+      parameters: { identities: opts.identities, probes: opts.probes, shards, ef, k: opts.k, concurrency: opts.concurrency, rounds: opts.observabilityRounds, minSeconds: opts.minSeconds, seed: opts.seed },
+      ...result,
+    };
+    console.log(`\nobservability cost: ${opts.identities} identities, ${shards} shard(s) per cluster, ef=${ef}, k=${opts.k}, ${opts.concurrency} requests in flight, ${opts.observabilityRounds} rounds of >= ${opts.minSeconds} s per variant taking turns`);
+    console.log(`load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${cpus().length} CPUs shared by client and servers\n`);
+    console.log(result.table);
+    console.log(`\ntraced variant exported ${result.exported.requests} OTLP requests, ${(result.exported.bytes / 2 ** 20).toFixed(1)} MiB, during the timed passes`);
+    const out = resolve(process.cwd(), opts.out === DEFAULT_OPTIONS.out ? 'bench/results/observability-cost.json' : opts.out);
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, `${JSON.stringify(report, jsonReplacer, 2)}\n`);
+    console.log(`wrote ${out}`);
+  } finally {
+    for (const deployment of costDeployments.splice(0)) await deployment.stop();
+  }
 }
 
 /**
@@ -328,7 +373,7 @@ function installSignalHandlers(): void {
     if (exiting) return;
     exiting = true;
     log(`${signal}: stopping child processes`);
-    const stopping = current ? current.stop() : Promise.resolve();
+    const stopping = Promise.all([...(current ? [current] : []), ...costDeployments].map((d) => d.stop()));
     const hardStop = setTimeout(() => {
       killAllGroupsNow();
       process.exit(130);
