@@ -1,16 +1,15 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { createInProcessPipeline, pickCenterFace } from '@faceshard/vision';
+import { createInProcessPipeline, pickCenterFace, type FacePipeline } from '@faceshard/vision';
 import type { CalibrationPreset } from './model-presets';
 
 /** Every LFW photo's embedding (the face nearest the centre), grouped by person. */
 export interface LfwEmbeddings {
   modelId: string;
   detector: string;
-  /** What the embeddings depend on besides the model id: see pipelineFingerprint(). */
+  /** Digest of the embeddings of a few fixed photos, the preset and model files: see pipelineFingerprint(). */
   fingerprint: string;
   dimension: number;
   /** One row per photo that yielded a face. */
@@ -37,21 +36,26 @@ export function listLfwPhotos(lfwDir: string): { name: string; file: string }[] 
   return out;
 }
 
+/** Photos whose embeddings stand for the pipeline's behaviour (spread over lfw-names.txt). */
+const PROBE_PHOTOS = 8;
+
 /**
- * The embeddings change when the vision code changes (alignment, detector decoding, ...) or a
- * model file does: the cache key holds the git tree hash of libs/vision (plus a digest of any
- * uncommitted change there) and the model files' digests, so a stale cache is never reused.
+ * What the embeddings depend on, measured rather than guessed: the embeddings of a few fixed LFW
+ * photos (rounded to 1e-4) with the preset and the model files' digests. Any change that moves an
+ * embedding (alignment, landmarks, detector decoding, a model) changes it; a change that does not
+ * (metrics, worker plumbing) keeps the cache valid.
  */
-export function pipelineFingerprint(repoRoot: string, preset: CalibrationPreset): string {
+export async function pipelineFingerprint(pipeline: FacePipeline, lfwDir: string, preset: CalibrationPreset): Promise<string> {
+  const all = listLfwPhotos(lfwDir);
   const hash = createHash('sha256');
-  try {
-    hash.update(execFileSync('git', ['rev-parse', 'HEAD:libs/vision'], { cwd: repoRoot }).toString().trim());
-    hash.update(execFileSync('git', ['diff', 'HEAD', '--', 'libs/vision'], { cwd: repoRoot, maxBuffer: 64 << 20 }));
-  } catch {
-    hash.update('no-git');
-  }
   hash.update(JSON.stringify(preset.config));
   for (const file of preset.modelFiles) hash.update(fileSha256(file));
+  for (let i = 0; i < PROBE_PHOTOS; i++) {
+    const { file } = all[Math.floor((i * all.length) / PROBE_PHOTOS)]!;
+    const face = pickCenterFace(await pipeline.analyze(await readFile(path.join(lfwDir, 'images', file)), { onQualityFailure: 'mark' }));
+    hash.update(file);
+    hash.update(face ? Array.from(face.embedding, (v) => Math.round(v * 1e4)).join(',') : 'none');
+  }
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -65,19 +69,19 @@ export function fileSha256(file: string): string {
  */
 export async function lfwEmbeddings(options: { preset: CalibrationPreset; lfwDir: string; repoRoot: string; limit?: number; log: (s: string) => void }): Promise<LfwEmbeddings> {
   const { preset, lfwDir, repoRoot, log } = options;
-  const fingerprint = pipelineFingerprint(repoRoot, preset);
-  const cacheDir = path.join(repoRoot, '.cache', 'calibration');
-  const base = path.join(cacheDir, `${preset.modelId}.${preset.detector}.${fingerprint}${options.limit ? `.first${options.limit}` : ''}`);
-  if (existsSync(`${base}.json`) && existsSync(`${base}.f32`)) {
-    const meta = JSON.parse(readFileSync(`${base}.json`, 'utf8'));
-    const raw = readFileSync(`${base}.f32`);
-    log(`embeddings from the cache: ${base}.json`);
-    return { ...meta, person: Int32Array.from(meta.person), vectors: new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4).slice() };
-  }
-  const all = listLfwPhotos(lfwDir).slice(0, options.limit);
   const pipeline = await createInProcessPipeline({ ...preset.config, limits: { maxConcurrent: 1 } });
-  const started = Date.now();
   try {
+    const fingerprint = await pipelineFingerprint(pipeline, lfwDir, preset);
+    const cacheDir = path.join(repoRoot, '.cache', 'calibration');
+    const base = path.join(cacheDir, `${preset.modelId}.${preset.detector}.${fingerprint}${options.limit ? `.first${options.limit}` : ''}`);
+    if (existsSync(`${base}.json`) && existsSync(`${base}.f32`)) {
+      const meta = JSON.parse(readFileSync(`${base}.json`, 'utf8'));
+      const raw = readFileSync(`${base}.f32`);
+      log(`embeddings from the cache: ${base}.json`);
+      return { ...meta, person: Int32Array.from(meta.person), vectors: new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4).slice() };
+    }
+    const all = listLfwPhotos(lfwDir).slice(0, options.limit);
+    const started = Date.now();
     const rows: Float32Array[] = [];
     const photos: string[] = [];
     const person: number[] = [];

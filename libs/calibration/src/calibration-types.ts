@@ -43,7 +43,7 @@ export interface ModelCalibration {
   detector: string;
   /** sha256 of the user-supplied model file the calibration was made with (bring-your-own models); absent for npm models. */
   modelSha256?: string;
-  /** Digest of the vision code (git tree of libs/vision) and model files the embeddings came from. */
+  /** Digest of the pipeline the embeddings came from: embeddings of 8 fixed LFW photos, the preset, the model files (bench/calibration/lfw-embeddings.ts). */
   pipelineFingerprint: string;
   createdAt: string;
   /** The command that reproduces this file. */
