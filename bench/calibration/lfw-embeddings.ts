@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { createInProcessPipeline, pickCenterFace, type FacePipeline } from '@faceshard/vision';
+import { createInProcessPipeline, createPipelineFromConfig, pickCenterFace, type FaceAnalyzer } from '@faceshard/vision';
 import type { CalibrationPreset } from './model-presets';
 
 /** Every LFW photo's embedding (the face nearest the centre), grouped by person. */
@@ -45,7 +45,7 @@ const PROBE_PHOTOS = 8;
  * embedding (alignment, landmarks, detector decoding, a model) changes it; a change that does not
  * (metrics, worker plumbing) keeps the cache valid.
  */
-export async function pipelineFingerprint(pipeline: FacePipeline, lfwDir: string, preset: CalibrationPreset): Promise<string> {
+export async function pipelineFingerprint(pipeline: FaceAnalyzer, lfwDir: string, preset: CalibrationPreset): Promise<string> {
   const all = listLfwPhotos(lfwDir);
   const hash = createHash('sha256');
   hash.update(JSON.stringify(preset.config));
@@ -64,12 +64,17 @@ export function fileSha256(file: string): string {
 }
 
 /**
- * Embeds every LFW photo with the preset's pipeline in this thread (one core: the machine is
- * shared), or reads them from .cache/calibration/ when this fingerprint was embedded before.
+ * Embeds every LFW photo with the preset's pipeline, in this thread by default (one core: the
+ * machine is shared) or on `workers` worker threads, or reads them from .cache/calibration/ when
+ * this fingerprint was embedded before.
  */
-export async function lfwEmbeddings(options: { preset: CalibrationPreset; lfwDir: string; repoRoot: string; limit?: number; log: (s: string) => void }): Promise<LfwEmbeddings> {
+export async function lfwEmbeddings(options: { preset: CalibrationPreset; lfwDir: string; repoRoot: string; limit?: number; workers?: number; log: (s: string) => void }): Promise<LfwEmbeddings> {
   const { preset, lfwDir, repoRoot, log } = options;
-  const pipeline = await createInProcessPipeline({ ...preset.config, limits: { maxConcurrent: 1 } });
+  const workers = options.workers ?? 1;
+  const pipeline: FaceAnalyzer =
+    workers > 1
+      ? await createPipelineFromConfig({ ...preset.config, limits: { maxConcurrent: workers, maxQueued: 4 * workers } })
+      : await createInProcessPipeline({ ...preset.config, limits: { maxConcurrent: 1 } });
   try {
     const fingerprint = await pipelineFingerprint(pipeline, lfwDir, preset);
     const cacheDir = path.join(repoRoot, '.cache', 'calibration');
@@ -78,7 +83,7 @@ export async function lfwEmbeddings(options: { preset: CalibrationPreset; lfwDir
       const meta = JSON.parse(readFileSync(`${base}.json`, 'utf8'));
       const raw = readFileSync(`${base}.f32`);
       log(`embeddings from the cache: ${base}.json`);
-      return { ...meta, person: Int32Array.from(meta.person), vectors: new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4).slice() };
+      return { ...meta, photosPerSecond: undefined, person: Int32Array.from(meta.person), vectors: new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4).slice() };
     }
     const all = listLfwPhotos(lfwDir).slice(0, options.limit);
     const started = Date.now();
@@ -87,19 +92,30 @@ export async function lfwEmbeddings(options: { preset: CalibrationPreset; lfwDir
     const person: number[] = [];
     const people: string[] = [];
     const failed: string[] = [];
-    for (const [i, { name, file }] of all.entries()) {
+    // The gateway's options: every face marked (not filtered) by quality, no flip. `workers` photos in flight, kept in list order.
+    const embedded: (Float32Array | null)[] = new Array(all.length);
+    let next = 0;
+    let done = 0;
+    await Promise.all(
+      Array.from({ length: workers }, async () => {
+        while (next < all.length) {
+          const i = next++;
+          const analysis = await pipeline.analyze(await readFile(path.join(lfwDir, 'images', all[i]!.file)), { onQualityFailure: 'mark' });
+          embedded[i] = pickCenterFace(analysis)?.embedding ?? null;
+          if (++done % 500 === 0) log(`embedded ${done}/${all.length} (${((done * 1000) / (Date.now() - started)).toFixed(1)} photos/s, load ${loadavg()})`);
+        }
+      }),
+    );
+    all.forEach(({ name, file }, i) => {
       if (people[people.length - 1] !== name) people.push(name);
-      // The gateway's options: every face marked (not filtered) by quality, no flip.
-      const analysis = await pipeline.analyze(await readFile(path.join(lfwDir, 'images', file)), { onQualityFailure: 'mark' });
-      const face = pickCenterFace(analysis);
-      if (face) {
-        rows.push(face.embedding);
+      const embedding = embedded[i];
+      if (embedding) {
+        rows.push(embedding);
         photos.push(file);
         person.push(people.length - 1);
       } else failed.push(file);
-      if ((i + 1) % 500 === 0) log(`embedded ${i + 1}/${all.length} (${(((i + 1) * 1000) / (Date.now() - started)).toFixed(1)} photos/s, load ${loadavg()})`);
-    }
-    const dimension = pipeline.recognizer.dimension;
+    });
+    const dimension = pipeline.recognizerInfo.dimension;
     const vectors = new Float32Array(rows.length * dimension);
     rows.forEach((r, i) => vectors.set(r, i * dimension));
     const photosPerSecond = Math.round((all.length * 10_000) / (Date.now() - started)) / 10;
