@@ -3,7 +3,7 @@
  * by gallery size, then writes libs/calibration/data/<model>.<detector>.json (shipped with the code).
  *
  *   npm run calibrate -- --model dlib-resnet-v1 | mobilefacenet
- *     [--identify-far 1e-5] [--verify-far 1e-4] [--draws 10] [--seed 1] [--out file] [--limit n]
+ *     [--identify-far 1e-5] [--verify-far 1e-4] [--draws 10] [--seed 1] [--out file] [--limit n] [--workers 2]
  *
  * 1. Every LFW photo (13,233) through the model's pipeline, the face nearest the centre
  *    (cached in .cache/calibration/ by pipeline fingerprint: reruns take seconds).
@@ -51,6 +51,7 @@ async function main(): Promise<void> {
       limit: { type: 'string' },
       pool: { type: 'string', default: '20000' },
       probes: { type: 'string', default: '2000' },
+      workers: { type: 'string', default: '1' },
     },
   });
   const log = (s: string) => process.stderr.write(`calibrate: ${s}\n`);
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
   log(`model ${preset.modelId} + ${preset.detector}; load ${loadBefore}`);
   const started = Date.now();
 
-  const e = await lfwEmbeddings({ preset, lfwDir, repoRoot, limit: values.limit ? Number(values.limit) : undefined, log });
+  const e = await lfwEmbeddings({ preset, lfwDir, repoRoot, limit: values.limit ? Number(values.limit) : undefined, workers: Number(values.workers), log });
   const data = { dimension: e.dimension, vectors: e.vectors, person: e.person };
   log(`${e.photos.length} embeddings (${e.failed.length} photos without a face); scoring all pairs, load ${loadavg()}`);
 
