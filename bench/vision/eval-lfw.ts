@@ -3,12 +3,20 @@
  *
  *   npm run eval:lfw -- --images <lfw/images> --pairs <pairsDevTest.txt> [--train-pairs <pairsDevTrain.txt>]
  *     [--detector blazeface|yunet --detector-model path] [--recognizer dlib|arcface --recognizer-model path
- *     --recognizer-norm arcface|imagenet] [--flip]
+ *     --recognizer-norm arcface|imagenet] [--landmarks face-api-68|none] [--landmark-passes 1|2] [--flip]
+ *     [--threshold-on-test-pairs]
  *
  * Per photo: the face nearest the centre. A pair with a photo that yields no face is WRONG.
- * Threshold: chosen on --train-pairs (View 1) and applied to --pairs; with a 10-fold --pairs file
- * (View 2) and no --train-pairs, 10-fold cross-validation. JSON result on stdout, progress on stderr.
+ * Threshold (LFW protocol: never chosen on the pairs it is scored on):
+ * - View 1 (one-fold --pairs): chosen on --train-pairs, by default pairsDevTrain.txt next to the
+ *   --pairs file; accuracy on --pairs with its binomial standard error.
+ * - View 2 (10-fold --pairs, no --train-pairs): 10-fold cross-validation; mean, sample standard
+ *   deviation over folds and standard error (std / sqrt(10)).
+ * - --threshold-on-test-pairs: the best threshold on the scored pairs themselves. Optimistic, and
+ *   labelled so in the output; only for comparing with figures made that way.
+ * JSON result on stdout, progress on stderr.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,7 +24,7 @@ import { createInProcessPipeline, pickCenterFace, type FacePipeline } from '@fac
 import { lfwImagePath, parseLfwPairs, type LfwPair } from './lfw-pairs';
 import { PIPELINE_FLAG_OPTIONS, pipelineConfigFromFlags } from './pipeline-args';
 import { findSharedDir } from './shared-dir';
-import { accuracyAt, bestThreshold, crossValidatedAccuracy, rocAuc, tarAtFar, type ScoredPair } from './verification-metrics';
+import { accuracyAt, bestThreshold, binomialStandardError, crossValidatedAccuracy, rocAuc, tarAtFar, unitCosine, type ScoredPair } from './verification-metrics';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -25,6 +33,7 @@ async function main(): Promise<void> {
       pairs: { type: 'string' },
       'train-pairs': { type: 'string' },
       flip: { type: 'boolean', default: false },
+      'threshold-on-test-pairs': { type: 'boolean', default: false },
       ...PIPELINE_FLAG_OPTIONS,
     },
   });
@@ -34,7 +43,13 @@ async function main(): Promise<void> {
   const pairsFile = values.pairs ?? (lfw && path.join(lfw, 'pairsDevTest.txt'));
   if (!images || !pairsFile) throw new Error('--images and --pairs are required (no ../shared/datasets/lfw found)');
   const testFolds = parseLfwPairs(await readFile(pairsFile, 'utf8'));
-  const trainFolds = values['train-pairs'] ? parseLfwPairs(await readFile(values['train-pairs'], 'utf8')) : undefined;
+  const onTest = values['threshold-on-test-pairs'];
+  const trainFile = values['train-pairs'] ?? (testFolds.length === 1 && !onTest ? devTrainBeside(pairsFile) : undefined);
+  if (testFolds.length === 1 && !trainFile && !onTest) {
+    throw new Error(`${pairsFile} is one split (View 1): give --train-pairs <pairsDevTrain.txt> (or, optimistic and labelled, --threshold-on-test-pairs)`);
+  }
+  if (onTest && values['train-pairs']) throw new Error('--threshold-on-test-pairs and --train-pairs exclude each other');
+  const trainFolds = trainFile && !onTest ? parseLfwPairs(await readFile(trainFile, 'utf8')) : undefined;
 
   const config = pipelineConfigFromFlags(values);
   const pipeline = await createInProcessPipeline(config);
@@ -44,7 +59,7 @@ async function main(): Promise<void> {
     const score = async (p: LfwPair): Promise<ScoredPair> => {
       const a = await embedder.embedding(lfwImagePath(p.nameA, p.indexA));
       const b = await embedder.embedding(lfwImagePath(p.nameB, p.indexB));
-      return { same: p.same, score: a && b ? dot(a, b) : undefined };
+      return { same: p.same, score: a && b ? unitCosine(a, b) : undefined };
     };
     const scoreAll = async (folds: LfwPair[][]): Promise<ScoredPair[][]> => {
       const out: ScoredPair[][] = [];
@@ -64,27 +79,33 @@ async function main(): Promise<void> {
       recognizer: pipeline.recognizer.name,
       recognizerNormalisation: config.recognizer?.kind === 'arcface' ? (config.recognizer.normalisation ?? 'arcface') : 'in-graph',
       flip: values.flip,
+      landmarks: pipeline.landmarker ? `${pipeline.landmarker.name}, ${pipeline.landmarker.options.refine ? 2 : 1} pass(es)` : 'none (detector keypoints)',
       blazefacePad: config.detector?.kind === 'blazeface' ? (config.detector.padRatio ?? 'default') : null,
       pairsFile: path.basename(pairsFile),
-      trainPairsFile: values['train-pairs'] ? path.basename(values['train-pairs']) : null,
+      trainPairsFile: trainFolds && trainFile ? path.basename(trainFile) : null,
       pairs: test.length,
     };
     if (train) {
       const chosen = bestThreshold(train);
-      result.protocol = 'threshold chosen on train pairs';
+      result.protocol = `threshold chosen on ${path.basename(trainFile!)}, accuracy on ${path.basename(pairsFile)}`;
       result.threshold = chosen.threshold;
       result.trainAccuracy = chosen.accuracy;
       result.accuracy = accuracyAt(test, chosen.threshold);
-    } else if (testFolds.length > 1) {
+      result.errors = Math.round((1 - (result.accuracy as number)) * test.length);
+      result.standardError = binomialStandardError(result.accuracy as number, test.length);
+      result.standardErrorKind = 'binomial sqrt(p(1-p)/n): one test split, no folds';
+    } else if (!onTest) {
       const cv = crossValidatedAccuracy(testScored);
       result.protocol = `${testFolds.length}-fold cross-validation`;
       result.accuracy = cv.mean;
       result.accuracyStd = cv.std;
+      result.standardError = cv.standardError;
+      result.standardErrorKind = 'sample std over folds / sqrt(folds)';
       result.perFoldAccuracy = cv.perFold;
       result.threshold = cv.thresholds.reduce((a, b) => a + b, 0) / cv.thresholds.length;
     } else {
       const best = bestThreshold(test);
-      result.protocol = 'best threshold on the test pairs themselves (optimistic: give --train-pairs)';
+      result.protocol = 'OPTIMISTIC: best threshold chosen on the test pairs themselves (--threshold-on-test-pairs)';
       result.threshold = best.threshold;
       result.accuracy = best.accuracy;
     }
@@ -97,6 +118,9 @@ async function main(): Promise<void> {
     result.impostorPairs = tar.impostors;
     result.imagesProcessed = embedder.processed;
     result.detectionFailures = embedder.failures.length;
+    // Faces the landmark net could not place (its points disagreed with the detector's): aligned on the detector's keypoints.
+    result.alignmentFallbacks = pipeline.landmarker ? embedder.detectorAligned.length : null;
+    result.alignmentFallbackImages = pipeline.landmarker ? embedder.detectorAligned : null;
     result.detectionFailureImages = embedder.failures;
     result.pairsWithFailedDetection = test.filter((p) => p.score === undefined).length + (train?.filter((p) => p.score === undefined).length ?? 0);
     result.seconds = (Date.now() - started) / 1000;
@@ -110,6 +134,7 @@ async function main(): Promise<void> {
 class CachedEmbedder {
   private readonly cache = new Map<string, Float32Array | null>();
   readonly failures: string[] = [];
+  readonly detectorAligned: string[] = [];
   processed = 0;
 
   constructor(
@@ -125,16 +150,17 @@ class CachedEmbedder {
     const face = pickCenterFace(analysis);
     const value = face ? face.embedding : null;
     if (!face) this.failures.push(relative);
+    else if (face.alignedBy === 'detector') this.detectorAligned.push(relative);
     this.cache.set(relative, value);
     if (++this.processed % 500 === 0) process.stderr.write(`eval-lfw: ${this.processed} photos\n`);
     return value;
   }
 }
 
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
+/** View 1's pairsDevTrain.txt in the folder of the given pairs file, unless that is the file itself. */
+function devTrainBeside(pairsFile: string): string | undefined {
+  const candidate = path.join(path.dirname(pairsFile), 'pairsDevTrain.txt');
+  return existsSync(candidate) && path.resolve(candidate) !== path.resolve(pairsFile) ? candidate : undefined;
 }
 
 main().catch((err) => {

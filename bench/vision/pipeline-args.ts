@@ -9,8 +9,12 @@ export interface PipelineFlags {
   'recognizer-model'?: string;
   /** For --recognizer arcface: arcface = (x-127.5)/128, imagenet = torchvision mean/std. */
   'recognizer-norm'?: string;
-  /** For --detector blazeface: black margin around the photo on the model canvas (default 0.28). */
+  /** For --detector blazeface: black margin around the photo on the model canvas. */
   'blazeface-pad'?: string;
+  /** face-api-68 (default): align on the 68-point net's landmarks; none: on the detector's keypoints. */
+  landmarks?: string;
+  /** 1 or 2 passes of the landmark net (default: the library's DEFAULT_LANDMARKER). */
+  'landmark-passes'?: string;
 }
 
 export const PIPELINE_FLAG_OPTIONS = {
@@ -20,6 +24,8 @@ export const PIPELINE_FLAG_OPTIONS = {
   'recognizer-model': { type: 'string' },
   'recognizer-norm': { type: 'string' },
   'blazeface-pad': { type: 'string' },
+  landmarks: { type: 'string' },
+  'landmark-passes': { type: 'string' },
 } as const;
 
 export function pipelineConfigFromFlags(f: PipelineFlags): PipelineConfig {
@@ -41,6 +47,13 @@ export function pipelineConfigFromFlags(f: PipelineFlags): PipelineConfig {
     if (norm !== 'arcface' && norm !== 'imagenet') throw new FaceshardError('VALIDATION_FAILED', `--recognizer-norm must be arcface or imagenet`);
     config.recognizer = { kind: 'arcface', modelPath: required(f['recognizer-model'], '--recognizer-model'), normalisation: norm };
   } else throw new FaceshardError('VALIDATION_FAILED', `--recognizer must be dlib or arcface, got ${recognizerKind}`);
+  const landmarks = f.landmarks ?? 'face-api-68';
+  if (landmarks === 'none') config.landmarks = false;
+  else if (landmarks === 'face-api-68') {
+    const passes = f['landmark-passes'];
+    if (passes !== undefined && passes !== '1' && passes !== '2') throw new FaceshardError('VALIDATION_FAILED', '--landmark-passes must be 1 or 2');
+    config.landmarks = { kind: 'face-api-68', ...(passes ? { refine: passes === '2' } : {}) };
+  } else throw new FaceshardError('VALIDATION_FAILED', `--landmarks must be face-api-68 or none, got ${landmarks}`);
   return config;
 }
 

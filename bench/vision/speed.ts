@@ -5,6 +5,7 @@
  *
  *   npm run bench:vision -- [--photos 200] [--images <lfw/images>] [--concurrency 2] [--rounds 2]
  *     [--detector blazeface|yunet --detector-model path] [--recognizer dlib|arcface --recognizer-model path]
+ *     [--landmarks face-api-68|none] [--landmark-passes 1|2]
  *
  * JSON on stdout, a table on stderr.
  */
@@ -14,7 +15,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { alignFace, createInProcessPipeline, createPipelineFromConfig, decodeImage, type RgbImage } from '@faceshard/vision';
+import { createInProcessPipeline, createPipelineFromConfig, cutFaceCrop, decodeImage, type RgbImage } from '@faceshard/vision';
 import { PIPELINE_FLAG_OPTIONS, pipelineConfigFromFlags } from './pipeline-args';
 import { findSharedDir } from './shared-dir';
 
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
   // In-process: latency, stage costs and the raw recognizer. Worker threads: what a server runs.
   const pipeline = await createInProcessPipeline(config);
   const workers = await createPipelineFromConfig({ ...config, limits: { maxConcurrent: Math.max(1, concurrency), maxQueued: files.length } });
-  const { detector, recognizer } = pipeline;
+  const { detector, recognizer, landmarker } = pipeline;
   try {
     // Warm-up: first runs allocate ORT arenas, and the JS (warp, decoding) needs a few dozen
     // photos before V8 optimises it (a cold warp costs 10x a warm one). Each worker thread has
@@ -105,7 +106,8 @@ async function main(): Promise<void> {
     const { sequentialSeconds, latencies, faces } = best!;
 
     // 3. Stage by stage, sequential, and the aligned crops for the raw run.
-    const stage = { decode: 0, detect: 0, align: 0, embed: 0 };
+    const stage = { decode: 0, detect: 0, landmarks: 0, align: 0, embed: 0 };
+    let stageFaces = 0;
     const crops: RgbImage[][] = [];
     for (const f of files) {
       let s = performance.now();
@@ -114,8 +116,13 @@ async function main(): Promise<void> {
       s = performance.now();
       const det = await detector.detect(img);
       stage.detect += performance.now() - s;
+      stageFaces += det.length;
       s = performance.now();
-      const photoCrops = det.map((d) => alignFace(img, d.landmarks, recognizer.template, recognizer.inputSize));
+      const points = landmarker ? await landmarker.locate(img, det.map((d) => d.box)) : [];
+      stage.landmarks += performance.now() - s;
+      s = performance.now();
+      // As the pipeline cuts them (the fallback for faces the net cannot place is not timed apart).
+      const photoCrops = det.map((d, i) => cutFaceCrop(img, d.landmarks, points[i], recognizer));
       stage.align += performance.now() - s;
       s = performance.now();
       if (photoCrops.length) await recognizer.embed(photoCrops);
@@ -138,6 +145,7 @@ async function main(): Promise<void> {
     const result = {
       detector: detector.name,
       recognizer: recognizer.name,
+      landmarks: landmarker ? `${landmarker.name}, ${landmarker.options.refine ? 2 : 1} pass(es)` : 'none',
       photos: files.length,
       faces,
       pipelineSequentialFacesPerSecond: faces / sequentialSeconds,
@@ -151,13 +159,14 @@ async function main(): Promise<void> {
       overheadRatio: rawFaces / rawSeconds / (faces / sequentialSeconds),
       latencyMs: { p50: pct(0.5), p99: pct(0.99), max: latencies[latencies.length - 1] },
       stageMsPerPhoto: Object.fromEntries(Object.entries(stage).map(([k, v]) => [k, v / files.length])),
+      landmarkMsPerFace: stageFaces ? stage.landmarks / stageFaces : 0,
     };
     const table = [
-      `vision speed: ${result.detector} + ${result.recognizer}, ${result.photos} LFW photos, ${faces} faces (load average ${result.loadAverage1mAtEnd.toFixed(1)} on ${result.cpus} CPUs)`,
+      `vision speed: ${result.detector} + ${result.landmarks} landmarks + ${result.recognizer}, ${result.photos} LFW photos, ${faces} faces (load average ${result.loadAverage1mAtEnd.toFixed(1)} on ${result.cpus} CPUs)`,
       `  pipeline in-process, 1 at a time ${result.pipelineSequentialFacesPerSecond.toFixed(1).padStart(8)} faces/s   latency/photo p50 ${result.latencyMs.p50.toFixed(1)} ms  p99 ${result.latencyMs.p99.toFixed(1)} ms`,
       `  pipeline on ${String(concurrency)} worker threads ${result.workerPipelineFacesPerSecond.toFixed(1).padStart(8)} faces/s   main-loop delay p99 ${result.eventLoopDelayDuringWorkerRunMs.p99.toFixed(1)} ms`,
       `  raw recognizer only              ${result.rawRecognizerFacesPerSecond.toFixed(1).padStart(8)} faces/s   (pipeline overhead x${result.overheadRatio.toFixed(2)})`,
-      `  per photo: ${Object.entries(result.stageMsPerPhoto).map(([k, v]) => `${k} ${(v as number).toFixed(2)} ms`).join(', ')}`,
+      `  per photo: ${Object.entries(result.stageMsPerPhoto).map(([k, v]) => `${k} ${(v as number).toFixed(2)} ms`).join(', ')}; landmarks ${result.landmarkMsPerFace.toFixed(2)} ms/face`,
     ].join('\n');
     process.stderr.write(table + '\n');
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { lfwImagePath, parseLfwPairs } from '../../bench/vision/lfw-pairs';
-import { accuracyAt, bestThreshold, crossValidatedAccuracy, rocAuc, tarAtFar, type ScoredPair } from '../../bench/vision/verification-metrics';
+import {
+  accuracyAt,
+  bestThreshold,
+  binomialStandardError,
+  crossValidatedAccuracy,
+  foldSpread,
+  rocAuc,
+  tarAtFar,
+  type ScoredPair,
+} from '../../bench/vision/verification-metrics';
 
 describe('parseLfwPairs', () => {
   it('reads View 1 (count header, matched then mismatched) as one fold', () => {
@@ -73,5 +82,19 @@ describe('verification metrics', () => {
     expect(cv.thresholds.map((t) => Number(t.toFixed(6)))).toEqual([0.25, 0.2, 0.5]);
     expect(cv.perFold).toEqual([1, 0.5, 0]);
     expect(cv.mean).toBeCloseTo(0.5, 12);
+    // Sample standard deviation of [1, 0.5, 0] (n - 1 = 2): sqrt(0.5 / 2) = 0.5; standard error 0.5 / sqrt(3).
+    expect(cv.std).toBeCloseTo(0.5, 12);
+    expect(cv.standardError).toBeCloseTo(0.5 / Math.sqrt(3), 12);
+  });
+  it('foldSpread uses n - 1 (sample std) and std / sqrt(n) as the standard error; one fold has no spread', () => {
+    const s = foldSpread([0.99, 0.98, 0.97, 1.0]);
+    expect(s.mean).toBeCloseTo(0.985, 12);
+    expect(s.std).toBeCloseTo(Math.sqrt((0.005 ** 2 * 2 + 0.015 ** 2 * 2) / 3), 12);
+    expect(s.standardError).toBeCloseTo(s.std / 2, 12);
+    expect(foldSpread([0.9]).std).toBeNaN();
+  });
+  it('binomialStandardError is sqrt(p (1 - p) / n): 0.31 points at 99% on 1,000 pairs', () => {
+    expect(binomialStandardError(0.99, 1000)).toBeCloseTo(Math.sqrt(0.0099 / 1000), 12);
+    expect(binomialStandardError(1, 1000)).toBe(0);
   });
 });

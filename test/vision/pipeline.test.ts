@@ -50,6 +50,7 @@ class RecordingRecognizer implements FaceRecognizer {
   get metric() { return this.inner.metric; }
   get defaultThreshold() { return this.inner.defaultThreshold; }
   get template() { return this.inner.template; }
+  get dlibChipPadding() { return this.inner.dlibChipPadding; }
   embed(crops: RgbImage[]): Promise<Float32Array[]> {
     this.calls.push(crops.length);
     return this.inner.embed(crops);
@@ -146,7 +147,7 @@ describe.skipIf(!SHARED_DIR)(`FacePipeline in-process, BlazeFace + dlib (default
       .jpeg({ quality: 95 })
       .toBuffer();
     const recording = new RecordingRecognizer(pipeline.recognizer);
-    const p = new FacePipeline({ detector: pipeline.detector, recognizer: recording });
+    const p = new FacePipeline({ detector: pipeline.detector, recognizer: recording, landmarker: pipeline.landmarker });
     const a = await p.analyze(both);
     const centred = a.faces.filter((f) => f.box.y + f.box.height / 2 > 60 && f.box.y + f.box.height / 2 < 190);
     expect(centred.length).toBeGreaterThanOrEqual(2);

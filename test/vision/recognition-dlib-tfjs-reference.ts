@@ -6,26 +6,14 @@
  * and the down-block padding is face-api's concat of zeros.
  * One deliberate difference from face-api: input divided by 256 (dlib's input layer), not 255.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { RgbImage } from '../../libs/vision/src/types';
+import { loadTfjsWeights } from './tfjs-weights-loader';
 
 type Weights = tf.NamedTensorMap;
 
-export async function loadReferenceWeights(modelDir: string): Promise<Weights> {
-  await tf.setBackend('cpu');
-  const manifest = JSON.parse(readFileSync(join(modelDir, 'face_recognition_model-weights_manifest.json'), 'utf8')) as Array<{
-    paths: string[];
-    weights: tf.io.WeightsManifestEntry[];
-  }>;
-  const map: Weights = {};
-  for (const group of manifest) {
-    const buf = Buffer.concat(group.paths.map((p) => readFileSync(join(modelDir, p))));
-    const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
-    Object.assign(map, tf.io.decodeWeights(ab, group.weights));
-  }
-  return map;
+export function loadReferenceWeights(modelDir: string): Promise<Weights> {
+  return loadTfjsWeights(modelDir, 'face_recognition_model-weights_manifest.json');
 }
 
 function convLayer(x: tf.Tensor4D, w: Weights, prefix: string, strides: number, relu: boolean, padding: 'valid' | 'same'): tf.Tensor4D {

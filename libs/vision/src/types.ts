@@ -61,6 +61,11 @@ export interface FaceRecognizer {
   readonly defaultThreshold: number;
   readonly template: AlignmentTemplate;
   /**
+   * Set by recognizers trained on dlib face chips (the dlib ResNet): with 68 landmarks, crops are
+   * cut as dlib's get_face_chip_details does, with this padding, instead of on `template`.
+   */
+  readonly dlibChipPadding?: number;
+  /**
    * Embeds aligned crops (each inputSize x inputSize RGB). Batches internally where it pays.
    * Returns one L2-normalised vector per crop, in order.
    */

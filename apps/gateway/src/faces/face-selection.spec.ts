@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { AnalyzedFace, FaceAnalysis } from '@faceshard/vision';
-import { overallQuality, selectFaces } from './face-selection';
+import { describeFace, overallQuality, selectFaces } from './face-selection';
 
 function face(size: number, score: number, yaw = 0, eyeDistance = 50): AnalyzedFace {
   return {
     box: { x: 0, y: 0, width: size, height: size },
     score,
     landmarks: { leftEye: { x: 1, y: 1 }, rightEye: { x: 2, y: 1 }, nose: { x: 1.5, y: 2 } },
+    alignedBy: 'detector',
     quality: { score, faceSize: size, eyeDistance, sharpness: 100, yaw, roll: 0, passed: true, failures: [] },
     embedding: new Float32Array(2),
   };
@@ -36,5 +37,17 @@ describe('selectFaces', () => {
     expect(selectFaces(analysis(faces), { maxFaces: 10, minQuality: 0.9 }).map((f) => f.face.score)).toEqual([0.97, 0.95, 0.99]);
     expect(selectFaces(analysis(faces), { maxFaces: 2 }).map((f) => f.area)).toEqual([14400, 6400]);
     expect(selectFaces(analysis([]), { maxFaces: 2 })).toEqual([]);
+  });
+});
+
+describe('describeFace', () => {
+  it('answers the named keypoints, and the 68 landmarks only when the pipeline placed them', () => {
+    const plain = describeFace({ face: face(100, 0.9), quality: 0.9, area: 10_000 });
+    expect(Object.keys(plain.keypoints)).toEqual(['leftEye', 'rightEye', 'nose']);
+    expect(plain).not.toHaveProperty('landmarks68');
+    const points = Array.from({ length: 68 }, (_, i) => ({ x: i + 0.123, y: 2 * i + 0.456 }));
+    const placed = describeFace({ face: { ...face(100, 0.9), landmarks68: points, alignedBy: 'landmarks68' }, quality: 0.9, area: 10_000 });
+    expect(placed.landmarks68).toHaveLength(68);
+    expect(placed.landmarks68![67]).toEqual({ x: 67.12, y: 134.46 });
   });
 });

@@ -27,7 +27,11 @@ export function selectFaces(analysis: FaceAnalysis, options: { minQuality?: numb
     .slice(0, options.maxFaces);
 }
 
-/** The face as the API answers it: box, keypoints and quality (no embedding). */
+/**
+ * The face as the API answers it: box, keypoints and quality (no embedding), and the 68 landmarks
+ * (iBUG order, image pixels) when the landmark net placed the face: they were computed for the
+ * alignment anyway, so answering them costs only their bytes.
+ */
 export function describeFace(selected: SelectedFace) {
   const { face, quality } = selected;
   const round = (v: number) => Math.round(v * 100) / 100;
@@ -38,6 +42,7 @@ export function describeFace(selected: SelectedFace) {
         .filter(([, p]) => p !== undefined)
         .map(([name, p]) => [name, { x: round(p.x), y: round(p.y) }]),
     ),
+    ...(face.landmarks68 ? { landmarks68: face.landmarks68.map((p) => ({ x: round(p.x), y: round(p.y) })) } : {}),
     quality: {
       overall: quality,
       detection: Math.round(face.quality.score * 1000) / 1000,

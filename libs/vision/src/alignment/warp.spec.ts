@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RgbImage } from '../types';
 import { alignFace, correspondences } from './align-face';
 import { applySimilarity, estimateSimilarity, invertSimilarity } from './similarity';
-import { mirrorHorizontally, warpSimilarity } from './warp';
+import { mirrorHorizontally, warpSimilarity, warpSimilarityAntialiased } from './warp';
 
 /** A synthetic image whose pixel value encodes its coordinates: R = x, G = y, B = x + y (mod 256). */
 function gradient(width: number, height: number): RgbImage {
@@ -119,5 +119,39 @@ describe('mirrorHorizontally', () => {
     const m = mirrorHorizontally(img);
     expect(px(m, 0, 1)).toEqual([4, 1, 5]);
     expect(mirrorHorizontally(m).data).toEqual(img.data);
+  });
+});
+
+describe('warpSimilarityAntialiased', () => {
+  it('is exactly warpSimilarity when the crop shrinks the image by 2x or less', () => {
+    const img = gradient(200, 200);
+    const t = { a: 1.9, b: 0.3, tx: 5, ty: 7 };
+    expect(warpSimilarityAntialiased(img, t, 60).data).toEqual(warpSimilarity(img, t, 60).data);
+  });
+
+  it('averages a fine pattern to its mean instead of aliasing it when shrinking by more than 2x', () => {
+    // 1-pixel vertical stripes, black and white: 4x shrink must give mid-grey, plain bilinear gives stripes.
+    const w = 400;
+    const data = new Uint8Array(w * w * 3);
+    for (let y = 0; y < w; y++) for (let x = 0; x < w; x++) data.fill(x % 2 ? 255 : 0, (y * w + x) * 3, (y * w + x) * 3 + 3);
+    const img: RgbImage = { data, width: w, height: w };
+    const t = { a: 4, b: 0, tx: 0, ty: 0 };
+    const smooth = warpSimilarityAntialiased(img, t, 90);
+    const aliased = warpSimilarity(img, t, 90);
+    for (const x of [10, 33, 70]) {
+      expect(Math.abs(px(smooth, x, 40)[0]! - 127.5)).toBeLessThan(2);
+      expect([0, 255]).toContain(px(aliased, x, 40)[0]);
+    }
+  });
+
+  it('keeps geometry: a smooth gradient comes out where plain bilinear puts it', () => {
+    const img = gradient(250, 250);
+    const t = { a: 2.5, b: 0, tx: 3, ty: 4 };
+    const smooth = warpSimilarityAntialiased(img, t, 80);
+    const plain = warpSimilarity(img, t, 80);
+    for (const [x, y] of [[10, 10], [40, 60], [70, 20]] as const) {
+      expect(Math.abs(px(smooth, x, y)[0]! - px(plain, x, y)[0]!)).toBeLessThanOrEqual(1);
+      expect(Math.abs(px(smooth, x, y)[1]! - px(plain, x, y)[1]!)).toBeLessThanOrEqual(1);
+    }
   });
 });

@@ -46,6 +46,60 @@ export function warpSimilarity(image: RgbImage, outputToImage: Similarity, size:
   return { data: out, width: size, height: size };
 }
 
+/**
+ * As warpSimilarity, but when the crop shrinks the source by more than 2x it first averages the
+ * source region over f x f blocks (f = floor(scale)), as dlib's extract_image_chip goes down an
+ * image pyramid: bilinear sampling alone would pick 4 pixels out of every f^2 and alias (a 600-px
+ * face cut to a 112-px crop sees a different 1/30th of its pixels for a 1-pixel shift).
+ * At scale <= 2 (every LFW face) it is exactly warpSimilarity.
+ */
+export function warpSimilarityAntialiased(image: RgbImage, outputToImage: Similarity, size: number): RgbImage {
+  const scale = Math.hypot(outputToImage.a, outputToImage.b);
+  if (scale <= 2) return warpSimilarity(image, outputToImage, size);
+  const f = Math.floor(scale);
+  // Source region the crop can see (its four corners), clipped to the image, one pixel of margin.
+  const corners = [
+    { x: 0, y: 0 },
+    { x: size - 1, y: 0 },
+    { x: 0, y: size - 1 },
+    { x: size - 1, y: size - 1 },
+  ].map((p) => applySimilarity(outputToImage, p));
+  const x0 = Math.max(0, Math.floor(Math.min(...corners.map((c) => c.x))) - f);
+  const y0 = Math.max(0, Math.floor(Math.min(...corners.map((c) => c.y))) - f);
+  const x1 = Math.min(image.width, Math.ceil(Math.max(...corners.map((c) => c.x))) + f);
+  const y1 = Math.min(image.height, Math.ceil(Math.max(...corners.map((c) => c.y))) + f);
+  if (x1 - x0 < f || y1 - y0 < f) return warpSimilarity(image, outputToImage, size); // crop lies outside the image
+  const small = boxDownsample(image, x0, y0, Math.floor((x1 - x0) / f), Math.floor((y1 - y0) / f), f);
+  // Small pixel j averages source pixels x0 + j f .. x0 + j f + f - 1, centred at x0 + j f + (f - 1) / 2.
+  const c = (f - 1) / 2;
+  const t = outputToImage;
+  return warpSimilarity(small, { a: t.a / f, b: t.b / f, tx: (t.tx - x0 - c) / f, ty: (t.ty - y0 - c) / f }, size);
+}
+
+/** Mean of f x f blocks of the region starting at (x0, y0): w x h output pixels. */
+export function boxDownsample(image: RgbImage, x0: number, y0: number, w: number, h: number, f: number): RgbImage {
+  const out = new Uint8Array(w * h * 3);
+  const sums = new Float64Array(w * 3);
+  const stride = image.width * 3;
+  const inv = 1 / (f * f);
+  for (let j = 0; j < h; j++) {
+    sums.fill(0);
+    for (let dy = 0; dy < f; dy++) {
+      let s = (y0 + j * f + dy) * stride + x0 * 3;
+      for (let i = 0; i < w; i++) {
+        for (let dx = 0; dx < f; dx++, s += 3) {
+          sums[i * 3] += image.data[s]!;
+          sums[i * 3 + 1] += image.data[s + 1]!;
+          sums[i * 3 + 2] += image.data[s + 2]!;
+        }
+      }
+    }
+    const o = j * w * 3;
+    for (let k = 0; k < w * 3; k++) out[o + k] = sums[k]! * inv + 0.5;
+  }
+  return { data: out, width: w, height: h };
+}
+
 /** Left-right mirror image (for test-time flip averaging of embeddings). */
 export function mirrorHorizontally(image: RgbImage): RgbImage {
   const { width, height, data } = image;

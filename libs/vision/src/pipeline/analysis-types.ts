@@ -1,4 +1,4 @@
-import type { Box, FaceLandmarks } from '../types';
+import type { Box, FaceLandmarks, Point } from '../types';
 import type { FaceQuality, FaceQualityPolicy, QualityVerdict } from '../quality';
 
 export interface AnalyzeOptions {
@@ -12,7 +12,15 @@ export interface AnalyzeOptions {
 export interface AnalyzedFace {
   box: Box;
   score: number;
+  /** The detector's keypoints. */
   landmarks: FaceLandmarks;
+  /** The 68-point net's landmarks (iBUG order, image pixels), when the pipeline has the net and it placed this face. */
+  landmarks68?: Point[];
+  /**
+   * What the recognizer's crop was cut from: 'landmarks68' (the net's points), or 'detector' (its
+   * keypoints: no landmark net configured, or the net's points disagreed with the detector's).
+   */
+  alignedBy: 'landmarks68' | 'detector';
   quality: FaceQuality & QualityVerdict;
   /** L2-normalised, recognizer dimension long. */
   embedding: Float32Array;

@@ -2,8 +2,9 @@ import { FaceshardError } from '@faceshard/contracts';
 import type { FaceDetector, FaceRecognizer } from '../types';
 import { BlazeFaceDetector, YuNetDetector } from '../detection';
 import { ARCFACE_NORMALISATION, DlibResNetRecognizer, IMAGENET_NORMALISATION, OnnxArcFaceRecognizer } from '../recognition';
+import { FaceLandmarker } from '../landmarks';
 import { FacePipeline, type PipelineLimitsInput } from './face-pipeline';
-import type { DetectorConfig, PipelineConfig, RecognizerConfig } from './pipeline-config';
+import type { DetectorConfig, LandmarksConfig, PipelineConfig, RecognizerConfig } from './pipeline-config';
 import { WorkerFacePipeline } from './worker-face-pipeline';
 
 export async function createDetector(config: DetectorConfig = { kind: 'blazeface' }): Promise<FaceDetector> {
@@ -38,20 +39,28 @@ export async function createRecognizer(config: RecognizerConfig = { kind: 'dlib'
   }
 }
 
+export async function createLandmarker(config: LandmarksConfig | false = { kind: 'face-api-68' }): Promise<FaceLandmarker | undefined> {
+  if (config === false) return undefined;
+  if (config.kind !== 'face-api-68') throw new FaceshardError('VALIDATION_FAILED', `unknown landmarks kind '${(config as { kind: string }).kind}'`);
+  return FaceLandmarker.create(config);
+}
+
 /**
  * The pipeline in the calling thread (model runs block it: see FacePipeline). For benches,
  * tests and the worker threads themselves; servers want createPipelineFromConfig.
  */
 export async function createInProcessPipeline(config: PipelineConfig = {}): Promise<FacePipeline> {
   const detector = await createDetector(config.detector);
-  let recognizer: FaceRecognizer;
+  let recognizer: FaceRecognizer | undefined;
   try {
     recognizer = await createRecognizer(config.recognizer);
+    const landmarker = await createLandmarker(config.landmarks);
+    return new FacePipeline({ detector, recognizer, landmarker, limits: config.limits });
   } catch (err) {
     await (detector as { close?: () => Promise<void> }).close?.();
+    await recognizer?.close();
     throw err;
   }
-  return new FacePipeline({ detector, recognizer, limits: config.limits });
 }
 
 /**
@@ -62,7 +71,7 @@ export function createPipelineFromConfig(config: PipelineConfig = {}): Promise<W
   return WorkerFacePipeline.create(config);
 }
 
-/** Everything from npm packages: BlazeFace + dlib ResNet, on worker threads. */
+/** Everything from npm packages: BlazeFace + face-api's 68 landmarks + dlib ResNet, on worker threads. */
 export function createDefaultPipeline(limits?: PipelineLimitsInput): Promise<WorkerFacePipeline> {
   return WorkerFacePipeline.create({ detector: { kind: 'blazeface' }, recognizer: { kind: 'dlib' }, limits });
 }

@@ -1,7 +1,9 @@
 import { FaceshardError } from '@faceshard/contracts';
-import type { FaceDetector, FaceRecognizer, RgbImage } from '../types';
+import type { DetectedFace, FaceDetector, FaceRecognizer, Point, RgbImage } from '../types';
 import { DEFAULT_DECODE_LIMITS, decodeImage, type DecodeLimits } from '../decode';
-import { alignFace, mirrorHorizontally } from '../alignment';
+import { mirrorHorizontally } from '../alignment';
+import { disagreementWithDetector, type FaceLandmarker } from '../landmarks';
+import { cutFaceCrop } from './face-crop';
 import { judgeQuality, measureQuality } from '../quality';
 import type { AnalyzedFace, AnalyzeOptions, FaceAnalysis, FaceAnalyzer, RecognizerInfo, StageTiming } from './analysis-types';
 import { BoundedSemaphore } from './bounded-semaphore';
@@ -35,8 +37,17 @@ export function resolvePipelineLimits(input: PipelineLimitsInput = {}): Pipeline
 export interface FacePipelineParts {
   detector: FaceDetector;
   recognizer: FaceRecognizer;
+  /** 68-point landmark net; without it crops are aligned on the detector's keypoints. */
+  landmarker?: FaceLandmarker;
   limits?: PipelineLimitsInput;
 }
+
+/**
+ * The landmark net "cannot place" a face when its eyes, nose or mouth land further from the
+ * detector's than this fraction of the detector's eye distance; the face is then aligned on the
+ * detector's keypoints (see disagreementWithDetector; the rate on LFW is in bench/vision/README.md).
+ */
+export const MAX_LANDMARK_DISAGREEMENT = 0.5;
 
 /**
  * decode -> detect -> align -> quality -> embed for one photo, in the calling thread.
@@ -51,12 +62,14 @@ export interface FacePipelineParts {
 export class FacePipeline implements FaceAnalyzer {
   readonly detector: FaceDetector;
   readonly recognizer: FaceRecognizer;
+  readonly landmarker: FaceLandmarker | undefined;
   readonly limits: PipelineLimits;
   private readonly gate: BoundedSemaphore;
 
   constructor(parts: FacePipelineParts) {
     this.detector = parts.detector;
     this.recognizer = parts.recognizer;
+    this.landmarker = parts.landmarker;
     this.limits = resolvePipelineLimits(parts.limits);
     this.gate = new BoundedSemaphore(this.limits.maxConcurrent, this.limits.maxQueued);
   }
@@ -98,20 +111,21 @@ export class FacePipeline implements FaceAnalyzer {
   }
 
   async close(): Promise<void> {
-    await Promise.all([closeIfPossible(this.detector), this.recognizer.close()]);
+    await Promise.all([closeIfPossible(this.detector), this.recognizer.close(), this.landmarker?.close()]);
   }
 
   private async analyzeDecoded(image: RgbImage, options: AnalyzeOptions, stages = new StageClock()): Promise<FaceAnalysis> {
     const detected = (await stages.time('detect', () => this.detector.detect(image))).sort((a, b) => b.score - a.score).slice(0, this.limits.maxFaces);
-    const { inputSize, template } = this.recognizer;
     const policy = options.qualityPolicy ?? {};
-    const measured = await stages.time('align', async () =>
-      detected.map((face) => {
-        const crop = alignFace(image, face.landmarks, template, inputSize);
+    // The 'align' stage: 68 landmarks, the crops and their quality.
+    const measured = await stages.time('align', async () => {
+      const points68 = await this.placeLandmarks(image, detected);
+      return detected.map((face, i) => {
+        const crop = cutFaceCrop(image, face.landmarks, points68[i], this.recognizer);
         const q = measureQuality(face, crop);
-        return { face, crop, quality: { ...q, ...judgeQuality(q, policy) } };
-      }),
-    );
+        return { face, crop, points68: points68[i], quality: { ...q, ...judgeQuality(q, policy) } };
+      });
+    });
     const kept = options.onQualityFailure === 'filter' ? measured.filter((m) => m.quality.passed) : measured;
     if (kept.length === 0) return { width: image.width, height: image.height, faces: [] };
 
@@ -124,10 +138,19 @@ export class FacePipeline implements FaceAnalyzer {
       box: m.face.box,
       score: m.face.score,
       landmarks: m.face.landmarks,
+      ...(m.points68 ? { landmarks68: m.points68 } : {}),
+      alignedBy: m.points68 ? ('landmarks68' as const) : ('detector' as const),
       quality: m.quality,
       embedding: options.flip ? averageUnit(vectors[i]!, vectors[i + kept.length]!) : vectors[i]!,
     }));
     return { width: image.width, height: image.height, faces };
+  }
+
+  /** 68 points per face, or undefined where there is no landmark net or it cannot place the face. */
+  private async placeLandmarks(image: RgbImage, faces: readonly DetectedFace[]): Promise<Array<Point[] | undefined>> {
+    if (!this.landmarker || faces.length === 0) return faces.map(() => undefined);
+    const located = await this.landmarker.locate(image, faces.map((f) => f.box));
+    return located.map((points, i) => (disagreementWithDetector(points, faces[i]!.landmarks) <= MAX_LANDMARK_DISAGREEMENT ? points : undefined));
   }
 }
 

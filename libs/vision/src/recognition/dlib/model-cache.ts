@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { FaceshardError } from '@faceshard/contracts';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
@@ -37,4 +38,39 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   await writeFile(tmp, bytes);
   await rename(tmp, path);
+}
+
+export interface GeneratedModel {
+  path: string;
+  /** The cache key the file name carries. */
+  key: string;
+  /** True when this call generated the file, false when it was already cached. */
+  built: boolean;
+}
+
+/**
+ * Returns `<cacheDir>/<fileName>` (fileName carries the key), calling `build` and writing its
+ * bytes atomically first when the file is not there. `what` names the model in the error a
+ * read-only cache directory gives.
+ */
+export async function ensureGeneratedModel(options: {
+  cacheDir?: string;
+  fileName: string;
+  key: string;
+  what: string;
+  build: () => Uint8Array;
+}): Promise<GeneratedModel> {
+  const path = join(resolveModelCacheDir(options.cacheDir), options.fileName);
+  if (existsSync(path)) return { path, key: options.key, built: false };
+  const bytes = options.build();
+  try {
+    await writeFileAtomic(path, bytes);
+  } catch (err) {
+    throw new FaceshardError(
+      'INTERNAL',
+      `cannot write the generated ${options.what} to ${path} (${(err as Error).message}); set FACESHARD_MODEL_CACHE to a writable directory`,
+      { path },
+    );
+  }
+  return { path, key: options.key, built: true };
 }
