@@ -128,16 +128,17 @@ describe.skipIf(!HAVE_LFW)(HAVE_LFW ? 'FaceLandmarker and 68-point alignment in 
   it('the second pass moves the points by little (it re-centres, it does not find another face)', async () => {
     const image = images[0]!;
     const face = pickCenterFace({ ...image, faces: await detector.detect(image) })!;
-    const refined = (await landmarker.locate(image, [face.box]))[0]!;
-    const one = await FaceLandmarker.create({ refine: false });
+    const single = (await landmarker.locate(image, [face.box]))[0]!;
+    const two = await FaceLandmarker.create({ refine: true });
     try {
-      const single = (await one.locate(image, [face.box]))[0]!;
+      expect([landmarker.options.refine, two.options.refine]).toEqual([false, true]);
+      const refined = (await two.locate(image, [face.box]))[0]!;
       const eye = Math.hypot(face.landmarks.rightEye.x - face.landmarks.leftEye.x, face.landmarks.rightEye.y - face.landmarks.leftEye.y);
       const moved = refined.reduce((m, p, i) => Math.max(m, Math.hypot(p.x - single[i]!.x, p.y - single[i]!.y)), 0);
       expect(moved).toBeGreaterThan(0);
       expect(moved).toBeLessThan(0.25 * eye);
     } finally {
-      await one.close();
+      await two.close();
     }
   });
 
