@@ -3,7 +3,7 @@ import { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { HeartbeatPublisher, resolveShardId, type ClusterMetadataStore } from '@faceshard/cluster';
 import { ShardStore } from '@faceshard/index';
-import { SHARD_OPS, type ShardTransport } from '@faceshard/messaging';
+import type { ShardTransport } from '@faceshard/messaging';
 import { ProcessProfiler } from '@faceshard/profiling';
 import type { ShardConfig } from './config/shard-config';
 import { TombstoneCollector } from './rebalance/tombstone-collector';
@@ -58,7 +58,7 @@ export async function startShardNode(deps: {
 
   const ringView = new RingView();
   await ringView.follow(metadata);
-  const admission = new ObservedShardAdmission(config.admission, metrics?.shardOps(shardId, SHARD_OPS), log);
+  const admission = new ObservedShardAdmission(config.admission, metrics?.shardOps(shardId), log);
   const server = new ShardTransportServer(transport, shardId, admission);
   const shardModule = ShardModule.forShard(shardId, store, ringView, {
     // Profiles are written next to the shard's data and fetched by the gateway in chunks.

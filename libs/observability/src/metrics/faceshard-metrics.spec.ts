@@ -49,7 +49,7 @@ describe('FaceshardMetrics', () => {
 
   it('records shard ops (ok and errors), rejections, fan-out, partial answers, cache, inference, WAL and rebalance', async () => {
     const m = new FaceshardMetrics({ defaultMetrics: false });
-    const ops = m.shardOps('s1', ['search']);
+    const ops = m.shardOps('s1');
     ops.record('search', 'ok', 0.001);
     ops.record('search', 'BUSY', 0.0001);
     ops.rejected('searches', 'busy');

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { estimateHnswBytes, type HnswShape } from './hnsw-memory';
+import { HotCounterFamily, HotHistogramFamily, type HotCounter, type HotHistogram } from './hot-metrics';
 import { METRICS } from './metric-names';
 import type { CacheMetricsSink, CacheOutcome, FanOutMetricsSink, InferenceMetricsSink, StageTime } from './sinks';
 
@@ -35,7 +36,18 @@ export interface ShardOpRecorder {
   rejected(gate: string, reason: 'busy' | 'deadline'): void;
 }
 
-type Bound = { count: Counter.Internal; duration: Histogram.Internal<string> };
+type Bound = { count: HotCounter; duration: HotHistogram };
+
+/** a -> b -> c -> value, made on first use: a lookup per level and no key string per call. */
+function cached3<V>(root: Map<string, Map<string, Map<string, V>>>, a: string, b: string, c: string, make: () => V): V {
+  let level1 = root.get(a);
+  if (!level1) root.set(a, (level1 = new Map()));
+  let level2 = level1.get(b);
+  if (!level2) level1.set(b, (level2 = new Map()));
+  let value = level2.get(c);
+  if (value === undefined) level2.set(c, (value = make()));
+  return value;
+}
 
 /**
  * The process's metrics: one prom-client registry with Node's default process metrics
@@ -48,15 +60,16 @@ export class FaceshardMetrics {
   private readonly shardSources = new Map<string, ShardGaugeSource>();
   private poolSource: PoolGaugeSource | undefined;
 
-  private readonly httpRequests = this.counter('httpRequests');
-  private readonly httpDuration = this.histogram('httpDuration');
-  private readonly shardRequestDuration = this.histogram('shardRequestDuration');
+  // The per-request series: hot families (see hot-metrics.ts).
+  private readonly httpRequests = this.hotCounter('httpRequests');
+  private readonly httpDuration = this.hotHistogram('httpDuration');
+  private readonly shardRequestDuration = this.hotHistogram('shardRequestDuration');
   private readonly partialAnswers = this.counter('partialAnswers');
   private readonly inferenceRejections = this.counter('inferenceRejections');
   private readonly inferenceDuration = this.histogram('inferenceDuration');
   private readonly cacheLookups = this.counter('cacheLookups');
-  private readonly shardOpCount = this.counter('shardOps');
-  private readonly shardOpDuration = this.histogram('shardOpDuration');
+  private readonly shardOpCount = this.hotCounter('shardOps');
+  private readonly shardOpDuration = this.hotHistogram('shardOpDuration');
   private readonly admissionRejections = this.counter('admissionRejections');
   private readonly walFsyncDuration = this.histogram('walFsyncDuration');
   private readonly snapshotDuration = this.histogram('snapshotDuration');
@@ -121,16 +134,13 @@ export class FaceshardMetrics {
   // --- gateway ---
 
   http(): HttpMetricsRecorder {
-    const bound = new Map<string, Bound>();
+    const bound = new Map<string, Map<string, Map<string, Bound>>>();
     return {
       record: (method, route, status, seconds) => {
-        const key = `${method} ${status} ${route}`;
-        let b = bound.get(key);
-        if (!b) {
-          const labels = { method, route, status: String(status) };
-          b = { count: this.httpRequests.labels(labels), duration: this.httpDuration.labels(labels) };
-          bound.set(key, b);
-        }
+        const b = cached3(bound, route, method, statusText(status), () => {
+          const code = statusText(status);
+          return { count: this.httpRequests.child(method, route, code), duration: this.httpDuration.child(method, route, code) };
+        });
         b.count.inc();
         b.duration.observe(seconds);
       },
@@ -138,8 +148,9 @@ export class FaceshardMetrics {
   }
 
   fanOut(): FanOutMetricsSink {
+    const bound = new Map<string, Map<string, Map<string, HotHistogram>>>();
     return {
-      shardReply: (shard, op, outcome, seconds) => this.shardRequestDuration.labels({ shard, op, outcome }).observe(seconds),
+      shardReply: (shard, op, outcome, seconds) => cached3(bound, shard, op, outcome, () => this.shardRequestDuration.child(shard, op, outcome)).observe(seconds),
       shardMissing: (cause) => this.partialAnswers.labels({ cause }).inc(),
     };
   }
@@ -177,19 +188,19 @@ export class FaceshardMetrics {
     };
   }
 
-  shardOps(shardId: string, ops: readonly string[]): ShardOpRecorder {
-    // The common case (op answered ok) is bound up front: no label lookup per request.
-    const ok = new Map(ops.map((op) => [op, { count: this.shardOpCount.labels({ shard: shardId, op, outcome: 'ok' }), duration: this.shardOpDuration.labels({ shard: shardId, op }) }]));
+  shardOps(shardId: string): ShardOpRecorder {
+    const counts = new Map<string, Map<string, HotCounter>>();
+    const durations = new Map<string, HotHistogram>();
     return {
       record: (op, outcome, seconds) => {
-        const b = ok.get(op);
-        if (b && outcome === 'ok') {
-          b.count.inc();
-          b.duration.observe(seconds);
-          return;
-        }
-        this.shardOpCount.labels({ shard: shardId, op, outcome }).inc();
-        this.shardOpDuration.labels({ shard: shardId, op }).observe(seconds);
+        let byOutcome = counts.get(op);
+        if (!byOutcome) counts.set(op, (byOutcome = new Map()));
+        let count = byOutcome.get(outcome);
+        if (!count) byOutcome.set(outcome, (count = this.shardOpCount.child(shardId, op, outcome)));
+        count.inc();
+        let duration = durations.get(op);
+        if (!duration) durations.set(op, (duration = this.shardOpDuration.child(shardId, op)));
+        duration.observe(seconds);
       },
       rejected: (gate, reason) => this.admissionRejections.labels({ shard: shardId, gate, reason }).inc(),
     };
@@ -209,6 +220,20 @@ export class FaceshardMetrics {
 
   // --- construction from the catalogue ---
 
+  private hotCounter(key: keyof typeof METRICS): HotCounterFamily {
+    const m = METRICS[key];
+    const family = new HotCounterFamily(m.name, m.help, m.labels);
+    this.registry.registerMetric(family as never);
+    return family;
+  }
+
+  private hotHistogram(key: keyof typeof METRICS): HotHistogramFamily {
+    const m = METRICS[key] as (typeof METRICS)[keyof typeof METRICS] & { buckets?: readonly number[] };
+    const family = new HotHistogramFamily(m.name, m.help, m.labels, m.buckets ?? []);
+    this.registry.registerMetric(family as never);
+    return family;
+  }
+
   private counter(key: keyof typeof METRICS): Counter<string> {
     const m = METRICS[key];
     return new Counter({ name: m.name, help: m.help, labelNames: [...m.labels], registers: [this.registry] });
@@ -223,4 +248,12 @@ export class FaceshardMetrics {
     const m = METRICS[key];
     return new Gauge({ name: m.name, help: m.help, labelNames: [...m.labels], registers: [this.registry], ...(collect ? { collect } : {}) });
   }
+}
+
+/** HTTP status codes as label values, made once each. */
+const STATUS_TEXT = new Map<number, string>();
+function statusText(status: number): string {
+  let text = STATUS_TEXT.get(status);
+  if (text === undefined) STATUS_TEXT.set(status, (text = String(status)));
+  return text;
 }

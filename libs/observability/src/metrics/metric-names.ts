@@ -37,7 +37,7 @@ export const METRICS = {
   inferenceRejections: { name: 'faceshard_inference_rejections_total', help: 'Photos refused because the face pipeline queue was full (429 BUSY)', labels: [] },
   inferenceDuration: {
     name: 'faceshard_inference_stage_duration_seconds',
-    help: 'Face pipeline time per photo and stage (decode, detect, align: landmark alignment and quality, embed), by model (the detector for decode/detect/align, the recognizer for embed)',
+    help: 'Face pipeline time per photo and stage (decode, detect, align: the 68 landmarks, the aligned crops and their quality, embed), by model (the detector for decode/detect/align, the recognizer for embed)',
     labels: ['model', 'stage'],
     buckets: INFERENCE_BUCKETS_S,
   },
