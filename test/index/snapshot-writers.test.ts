@@ -104,6 +104,44 @@ describe('writers go on while a snapshot runs (its collections are frozen, chang
     }
   });
 
+  it('holds at most maxHeldChanges beside a frozen collection: the next write waits for the thaw, then goes through', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let reached: () => void = () => undefined;
+    const atPhase = new Promise<void>((resolve) => (reached = resolve));
+    const store = await ShardStore.open({
+      dataDir: dir,
+      hnsw: HNSW,
+      graphUpkeepIdleMs: 0,
+      maxHeldChanges: 10,
+      testHooks: {
+        onSnapshotPhase: async (phase) => {
+          if (phase !== 'rotated') return;
+          reached();
+          await held;
+        },
+      },
+    });
+    try {
+      await store.ensureCollection({ name: COLLECTION, dimension: DIM, metric: 'cosine' });
+      await store.upsert(COLLECTION, [identity('before')]);
+      const snapshot = store.snapshot();
+      await atPhase;
+      await within(5000, store.upsert(COLLECTION, Array.from({ length: 10 }, (_, i) => identity(`held-${i}`))), 'writes up to the limit');
+      let done = false;
+      const over = store.upsert(COLLECTION, [identity('over')]).then(() => (done = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(done).toBe(false); // waits: 10 changes held already
+      release();
+      await snapshot;
+      await within(5000, over, 'the write over the limit, once the thaw began');
+      expect(store.identityIds(COLLECTION).sort()).toEqual(['before', 'over', ...Array.from({ length: 10 }, (_, i) => `held-${i}`)].sort());
+      expect(store.debugCounts(COLLECTION).faces).toBe(24);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('writes go on while the integrity check and the graph upkeep read the index; both still see a consistent index', async () => {
     const store = await ShardStore.open({ dataDir: dir, hnsw: HNSW, graphUpkeepIdleMs: 0 });
     try {

@@ -51,6 +51,11 @@ export interface ShardStoreOptions {
   graphUpkeepIdleMs?: number;
   /** Where WAL fsync and snapshot times go (the shard's metrics); default: nowhere. */
   metrics?: IndexMetricsSink;
+  /**
+   * Changes (per identity) a collection frozen by a snapshot may hold beside it before writers
+   * wait for its thaw (see snapshot-overlay.ts). Default 5000.
+   */
+  maxHeldChanges?: number;
   /** Fault-injection points for crash tests; awaited inside snapshot(). Not for production use. */
   testHooks?: { onSnapshotPhase?: (phase: SnapshotPhase, lsn: number) => void | Promise<void> };
 }
@@ -92,6 +97,8 @@ export interface RecoveryInfo {
 const APPLY_SLICE_MS = 10;
 /** Time applying the changes queued during a freeze may hold the writers' lock at a stretch. */
 const THAW_SLICE_MS = 5;
+/** Changes (per identity) a frozen collection holds beside it before writers wait for its thaw. */
+const DEFAULT_MAX_HELD_CHANGES = 5000;
 
 /**
  * Everything one shard keeps for its partition: one hnswlib index per collection, identity
@@ -113,6 +120,7 @@ export class ShardStore {
   /** LSN of the create record of collections made by this process (recovered ones are durable already). */
   private readonly creationLsn = new Map<string, number>();
   private opsSinceSnapshot = 0;
+  private maxHeldChanges = DEFAULT_MAX_HELD_CHANGES;
   private snapshotLsn: number;
   private backgroundSnapshot: Promise<void> | null = null;
   private closing = false;
@@ -191,6 +199,10 @@ export class ShardStore {
         salvaged: replay.salvaged,
       };
       const store = new ShardStore(fs, layout, params, snapshotEveryOps, options.testHooks, releaseLock, wal, recovery, options.graphUpkeepIdleMs ?? 1000, options.log);
+      if (options.maxHeldChanges !== undefined) {
+        if (!Number.isInteger(options.maxHeldChanges) || options.maxHeldChanges < 1) throw new FaceshardError('VALIDATION_FAILED', 'maxHeldChanges must be a positive integer');
+        store.maxHeldChanges = options.maxHeldChanges;
+      }
       for (const [name, collection] of catalog.collections) {
         store.collections.set(name, collection);
         store.clock.observe(collection.maxVersion);
@@ -291,6 +303,7 @@ export class ShardStore {
     const lsn = await this.writeLock.run(async () => {
       this.assertOpen();
       const target = this.requireCollection(collection, options.generation);
+      await this.roomToHold(target);
       if (Array.isArray(identities)) options.guard?.(identities.map((identity) => identity?.identityId));
       const prepared = target.prepareUpsert(identities); // throws before anything is logged
       if (prepared.length === 0) return this.wal.lastAppendedLsn;
@@ -331,9 +344,10 @@ export class ShardStore {
     if (!Array.isArray(identityIds) || identityIds.some((id) => typeof id !== 'string')) {
       throw new FaceshardError('VALIDATION_FAILED', 'identityIds must be an array of strings');
     }
-    const result = await this.writeLock.run(() => {
+    const result = await this.writeLock.run(async () => {
       this.assertOpen();
       const target = this.requireCollection(collection, options.generation);
+      await this.roomToHold(target);
       options.guard?.(identityIds);
       const unique = [...new Set(identityIds)];
       const reads = this.reads(target);
@@ -358,6 +372,7 @@ export class ShardStore {
     const result = await this.writeLock.run(async () => {
       this.assertOpen();
       const target = this.requireCollection(collection, options.generation);
+      await this.roomToHold(target);
       if (Array.isArray(entries)) options.guard?.(entries.map((entry) => entry?.identityId));
       const prepared = target.prepareVersioned(entries); // validates the whole chunk before logging
       // Decide now which entries win (duplicates within the chunk: against the earlier winner).
@@ -410,9 +425,10 @@ export class ShardStore {
       throw new FaceshardError('VALIDATION_FAILED', 'upToVersions must have one version per identity id');
     }
     const limitOf = new Map(limits ? identityIds.map((id, i) => [id, limits[i]]) : []);
-    const result = await this.writeLock.run(() => {
+    const result = await this.writeLock.run(async () => {
       this.assertOpen();
       const target = this.requireCollection(collection, options.generation);
+      await this.roomToHold(target);
       const reads = this.reads(target);
       const present = [...new Set(identityIds)].filter((id) => {
         const stamp = reads.stampOf(id);
@@ -685,6 +701,7 @@ export class ShardStore {
     for (const collection of collections) {
       const overlay = this.overlays.get(collection);
       if (!overlay) continue;
+      overlay.beginThaw(); // writers waiting for room go on from here, each applying what it adds
       try {
         for (;;) {
           const done = await this.writeLock.run(() => {
@@ -730,6 +747,18 @@ export class ShardStore {
     const overlay = target && this.overlays.get(target);
     if (target && overlay && isCollectionWalOp(op)) overlay.defer(prepareCollectionOp(target, op));
     else applyOp({ collections: this.collections, dropped: this.dropped }, op, this.params);
+  }
+
+  /**
+   * Backpressure (caller holds the writers' lock): while a frozen collection already holds
+   * maxHeldChanges beside it, the write waits until its thaw begins — as writers waited for
+   * every snapshot before. Holding changes costs no HNSW insert, so a fast writer could otherwise
+   * pile up far more than the thaw can apply soon (and than an exact search of them costs little).
+   * The thaw begins without the lock (beginThaw), so this wait cannot block it.
+   */
+  private async roomToHold(target: CollectionIndex): Promise<void> {
+    const overlay = this.overlays.get(target);
+    if (overlay && !overlay.thawing && overlay.pending >= this.maxHeldChanges) await overlay.thawBegun();
   }
 
   /** What reads of this collection see: the collection, or its overlay while it is frozen. */

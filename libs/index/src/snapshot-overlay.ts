@@ -36,6 +36,19 @@ export class SnapshotOverlay implements CollectionReads {
    * grow the queue faster than the thaw slices shrink it, and the thaw would never end.
    */
   thawing = false;
+  private thawStarted: (() => void) | null = null;
+  private readonly thawStart = new Promise<void>((resolve) => (this.thawStarted = resolve));
+
+  /** The files are written: from now on changes are applied to the collection (see `thawing`). */
+  beginThaw(): void {
+    this.thawing = true;
+    this.thawStarted?.();
+  }
+
+  /** Resolves once beginThaw() was called. */
+  thawBegun(): Promise<void> {
+    return this.thawStart;
+  }
 
   constructor(
     readonly collection: CollectionIndex,
@@ -66,7 +79,7 @@ export class SnapshotOverlay implements CollectionReads {
    * has passed; `apply` wraps each (the store stops taking writes if one fails). True once empty.
    */
   drain(budgetMs: number, apply: (run: () => void) => void): boolean {
-    this.thawing = true;
+    this.beginThaw();
     const started = performance.now();
     while (this.applied < this.queue.length) {
       this.applyQueued(1, apply);
