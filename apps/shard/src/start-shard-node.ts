@@ -92,7 +92,10 @@ export async function startShardNode(deps: {
   });
   const heartbeats = new HeartbeatPublisher(transport, shardId, config.heartbeatEveryMs);
   heartbeats.start();
-  const coordinator = new MoveCoordinator(shardId, metadata, transport, config.moves);
+  // Move events as JSON log lines of this shard (a retry is a warning: a source or receiver restarting).
+  const coordinator = new MoveCoordinator(shardId, metadata, transport, config.moves, ({ shardId: _sameShard, ...event }) =>
+    log[event.event === 'move-retry' ? 'warn' : 'info'](event, String(event.event ?? 'move')),
+  );
   coordinator.start();
   const tombstones = new TombstoneCollector(store, ringView, config.tombstoneGc);
   tombstones.start();
