@@ -61,11 +61,13 @@ describe('PinoNestLogger', () => {
     const { lines, stream } = capture();
     const nest = new PinoNestLogger(createLogger({ level: 'trace' }, {}, stream));
     nest.log('started', 'NestApplication');
+    nest.log('Mapped {/v1/x, GET} route', 'RouterExplorer');
     nest.error('failed', 'Error: failed\n    at x', 'HttpErrorFilter');
     nest.error(new Error('boom'));
     nest.verbose('details', 'Ctx');
     expect(lines).toMatchObject([
       { level: 'info', msg: 'started', context: 'NestApplication' },
+      { level: 'debug', msg: 'Mapped {/v1/x, GET} route', context: 'RouterExplorer' },
       { level: 'error', msg: 'failed', context: 'HttpErrorFilter', stack: 'Error: failed\n    at x' },
       { level: 'error', msg: 'boom', err: { message: 'boom', type: 'Error' } },
       { level: 'trace', msg: 'details', context: 'Ctx' },
