@@ -3,9 +3,9 @@ import { IMAGENET_NORMALISATION } from './preprocess';
 
 /**
  * MobileFaceNet (foamliu/MobileFaceNet, 128-D, input `input0` [1,3,112,112], fixed batch 1).
- * Normalisation: ImageNet mean/std on RGB, because the design note's reference run scored best
- * with it (99.27% DevTrain / 98.90% DevTest with YuNet). Provisional: the pipeline's LFW eval
- * is what confirms it. Threshold 0.29 is the cosine threshold that reference run chose.
+ * Normalisation: ImageNet mean/std on RGB, chosen on LFW View 1 DevTrain alone: with the same
+ * crops it made 3-5 fewer errors of 2,200 than (x - 127.5) / 128 in every configuration tried
+ * (bench/vision/README.md, "MobileFaceNet's input normalisation").
  */
 export function mobileFaceNetOptions(modelPath: string): OnnxArcFaceRecognizerOptions {
   return {
