@@ -20,7 +20,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createInProcessPipeline, pickCenterFace, type FacePipeline } from '@faceshard/vision';
+import { BLAZEFACE_PAD_RATIO, createInProcessPipeline, pickCenterFace, type FacePipeline } from '@faceshard/vision';
 import { lfwImagePath, parseLfwPairs, type LfwPair } from './lfw-pairs';
 import { PIPELINE_FLAG_OPTIONS, pipelineConfigFromFlags } from './pipeline-args';
 import { findSharedDir } from './shared-dir';
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
       recognizerNormalisation: config.recognizer?.kind === 'arcface' ? (config.recognizer.normalisation ?? 'arcface') : 'in-graph',
       flip: values.flip,
       landmarks: pipeline.landmarker ? `${pipeline.landmarker.name}, ${pipeline.landmarker.options.refine ? 2 : 1} pass(es)` : 'none (detector keypoints)',
-      blazefacePad: config.detector?.kind === 'blazeface' ? (config.detector.padRatio ?? 'default') : null,
+      blazefacePad: config.detector?.kind === 'blazeface' ? (config.detector.padRatio ?? BLAZEFACE_PAD_RATIO) : null,
       pairsFile: path.basename(pairsFile),
       trainPairsFile: trainFolds && trainFile ? path.basename(trainFile) : null,
       pairs: test.length,

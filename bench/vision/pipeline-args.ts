@@ -9,7 +9,7 @@ export interface PipelineFlags {
   'recognizer-model'?: string;
   /** For --recognizer arcface: arcface = (x-127.5)/128, imagenet = torchvision mean/std. */
   'recognizer-norm'?: string;
-  /** For --detector blazeface: black margin around the photo on the model canvas. */
+  /** For --detector blazeface: black margin around the photo on the model canvas (default BLAZEFACE_PAD_RATIO). */
   'blazeface-pad'?: string;
   /** face-api-68 (default): align on the 68-point net's landmarks; none: on the detector's keypoints. */
   landmarks?: string;

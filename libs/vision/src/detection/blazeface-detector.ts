@@ -16,13 +16,26 @@ export interface BlazeFaceDetectorOptions {
   minScore?: number;
   /** Weighted-NMS overlap threshold. Default 0.3 (MediaPipe's face graphs). */
   iouThreshold?: number;
-  /** Black margin around the image on the model canvas, as a fraction of its longest side. Default 0.28. */
+  /**
+   * Black margin around the image on the model canvas, as a fraction of its longest side. Default 0
+   * (BLAZEFACE_PAD_RATIO: why, there).
+   */
   padRatio?: number;
   maxFaces?: number;
   session?: OnnxSessionSettings;
 }
 
 export const BLAZEFACE_MODEL_FILE = 'face_detection_back_256x256_barracuda.onnx';
+
+/**
+ * No margin. 0.28 had been tuned on LFW's tight crops, where a margin makes the face look smaller;
+ * but every margin shrinks small faces further on the 256 canvas. Measured
+ * (bench/vision/detector-padding.ts, bench/vision/README.md): on small-face frames made from LFW,
+ * margin 0 found 387/400 group-photo faces and 182/200 full-body ones against 361/400 and
+ * 178/200 at 0.28; on LFW, 600/600 at every margin, and on View 1 DevTrain 0 detection failures
+ * and 20 errors of 2,200 pairs (default pipeline) against 21 at 0.28.
+ */
+export const BLAZEFACE_PAD_RATIO = 0;
 
 /** Path of the BlazeFace back-camera model inside the npm package. */
 export function defaultBlazeFaceModelPath(): string {
@@ -50,7 +63,7 @@ export class BlazeFaceDetector implements FaceDetector {
     return new BlazeFaceDetector(session, {
       minScore: options.minScore ?? 0.5,
       iouThreshold: options.iouThreshold ?? 0.3,
-      padRatio: options.padRatio ?? 0.28,
+      padRatio: options.padRatio ?? BLAZEFACE_PAD_RATIO,
       maxFaces: options.maxFaces ?? 100,
     });
   }
