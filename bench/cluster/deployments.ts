@@ -102,7 +102,20 @@ export async function startCluster(shards: number, p: DeploymentParams): Promise
   const clusterName = `bench-${process.pid}-${Date.now().toString(36)}-n${shards}`;
   const dataRoot = mkdtempSync(join(tmpdir(), `faceshard-bench-n${shards}-`));
   const group = new ProcessGroup(p.log);
-  const common = { ...cleanEnv(), NATS_URL: p.natsUrl, FACESHARD_CLUSTER: clusterName, HNSW_M: String(p.m), HNSW_EF_CONSTRUCTION: String(p.efConstruction), ...p.env };
+  const common = {
+    ...cleanEnv(),
+    NATS_URL: p.natsUrl,
+    FACESHARD_CLUSTER: clusterName,
+    HNSW_M: String(p.m),
+    HNSW_EF_CONSTRUCTION: String(p.efConstruction),
+    // On a shared, loaded 2-core machine a shard busy inserting (or writing a snapshot) can miss
+    // heartbeats for seconds: the default 3 s would mark it down mid-insert and fail the run.
+    SHARD_DOWN_AFTER_MS: '30000',
+    WRITE_TIMEOUT_MS: '60000',
+    // A search answered late would count as a partial answer and lower recall: give it time.
+    SEARCH_TIMEOUT_MS: '10000',
+    ...p.env,
+  };
   const stop = async (): Promise<void> => {
     await group.stopAll();
     rmSync(dataRoot, { recursive: true, force: true });

@@ -40,7 +40,7 @@ export function identityIndexOf(identityId: string): number {
 }
 
 /** Attempts per batch: a retryable failure (shard timeout, ring change, busy) is retried, as a real client would. */
-const MAX_INSERT_ATTEMPTS = 5;
+const MAX_INSERT_ATTEMPTS = 8;
 
 export interface InsertOutcome {
   seconds: number;
@@ -83,7 +83,7 @@ export async function insertGallery(p: Pick<HttpBenchParams, 'client' | 'collect
       } catch (err) {
         if (!(err instanceof FaceshardError && err.retryable) || attempt >= MAX_INSERT_ATTEMPTS) throw err;
         noteRetry(err.code, err.message, pending.length);
-        await sleep(200 * attempt);
+        await sleep(Math.min(10_000, 250 * 2 ** attempt));
         continue;
       }
       acknowledgedFaces += reply.faces;
@@ -100,7 +100,7 @@ export async function insertGallery(p: Pick<HttpBenchParams, 'client' | 'collect
       noteRetry(failed[0].error.code, failed[0].error.message, failed.length);
       const again = new Set(failed.map((x) => x.identityId));
       pending = pending.filter((x) => again.has(x.identityId));
-      await sleep(200 * attempt);
+      await sleep(Math.min(10_000, 250 * 2 ** attempt));
     }
     done++;
     if (done % 20 === 0 || done === batches) {

@@ -1,3 +1,6 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 /** Command-line options of `npm run bench:cluster`. Pure: argv in, options out. */
 export interface BenchOptions {
   identities: number;
@@ -16,6 +19,8 @@ export interface BenchOptions {
   rawAlongside: boolean;
   /** Subtract the gallery mean from gallery and probes, then renormalise (issue 10's mean-subtraction lever). */
   centre: boolean;
+  /** Where exact top-k answers are kept between runs (keyed by everything that makes the vectors); null = always compute. */
+  cacheDir: string | null;
   concurrency: number;
   /** After the timed pass, time the same ef again with one sequential client (the latency the path adds). */
   oneClient: boolean;
@@ -65,6 +70,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   raw: true,
   rawAlongside: false,
   centre: false,
+  cacheDir: join(tmpdir(), 'faceshard-bench-cache'),
   concurrency: 8,
   oneClient: true,
   nodeArgs: [],
@@ -110,6 +116,8 @@ export const USAGE = `Usage: npm run bench:cluster -- [options]
                          is filled / before it, in this process (default: alongside from
                          ${BIG_RUN_IDENTITIES} identities on, first below)
   --centre               subtract the gallery mean from every vector, then renormalise
+  --cache-dir DIR / --no-cache   keep exact top-k answers between runs in DIR (default
+                         ${DEFAULT_OPTIONS.cacheDir}) / always compute them
   --concurrency N        HTTP requests in flight when timing search (default ${DEFAULT_OPTIONS.concurrency})
   --no-one-client        skip the one-client latency pass at the chosen ef
   --node-args "FLAGS"    node flags for the gateway and shard processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
@@ -189,6 +197,12 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
         break;
       case '--centre':
         opts.centre = true;
+        break;
+      case '--cache-dir':
+        opts.cacheDir = value();
+        break;
+      case '--no-cache':
+        opts.cacheDir = null;
         break;
       case '--concurrency':
         opts.concurrency = positiveInt(flag, value());

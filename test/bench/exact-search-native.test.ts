@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cachedTopK, decodeTopK, encodeTopK, exactCacheKey } from '../../bench/data/exact-cache';
 import { exactTopK, type FlatVectors } from '../../bench/data/exact-search';
 import { exactTopKNative } from '../../bench/data/exact-search-native';
 import { meanRow, subtractMeanAndNormalise } from '../../bench/data/gallery-mean';
@@ -54,5 +58,36 @@ describe('gallery mean subtraction', () => {
     expect(() => meanRow(new Float32Array(1), 2)).toThrow();
     expect(() => subtractMeanAndNormalise(new Float32Array(5), [0, 0])).toThrow();
     expect(() => subtractMeanAndNormalise(new Float32Array(4), [])).toThrow();
+  });
+});
+
+describe('exact top-k cache', () => {
+  it('round-trips a top-k through its file format, and refuses a truncated file', () => {
+    const top = { k: 2, count: 3, indices: Int32Array.of(4, -1, 0, 7, 9, 8), scores: Float32Array.of(0.5, -Infinity, 1, 0.25, -0.75, 0) };
+    const back = decodeTopK(encodeTopK(top));
+    expect(back).toEqual(top);
+    expect(() => decodeTopK(encodeTopK(top).subarray(0, 20))).toThrow();
+  });
+
+  it('computes once per key, then reads the file; another key (other data, other statistics) computes again', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faceshard-test-exact-cache-'));
+    try {
+      let computed = 0;
+      const compute = () => {
+        computed++;
+        return { k: 1, count: 1, indices: Int32Array.of(3), scores: Float32Array.of(0.9) };
+      };
+      const key = exactCacheKey({ seed: 1, identities: 10 }, 'stats-a');
+      expect(exactCacheKey({ identities: 10, seed: 1 }, 'stats-a')).toBe(key); // order of options does not matter
+      expect(cachedTopK(dir, key, compute).fromCache).toBe(false);
+      const again = cachedTopK(dir, key, compute);
+      expect(again.fromCache).toBe(true);
+      expect(Array.from(again.top.indices)).toEqual([3]);
+      expect(computed).toBe(1);
+      expect(exactCacheKey({ seed: 2, identities: 10 }, 'stats-a')).not.toBe(key);
+      expect(exactCacheKey({ seed: 1, identities: 10 }, 'stats-b')).not.toBe(key);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
