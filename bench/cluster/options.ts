@@ -17,6 +17,8 @@ export interface BenchOptions {
   raw: boolean;
   /** Build the raw baseline in a child process while the cluster is filled (default: big runs only). */
   rawAlongside: boolean;
+  /** Alongside: after the clusters, wait at most this long for the raw build, then stop it (memory is still reported). */
+  rawWaitSeconds: number;
   /** Subtract the gallery mean from gallery and probes, then renormalise (issue 10's mean-subtraction lever). */
   centre: boolean;
   /** Where exact top-k answers are kept between runs (keyed by everything that makes the vectors); null = always compute. */
@@ -69,6 +71,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   embedded: true,
   raw: true,
   rawAlongside: false,
+  rawWaitSeconds: 1800,
   centre: false,
   cacheDir: join(tmpdir(), 'faceshard-bench-cache'),
   concurrency: 8,
@@ -96,12 +99,24 @@ export const DEFAULT_OPTIONS: BenchOptions = {
 
 /**
  * From this many identities on, a run is "big" and what is not given explicitly changes (so that
- * `--identities 1000000` alone fits in an hour on the 2-core machine): one 2-shard cluster (on two
- * cores a query costs both cores either way; more shards only add fan-out), no embedded run, the raw
- * baseline built in a child process while the cluster is filled, and an ef ladder for that size.
+ * `--identities 1000000` alone has a chance to fit in an hour on the shared 2-core machine): one
+ * 2-shard cluster (on two cores a query costs both cores either way; more shards only add
+ * fan-out), no embedded run, efConstruction 100 (inserting is most of a big run's time and
+ * costs ~efConstruction), the raw baseline built in a child process while the cluster is filled
+ * and given at most 5 more minutes afterwards, and an ef ladder for that size walked whole up to
+ * recall 0.995 (rank-1 near exact needs it).
  */
 export const BIG_RUN_IDENTITIES = 500_000;
-export const BIG_RUN_DEFAULTS = { shards: [2], embedded: false, rawAlongside: true, efLadder: [128, 256, 512, 1024, 2048] };
+export const BIG_RUN_DEFAULTS = {
+  shards: [2],
+  embedded: false,
+  rawAlongside: true,
+  rawWaitSeconds: 300,
+  efConstruction: 100,
+  efLadder: [256, 512, 1024, 2048, 4096],
+  fullLadder: true,
+  targetRecall: 0.995,
+};
 
 export const USAGE = `Usage: npm run bench:cluster -- [options]
   --identities N         enrolled identities (default ${DEFAULT_OPTIONS.identities})
@@ -115,6 +130,8 @@ export const USAGE = `Usage: npm run bench:cluster -- [options]
   --raw-alongside / --raw-first   build the raw baseline in a child process while the cluster
                          is filled / before it, in this process (default: alongside from
                          ${BIG_RUN_IDENTITIES} identities on, first below)
+  --raw-wait S           alongside: wait at most S seconds for the raw build once the clusters are
+                         done, then stop it and report its memory (default ${DEFAULT_OPTIONS.rawWaitSeconds})
   --centre               subtract the gallery mean from every vector, then renormalise
   --cache-dir DIR / --no-cache   keep exact top-k answers between runs in DIR (default
                          ${DEFAULT_OPTIONS.cacheDir}) / always compute them
@@ -140,7 +157,8 @@ export const USAGE = `Usage: npm run bench:cluster -- [options]
                          one cluster each (--shards: the first size), all at once, at the first --ef, passes taking turns
   --observability-rounds N   timed passes per variant in that comparison (default ${DEFAULT_OPTIONS.observabilityRounds})
   --help
-From ${BIG_RUN_IDENTITIES} identities on, unless given: --shards ${BIG_RUN_DEFAULTS.shards.join(',')} --no-embedded --raw-alongside --ef ${BIG_RUN_DEFAULTS.efLadder.join(',')}`;
+From ${BIG_RUN_IDENTITIES} identities on, unless given: --shards ${BIG_RUN_DEFAULTS.shards.join(',')} --no-embedded --raw-alongside
+  --raw-wait ${BIG_RUN_DEFAULTS.rawWaitSeconds} --ef-construction ${BIG_RUN_DEFAULTS.efConstruction} --ef ${BIG_RUN_DEFAULTS.efLadder.join(',')} --full-ladder --target-recall ${BIG_RUN_DEFAULTS.targetRecall}`;
 
 export class UsageError extends Error {}
 
@@ -197,6 +215,9 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
         break;
       case '--centre':
         opts.centre = true;
+        break;
+      case '--raw-wait':
+        opts.rawWaitSeconds = nonNegativeNumber(flag, value());
         break;
       case '--cache-dir':
         opts.cacheDir = value();
@@ -282,6 +303,10 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     if (!given.has('--embedded')) opts.embedded = BIG_RUN_DEFAULTS.embedded;
     if (!given.has('--raw-alongside') && !given.has('--raw-first')) opts.rawAlongside = BIG_RUN_DEFAULTS.rawAlongside;
     if (!given.has('--ef')) opts.efLadder = [...BIG_RUN_DEFAULTS.efLadder];
+    if (!given.has('--raw-wait')) opts.rawWaitSeconds = BIG_RUN_DEFAULTS.rawWaitSeconds;
+    if (!given.has('--ef-construction')) opts.efConstruction = BIG_RUN_DEFAULTS.efConstruction;
+    if (!given.has('--full-ladder')) opts.fullLadder = BIG_RUN_DEFAULTS.fullLadder;
+    if (!given.has('--target-recall')) opts.targetRecall = BIG_RUN_DEFAULTS.targetRecall;
   }
   if (opts.efLadder.some((ef) => ef < opts.k)) throw new UsageError(`every --ef must be >= --k (${opts.k})`);
   return opts;

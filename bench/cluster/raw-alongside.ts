@@ -10,13 +10,15 @@ import { join } from 'node:path';
 import { repoRoot } from './deployments';
 import type { TopK } from '../data/exact-search';
 import type { BenchDatasetOptions } from './bench-dataset';
-import type { FromRawProcess, ToRawProcess } from './raw-hnsw-process';
+import type { FromRawProcess, RawBuildReport, ToRawProcess } from './raw-hnsw-process';
 import type { RawSearchParams } from './raw-hnsw-bench';
 import type { ConfigResult } from './report';
 
 export interface RawAlongside {
-  /** Resolves when the index is built. */
-  built: Promise<{ buildSeconds: number }>;
+  /** Resolves when the index is built, or when its build was stopped (complete: false). */
+  built: Promise<RawBuildReport>;
+  /** Ends the build early; `built` then resolves with what was inserted. */
+  stop(): void;
   /** Runs the ladder and the timed pass in the child; the child exits afterwards. */
   search(truth: TopK, params: Omit<RawSearchParams, 'truth'>): Promise<Omit<ConfigResult, 'loadAverage1m'>>;
   kill(): void;
@@ -33,11 +35,14 @@ export function startRawAlongside(dataset: BenchDatasetOptions, m: number, efCon
   process.once('exit', killNow);
   let onResult: ((r: Omit<ConfigResult, 'loadAverage1m'>) => void) | null = null;
   let onFailure: (err: Error) => void = () => undefined;
-  const built = new Promise<{ buildSeconds: number }>((resolve, reject) => {
+  const built = new Promise<RawBuildReport>((resolve, reject) => {
     onFailure = reject;
     child.on('message', (message: FromRawProcess) => {
       if (message.type === 'log') log(message.line);
-      else if (message.type === 'built') resolve({ buildSeconds: message.buildSeconds });
+      else if (message.type === 'built') {
+        const { type: _type, ...report } = message;
+        resolve(report);
+      }
       else if (message.type === 'result') onResult?.(message.result);
       else if (message.type === 'failed') onFailure(new Error(`raw baseline process failed: ${message.message}`));
     });
@@ -55,6 +60,9 @@ export function startRawAlongside(dataset: BenchDatasetOptions, m: number, efCon
         onFailure = reject;
         child.send({ type: 'search', truth, ...params } satisfies ToRawProcess);
       }),
+    stop: () => {
+      if (child.connected) child.send({ type: 'stop' } satisfies ToRawProcess);
+    },
     kill: killNow,
   };
 }

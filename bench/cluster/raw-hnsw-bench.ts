@@ -20,6 +20,8 @@ export interface RawBuildParams {
   m: number;
   efConstruction: number;
   log: (line: string) => void;
+  /** Checked between chunks of inserts: true ends the build early (a big run out of time). */
+  stopRequested?: () => boolean;
 }
 
 export interface RawSearchParams {
@@ -32,11 +34,18 @@ export interface RawSearchParams {
 
 export interface RawBuilt {
   buildSeconds: number;
+  /** Identities in the index: all of them unless the build was stopped early. */
+  identitiesInserted: number;
+  complete: boolean;
+  /** Per identity inserted. */
   memory: MemoryFigures;
   search(p: RawSearchParams): Omit<ConfigResult, 'loadAverage1m'>;
 }
 
-export function buildRawIndex(p: RawBuildParams): RawBuilt {
+/** Inserts between two looks at the event loop (so that a stop request can arrive). */
+const INSERT_CHUNK = 2_000;
+
+export async function buildRawIndex(p: RawBuildParams): Promise<RawBuilt> {
   const { data, log } = p;
   const dim = data.dimension;
   const gallery = data.gallery;
@@ -49,24 +58,32 @@ export function buildRawIndex(p: RawBuildParams): RawBuilt {
   log(`raw: building hnswlib index of ${gallery.count} vectors (M=${p.m}, efConstruction=${p.efConstruction})`);
   const t0 = process.hrtime.bigint();
   let lastLog = Date.now();
-  for (let row = 0; row < gallery.count; row++) {
-    // number[] is what hnswlib-node takes; the conversion is part of inserting.
-    index.addPoint(Array.from(gallery.vectors.subarray(row * dim, (row + 1) * dim)), row);
+  let rows = 0;
+  while (rows < gallery.count && !p.stopRequested?.()) {
+    const end = Math.min(gallery.count, rows + INSERT_CHUNK);
+    for (; rows < end; rows++) {
+      // number[] is what hnswlib-node takes; the conversion is part of inserting.
+      index.addPoint(Array.from(gallery.vectors.subarray(rows * dim, (rows + 1) * dim)), rows);
+    }
     if (Date.now() - lastLog > 30_000) {
       lastLog = Date.now();
-      log(`raw: ${row + 1}/${gallery.count} inserted (${Math.round((row + 1) / (Number(process.hrtime.bigint() - t0) / 1e9))}/s)`);
+      log(`raw: ${rows}/${gallery.count} inserted (${Math.round(rows / (Number(process.hrtime.bigint() - t0) / 1e9))}/s)`);
     }
+    if (p.stopRequested) await new Promise((resolve) => setImmediate(resolve));
   }
   const buildSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const rssAfter = process.memoryUsage().rss;
-  log(`raw: built in ${buildSeconds.toFixed(1)} s (${Math.round(gallery.count / buildSeconds)} vectors/s)`);
+  const complete = rows === gallery.count;
+  const inserted = Math.floor(rows / facesPerIdentity);
+  log(`raw: ${complete ? 'built' : `STOPPED at ${rows}/${gallery.count}`} in ${buildSeconds.toFixed(1)} s (${Math.round(rows / buildSeconds)} vectors/s)`);
   const memory: MemoryFigures = {
-    rssBytesPerIdentity: (rssAfter - rssBefore) / identities,
-    rssNote: 'growth of the process resident set over the build (the vectors were already in memory)',
-    indexBytesPerIdentity: rawIndexBytes(index) / identities,
+    rssBytesPerIdentity: (rssAfter - rssBefore) / Math.max(1, inserted),
+    rssNote: `growth of the process resident set over the build (the vectors were already in memory)${complete ? '' : `, over the ${inserted} identities inserted before the build was stopped`}`,
+    indexBytesPerIdentity: rawIndexBytes(index) / Math.max(1, inserted),
   };
 
   const search = (s: RawSearchParams): Omit<ConfigResult, 'loadAverage1m'> => {
+    if (!complete) throw new Error('the raw index was not finished: nothing to search');
     const { k } = s;
     // Queries converted once, outside the timed loops: the baseline times the library alone.
     const queries = Array.from({ length: data.probes.count }, (_, i) => Array.from(data.probes.vectors.subarray(i * dim, (i + 1) * dim)));
@@ -133,12 +150,12 @@ export function buildRawIndex(p: RawBuildParams): RawBuilt {
       notes: ['one sequential client in the same process, no network; build = addPoint one by one (single thread)'],
     };
   };
-  return { buildSeconds, memory, search };
+  return { buildSeconds, identitiesInserted: inserted, complete, memory, search };
 }
 
 /** Builds, then searches: the whole baseline in this process. */
-export function runRawHnswBench(p: RawBuildParams & RawSearchParams): Omit<ConfigResult, 'loadAverage1m'> {
-  return buildRawIndex(p).search(p);
+export async function runRawHnswBench(p: RawBuildParams & RawSearchParams): Promise<Omit<ConfigResult, 'loadAverage1m'>> {
+  return (await buildRawIndex(p)).search(p);
 }
 
 /** The index's bytes as hnswlib writes them (the used part of its memory). */

@@ -23,6 +23,7 @@ import { indexFileSize, newestSnapshotIndexFiles, residentBytes } from './memory
 import { runObservabilityCost } from './observability-cost';
 import { killAllGroupsNow } from './process-group';
 import { startRawAlongside, type RawAlongside } from './raw-alongside';
+import type { RawBuildReport } from './raw-hnsw-process';
 import { runRawHnswBench } from './raw-hnsw-bench';
 import { ladderTable, memoryTable, summaryTable, type ConfigResult, type MemoryFigures } from './report';
 
@@ -93,15 +94,40 @@ async function main(): Promise<void> {
   log(`exact: ${exactSeconds.toFixed(1)} s (${Math.round(opts.probes / exactSeconds)} QPS single thread), rank-1 ${exactRank1.toFixed(3)}`);
 
   const results: ConfigResult[] = [];
-  // The raw baseline built alongside is searched once, when no cluster is inserting: before the first cluster's searches.
+  // The raw baseline built alongside is searched once, when no cluster is inserting: before a
+  // cluster's searches if its build is done by then, else after every cluster, waiting for the
+  // build at most --raw-wait seconds (then it is stopped and its memory reported for what it holds).
   let rawSearched = rawAlongside === null;
-  const searchRawAlongside = async (): Promise<void> => {
+  let rawReport: RawBuildReport | null = null;
+  rawAlongside?.built.then((report) => (rawReport = report)).catch(() => undefined);
+  const searchRawAlongside = async (waitForBuild: boolean): Promise<void> => {
     if (rawSearched || !rawAlongside) return;
+    if (!rawReport && !waitForBuild) {
+      log('raw baseline: still building; the cluster is searched first (the raw build goes on beside it)');
+      return;
+    }
     rawSearched = true;
-    log('raw baseline: waiting for its build to finish');
     const loadAtStart = loadavg()[0];
     try {
-      await rawAlongside.built;
+      if (!rawReport) {
+        log(`raw baseline: waiting at most ${opts.rawWaitSeconds} s for its build to finish`);
+        const timer = setTimeout(() => {
+          log('raw baseline: out of time, stopping its build');
+          rawAlongside.stop();
+        }, opts.rawWaitSeconds * 1000);
+        rawReport = await rawAlongside.built.finally(() => clearTimeout(timer));
+      }
+      const report: RawBuildReport = rawReport;
+      if (!report.complete) {
+        rawAlongside.kill();
+        const seconds = report.buildSeconds;
+        results.unshift({
+          ...failedResult('raw hnswlib-node, in-process', 'raw-hnswlib', 1, `build stopped after ${Math.round(seconds)} s (--raw-wait) at ${report.identitiesInserted} of ${opts.identities} identities`, loadAtStart),
+          insert: { identities: report.identitiesInserted, faces: report.identitiesInserted * opts.facesPerIdentity, seconds, identitiesPerSecond: report.identitiesInserted / seconds },
+          memory: report.memory,
+        });
+        return;
+      }
       const raw = await rawAlongside.search(truth, { k: opts.k, efLadder: opts.efLadder, targetRecall: opts.targetRecall, minSeconds: opts.minSeconds });
       raw.notes.push('built in a child process while the cluster was being filled: its build rate is that of a shared machine');
       results.unshift({ ...raw, loadAverage1m: { start: loadAtStart, end: loadavg()[0] } });
@@ -113,7 +139,7 @@ async function main(): Promise<void> {
   };
   if (opts.raw && !rawAlongside) {
     const loadAtStart = loadavg()[0];
-    const raw = runRawHnswBench({
+    const raw = await runRawHnswBench({
         data,
         truth,
         k: opts.k,
@@ -138,7 +164,7 @@ async function main(): Promise<void> {
     const loadAtStart = loadavg()[0];
     try {
       current = await plan.start();
-      results.push(...(await benchDeployment(current, opts, data, truth, searchRawAlongside, loadAtStart)));
+      results.push(...(await benchDeployment(current, opts, data, truth, () => searchRawAlongside(false), loadAtStart)));
     } catch (err) {
       log(`${plan.label}: FAILED: ${String((err as Error)?.stack ?? err)}`);
       if (current) log(`${plan.label}: what its processes printed last:\n${current.recentOutput()}`);
@@ -149,7 +175,7 @@ async function main(): Promise<void> {
     }
   }
 
-  await searchRawAlongside();
+  await searchRawAlongside(true);
 
   const finishedAt = new Date();
   const report = {

@@ -34,6 +34,7 @@ describe('parseBenchOptions', () => {
   it('a big run changes only what was not given: shards, embedded, raw alongside, ef ladder', () => {
     const big = parseBenchOptions(['--identities', String(BIG_RUN_IDENTITIES)]);
     expect(big).toMatchObject({ ...BIG_RUN_DEFAULTS, raw: true, m: DEFAULT_OPTIONS.m });
+    expect(parseBenchOptions(['--identities', '1000000', '--ef-construction', '200', '--target-recall', '0.9'])).toMatchObject({ efConstruction: 200, targetRecall: 0.9, fullLadder: true });
     const given = parseBenchOptions(['--identities', '1000000', '--shards', '1,4', '--embedded', '--raw-first', '--ef', '64,128']);
     expect(given).toMatchObject({ shards: [1, 4], embedded: true, rawAlongside: false, efLadder: [64, 128] });
     expect(parseBenchOptions(['--identities', String(BIG_RUN_IDENTITIES - 1)])).toMatchObject({ shards: DEFAULT_OPTIONS.shards, embedded: true, rawAlongside: false });

@@ -36,6 +36,25 @@ describe.skipIf(why !== null)(`raw baseline in a child process${why ? ` SKIPPED:
     }
   }, 120_000);
 
+  it('stops a build that is out of time and reports the memory of what it inserted; such an index is never searched', async () => {
+    const dataset = { identities: 60_000, facesPerIdentity: 1, probes: 10, unenrolledFraction: 0.2, seed: 9, centre: false };
+    const raw = startRawAlongside(dataset, 16, 200, () => undefined);
+    try {
+      // Stop as soon as the child has made its vectors and started inserting.
+      await new Promise((r) => setTimeout(r, 4_000));
+      raw.stop();
+      const report = await raw.built;
+      expect(report.complete).toBe(false);
+      expect(report.identitiesInserted).toBeGreaterThan(0);
+      expect(report.identitiesInserted).toBeLessThan(60_000);
+      expect(report.memory.indexBytesPerIdentity).toBeGreaterThan(512);
+      const truth = { k: 10, count: 10, indices: new Int32Array(100), scores: new Float32Array(100) };
+      await expect(raw.search(truth, { k: 10, efLadder: [16], targetRecall: 0.9, minSeconds: 0 })).rejects.toThrow(/not finished/);
+    } finally {
+      raw.kill();
+    }
+  }, 120_000);
+
   it('reads the element count and bytes per element back from a real hnswlib index file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'faceshard-test-index-'));
     try {
