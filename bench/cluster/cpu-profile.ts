@@ -64,9 +64,14 @@ function shortUrl(url: string): string {
   return dist >= 0 ? path.slice(dist + '/dist/'.length) : path;
 }
 
-/** `node dist/bench/cluster/cpu-profile.js FILE.cpuprofile [--last-seconds S] [--top N]` */
+/**
+ * `node dist/bench/cluster/cpu-profile.js FILE.cpuprofile... [--last-seconds S | --from-s A --to-s B] [--top N]`
+ * --from-s/--to-s: seconds since the recording started (node names the file by that wall-clock
+ * time, CPU.<date>.<HHMMSS>.<pid>…, so the bench log's timestamps give the timed pass's window).
+ */
 function main(argv: string[]): void {
-  const files = argv.filter((a, i) => !a.startsWith('--') && !['--last-seconds', '--top'].includes(argv[i - 1]));
+  const valued = ['--last-seconds', '--top', '--from-s', '--to-s'];
+  const files = argv.filter((a, i) => !a.startsWith('--') && !valued.includes(argv[i - 1]));
   const flag = (name: string): number | undefined => {
     const i = argv.indexOf(name);
     return i >= 0 ? Number(argv[i + 1]) : undefined;
@@ -75,10 +80,14 @@ function main(argv: string[]): void {
   const top = flag('--top') ?? 15;
   for (const file of files) {
     const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-    const fromUs = lastSeconds !== undefined ? profile.endTime - lastSeconds * 1e6 : undefined;
-    const ranking = selfTimeRanking(profile, { fromUs });
+    const fromS = flag('--from-s');
+    const toS = flag('--to-s');
+    const fromUs = lastSeconds !== undefined ? profile.endTime - lastSeconds * 1e6 : fromS !== undefined ? profile.startTime + fromS * 1e6 : undefined;
+    const toUs = toS !== undefined ? profile.startTime + toS * 1e6 : undefined;
+    const ranking = selfTimeRanking(profile, { fromUs, toUs });
     const busyMs = ranking.reduce((s, e) => s + e.selfMs, 0);
-    console.log(`${basename(file)}: ${(busyMs / 1000).toFixed(1)} s busy${lastSeconds !== undefined ? ` in the last ${lastSeconds} s` : ''}`);
+    const window = lastSeconds !== undefined ? ` in the last ${lastSeconds} s` : fromS !== undefined || toS !== undefined ? ` from ${fromS ?? 0} s to ${toS ?? 'the end'}` : '';
+    console.log(`${basename(file)}: ${(busyMs / 1000).toFixed(1)} s busy${window}`);
     for (const e of ranking.slice(0, top)) console.log(`  ${(e.share * 100).toFixed(1).padStart(5)}%  ${e.selfMs.toFixed(0).padStart(7)} ms  ${e.name}`);
   }
 }
