@@ -1,6 +1,7 @@
 import { connect, ErrorCode, NatsError, type Msg, type NatsConnection, type Subscription } from 'nats';
 import { FaceshardError, type ShardOp, type ShardRequest, type ShardResponse } from '@faceshard/contracts';
 import { extractTraceContext, failSpan, headerMapGetter, SpanKind, tracing, withSpan } from '@faceshard/tracing';
+import { ReplyInbox } from './reply-inbox';
 import { answerRequest, assertTimeout, encodeRequest, readReply } from './answer-request';
 import { decode, encode } from './codec';
 import { readShardRequestHeaders, shardRequestHeaders, type IncomingRequestMeta } from './message-headers';
@@ -19,20 +20,24 @@ export interface NatsShardTransportOptions {
 }
 
 /**
- * Shard messaging over a real NATS cluster. Requests use the client's own request(): replies
- * are multiplexed over one inbox subscription per connection, never one subscription per
- * request. A request to a shard nobody serves fails at once (the server answers "no
+ * Shard messaging over a real NATS cluster. Requests go through a ReplyInbox: replies are
+ * multiplexed over one inbox subscription per connection, never one subscription per request. A request to a shard nobody serves fails at once (the server answers "no
  * responders"), which is how writes to a down shard fail fast.
  */
 export class NatsShardTransport implements ShardTransport {
   private readonly served = new Set<NatsServedShard>();
   private readonly heartbeatSubs = new Set<Subscription>();
 
+  /** Replies to our requests, on one inbox subscription (see reply-inbox.ts for why not request()). */
+  private readonly replies: ReplyInbox;
+
   private constructor(
     readonly connection: NatsConnection,
     readonly cluster: string,
     private readonly ownsConnection: boolean,
-  ) {}
+  ) {
+    this.replies = new ReplyInbox(connection);
+  }
 
   static async connect(opts: NatsShardTransportOptions): Promise<NatsShardTransport> {
     assertClusterName(opts.cluster);
@@ -74,7 +79,7 @@ export class NatsShardTransport implements ShardTransport {
     let replyData: Uint8Array;
     try {
 
-      const msg = await this.connection.request(shardSubject(this.cluster, shardId, op), data, { timeout: opts.timeoutMs, headers: shardRequestHeaders() });
+      const msg = await this.replies.request(shardSubject(this.cluster, shardId, op), data, { timeoutMs: opts.timeoutMs, headers: shardRequestHeaders() });
       replyData = msg.data;
     } catch (err) {
       throw mapNatsError(err, context, opts.timeoutMs);
