@@ -36,13 +36,18 @@ export function readObservabilityConfig(env: NodeJS.ProcessEnv = process.env): O
   };
 }
 
-export function createObservability(config: ObservabilityConfig, base: Record<string, string>): Observability {
-  return { log: createLogger(config.log, base), metrics: config.metricsEnabled ? new FaceshardMetrics() : undefined, config };
+export function createObservability(config: ObservabilityConfig, base: Record<string, string>, options: { processMetrics?: boolean } = {}): Observability {
+  const metrics = config.metricsEnabled ? new FaceshardMetrics({ defaultMetrics: options.processMetrics ?? true }) : undefined;
+  return { log: createLogger(config.log, base), metrics, config };
 }
 
-/** For processes started without one (tests, tools): warnings and errors only, metrics on, nothing served by a shard. */
+/**
+ * For gateways and shards started without one (tests, tools, several in one process): warnings
+ * and errors only, faceshard_* metrics on, but no process metrics (their event-loop monitor and
+ * GC observer would outlive each test's platform), nothing served by a shard.
+ */
 export function quietObservability(base: Record<string, string>): Observability {
-  return createObservability({ ...readObservabilityConfig({}), log: { level: 'warn' } }, base);
+  return createObservability({ ...readObservabilityConfig({}), log: { level: 'warn' } }, base, { processMetrics: false });
 }
 
 function flag(name: string, value: string | undefined, fallback: boolean): boolean {
