@@ -16,8 +16,13 @@ export interface SyntheticGalleryOptions {
   seed: number;
 }
 
-/** Powers λ tried for the transform y = (2 - 2·cos)^λ (squared distance to the λ), see syntheticProbes. */
-export const TAIL_POWERS = [0.02, 0.05, 0.08, 0.11, 0.14, 0.17, 0.2, 0.25, 0.3, 0.35];
+/**
+ * Powers λ tried for the transform y = (2 - 2·cos)^λ (squared distance to the λ), see syntheticProbes.
+ * Small λ suit models whose faces all sit close together (dlib: cosines ~0.84 between strangers);
+ * λ = 1 is a normal on the cosine itself, which suits models whose strangers are near orthogonal
+ * (MobileFaceNet: cosines ~0 ± 0.1).
+ */
+export const TAIL_POWERS = [0.02, ...Array.from({ length: 20 }, (_, i) => Math.round((i + 1) * 5) / 100), 1.25, 1.5, 2];
 
 export interface SyntheticProbeSet {
   /** [power][probe]: mean and standard deviation of y = (2-2·score)^λ over the probe's pool scores. */

@@ -1,6 +1,7 @@
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, TestCluster } from '../support/cluster-harness';
-import { SHARED_ABSENT_REASON, SHARED_DIR } from '../vision/shared-fixtures';
+import { MOBILEFACENET_MODEL, SHARED_ABSENT_REASON, SHARED_DIR, YUNET_MODEL } from '../vision/shared-fixtures';
 import { lfwPeople, lfwSingles, type LfwPerson } from './lfw-gallery';
 import { inBatches, photo, postPhoto } from './photo-client';
 
@@ -131,4 +132,34 @@ describe.skipIf(!SHARED_DIR)(SHARED_DIR ? 'calibrated thresholds on a 1-shard cl
     const verify = await postPhoto(url, '/v1/verify', { image1: image, image2: image, farTarget: 1e-8 });
     expect([verify.status, verify.body.details]).toEqual([400, { min: 1e-6, max: 0.1 }]);
   });
+});
+
+const MFN_READY = SHARED_DIR !== undefined && existsSync(MOBILEFACENET_MODEL) && existsSync(YUNET_MODEL);
+describe.skipIf(!MFN_READY)(MFN_READY ? 'the bring-your-own MobileFaceNet pair gets its shipped calibration only with the same model file and name' : SHARED_ABSENT_REASON, () => {
+  const cluster = new TestCluster();
+  afterAll(async () => {
+    await cluster.stop();
+  });
+
+  it('YuNet + MobileFaceNet named mobilefacenet: calibrated defaults; under another name: no calibration, farTarget refused, rate null', async () => {
+    await cluster.startShard('cm');
+    const byo = { FACE_CACHE: 'memory', FACE_WORKERS: '1', FACE_DETECTOR_MODEL: YUNET_MODEL, FACE_RECOGNIZER_MODEL: MOBILEFACENET_MODEL, FACE_RECOGNIZER_NORMALISATION: 'imagenet' };
+    const url = await cluster.startGateway({ ...byo, FACE_RECOGNIZER_NAME: 'mobilefacenet' });
+    const model = await call(url, 'GET', '/v1/models/mobilefacenet');
+    expect(model.status, JSON.stringify(model.body)).toBe(200);
+    expect(model.body).toMatchObject({ id: 'mobilefacenet', detector: 'yunet', calibrated: true, defaultFarTarget: 1e-5 });
+    expect(model.body.calibration).toMatchObject({ modelId: 'mobilefacenet', detector: 'yunet', modelSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(model.body.defaultThreshold).toBe(model.body.calibration.defaults.identify.threshold);
+    const image = photo(lfwPeople(1, 300)[0]!.heldOut);
+    const verify = await postPhoto(url, '/v1/verify', { image1: image, image2: image, farTarget: 1e-3 });
+    expect(verify.body).toMatchObject({ match: true, thresholdSource: 'farTarget', falseMatchRate: 1e-3 });
+
+    const other = await cluster.startExtraGateway({ ...byo, FACE_RECOGNIZER_NAME: 'my-arcface' });
+    const listed = await call(other, 'GET', '/v1/models');
+    expect(listed.body.models[0]).toMatchObject({ id: 'my-arcface', calibrated: false, defaultFarTarget: null });
+    const refused = await postPhoto(other, '/v1/verify', { image1: image, image2: image, farTarget: 1e-3 });
+    expect([refused.status, refused.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    const explicit = await postPhoto(other, '/v1/verify', { image1: image, image2: image, threshold: 0.5 });
+    expect(explicit.body).toMatchObject({ match: true, threshold: 0.5, thresholdSource: 'threshold', falseMatchRate: null });
+  }, 180_000);
 });

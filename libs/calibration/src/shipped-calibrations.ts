@@ -1,6 +1,7 @@
 import type { ModelCalibration } from './calibration-types';
 import { parseCalibration } from './parse-calibration';
 import dlibBlazeface from '../data/dlib-resnet-v1.blazeface.json';
+import mobileFaceNetYunet from '../data/mobilefacenet.yunet.json';
 
 /**
  * The calibrations shipped with the code (libs/calibration/data, written by `npm run calibrate`),
@@ -8,6 +9,8 @@ import dlibBlazeface from '../data/dlib-resnet-v1.blazeface.json';
  */
 const SHIPPED: Record<string, unknown> = {
   'dlib-resnet-v1.blazeface': dlibBlazeface,
+  // Bring-your-own: applies only with FACE_RECOGNIZER_NAME=mobilefacenet and the same model file (sha256).
+  'mobilefacenet.yunet': mobileFaceNetYunet,
 };
 
 const parsed = new Map<string, ModelCalibration>();
