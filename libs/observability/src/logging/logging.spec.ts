@@ -32,9 +32,10 @@ describe('createLogger', () => {
   it('redacts API keys, vectors and photos at the top and one object down', () => {
     const { lines, stream } = capture();
     const log = createLogger({ level: 'info' }, {}, stream);
-    log.info({ apiKey: 'fs_secret', vector: [0.1, 0.2], photo: 'base64...', req: { headers: { 'x-api-key': 'fs_secret2' }, vectors: [[1]], image: 'b64' } });
+    log.info({ apiKey: 'fs_secret', vector: [0.123456789, 0.2], photo: 'base64...', req: { headers: { 'x-api-key': 'fs_secret2' }, vectors: [[0.987654321]], image: 'b64img' } });
     const text = JSON.stringify(lines);
-    for (const secret of ['fs_secret', 'fs_secret2', '0.1', 'base64', 'b64']) expect(text).not.toContain(secret);
+    // Distinctive digits: the line's own timestamp must not be able to match.
+    for (const secret of ['fs_secret', 'fs_secret2', '0.1234567', '0.9876543', 'base64', 'b64img']) expect(text).not.toContain(secret);
     expect(lines[0]).toMatchObject({ apiKey: '[redacted]', vector: '[redacted]', photo: '[redacted]', req: { headers: { 'x-api-key': '[redacted]' } } });
   });
 
