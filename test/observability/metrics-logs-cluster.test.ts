@@ -111,7 +111,6 @@ describe.skipIf(!SHARED_DIR)(SHARED_DIR ? 'metrics and logs of a cluster' : SHAR
     expect(sumOver('faceshard_collection_faces', { collection: 'plain' })).toBe(7);
     expect(sumOver('faceshard_index_memory_bytes', { collection: 'plain' })).toBeGreaterThan(2 * 1024 * 8 * 4);
     expect(shardDelta('faceshard_wal_fsync_duration_seconds_count')).toBeGreaterThan(0);
-    expect(shardDelta('faceshard_wal_fsync_duration_seconds_count')).toBeLessThanOrEqual(7 + 2);
     for (const s of shards) {
       expect(s.some((x) => x.name === 'faceshard_admission_queue_depth' && x.labels.gate === 'searches')).toBe(true);
       expect(sumSamples(s, 'faceshard_admission_rejections_total')).toBe(0);
