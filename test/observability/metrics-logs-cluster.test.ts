@@ -135,7 +135,7 @@ describe.skipIf(!SHARED_DIR)(SHARED_DIR ? 'metrics and logs of a cluster' : SHAR
 
     // The second identify of the same photo is answered from the cache: two photos analysed, not three.
     expect(delta('faceshard_inference_stage_duration_seconds_count', { stage: 'embed' })).toBe(2);
-    for (const stage of ['decode', 'detect', 'align']) expect(delta('faceshard_inference_stage_duration_seconds_count', { stage })).toBe(2);
+    for (const stage of ['decode', 'detect', 'landmarks', 'align']) expect(delta('faceshard_inference_stage_duration_seconds_count', { stage })).toBe(2);
     const embed = after.find((s) => s.name === 'faceshard_inference_stage_duration_seconds_count' && s.labels.stage === 'embed')!;
     expect(embed.labels.model).toBe('dlib-resnet-v1');
     expect(delta('faceshard_cache_lookups_total', { outcome: 'hit' })).toBeGreaterThanOrEqual(1);

@@ -86,7 +86,7 @@ describe.skipIf(!SHARED_DIR)(SHARED_DIR ? 'tracing: one identify request across 
     const analyze = spans.find((s) => s.name === 'inference.analyze')!;
     expect(ancestors(analyze)).toContain(http.name);
     const stages = spans.filter((s) => s.parentSpanId === analyze.spanId).map((s) => s.name);
-    expect(stages).toEqual(expect.arrayContaining(['inference.queue', 'inference.decode', 'inference.detect', 'inference.align', 'inference.embed']));
+    expect(stages).toEqual(expect.arrayContaining(['inference.queue', 'inference.decode', 'inference.detect', 'inference.landmarks', 'inference.align', 'inference.embed']));
     for (const stage of spans.filter((s) => s.parentSpanId === analyze.spanId)) {
       expect(stage.startNs >= analyze.startNs && stage.endNs <= analyze.endNs, `${stage.name} lies within inference.analyze`).toBe(true);
     }

@@ -55,6 +55,9 @@ function cached3<V>(root: Map<string, Map<string, Map<string, V>>>, a: string, b
  * shard of the process (embedded mode), the pipeline and the stores report through the
  * recorders and sinks this hands out; /metrics renders `registry`.
  */
+/** The landmark net's name as a metric label (face-api's FaceLandmark68Net rebuilt as ONNX). */
+const LANDMARK_MODEL = 'face-landmark-68';
+
 export class FaceshardMetrics {
   readonly registry = new Registry();
   private readonly shardSources = new Map<string, ShardGaugeSource>();
@@ -160,8 +163,8 @@ export class FaceshardMetrics {
     return {
       photoAnalysed: (models, stages: readonly StageTime[]) => {
         for (const { stage, startMs, endMs } of stages) {
-          // The recognizer runs embed; the detector's landmarks drive decode-to-align.
-          const model = stage === 'embed' ? models.recognizer : models.detector;
+          // The recognizer runs embed, the 68-point net landmarks; the rest belongs to the detector's path.
+          const model = stage === 'embed' ? models.recognizer : stage === 'landmarks' ? LANDMARK_MODEL : models.detector;
           this.inferenceDuration.labels({ model, stage }).observe((endMs - startMs) / 1000);
         }
       },

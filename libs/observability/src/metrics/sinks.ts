@@ -4,7 +4,7 @@
  * prom-client-backed one, a process with metrics off the no-op one).
  */
 
-/** One stage of one analysed photo (decode, detect, align, embed), measured where it ran: a worker thread. */
+/** One stage of one analysed photo (decode, detect, landmarks, align, embed), measured where it ran: a worker thread. */
 export interface StageTime {
   stage: string;
   startMs: number;

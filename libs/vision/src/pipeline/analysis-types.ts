@@ -38,7 +38,7 @@ export interface FaceAnalysis {
  * trace spans.
  */
 export interface StageTiming {
-  stage: 'decode' | 'detect' | 'align' | 'embed';
+  stage: 'decode' | 'detect' | 'landmarks' | 'align' | 'embed';
   startMs: number;
   endMs: number;
 }

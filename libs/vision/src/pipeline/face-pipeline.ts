@@ -117,9 +117,10 @@ export class FacePipeline implements FaceAnalyzer {
   private async analyzeDecoded(image: RgbImage, options: AnalyzeOptions, stages = new StageClock()): Promise<FaceAnalysis> {
     const detected = (await stages.time('detect', () => this.detector.detect(image))).sort((a, b) => b.score - a.score).slice(0, this.limits.maxFaces);
     const policy = options.qualityPolicy ?? {};
-    // The 'align' stage: 68 landmarks, the crops and their quality.
+    // 'landmarks' (the 68-point net, its own stage so its cost shows in metrics and traces), then
+    // 'align': the crops and their quality.
+    const points68 = this.landmarker && detected.length > 0 ? await stages.time('landmarks', () => this.placeLandmarks(image, detected)) : detected.map(() => undefined);
     const measured = await stages.time('align', async () => {
-      const points68 = await this.placeLandmarks(image, detected);
       return detected.map((face, i) => {
         const crop = cutFaceCrop(image, face.landmarks, points68[i], this.recognizer);
         const q = measureQuality(face, crop);
