@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parsePrometheusText } from '@faceshard/observability';
 import { planMove } from '@faceshard/rebalance';
 import { RingPlacement } from '@faceshard/ring';
 import { call, sleep, TestCluster } from '../support/cluster-harness';
@@ -35,7 +36,20 @@ describe('grow 2 -> 3 shards under search and write load', () => {
     load.start(BASE, BASE + EXTRA);
     await sleep(300);
     await cluster.startShard('gc');
+    // Operators watch the move in Prometheus: scrape the gateway while it runs.
+    const scraping = { on: true, movedBySource: new Map<string, number>() };
+    const scraper = (async () => {
+      while (scraping.on) {
+        const text = await (await fetch(`${url}/metrics`)).text();
+        for (const sample of parsePrometheusText(text).filter((x) => x.name === 'faceshard_rebalance_moved_identities')) {
+          scraping.movedBySource.set(sample.labels.source!, Math.max(sample.value, scraping.movedBySource.get(sample.labels.source!) ?? 0));
+        }
+        await sleep(100);
+      }
+    })();
     const { status, sawMove } = await waitForCluster(cluster, url, (s) => !s.move && s.members.find((m: any) => m.shardId === 'gc')?.state === 'active');
+    scraping.on = false;
+    await scraper;
     await load.stop();
     expect(sawMove).toBe(true);
     expect(status.readMembers).toEqual(['ga', 'gb', 'gc']);
@@ -65,5 +79,11 @@ describe('grow 2 -> 3 shards under search and write load', () => {
     const plan = planMove(['ga', 'gb'], ['ga', 'gb', 'gc'], Array.from({ length: BASE }, (_, i) => load.idOf(i)));
     expect([...plan.bySource.values()].every((targets) => [...targets.keys()].every((t) => t === 'gc'))).toBe(true);
     expect(Math.abs(plan.moved / (BASE / 3) - 1)).toBeLessThan(0.1);
+
+    // The move's gauges showed identities moving from both sources, and are gone once it ended.
+    expect([...scraping.movedBySource.keys()].sort()).toEqual(['ga', 'gb']);
+    expect([...scraping.movedBySource.values()].every((moved) => moved > 0)).toBe(true);
+    const after = parsePrometheusText(await (await fetch(`${url}/metrics`)).text());
+    expect(after.filter((x) => x.name.startsWith('faceshard_rebalance_'))).toEqual([]);
   }, 120_000);
 });
