@@ -3,7 +3,7 @@ import { parsePrometheusText } from '@faceshard/observability';
 import { planMove } from '@faceshard/rebalance';
 import { RingPlacement } from '@faceshard/ring';
 import { call, sleep, TestCluster } from '../support/cluster-harness';
-import { countsOf, RebalanceLoad, waitForCluster } from '../support/rebalance-load';
+import { RebalanceLoad, settledCounts, waitForCluster } from '../support/rebalance-load';
 import { randomUnitVectors } from '../support/vectors';
 
 /**
@@ -75,7 +75,7 @@ describe('grow 2 -> 3 shards under search and write load', () => {
     // share of the newcomer is within 10% of the ideal 1/3.
     const expected: Record<string, number> = { ga: 0, gb: 0, gc: 0 };
     for (const i of load.acknowledged) expected[ring.ownerOf(load.idOf(i))]++;
-    expect(countsOf(status, 'grow')).toEqual(expected);
+    expect(await settledCounts(url, 'grow')).toEqual(expected);
     const plan = planMove(['ga', 'gb'], ['ga', 'gb', 'gc'], Array.from({ length: BASE }, (_, i) => load.idOf(i)));
     expect([...plan.bySource.values()].every((targets) => [...targets.keys()].every((t) => t === 'gc'))).toBe(true);
     expect(Math.abs(plan.moved / (BASE / 3) - 1)).toBeLessThan(0.1);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RingPlacement } from '@faceshard/ring';
 import { call, sleep, TestCluster } from '../support/cluster-harness';
-import { countsOf, RebalanceLoad, waitForCluster } from '../support/rebalance-load';
+import { RebalanceLoad, settledCounts, waitForCluster } from '../support/rebalance-load';
 import { randomUnitVectors } from '../support/vectors';
 
 /**
@@ -66,6 +66,6 @@ describe('shrink 3 -> 2 shards by SIGTERM under search and write load', () => {
     for (const i of load.deleted) expect((await call(url, 'GET', `/v1/collections/shrink/identities/${load.idOf(i)}`)).status, load.idOf(i)).toBe(404);
     const expected: Record<string, number> = { sa: 0, sb: 0 };
     for (const i of load.acknowledged) expected[ring.ownerOf(load.idOf(i))]++;
-    expect(countsOf(status, 'shrink')).toEqual(expected);
+    expect(await settledCounts(url, 'shrink')).toEqual(expected);
   }, 120_000);
 });

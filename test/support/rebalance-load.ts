@@ -67,12 +67,17 @@ export class RebalanceLoad {
       })(),
       (async () => {
         for (let i = firstNew; this.running && i < lastNew; i++) {
-          for (let attempt = 0; attempt < 5; attempt++) {
-            const res = await call(this.url, 'PUT', `${path}/identities/${this.idOf(i)}`, this.body(i));
+          // A failed write may still have been stored (e.g. by the old owner during a move): like a
+          // correct client, retry it until it is acknowledged, so that what the test counts as
+          // written is what the cluster holds. Giving up would leave an identity of unknown fate.
+          for (let attempt = 0; ; attempt++) {
+            const { identityId: _inThePath, ...putBody } = this.body(i);
+            const res = await call(this.url, 'PUT', `${path}/identities/${this.idOf(i)}`, putBody);
             if (res.status === 200) {
               this.acknowledged.add(i);
               break;
             }
+            if (attempt === 200) throw new Error(`write of ${this.idOf(i)} never acknowledged: ${res.status} ${JSON.stringify(res.body)}`);
             await sleep(50);
           }
           if (i % 20 === 0) {
@@ -109,6 +114,15 @@ export async function waitForCluster(cluster: TestCluster, url: string, done: (s
     }
     await sleep(200);
   }
+}
+
+/**
+ * Identities per shard once the loads have stopped: a status read while they ran would miss the
+ * last writes and deletes (shards report counts with their heartbeats, hence the pause).
+ */
+export async function settledCounts(url: string, collection: string): Promise<Record<string, number>> {
+  await sleep(1_500);
+  return countsOf((await call(url, 'GET', '/v1/cluster')).body, collection);
 }
 
 /** Identities per shard of the collection, from GET /v1/cluster. */

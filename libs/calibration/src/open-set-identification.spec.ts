@@ -60,6 +60,9 @@ describe('open-set identification', () => {
         // A threshold within float rounding of a score (e.g. 0.99999999 against two copies of one
         // photo) is a tie the two computations may break differently: not what this property is about.
         fc.pre(r.every((_, i) => r.every((__, j) => Math.abs(cos(i, j) - t) > 1e-6)));
+        // Likewise a probe equally near two enrolled people: which one ranks first is a tie.
+        const enrolledRows = candidates.map((rowsOf) => rowsOf[0]!);
+        fc.pre(r.every((_, i) => enrolledRows.every((a, x) => enrolledRows.every((b, y) => x === y || Math.abs(cos(i, a) - cos(i, b)) > 1e-6))));
         const best = (row: number) => gallery.reduce((b, c) => (cos(row, candidates[c]![0]!) > b.score ? { c, score: cos(row, candidates[c]![0]!) } : b), { c: -1, score: -Infinity });
         let mated = 0, rank1 = 0, tpir = 0, fp = 0;
         for (const c of gallery) {
