@@ -82,26 +82,24 @@ export class FaceshardMetrics {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
     const shards = this.shardSources;
     const self = this;
-    this.gauge('identities', function () {
-      this.reset();
-      for (const [shard, source] of shards) for (const c of source.collections()) this.set({ shard, collection: c.name }, c.identities);
-    });
-    this.gauge('faces', function () {
-      this.reset();
-      for (const [shard, source] of shards) for (const c of source.collections()) this.set({ shard, collection: c.name }, c.faces);
-    });
-    this.gauge('indexMemory', function () {
-      this.reset();
-      for (const [shard, source] of shards) for (const c of source.collections()) this.set({ shard, collection: c.name }, estimateHnswBytes(c.index));
-    });
-    this.gauge('admissionQueueDepth', function () {
-      this.reset();
-      for (const [shard, source] of shards) for (const g of source.gates()) this.set({ shard, gate: g.gate }, g.queued);
-    });
-    this.gauge('admissionRunning', function () {
-      this.reset();
-      for (const [shard, source] of shards) for (const g of source.gates()) this.set({ shard, gate: g.gate }, g.running);
-    });
+    type CollectionStats = ReturnType<ShardGaugeSource['collections']>[number];
+    type GateStats = ReturnType<ShardGaugeSource['gates']>[number];
+    // Scrape-time gauges over every shard's collections / admission gates, one value each.
+    const perCollection = (key: keyof typeof METRICS, value: (c: CollectionStats) => number) =>
+      this.gauge(key, function () {
+        this.reset();
+        for (const [shard, source] of shards) for (const c of source.collections()) this.set({ shard, collection: c.name }, value(c));
+      });
+    const perGate = (key: keyof typeof METRICS, value: (g: GateStats) => number) =>
+      this.gauge(key, function () {
+        this.reset();
+        for (const [shard, source] of shards) for (const g of source.gates()) this.set({ shard, gate: g.gate }, value(g));
+      });
+    perCollection('identities', (c) => c.identities);
+    perCollection('faces', (c) => c.faces);
+    perCollection('indexMemory', (c) => estimateHnswBytes(c.index));
+    perGate('admissionQueueDepth', (g) => g.queued);
+    perGate('admissionRunning', (g) => g.running);
     // One metadata read per scrape, shared by the three move gauges (collected in this order).
     let moves: Promise<MoveSourceProgress[]> = Promise.resolve([]);
     this.gauge('rebalanceMoved', async function () {
