@@ -553,11 +553,18 @@ export class ShardStore {
         this.assertOpen();
         this.freeze([target]);
       });
+      // Thawed as soon as the file is written: reading its links (on a worker thread) needs no freeze.
+      let thawed = false;
+      const thawOnce = async (): Promise<void> => {
+        if (thawed) return;
+        thawed = true;
+        await this.thaw([target]);
+      };
       let graph: Awaited<ReturnType<typeof reachabilityOf>>;
       try {
-        graph = await reachabilityOf(target);
+        graph = await reachabilityOf(target, thawOnce);
       } finally {
-        await this.thaw([target]);
+        await thawOnce();
       }
       if (!graph) return null;
       const unreachable = graph.unreachableLabels;

@@ -1,20 +1,27 @@
 import { promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { graphReachability, type GraphReachability } from './graph-reachability';
-import { parseHnswIndexFile } from './hnsw-graph-file';
+import type { GraphReachability } from './graph-reachability';
+import { reachabilityOfFile } from './reachability-off-thread';
 
 /**
  * The reachability of a live collection's graph: hnswlib-node exposes no links, so the index is
- * written to a temp file and its link lists are read back. The caller keeps the collection frozen
- * (the index must not change while hnswlib writes it). null: the index holds no element.
+ * written to a temp file (on a libuv thread) and its link lists are read back on a worker thread;
+ * the event loop only waits. The caller keeps the collection frozen (the index must not change
+ * while hnswlib writes it); `written` runs once the file is complete, so a caller that needs no
+ * more can thaw it then rather than after the (longer) reading. null: the index holds no element.
  */
-export async function reachabilityOf(collection: { writeIndex(path: string): Promise<boolean> }): Promise<GraphReachability | null> {
+export async function reachabilityOf(
+  collection: { writeIndex(path: string): Promise<boolean> },
+  written: () => Promise<void> = async () => undefined,
+): Promise<GraphReachability | null> {
   const dir = await fsp.mkdtemp(join(tmpdir(), 'faceshard-graph-'));
   try {
     const path = join(dir, 'index.hnsw');
-    if (!(await collection.writeIndex(path))) return null;
-    return graphReachability(parseHnswIndexFile(await fsp.readFile(path)));
+    const wroteAny = await collection.writeIndex(path);
+    await written();
+    if (!wroteAny) return null;
+    return await reachabilityOfFile(path);
   } finally {
     await fsp.rm(dir, { recursive: true, force: true });
   }

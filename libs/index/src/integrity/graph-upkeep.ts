@@ -1,9 +1,12 @@
 /**
  * When to look for faces the HNSW graph has cut off (and re-link them): hnswlib's neighbour
  * pruning can leave a node with no incoming link after later inserts, and nothing in hnswlib
- * repairs that. Checking costs a write of the index (see reachabilityOf), so it runs once writes
- * to a collection have paused for `idleMs`, or, under continuous writes, once the faces written
- * since the last check reach a quarter of the collection (amortised: O(1) checks per doubling).
+ * repairs that. Checking costs a write of the index (see reachabilityOf) and a read of it on a
+ * worker thread, so it runs once writes to a collection have paused for `idleMs`, or, under
+ * continuous writes, once the faces written since the last check make up half of the collection
+ * (it doubled, in a bulk load): every face is written and read about twice in all (at a quarter,
+ * the rule before, four times, for graphs the next inserts reshape anyway), and the pause that
+ * ends a load checks the final graph.
  */
 export class GraphUpkeep {
   private readonly pending = new Map<string, { writes: number; timer: NodeJS.Timeout | null }>();
@@ -23,7 +26,7 @@ export class GraphUpkeep {
     const entry = this.pending.get(collection) ?? { writes: 0, timer: null };
     entry.writes += faces;
     if (entry.timer) clearTimeout(entry.timer);
-    const dueNow = entry.writes >= Math.max(1000, this.sizeOf(collection) / 4);
+    const dueNow = entry.writes >= Math.max(1000, this.sizeOf(collection) / 2);
     entry.timer = setTimeout(() => this.runFor(collection), dueNow ? 0 : this.idleMs);
     entry.timer.unref();
     this.pending.set(collection, entry);

@@ -1,0 +1,42 @@
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { GraphReachability } from './graph-reachability';
+import type { ReachabilityWorkerData, ReachabilityWorkerReply } from './reachability-protocol';
+
+/**
+ * Starts the worker entry next to this file: reachability-worker.js when compiled; when running
+ * from TypeScript sources (vitest, tsx), reachability-worker.ts through tsx's CommonJS hook,
+ * which a worker does not inherit from its parent.
+ */
+function startWorker(workerData: ReachabilityWorkerData): Worker {
+  if (!__filename.endsWith('.ts')) return new Worker(path.join(__dirname, 'reachability-worker.js'), { workerData });
+  const req = createRequire(__filename);
+  const bootstrap = `require(${JSON.stringify(req.resolve('tsx/cjs'))}); require(${JSON.stringify(path.join(__dirname, 'reachability-worker.ts'))});`;
+  return new Worker(bootstrap, { eval: true, workerData });
+}
+
+/**
+ * The reachability of the graph in an hnswlib index file (parseHnswIndexFile + graphReachability),
+ * computed on a worker thread of its own: at 1M elements that is seconds of CPU which, on the
+ * event loop, stalled the shard's searches and heartbeats. One thread per call: checks are rare
+ * (see GraphUpkeep), and its memory (the whole file, the graph) goes when it exits.
+ */
+export function reachabilityOfFile(file: string): Promise<GraphReachability> {
+  return new Promise((resolve, reject) => {
+    const worker = startWorker({ path: file });
+    let settled = false;
+    worker.once('message', (reply: ReachabilityWorkerReply) => {
+      settled = true;
+      if (reply.ok) resolve(reply.reachability);
+      else reject(new Error(reply.message));
+    });
+    worker.once('error', (error) => {
+      settled = true;
+      reject(error);
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new Error(`reachability worker exited with code ${code} before answering`));
+    });
+  });
+}
