@@ -98,6 +98,32 @@ describe.skipIf(!SHARED_DIR)(SHARED_DIR ? 'calibrated thresholds on a 1-shard cl
     expect(explicit.body).toMatchObject({ thresholdSource: 'threshold', falseMatchRate: calibration.points[4].fmr, falseMatchRateIs: 'interpolated' });
   });
 
+  it('embedding-level /search takes farTarget on a face collection: the shards drop hits below its calibrated threshold and the answer names it; an embeddings-only collection refuses it', async () => {
+    const embedded = await postPhoto(url, '/v1/embed', { image: photo(people[1]!.heldOut) });
+    expect(embedded.status, JSON.stringify(embedded.body)).toBe(200);
+    const vectorB64 = embedded.body.faces[0].embedding;
+    const identify = await postPhoto(url, `${C}/identify`, { image: photo(people[1]!.heldOut), farTarget: 1e-2, limit: PEOPLE });
+    for (const far of [1e-2, 1e-6]) {
+      const answer = await call(url, 'POST', `${C}/search`, { vectorB64, k: PEOPLE, farTarget: far });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      expect(answer.body).toMatchObject({ thresholdSource: 'farTarget', farTarget: far, falseMatchRate: far });
+      expect(answer.body.threshold).toBeCloseTo(expectedThreshold(calibration.points, far), 5);
+      for (const hit of answer.body.hits) expect(hit.score).toBeGreaterThanOrEqual(answer.body.threshold);
+      if (far === 1e-2) {
+        // The same people identify calls a match at this target, first of them the enrolled person.
+        const matched = identify.body.faces[0].matches.filter((m: any) => m.match).map((m: any) => m.identityId);
+        expect(answer.body.hits.map((h: any) => h.identityId)).toEqual(matched);
+        expect(matched[0]).toBe(people[1]!.name);
+      }
+    }
+    const both = await call(url, 'POST', `${C}/search`, { vectorB64, farTarget: 1e-3, minScore: 0.5 });
+    expect([both.status, both.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect((await call(url, 'POST', '/v1/collections', { name: 'calib-plain', dimension: 128, metric: 'cosine' })).status).toBe(201);
+    const plain = await call(url, 'POST', '/v1/collections/calib-plain/search', { vectorB64, farTarget: 1e-3 });
+    expect([plain.status, plain.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(plain.body.message).toContain('minScore');
+  });
+
   it('a person who is not enrolled is answered `unknown` at the default threshold, with the near misses still listed', async () => {
     const strangers = lfwSingles(4, 200);
     const answers = await inBatches(strangers, 1, (file) => postPhoto(url, `${C}/identify`, { image: photo(file), limit: 3 }));

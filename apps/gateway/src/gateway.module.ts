@@ -14,6 +14,7 @@ import { IdentitiesController } from './identities/identities.controller';
 import { IdentitiesService } from './identities/identities.service';
 import { SearchController } from './search/search.controller';
 import { SearchService } from './search/search.service';
+import { SearchThresholdService } from './search/search-threshold.service';
 import { ClusterController } from './cluster/cluster.controller';
 import { ClusterStatusService } from './cluster/cluster-status.service';
 import { MembershipService } from './cluster/membership.service';
@@ -57,6 +58,7 @@ export class GatewayModule {
         CollectionsService,
         IdentitiesService,
         SearchService,
+        SearchThresholdService,
         ...faceProviders(deps.config.faces, deps.config.cluster),
         IntegrityService,
         ProfileService,

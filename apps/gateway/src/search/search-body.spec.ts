@@ -49,6 +49,11 @@ describe('parseSearchBody', () => {
     expect(errorOf(() => parseSearchBody({ minScore: Infinity })).code).toBe('VALIDATION_FAILED');
   });
 
+  it('takes farTarget only as a rate strictly between 0 and 1', () => {
+    expect(parseSearchBody({ farTarget: 1e-5 }).farTarget).toBe(1e-5);
+    for (const farTarget of [0, 1, -1e-3, '1e-3', Number.NaN]) expect(errorOf(() => parseSearchBody({ farTarget })).code).toBe('VALIDATION_FAILED');
+  });
+
   it('accepts k exactly when it is an integer >= 1 (property)', () => {
     fc.assert(
       fc.property(fc.oneof(fc.integer(), fc.double(), fc.string(), fc.boolean()), (k) => {

@@ -4,7 +4,7 @@ import type { SearchDto } from './search.dto';
 /** Largest `ef` a search may ask for. */
 export const MAX_SEARCH_EF = 10_000;
 
-const FIELDS: ReadonlySet<string> = new Set(['vector', 'vectorB64', 'k', 'minScore', 'ef']);
+const FIELDS: ReadonlySet<string> = new Set(['vector', 'vectorB64', 'k', 'minScore', 'farTarget', 'ef']);
 
 /**
  * Reads a search request body in one pass over its (few) fields, with the rules the global
@@ -47,6 +47,10 @@ export function parseSearchBody(body: unknown): SearchDto {
       case 'minScore':
         if (typeof value === 'number' && Number.isFinite(value)) out.minScore = value;
         else errors.push('minScore must be a finite number');
+        break;
+      case 'farTarget':
+        if (typeof value === 'number' && value > 0 && value < 1) out.farTarget = value;
+        else errors.push('farTarget must be a false-match rate within (0, 1), e.g. 1e-5');
         break;
     }
   }

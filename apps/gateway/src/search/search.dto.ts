@@ -18,6 +18,13 @@ export class SearchDto {
   @ApiPropertyOptional({ example: 0.3, description: 'Drop hits scoring below this' })
   minScore?: number;
 
+  @ApiPropertyOptional({
+    example: 1e-5,
+    description:
+      'Face collections only (created with a model this server has a calibration for): drop hits whose similarity a stranger reaches with at most this probability per comparison; the answer names the threshold and false-match rate applied. Send this or minScore.',
+  })
+  farTarget?: number;
+
   /** HNSW search breadth for the whole collection; each of S shards searches with ef·S^-0.5 (its share needs less). */
   @ApiPropertyOptional({ example: 100, minimum: 1, maximum: 10_000, description: 'HNSW search breadth as one index of the whole collection would use it; each of S shards searches with ceil(ef / sqrt(S)) (the answer\'s shardEf); larger = better recall, slower' })
   ef?: number;

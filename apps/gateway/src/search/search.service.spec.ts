@@ -11,19 +11,24 @@ type ShardAnswer = SearchHit[] | FaceshardError;
 
 /** Fakes of the gateway's collaborators: the ring, the collection cache and the shard client. */
 function serviceWith(answers: Record<string, ShardAnswer>, maxHitsPerReply = 1000, efUsed: Record<string, number> = {}) {
-  const requests: { shardId: string; k: number }[] = [];
+  const requests: { shardId: string; k: number; minScore?: number }[] = [];
   const ring = { current: () => new RingPlacement({ epoch: 7, members: Object.keys(answers) }) };
   const collections = { require: async (name: string) => (name === collection.name ? collection : Promise.reject(new FaceshardError('COLLECTION_NOT_FOUND', name))) };
   const shards = {
     maxHitsPerReply: () => maxHitsPerReply,
-    search: async (shardId: string, _target: unknown, queries: { params: { k: number } }[]) => {
-      requests.push({ shardId, k: queries[0]!.params.k });
+    search: async (shardId: string, _target: unknown, queries: { params: { k: number; minScore?: number } }[]) => {
+      requests.push({ shardId, k: queries[0]!.params.k, minScore: queries[0]!.params.minScore });
       const answer = answers[shardId];
       if (answer instanceof FaceshardError) throw answer;
       return queries.map(() => (efUsed[shardId] === undefined ? { hits: answer } : { hits: answer, ef: efUsed[shardId] }));
     },
   };
-  const service = new SearchService(config, collections as never, ring as never, shards as never);
+  // A calibration that maps farTarget 1e-3 to 0.93 (what SearchThresholdService would resolve).
+  const thresholds = {
+    resolve: async (_c: CollectionSpec, r: { minScore?: number; farTarget?: number }) =>
+      r.farTarget !== undefined ? { threshold: 0.93, source: 'farTarget', farTarget: r.farTarget, falseMatchRate: r.farTarget } : undefined,
+  };
+  const service = new SearchService(config, collections as never, ring as never, shards as never, thresholds as never);
   return { service, requests };
 }
 
@@ -40,6 +45,17 @@ describe('SearchService', () => {
     expect(requests.every((r) => r.k === 3)).toBe(true);
     expect(result.hits.map((h) => h.identityId)).toEqual(['p1', 'p3', 'p4']);
     expect(result).toMatchObject({ partial: false, missingShards: [], ringEpoch: 7 });
+  });
+
+  it('sends the threshold a farTarget resolves to as every shard\'s minScore and names it in the answer; a plain minScore goes through as given', async () => {
+    const { service, requests } = serviceWith({ a: [hit('p1', 0.95, 'a')], b: [] });
+    const result = await service.search('people', { vector: [1, 0], farTarget: 1e-3 });
+    expect(requests.map((r) => r.minScore)).toEqual([0.93, 0.93]);
+    expect(result).toMatchObject({ threshold: 0.93, thresholdSource: 'farTarget', farTarget: 1e-3, falseMatchRate: 1e-3 });
+    requests.length = 0;
+    const plain = await service.search('people', { vector: [1, 0], minScore: 0.2 });
+    expect(requests.map((r) => r.minScore)).toEqual([0.2, 0.2]);
+    expect(plain).not.toHaveProperty('threshold');
   });
 
   it('says which ef each answering shard searched with (a shard holding nothing of the collection reports none)', async () => {
@@ -126,7 +142,7 @@ describe('SearchService.searchMany (the faces of one photo)', () => {
         return queries.map((q) => ({ hits: [hit(`${shardId}-near-${q.vector[0]}`, shardId === (q.vector[0] === 0 ? 'a' : 'b') ? 0.9 : 0.5, shardId)] }));
       },
     };
-    const service = new SearchService(config, {} as never, ring as never, shards as never);
+    const service = new SearchService(config, {} as never, ring as never, shards as never, {} as never);
     const options = { k: 1, ef: 80, filter: { team: 'red' } };
     const result = await service.searchMany(collection, [Float32Array.of(0, 1), Float32Array.of(1, 0)], options);
     expect(calls.map((c) => [c.shardId, c.queries.length])).toEqual([

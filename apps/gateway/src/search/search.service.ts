@@ -9,6 +9,8 @@ import { CollectionsService } from '../collections/collections.service';
 import { RingService } from '../cluster/ring.service';
 import { ShardClient } from '../cluster/shard-client.service';
 import type { SearchDto } from './search.dto';
+import { SearchThresholdService } from './search-threshold.service';
+import { thresholdFields } from '../faces/threshold-answer';
 import { GATEWAY_METRICS, NO_GATEWAY_METRICS, type GatewayMetrics } from '../observability/gateway-metrics';
 
 export interface SearchResult {
@@ -21,6 +23,11 @@ export interface SearchResult {
   tookMs: number;
   /** The ef each answering shard searched with: the request's whole-collection ef scaled to its share (libs/query/src/shard-ef.ts). */
   shardEf: Record<string, number>;
+  /** Set when the request set minScore or farTarget on a face collection with a calibrated model: see SearchThresholdService. */
+  threshold?: number;
+  thresholdSource?: 'farTarget' | 'threshold' | 'default';
+  farTarget?: number;
+  falseMatchRate?: number | null;
 }
 
 /** 1:N search: every shard answers its local top-k, the gateway merges them exactly. */
@@ -31,6 +38,7 @@ export class SearchService {
     private readonly collections: CollectionsService,
     private readonly ring: RingService,
     private readonly shards: ShardClient,
+    private readonly thresholds: SearchThresholdService,
     @Optional() @Inject(GATEWAY_METRICS) private readonly metrics: GatewayMetrics = NO_GATEWAY_METRICS,
   ) {}
 
@@ -49,7 +57,9 @@ export class SearchService {
 
     // The generation keeps data of a deleted collection of the same name out of the answer.
     const target = { collection: collection.name, generation: collection.generation };
-    const queries = [{ vector, params: { k, minScore: dto.minScore, ef: dto.ef } }];
+    const applied = dto.minScore === undefined && dto.farTarget === undefined ? undefined : await this.thresholds.resolve(collection, dto);
+    const minScore = applied ? applied.threshold : dto.minScore;
+    const queries = [{ vector, params: { k, minScore, ef: dto.ef } }];
     const { answers, answeredBy, missingShards } = await this.fanOut(ring, async (shardId) => (await this.shards.search(shardId, target, queries))[0]!);
     const shardEf: Record<string, number> = {};
     answers.forEach((answer, i) => {
@@ -65,6 +75,7 @@ export class SearchService {
       ringEpoch: ring.epoch,
       tookMs: Math.round((performance.now() - started) * 1000) / 1000,
       shardEf,
+      ...(applied ? thresholdFields(applied) : {}),
     };
   }
 
