@@ -54,12 +54,17 @@ export function indexFileSize(path: string): IndexFileSize {
 }
 
 /**
- * The hnswlib files of a shard's newest complete snapshot (<dataDir>/snapshots/<lsn>/c<N>.hnsw,
- * see libs/index/src/data-layout.ts); empty when it has taken none yet.
+ * The hnswlib files of a shard's newest complete snapshot. A shard process keeps its store under
+ * <DATA_DIR>/store (apps/shard/src/start-shard-node.ts), so its snapshots are
+ * <DATA_DIR>/store/snapshots/<lsn>/c<N>.hnsw (libs/index/src/data-layout.ts); a store folder given
+ * directly is accepted too. Empty when it has taken none yet (a shard snapshots every
+ * SNAPSHOT_EVERY_OPS changes).
  */
 export function newestSnapshotIndexFiles(dataDir: string): string[] {
-  const dir = join(dataDir, 'snapshots');
+  const nested = join(dataDir, 'store', 'snapshots');
+  const dir = existsSync(nested) ? nested : join(dataDir, 'snapshots');
   if (!existsSync(dir)) return [];
+  // Complete snapshots are named by their LSN padded to a fixed width: the last in order is the newest.
   const complete = readdirSync(dir).filter((name) => /^\d+$/.test(name)).sort();
   const newest = complete[complete.length - 1];
   if (!newest) return [];
