@@ -4,7 +4,7 @@
  */
 import type { FaceDataset } from '../data/face-embedding-model';
 import { rank1Rate, recallAtK, type TopK } from '../data/exact-search';
-import { chooseEf } from './ef-choice';
+import { chooseEf, reachesTarget, type EfTarget } from './ef-choice';
 import { FaceshardError } from '@faceshard/contracts';
 import type { BatchReply, FaceshardClient, IdentityInput } from './faceshard-client';
 import { summariseLatencies } from './latency';
@@ -20,7 +20,8 @@ export interface HttpBenchParams {
   efLadder: number[];
   /** false: stop climbing at the first ef that reaches the target (the larger ones are the slowest passes). */
   fullLadder: boolean;
-  targetRecall: number;
+  /** What the chosen ef must reach (a recall@k, or a rank-1). */
+  target: EfTarget;
   concurrency: number;
   /** Time the chosen ef once more with one sequential client. */
   oneClient?: boolean;
@@ -143,9 +144,9 @@ export async function searchLadder(p: HttpBenchParams): Promise<{ ladder: Ladder
     };
     ladder.push(point);
     p.log(`  ef=${ef} recall@${p.k}=${point.recall.toFixed(3)} rank-1=${point.rank1.toFixed(3)} ${Math.round(point.qps)} QPS p99 ${point.latency.p99Ms.toFixed(2)} ms`);
-    if (!p.fullLadder && point.recall >= p.targetRecall) break;
+    if (!p.fullLadder && reachesTarget(point, p.target)) break;
   }
-  const { point, reachedTarget } = chooseEf(ladder, p.targetRecall);
+  const { point, reachedTarget } = chooseEf(ladder, p.target);
   const timed = await searchAllProbes(p, point.ef, p.minSeconds);
   if (timed.partial) notes.push(`timed pass: ${timed.partial} partial answers (missing shards)`);
   // One sequential client: what the path adds to one search's latency, without queueing.

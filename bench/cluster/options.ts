@@ -38,6 +38,11 @@ export interface BenchOptions {
   /** SEARCH_BATCH_MAX of the gateway for "on"; null = the gateway's default. */
   batchMax: number | null;
   targetRecall: number;
+  /**
+   * When set, the chosen ef is the smallest whose rank-1 is within this of exact search's (issue
+   * 10's 1M target), instead of the first reaching targetRecall; null = by recall.
+   */
+  targetRank1Gap: number | null;
   efLadder: number[];
   /** Walk the whole ladder through HTTP too (default: stop at the first ef that reaches the target; raw always walks it all). */
   fullLadder: boolean;
@@ -47,6 +52,8 @@ export interface BenchOptions {
   batchSize: number;
   /** Insert batches in flight at once. */
   insertInFlight: number;
+  /** After the fill, wait at most this long for the shards to go idle (last snapshot, graph upkeep) before searching. */
+  settleSeconds: number;
   /** Each timed search pass runs at least this long (repeating the probes). */
   minSeconds: number;
   natsUrl: string;
@@ -81,6 +88,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   batchWindowUs: [],
   batchMax: null,
   targetRecall: 0.95,
+  targetRank1Gap: null,
   efLadder: [32, 64, 128, 256, 512],
   fullLadder: false,
   k: 10,
@@ -88,6 +96,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   efConstruction: 200,
   batchSize: 1000,
   insertInFlight: 4,
+  settleSeconds: 120,
   minSeconds: 5,
   natsUrl: 'nats://127.0.0.1:4222',
   basePort: 0,
@@ -116,6 +125,7 @@ export const BIG_RUN_DEFAULTS = {
   efLadder: [256, 512, 1024, 2048, 4096],
   fullLadder: true,
   targetRecall: 0.995,
+  targetRank1Gap: 0.01,
 };
 
 export const USAGE = `Usage: npm run bench:cluster -- [options]
@@ -142,12 +152,16 @@ export const USAGE = `Usage: npm run bench:cluster -- [options]
   --batch-window-us N,M  SEARCH_BATCH_WINDOW_US when on; several values: one "on" gateway each (default: the gateway's own)
   --batch-max N          SEARCH_BATCH_MAX when on (default: the gateway's own)
   --target-recall F      recall@k the chosen ef must reach (default ${DEFAULT_OPTIONS.targetRecall})
+  --target-rank1-gap G   instead: the chosen ef is the smallest whose rank-1 is within G of exact
+                         search's (default: by recall below ${BIG_RUN_IDENTITIES} identities)
   --ef 32,64,...         ef ladder (default ${DEFAULT_OPTIONS.efLadder.join(',')})
   --full-ladder          through HTTP too, try every ef (default: stop at the first reaching the target)
   --k N                  neighbours per search (default ${DEFAULT_OPTIONS.k})
   --m N --ef-construction N   HNSW build parameters for raw and shards (default ${DEFAULT_OPTIONS.m}/${DEFAULT_OPTIONS.efConstruction})
   --batch N              identities per insert batch (default ${DEFAULT_OPTIONS.batchSize}, max 1000)
   --insert-in-flight N   insert batches in flight (default ${DEFAULT_OPTIONS.insertInFlight})
+  --settle S             after the fill, wait at most S seconds for the shards to go idle before
+                         searching (default ${DEFAULT_OPTIONS.settleSeconds})
   --min-seconds F        minimum duration of each timed search pass (default ${DEFAULT_OPTIONS.minSeconds})
   --nats URL             NATS server (default ${DEFAULT_OPTIONS.natsUrl})
   --port N               gateway port (default 0: any free port)
@@ -158,7 +172,8 @@ export const USAGE = `Usage: npm run bench:cluster -- [options]
   --observability-rounds N   timed passes per variant in that comparison (default ${DEFAULT_OPTIONS.observabilityRounds})
   --help
 From ${BIG_RUN_IDENTITIES} identities on, unless given: --shards ${BIG_RUN_DEFAULTS.shards.join(',')} --no-embedded --raw-alongside
-  --raw-wait ${BIG_RUN_DEFAULTS.rawWaitSeconds} --ef-construction ${BIG_RUN_DEFAULTS.efConstruction} --ef ${BIG_RUN_DEFAULTS.efLadder.join(',')} --full-ladder --target-recall ${BIG_RUN_DEFAULTS.targetRecall}`;
+  --raw-wait ${BIG_RUN_DEFAULTS.rawWaitSeconds} --ef-construction ${BIG_RUN_DEFAULTS.efConstruction} --ef ${BIG_RUN_DEFAULTS.efLadder.join(',')} --full-ladder
+  --target-rank1-gap ${BIG_RUN_DEFAULTS.targetRank1Gap} (a --target-recall given instead: by recall)`;
 
 export class UsageError extends Error {}
 
@@ -251,6 +266,9 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       case '--target-recall':
         opts.targetRecall = fraction(flag, value());
         break;
+      case '--target-rank1-gap':
+        opts.targetRank1Gap = fraction(flag, value());
+        break;
       case '--ef':
         opts.efLadder = intList(flag, value()).sort((a, b) => a - b);
         break;
@@ -272,6 +290,9 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
         break;
       case '--insert-in-flight':
         opts.insertInFlight = positiveInt(flag, value());
+        break;
+      case '--settle':
+        opts.settleSeconds = nonNegativeNumber(flag, value());
         break;
       case '--min-seconds':
         opts.minSeconds = nonNegativeNumber(flag, value());
@@ -307,6 +328,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     if (!given.has('--ef-construction')) opts.efConstruction = BIG_RUN_DEFAULTS.efConstruction;
     if (!given.has('--full-ladder')) opts.fullLadder = BIG_RUN_DEFAULTS.fullLadder;
     if (!given.has('--target-recall')) opts.targetRecall = BIG_RUN_DEFAULTS.targetRecall;
+    // A recall target given for a big run is what the ef is chosen by.
+    if (!given.has('--target-rank1-gap') && !given.has('--target-recall')) opts.targetRank1Gap = BIG_RUN_DEFAULTS.targetRank1Gap;
   }
   if (opts.efLadder.some((ef) => ef < opts.k)) throw new UsageError(`every --ef must be >= --k (${opts.k})`);
   return opts;

@@ -2,7 +2,9 @@
  * Big runs: the raw hnswlib baseline is built in a child process WHILE the cluster is being
  * filled (a 1M-vector single-thread build alone takes tens of minutes here), and searched only
  * when the parent asks, i.e. when no cluster is inserting. Its build rate is then measured on a
- * busier machine than a sequential run's, and the report says so.
+ * busier machine than a sequential run's, and the report says so. While the cluster is searched
+ * the build is paused (SIGSTOP, then SIGCONT): the cluster's timed passes must not share the two
+ * cores with it; the paused time is left out of the build's seconds.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -19,9 +21,14 @@ export interface RawAlongside {
   built: Promise<RawBuildReport>;
   /** Ends the build early; `built` then resolves with what was inserted. */
   stop(): void;
+  /** Freezes the child (SIGSTOP) until resume(): it takes no CPU meanwhile. No-op once it has exited. */
+  pause(): void;
+  resume(): void;
   /** Runs the ladder and the timed pass in the child; the child exits afterwards. */
   search(truth: TopK, params: Omit<RawSearchParams, 'truth'>): Promise<Omit<ConfigResult, 'loadAverage1m'>>;
   kill(): void;
+  /** The child's process id. */
+  pid: number;
 }
 
 export function startRawAlongside(dataset: BenchDatasetOptions, m: number, efConstruction: number, log: (line: string) => void): RawAlongside {
@@ -33,6 +40,10 @@ export function startRawAlongside(dataset: BenchDatasetOptions, m: number, efCon
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
   process.once('exit', killNow);
+  // Wall time the child spent frozen, left out of its build time (which the child measures on the wall clock).
+  let pausedSince: bigint | null = null;
+  let pausedSeconds = 0;
+  const pausedSoFar = (): number => pausedSeconds + (pausedSince === null ? 0 : Number(process.hrtime.bigint() - pausedSince) / 1e9);
   let onResult: ((r: Omit<ConfigResult, 'loadAverage1m'>) => void) | null = null;
   let onFailure: (err: Error) => void = () => undefined;
   const built = new Promise<RawBuildReport>((resolve, reject) => {
@@ -41,9 +52,9 @@ export function startRawAlongside(dataset: BenchDatasetOptions, m: number, efCon
       if (message.type === 'log') log(message.line);
       else if (message.type === 'built') {
         const { type: _type, ...report } = message;
-        resolve(report);
+        resolve({ ...report, buildSeconds: report.buildSeconds - pausedSoFar() });
       }
-      else if (message.type === 'result') onResult?.(message.result);
+      else if (message.type === 'result') onResult?.(withoutPause(message.result, pausedSoFar()));
       else if (message.type === 'failed') onFailure(new Error(`raw baseline process failed: ${message.message}`));
     });
     child.once('exit', (code, signal) => {
@@ -63,6 +74,28 @@ export function startRawAlongside(dataset: BenchDatasetOptions, m: number, efCon
     stop: () => {
       if (child.connected) child.send({ type: 'stop' } satisfies ToRawProcess);
     },
+    pause: () => {
+      if (pausedSince !== null || child.exitCode !== null || child.signalCode !== null) return;
+      if (child.kill('SIGSTOP')) pausedSince = process.hrtime.bigint();
+    },
+    resume: () => {
+      if (pausedSince === null) return;
+      pausedSeconds += Number(process.hrtime.bigint() - pausedSince) / 1e9;
+      pausedSince = null;
+      child.kill('SIGCONT');
+    },
     kill: killNow,
+    pid: child.pid ?? NaN,
+  };
+}
+
+/** The child's result with the time it was frozen taken out of its build time. Pure. */
+export function withoutPause(result: Omit<ConfigResult, 'loadAverage1m'>, pausedSeconds: number): Omit<ConfigResult, 'loadAverage1m'> {
+  if (pausedSeconds <= 0) return result;
+  const seconds = result.insert.seconds - pausedSeconds;
+  return {
+    ...result,
+    insert: { ...result.insert, seconds, identitiesPerSecond: result.insert.identities / seconds },
+    notes: [...result.notes, `build paused ${Math.round(pausedSeconds)} s while the cluster was searched (not counted in its build time)`],
   };
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { HierarchicalNSW } from 'hnswlib-node';
 import type { FaceDataset } from '../data/face-embedding-model';
 import { collapseToIdentities, rank1Rate, recallAtK, type TopK } from '../data/exact-search';
-import { chooseEf } from './ef-choice';
+import { chooseEf, type EfTarget } from './ef-choice';
 import { summariseLatencies } from './latency';
 import { indexFileSize } from './memory';
 import type { ConfigResult, LadderPoint, MemoryFigures } from './report';
@@ -28,7 +28,8 @@ export interface RawSearchParams {
   truth: TopK;
   k: number;
   efLadder: number[];
-  targetRecall: number;
+  /** What the timed pass's ef must reach (a recall@k, or a rank-1). */
+  target: EfTarget;
   minSeconds: number;
 }
 
@@ -122,7 +123,7 @@ export async function buildRawIndex(p: RawBuildParams): Promise<RawBuilt> {
       return point;
     });
 
-    const { point, reachedTarget } = chooseEf(ladder, s.targetRecall);
+    const { point, reachedTarget } = chooseEf(ladder, s.target);
     // Timed pass at the chosen ef: rounds over the probes until minSeconds have passed.
     const latencies: number[] = [];
     let seconds = 0;

@@ -18,8 +18,10 @@ import { makeBenchDataset, type BenchDatasetOptions } from './bench-dataset';
 import { batchingVariants, startCluster, startEmbedded, repoRoot, type Deployment } from './deployments';
 import { FaceshardClient } from './faceshard-client';
 import { insertGallery, searchLadder } from './http-bench';
+import { describeTarget, type EfTarget } from './ef-choice';
 import { DEFAULT_OPTIONS, parseBenchOptions, USAGE, UsageError, type BenchOptions } from './options';
 import { indexFileSize, newestSnapshotIndexFiles, residentBytes } from './memory';
+import { waitUntilIdle } from './process-idle';
 import { runObservabilityCost } from './observability-cost';
 import { killAllGroupsNow } from './process-group';
 import { startRawAlongside, type RawAlongside } from './raw-alongside';
@@ -92,6 +94,9 @@ async function main(): Promise<void> {
   const truth: TopK = collapseToIdentities(exactRows, data.gallery.identity, opts.k);
   const exactRank1 = rank1Rate(truth.indices, opts.k, data.probes.identity);
   log(`exact: ${exactSeconds.toFixed(1)} s (${Math.round(opts.probes / exactSeconds)} QPS single thread), rank-1 ${exactRank1.toFixed(3)}`);
+  // The operating point: the smallest ef reaching a recall@k, or (big runs) exact search's rank-1 minus a gap.
+  const target: EfTarget = opts.targetRank1Gap !== null ? { rank1: exactRank1 - opts.targetRank1Gap } : opts.targetRecall;
+  log(`operating point: the smallest ef reaching ${describeTarget(target, opts.k)}`);
 
   const results: ConfigResult[] = [];
   // The raw baseline built alongside is searched once, when no cluster is inserting: before a
@@ -103,7 +108,8 @@ async function main(): Promise<void> {
   const searchRawAlongside = async (waitForBuild: boolean): Promise<void> => {
     if (rawSearched || !rawAlongside) return;
     if (!rawReport && !waitForBuild) {
-      log('raw baseline: still building; the cluster is searched first (the raw build goes on beside it)');
+      log('raw baseline: still building; paused while the cluster is searched first');
+      rawAlongside.pause();
       return;
     }
     rawSearched = true;
@@ -128,7 +134,7 @@ async function main(): Promise<void> {
         });
         return;
       }
-      const raw = await rawAlongside.search(truth, { k: opts.k, efLadder: opts.efLadder, targetRecall: opts.targetRecall, minSeconds: opts.minSeconds });
+      const raw = await rawAlongside.search(truth, { k: opts.k, efLadder: opts.efLadder, target, minSeconds: opts.minSeconds });
       raw.notes.push('built in a child process while the cluster was being filled: its build rate is that of a shared machine');
       results.unshift({ ...raw, loadAverage1m: { start: loadAtStart, end: loadavg()[0] } });
     } catch (err) {
@@ -146,7 +152,7 @@ async function main(): Promise<void> {
         m: opts.m,
         efConstruction: opts.efConstruction,
         efLadder: opts.efLadder,
-        targetRecall: opts.targetRecall,
+        target,
         minSeconds: opts.minSeconds,
         log,
       });
@@ -164,7 +170,8 @@ async function main(): Promise<void> {
     const loadAtStart = loadavg()[0];
     try {
       current = await plan.start();
-      results.push(...(await benchDeployment(current, opts, data, truth, () => searchRawAlongside(false), loadAtStart)));
+      const aroundSearches = { before: () => searchRawAlongside(false), after: () => rawAlongside?.resume() };
+      results.push(...(await benchDeployment(current, opts, data, truth, target, aroundSearches, loadAtStart)));
     } catch (err) {
       log(`${plan.label}: FAILED: ${String((err as Error)?.stack ?? err)}`);
       if (current) log(`${plan.label}: what its processes printed last:\n${current.recentOutput()}`);
@@ -212,10 +219,10 @@ async function main(): Promise<void> {
   };
 
   const table = summaryTable(results, exactRank1, opts.k);
-  console.log(`\nfaceshard cluster benchmark: ${opts.identities} identities, ${opts.probes} probes, seed ${opts.seed}, M=${opts.m} efC=${opts.efConstruction}, target recall@${opts.k} ${opts.targetRecall}`);
+  console.log(`\nfaceshard cluster benchmark: ${opts.identities} identities, ${opts.probes} probes, seed ${opts.seed}, M=${opts.m} efC=${opts.efConstruction}, operating point: the smallest ef reaching ${describeTarget(target, opts.k)}`);
   console.log(`exact brute force: rank-1 ${exactRank1.toFixed(3)}, ${exact.fromCache ? 'top-k read from the cache' : `${Math.round(opts.probes / exactSeconds)} QPS single thread`}; load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${cpus().length} CPUs shared by client and servers`);
   console.log(`\n${table}`);
-  if (results.some((r) => r.chosen && !r.chosen.reachedTarget)) console.log(`* target recall not reached on the ladder: the best ef is shown`);
+  if (results.some((r) => r.chosen && !r.chosen.reachedTarget)) console.log(`* target ${typeof target === 'number' ? 'recall' : 'rank-1'} not reached on the ladder: the best ef is shown`);
   console.log(`raw: one sequential client in-process; faceshard rows: HTTP with "clients" requests in flight.`);
   if (results.some((r) => r.memory)) console.log(`\nmemory per identity:\n${memoryTable(results)}`);
   console.log(`\nef ladder (one round over the probes each; faceshard rows at the same concurrency${opts.fullLadder ? '' : ', stopped at the first ef reaching the target'}):\n${ladderTable(results, opts.k)}`);
@@ -277,7 +284,9 @@ async function benchDeployment(
   opts: BenchOptions,
   data: FaceDataset,
   truth: TopK,
-  beforeSearching: () => Promise<void>,
+  target: EfTarget,
+  /** Before the searches: search the raw baseline if it is built, else pause its build; after: let it go on. */
+  aroundSearches: { before: () => Promise<void>; after: () => void },
   loadAtStart: number,
 ): Promise<ConfigResult[]> {
   const client = new FaceshardClient(deployment.url, Math.max(opts.concurrency, opts.insertInFlight));
@@ -294,7 +303,7 @@ async function benchDeployment(
       k: opts.k,
       efLadder: opts.efLadder,
       fullLadder: opts.fullLadder,
-      targetRecall: opts.targetRecall,
+      target,
       concurrency: opts.concurrency,
       oneClient: opts.oneClient,
       batchSize,
@@ -308,7 +317,10 @@ async function benchDeployment(
     log(`${deployment.name}: inserted in ${insert.seconds.toFixed(1)} s (${Math.round(rate)} identities/s)`);
     const memory = deploymentMemory(deployment, rssAtReady, opts.identities, opts.facesPerIdentity);
     log(`${deployment.name}: ${Math.round(memory.rssBytesPerIdentity)} B of shard RSS and ${Math.round(memory.indexBytesPerIdentity)} B of index per identity`);
-    await beforeSearching();
+    await aroundSearches.before();
+    // What the fill left behind (the last snapshot, the graph upkeep pass after the writes) runs before anything is timed.
+    const settled = await waitUntilIdle(deployment.shardPids, { idleShare: 0.05, windowSeconds: 2, maxSeconds: opts.settleSeconds });
+    log(`${deployment.name}: shards ${settled.idle ? 'idle' : `still busy (${Math.round(settled.lastShare * 100)}% of a core)`} after ${settled.seconds.toFixed(0)} s`);
     const results: ConfigResult[] = [];
     for (const [i, gateway] of deployment.gateways.entries()) {
       const name = deployment.gateways.length > 1 ? `${deployment.name}, ${gateway.label}` : deployment.name;
@@ -344,6 +356,7 @@ async function benchDeployment(
     await client.deleteCollection(COLLECTION).catch((err) => log(`${deployment.name}: could not delete the collection: ${err}`));
     return results;
   } finally {
+    aroundSearches.after();
     client.close();
   }
 }

@@ -61,12 +61,15 @@ function main(): void {
   const exact = new BruteforceSearch('ip', dim);
   exact.initIndex(total);
 
-  const points: { n: number; ef: number; recall: number; rank1: number; usPerQuery: number }[] = [];
+  // cpuUsPerQuery: this process's CPU time per search, which a loaded machine distorts far less than the wall time.
+  const points: { n: number; ef: number; recall: number; rank1: number; usPerQuery: number; cpuUsPerQuery: number }[] = [];
   const exactRank1: Record<number, number> = {};
   let added = 0;
   const buildStart = Date.now();
+  const buildCpuStart = process.cpuUsage();
   let searchMs = 0;
-  const builds: { n: number; seconds: number }[] = [];
+  let searchCpuUs = 0;
+  const builds: { n: number; seconds: number; cpuSeconds: number }[] = [];
   for (const n of sizes) {
     for (; added < n; added++) {
       const v = Array.from(data.gallery.vectors.subarray(added * dim, (added + 1) * dim));
@@ -74,9 +77,12 @@ function main(): void {
       exact.addPoint(v, added);
     }
     const buildSeconds = (Date.now() - buildStart - searchMs) / 1000;
-    log(`n=${n}: built (${Math.round(n / buildSeconds)} vectors/s so far, searches excluded)`);
-    builds.push({ n, seconds: buildSeconds });
+    const cpuSinceStart = process.cpuUsage(buildCpuStart);
+    const buildCpuSeconds = (cpuSinceStart.user + cpuSinceStart.system - searchCpuUs) / 1e6;
+    log(`n=${n}: built (${Math.round(n / buildSeconds)} vectors/s so far, ${Math.round(n / buildCpuSeconds)} per CPU second, searches excluded)`);
+    builds.push({ n, seconds: buildSeconds, cpuSeconds: buildCpuSeconds });
     const searchStart = Date.now();
+    const searchCpu0 = process.cpuUsage();
     // Probes of people beyond the first n are strangers to this collection.
     const trueIdentity = Int32Array.from(data.probes.identity, (id) => (id < n ? id : -1));
     const truth: TopK = { k, count: queries.length, indices: new Int32Array(queries.length * k).fill(-1), scores: new Float32Array(queries.length * k) };
@@ -87,14 +93,19 @@ function main(): void {
       index.setEf(ef);
       const found = new Int32Array(queries.length * k).fill(-1);
       const t0 = process.hrtime.bigint();
+      const cpu0 = process.cpuUsage();
       queries.forEach((q, i) => index.searchKnn(q, k).neighbors.forEach((row, r) => (found[i * k + r] = row)));
+      const cpu = process.cpuUsage(cpu0);
       const usPerQuery = Number(process.hrtime.bigint() - t0) / 1e3 / queries.length;
-      const point = { n, ef, recall: recallAtK(found, k, truth, k), rank1: rank1Rate(found, k, trueIdentity), usPerQuery };
+      const cpuUsPerQuery = (cpu.user + cpu.system) / queries.length;
+      const point = { n, ef, recall: recallAtK(found, k, truth, k), rank1: rank1Rate(found, k, trueIdentity), usPerQuery, cpuUsPerQuery };
       points.push(point);
-      log(`  n=${n} ef=${ef} recall@${k}=${point.recall.toFixed(4)} rank-1=${point.rank1.toFixed(3)} (exact ${exactRank1[n].toFixed(3)}) ${usPerQuery.toFixed(0)} µs`);
+      log(`  n=${n} ef=${ef} recall@${k}=${point.recall.toFixed(4)} rank-1=${point.rank1.toFixed(3)} (exact ${exactRank1[n].toFixed(3)}) ${usPerQuery.toFixed(0)} µs (${cpuUsPerQuery.toFixed(0)} µs CPU) load ${loadavg()[0].toFixed(1)}`);
       if (point.recall >= Number(values['stop-at'])) break;
     }
     searchMs += Date.now() - searchStart;
+    const searchCpu = process.cpuUsage(searchCpu0);
+    searchCpuUs += searchCpu.user + searchCpu.system;
   }
 
   const needed = targets.map((target) => ({

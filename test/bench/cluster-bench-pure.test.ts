@@ -34,7 +34,10 @@ describe('parseBenchOptions', () => {
   it('a big run changes only what was not given: shards, embedded, raw alongside, ef ladder', () => {
     const big = parseBenchOptions(['--identities', String(BIG_RUN_IDENTITIES)]);
     expect(big).toMatchObject({ ...BIG_RUN_DEFAULTS, raw: true, m: DEFAULT_OPTIONS.m });
-    expect(parseBenchOptions(['--identities', '1000000', '--ef-construction', '200', '--target-recall', '0.9'])).toMatchObject({ efConstruction: 200, targetRecall: 0.9, fullLadder: true });
+    expect(parseBenchOptions(['--identities', '1000000', '--ef-construction', '200', '--target-recall', '0.9'])).toMatchObject({ efConstruction: 200, targetRecall: 0.9, targetRank1Gap: null, fullLadder: true });
+    expect(parseBenchOptions(['--identities', '1000000', '--target-rank1-gap', '0.02'])).toMatchObject({ targetRank1Gap: 0.02 });
+    expect(parseBenchOptions(['--target-rank1-gap', '0.005'])).toMatchObject({ targetRank1Gap: 0.005, targetRecall: DEFAULT_OPTIONS.targetRecall });
+    expect(parseBenchOptions([])).toMatchObject({ targetRank1Gap: null });
     const given = parseBenchOptions(['--identities', '1000000', '--shards', '1,4', '--embedded', '--raw-first', '--ef', '64,128']);
     expect(given).toMatchObject({ shards: [1, 4], embedded: true, rawAlongside: false, efLadder: [64, 128] });
     expect(parseBenchOptions(['--identities', String(BIG_RUN_IDENTITIES - 1)])).toMatchObject({ shards: DEFAULT_OPTIONS.shards, embedded: true, rawAlongside: false });
@@ -126,6 +129,19 @@ describe('chooseEf', () => {
     expect(chooseEf(ladder, 0.999)).toEqual({ point: { ef: 256, recall: 0.99 }, reachedTarget: false });
     expect(chooseEf([{ ef: 64, recall: 0.9 }, { ef: 32, recall: 0.9 }], 1).point.ef).toBe(32);
     expect(() => chooseEf([], 0.9)).toThrow(/empty/);
+  });
+
+  it('takes the smallest ef whose rank-1 reaches a rank-1 target (exact minus a gap, float rounding forgiven)', () => {
+    const withRank1 = [
+      { ef: 512, recall: 0.96, rank1: 0.712 },
+      { ef: 256, recall: 0.9, rank1: 0.69 },
+      { ef: 1024, recall: 0.98, rank1: 0.721 },
+      { ef: 2048, recall: 0.99, rank1: 0.725 },
+    ];
+    // 0.731 - 0.01 is 0.7209999999999999 in floats; a rank-1 of 0.721 reaches it.
+    expect(chooseEf(withRank1, { rank1: 0.731 - 0.01 })).toEqual({ point: withRank1[2], reachedTarget: true });
+    expect(chooseEf(withRank1, { rank1: 0.722 }).point.ef).toBe(2048);
+    expect(chooseEf(withRank1, { rank1: 0.73 })).toEqual({ point: withRank1[3], reachedTarget: false });
   });
 });
 

@@ -62,7 +62,7 @@ describe.skipIf(why !== null)(
     k: 10,
     efLadder: [16, 200],
     fullLadder: false,
-    targetRecall: 0.999,
+    target: 0.999,
     concurrency: 4,
     batchSize: 150, // three batches, the last one short
     insertInFlight: 2,

@@ -11,6 +11,7 @@ import { makeBenchDataset } from '../../bench/cluster/bench-dataset';
 import { repoRoot } from '../../bench/cluster/deployments';
 import { indexFileSize } from '../../bench/cluster/memory';
 import { startRawAlongside } from '../../bench/cluster/raw-alongside';
+import { cpuSeconds } from '../../bench/cluster/process-idle';
 import { embeddingStatsPath } from '../../bench/data/embedding-stats';
 import { collapseToIdentities, exactTopK } from '../../bench/data/exact-search';
 
@@ -25,7 +26,7 @@ describe.skipIf(why !== null)(`raw baseline in a child process${why ? ` SKIPPED:
     const raw = startRawAlongside(dataset, 16, 100, () => undefined);
     try {
       expect((await raw.built).buildSeconds).toBeGreaterThan(0);
-      const result = await raw.search(truth, { k: 10, efLadder: [16, 500], targetRecall: 0.99, minSeconds: 0 });
+      const result = await raw.search(truth, { k: 10, efLadder: [16, 500], target: 0.99, minSeconds: 0 });
       // ef 500 over 500 vectors visits everything: exactly brute force, which only holds if both sides made the same vectors.
       expect(result.ladder.find((p) => p.ef === 500)!.recall).toBe(1);
       expect(result.chosen?.ef).toBe(500);
@@ -49,7 +50,28 @@ describe.skipIf(why !== null)(`raw baseline in a child process${why ? ` SKIPPED:
       expect(report.identitiesInserted).toBeLessThan(60_000);
       expect(report.memory.indexBytesPerIdentity).toBeGreaterThan(512);
       const truth = { k: 10, count: 10, indices: new Int32Array(100), scores: new Float32Array(100) };
-      await expect(raw.search(truth, { k: 10, efLadder: [16], targetRecall: 0.9, minSeconds: 0 })).rejects.toThrow(/not finished/);
+      await expect(raw.search(truth, { k: 10, efLadder: [16], target: 0.9, minSeconds: 0 })).rejects.toThrow(/not finished/);
+    } finally {
+      raw.kill();
+    }
+  }, 120_000);
+
+  it('a paused build takes no CPU, and the time it was paused is left out of its build time', async () => {
+    const dataset = { identities: 60_000, facesPerIdentity: 1, probes: 10, unenrolledFraction: 0.2, seed: 9, centre: false };
+    const started = Date.now();
+    const raw = startRawAlongside(dataset, 16, 200, () => undefined);
+    try {
+      await new Promise((r) => setTimeout(r, 3_000));
+      raw.pause();
+      const cpuAtPause = cpuSeconds(raw.pid);
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(cpuSeconds(raw.pid)).toBeCloseTo(cpuAtPause, 1);
+      raw.resume();
+      raw.stop();
+      const report = await raw.built;
+      expect(report.complete).toBe(false);
+      expect(report.buildSeconds).toBeGreaterThan(0);
+      expect(report.buildSeconds).toBeLessThan((Date.now() - started) / 1000 - 1.4);
     } finally {
       raw.kill();
     }
