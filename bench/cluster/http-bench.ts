@@ -25,6 +25,8 @@ export interface HttpBenchParams {
   concurrency: number;
   /** Time the chosen ef once more with one sequential client. */
   oneClient?: boolean;
+  /** Also one round with one sequential client at every ef of the ladder (the latency without queueing, per ef). */
+  oneClientLadder?: boolean;
   batchSize: number;
   insertInFlight: number;
   minSeconds: number;
@@ -135,15 +137,19 @@ export async function searchLadder(p: HttpBenchParams): Promise<{ ladder: Ladder
     // One round over the probes per ef: its recall, and its speed at the benchmark's concurrency.
     const r = await searchAllProbes(p, ef, 0);
     if (r.partial) notes.push(`ef=${ef}: ${r.partial} partial answers (missing shards)`);
+    const single = p.oneClientLadder ? await searchAllProbes({ ...p, concurrency: 1 }, ef, 0) : null;
+    if (single?.partial) notes.push(`ef=${ef}, one client: ${single.partial} partial answers (missing shards)`);
     const point: LadderPoint = {
       ef,
       recall: recallAtK(r.found, p.k, p.truth, p.k),
       rank1: rank1Rate(r.found, p.k, p.data.probes.identity),
       qps: r.qps,
       latency: summariseLatencies(r.latenciesMs),
+      ...(single ? { oneClient: { qps: single.qps, latency: summariseLatencies(single.latenciesMs), seconds: single.seconds } } : {}),
     };
     ladder.push(point);
-    p.log(`  ef=${ef} recall@${p.k}=${point.recall.toFixed(3)} rank-1=${point.rank1.toFixed(3)} ${Math.round(point.qps)} QPS p99 ${point.latency.p99Ms.toFixed(2)} ms`);
+    const singleLog = point.oneClient ? `; one client p50 ${point.oneClient.latency.p50Ms.toFixed(2)} ms p99 ${point.oneClient.latency.p99Ms.toFixed(2)} ms` : '';
+    p.log(`  ef=${ef} recall@${p.k}=${point.recall.toFixed(3)} rank-1=${point.rank1.toFixed(3)} ${Math.round(point.qps)} QPS p99 ${point.latency.p99Ms.toFixed(2)} ms${singleLog}`);
     if (!p.fullLadder && reachesTarget(point, p.target)) break;
   }
   const { point, reachedTarget } = chooseEf(ladder, p.target);

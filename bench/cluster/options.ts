@@ -26,6 +26,8 @@ export interface BenchOptions {
   concurrency: number;
   /** After the timed pass, time the same ef again with one sequential client (the latency the path adds). */
   oneClient: boolean;
+  /** One round with one sequential client at every ef of the ladder too (default: big runs only). */
+  oneClientLadder: boolean;
   /** Extra node flags for the gateway and shard processes (e.g. --cpu-prof --cpu-prof-dir=DIR). */
   nodeArgs: string[];
   /**
@@ -83,6 +85,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   cacheDir: join(tmpdir(), 'faceshard-bench-cache'),
   concurrency: 8,
   oneClient: true,
+  oneClientLadder: false,
   nodeArgs: [],
   searchBatching: ['on'],
   batchWindowUs: [],
@@ -126,6 +129,7 @@ export const BIG_RUN_DEFAULTS = {
   fullLadder: true,
   targetRecall: 0.995,
   targetRank1Gap: 0.01,
+  oneClientLadder: true,
 };
 
 export const USAGE = `Usage: npm run bench:cluster -- [options]
@@ -147,6 +151,8 @@ export const USAGE = `Usage: npm run bench:cluster -- [options]
                          ${DEFAULT_OPTIONS.cacheDir}) / always compute them
   --concurrency N        HTTP requests in flight when timing search (default ${DEFAULT_OPTIONS.concurrency})
   --no-one-client        skip the one-client latency pass at the chosen ef
+  --one-client-ladder / --no-one-client-ladder   also one round with one client at every ef
+                         (default: from ${BIG_RUN_IDENTITIES} identities on)
   --node-args "FLAGS"    node flags for the gateway and shard processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
   --search-batching off,on  batched fan-out modes timed on each cluster, one gateway each on the same shards (default on)
   --batch-window-us N,M  SEARCH_BATCH_WINDOW_US when on; several values: one "on" gateway each (default: the gateway's own)
@@ -172,7 +178,7 @@ export const USAGE = `Usage: npm run bench:cluster -- [options]
   --observability-rounds N   timed passes per variant in that comparison (default ${DEFAULT_OPTIONS.observabilityRounds})
   --help
 From ${BIG_RUN_IDENTITIES} identities on, unless given: --shards ${BIG_RUN_DEFAULTS.shards.join(',')} --no-embedded --raw-alongside
-  --raw-wait ${BIG_RUN_DEFAULTS.rawWaitSeconds} --ef-construction ${BIG_RUN_DEFAULTS.efConstruction} --ef ${BIG_RUN_DEFAULTS.efLadder.join(',')} --full-ladder
+  --raw-wait ${BIG_RUN_DEFAULTS.rawWaitSeconds} --ef-construction ${BIG_RUN_DEFAULTS.efConstruction} --ef ${BIG_RUN_DEFAULTS.efLadder.join(',')} --full-ladder --one-client-ladder
   --target-rank1-gap ${BIG_RUN_DEFAULTS.targetRank1Gap} (a --target-recall given instead: by recall)`;
 
 export class UsageError extends Error {}
@@ -245,6 +251,12 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
         break;
       case '--no-one-client':
         opts.oneClient = false;
+        break;
+      case '--one-client-ladder':
+        opts.oneClientLadder = true;
+        break;
+      case '--no-one-client-ladder':
+        opts.oneClientLadder = false;
         break;
       case '--node-args':
         opts.nodeArgs = value().split(/\s+/).filter((a) => a !== '');
@@ -328,6 +340,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     if (!given.has('--ef-construction')) opts.efConstruction = BIG_RUN_DEFAULTS.efConstruction;
     if (!given.has('--full-ladder')) opts.fullLadder = BIG_RUN_DEFAULTS.fullLadder;
     if (!given.has('--target-recall')) opts.targetRecall = BIG_RUN_DEFAULTS.targetRecall;
+    if (!given.has('--one-client-ladder') && !given.has('--no-one-client-ladder')) opts.oneClientLadder = BIG_RUN_DEFAULTS.oneClientLadder;
     // A recall target given for a big run is what the ef is chosen by.
     if (!given.has('--target-rank1-gap') && !given.has('--target-recall')) opts.targetRank1Gap = BIG_RUN_DEFAULTS.targetRank1Gap;
   }

@@ -9,6 +9,8 @@ export interface LadderPoint {
   rank1: number;
   qps: number;
   latency: LatencySummary;
+  /** The same ef once more over the probes with one sequential client (--one-client-ladder). */
+  oneClient?: { qps: number; latency: LatencySummary; seconds: number };
 }
 
 export interface OperatingPoint extends LadderPoint {
@@ -101,9 +103,13 @@ export function memoryTable(results: ConfigResult[]): string {
 
 /** Every ef tried, per configuration. */
 export function ladderTable(results: ConfigResult[], k: number): string {
-  const header = ['configuration', 'ef', `recall@${k}`, 'rank-1', 'QPS', 'p50 ms', 'p99 ms'];
+  const header = ['configuration', 'ef', `recall@${k}`, 'rank-1', 'QPS', 'p50 ms', 'p99 ms', '1-client p50', '1-client p99'];
   const rows = results.flatMap((r) =>
-    r.ladder.map((p) => [r.name, String(p.ef), num(p.recall, 3), num(p.rank1, 3), int(p.qps), num(p.latency.p50Ms, 2), num(p.latency.p99Ms, 2)]),
+    r.ladder.map((p) => {
+      // Raw hnswlib's ladder is one sequential client already.
+      const single = r.kind === 'raw-hnswlib' ? p.latency : p.oneClient?.latency;
+      return [r.name, String(p.ef), num(p.recall, 3), num(p.rank1, 3), int(p.qps), num(p.latency.p50Ms, 2), num(p.latency.p99Ms, 2), num(single?.p50Ms ?? NaN, 2), num(single?.p99Ms ?? NaN, 2)];
+    }),
   );
   return formatTable(header, rows);
 }

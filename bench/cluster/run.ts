@@ -306,6 +306,7 @@ async function benchDeployment(
       target,
       concurrency: opts.concurrency,
       oneClient: opts.oneClient,
+      oneClientLadder: opts.oneClientLadder,
       batchSize,
       insertInFlight: opts.insertInFlight,
       minSeconds: opts.minSeconds,

@@ -6,7 +6,7 @@ import { runWithConcurrency, timedRounds } from '../../bench/cluster/load';
 import { batchingVariants } from '../../bench/cluster/deployments';
 import { BIG_RUN_DEFAULTS, BIG_RUN_IDENTITIES, DEFAULT_OPTIONS, parseBenchOptions, UsageError } from '../../bench/cluster/options';
 import { elementsInIndexHeader, parseVmRss } from '../../bench/cluster/memory';
-import { formatTable, memoryTable, rawBaselineAt, summaryTable, type ConfigResult } from '../../bench/cluster/report';
+import { formatTable, ladderTable, memoryTable, rawBaselineAt, summaryTable, type ConfigResult } from '../../bench/cluster/report';
 import { selfTimeRanking, type CpuProfile } from '../../bench/cluster/cpu-profile';
 import { vectorToB64 } from '../../bench/cluster/faceshard-client';
 
@@ -37,7 +37,10 @@ describe('parseBenchOptions', () => {
     expect(parseBenchOptions(['--identities', '1000000', '--ef-construction', '200', '--target-recall', '0.9'])).toMatchObject({ efConstruction: 200, targetRecall: 0.9, targetRank1Gap: null, fullLadder: true });
     expect(parseBenchOptions(['--identities', '1000000', '--target-rank1-gap', '0.02'])).toMatchObject({ targetRank1Gap: 0.02 });
     expect(parseBenchOptions(['--target-rank1-gap', '0.005'])).toMatchObject({ targetRank1Gap: 0.005, targetRecall: DEFAULT_OPTIONS.targetRecall });
-    expect(parseBenchOptions([])).toMatchObject({ targetRank1Gap: null });
+    expect(parseBenchOptions([])).toMatchObject({ targetRank1Gap: null, oneClientLadder: false });
+    expect(parseBenchOptions(['--identities', '1000000'])).toMatchObject({ oneClientLadder: true });
+    expect(parseBenchOptions(['--identities', '1000000', '--no-one-client-ladder'])).toMatchObject({ oneClientLadder: false });
+    expect(parseBenchOptions(['--one-client-ladder'])).toMatchObject({ oneClientLadder: true });
     const given = parseBenchOptions(['--identities', '1000000', '--shards', '1,4', '--embedded', '--raw-first', '--ef', '64,128']);
     expect(given).toMatchObject({ shards: [1, 4], embedded: true, rawAlongside: false, efLadder: [64, 128] });
     expect(parseBenchOptions(['--identities', String(BIG_RUN_IDENTITIES - 1)])).toMatchObject({ shards: DEFAULT_OPTIONS.shards, embedded: true, rawAlongside: false });
@@ -264,6 +267,21 @@ describe('comparison with raw hnswlib at the same ef', () => {
     const clusterRow = table.split('\n').find((l) => l.startsWith('cluster'))!;
     expect(clusterRow).toContain(' 0.50 '); // 2000 / 4000
     expect(clusterRow).toContain(' 0.500 '); // 0.75 - 0.25 ms
+  });
+
+  it('the ladder table shows one-client latencies per ef: raw its own, faceshard its one-client round, "-" without one', () => {
+    const withSingle: ConfigResult = {
+      ...cluster,
+      ladder: [
+        { ef: 32, recall: 0.9, rank1: 0.8, qps: 900, latency: latency(8), oneClient: { qps: 400, latency: latency(2.5), seconds: 1 } },
+        { ef: 64, recall: 0.95, rank1: 0.8, qps: 800, latency: latency(9) },
+      ],
+    };
+    const lines = ladderTable([raw, withSingle], 10).split('\n');
+    expect(lines[0]).toMatch(/1-client p50\s+1-client p99$/);
+    expect(lines.find((l) => l.startsWith('raw') && /\s32\s/.test(l))).toMatch(/0\.20\s+0\.20$/);
+    expect(lines.find((l) => l.startsWith('cluster') && /\s32\s/.test(l))).toMatch(/2\.50\s+2\.50$/);
+    expect(lines.find((l) => l.startsWith('cluster') && /\s64\s/.test(l))).toMatch(/-\s+-$/);
   });
 });
 
