@@ -113,19 +113,23 @@ export const DEFAULT_OPTIONS: BenchOptions = {
  * From this many identities on, a run is "big" and what is not given explicitly changes (so that
  * `--identities 1000000` alone has a chance to fit in an hour on the shared 2-core machine): one
  * 2-shard cluster (on two cores a query costs both cores either way; more shards only add
- * fan-out), no embedded run, efConstruction 100 (inserting is most of a big run's time and
- * costs ~efConstruction), the raw baseline built in a child process while the cluster is filled
- * and given at most 5 more minutes afterwards, and an ef ladder for that size walked whole up to
- * recall 0.995 (rank-1 near exact needs it).
+ * fan-out), no embedded run, M 16 / efConstruction 100 (inserting is most of a big run's time
+ * and costs ~efConstruction x M; at 100k, M 32 needed half the ef for the same rank-1 at the same
+ * CPU per query and 1.4x the build, efConstruction 200 cut the ef ~20% at 1.7x the build:
+ * bench/cluster/README.md), the raw baseline built in a child process while the cluster is filled,
+ * paused while the cluster is searched and given at most 15 more minutes afterwards, and an ef
+ * ladder for that size walked whole, with one client too, the operating point being the smallest
+ * ef whose rank-1 is within 0.01 of exact search's (issue 10's 1M target).
  */
 export const BIG_RUN_IDENTITIES = 500_000;
 export const BIG_RUN_DEFAULTS = {
   shards: [2],
   embedded: false,
   rawAlongside: true,
-  rawWaitSeconds: 300,
+  rawWaitSeconds: 900,
   efConstruction: 100,
-  efLadder: [256, 512, 1024, 2048, 4096],
+  // Steps of sqrt(2) where rank-1 comes within 0.01 of exact at 1M (between 2048 and 4096 in the first 1M run).
+  efLadder: [512, 1024, 1448, 2048, 2896, 4096],
   fullLadder: true,
   targetRecall: 0.995,
   targetRank1Gap: 0.01,
