@@ -1,44 +1,61 @@
 /**
- * How much a snapshot stalls a shard: the event loop (heartbeats, searches) and writers.
+ * How much background storage work stalls a shard: the event loop (heartbeats, searches) and writers.
  *
  *   npm run build && node dist/bench/store/snapshot-stall.js --identities 1000000 --dimension 128
  *
- * Fills a ShardStore in a temporary folder (one face per identity, attributes like a real
- * gallery, no background snapshots), then takes one snapshot while
- *   - a 1 ms timer measures the event loop's longest gap (and perf_hooks' delay histogram),
+ * Fills a ShardStore (one face per identity, attributes like a real gallery, no background
+ * snapshots, graph upkeep off during the fill), takes one snapshot of the fill (not measured: a
+ * kept folder then reopens from it), then measures each phase while
+ *   - a 1 ms timer measures the event loop's gaps (and perf_hooks' delay histogram, GC pauses),
+ *   - the same timer runs in a separate process that does nothing else (the machine's own gaps),
  *   - a writer upserts one identity at a time (its wait = latency of each upsert),
  *   - a searcher runs k=10 searches back to back.
- * Prints JSON: snapshot time, max/p99 event-loop stall, writer max/p99 and how many writes went
- * through during the snapshot, search max/p99. Options: --identities (default 100000),
- * --dimension (128), --m (8), --ef-construction (40), --dir (a temp folder; removed after).
+ * Phases: `snapshot` (store.snapshot()) and `upkeep` (one graph-upkeep check: the index written
+ * to a temp file and its links read, store.pinUnreachable()). Every log fdatasync and snapshot
+ * fsync is timed (timed-store-fs.ts), so the longest writes can be told apart.
+ * Prints JSON. Options: --identities (default 100000), --dimension (128), --m (8),
+ * --ef-construction (40), --phases (snapshot,upkeep; none: only fill a kept folder), --dir (a temp folder, removed after),
+ * --keep (keep --dir and, when it already holds the filled store, reuse it: no fill; the 1M fill
+ * takes tens of minutes on a loaded machine and what is measured does not depend on it).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { ShardStore } from '@faceshard/index';
+import { ShardStore, type SnapshotPhase } from '@faceshard/index';
 import type { IdentityUpsert } from '@faceshard/contracts';
 import { SeededRandom } from '../data/prng';
+import { percentile, round, startProbes, type ProbeReport } from './stall-probes';
+import { timedStoreFs, type FsEvent } from './timed-store-fs';
+
+type Phase = 'snapshot' | 'upkeep';
 
 interface Options {
   identities: number;
   dimension: number;
   m: number;
   efConstruction: number;
+  phases: Phase[];
   dir: string | null;
+  keep: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { identities: 100_000, dimension: 128, m: 8, efConstruction: 40, dir: null };
+  const options: Options = { identities: 100_000, dimension: 128, m: 8, efConstruction: 40, phases: ['snapshot', 'upkeep'], dir: null, keep: false };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (flag === '--identities') options.identities = Number(value);
     else if (flag === '--dimension') options.dimension = Number(value);
     else if (flag === '--m') options.m = Number(value);
     else if (flag === '--ef-construction') options.efConstruction = Number(value);
+    else if (flag === '--phases') options.phases = value === 'none' ? [] : (value.split(',').map((p) => p.trim()) as Phase[]);
     else if (flag === '--dir') options.dir = value;
-    else throw new Error(`unknown option ${flag} (see the comment at the top of bench/store/snapshot-stall.ts)`);
+    else if (flag === '--keep') {
+      options.keep = true;
+      i--; // a flag without a value
+    } else throw new Error(`unknown option ${flag} (see the comment at the top of bench/store/snapshot-stall.ts)`);
   }
+  for (const phase of options.phases) if (phase !== 'snapshot' && phase !== 'upkeep') throw new Error(`unknown phase ${phase}`);
+  if (options.keep && !options.dir) throw new Error('--keep needs --dir');
   return options;
 }
 
@@ -48,85 +65,128 @@ function identity(n: number, dimension: number, random: () => number): IdentityU
   return { identityId: `person-${n}`, mode: 'replace', attributes: { name: `Person ${n}`, team: `t${n % 97}` }, faces: [{ faceId: 'f0', vector }] };
 }
 
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+interface TimedWrite {
+  atMs: number;
+  ms: number;
 }
 
-const round = (ms: number): number => Math.round(ms * 10) / 10;
+/** The longest writes, each with the log fdatasyncs and event-loop gaps that overlapped it. */
+function explainLongestWrites(writes: TimedWrite[], fsEvents: FsEvent[], gaps: ProbeReport['eventLoop']['longestGaps']): unknown[] {
+  return [...writes]
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 5)
+    .map((w) => {
+      const end = w.atMs + w.ms;
+      const syncs = fsEvents.filter((e) => e.atMs < end && e.atMs + e.ms > w.atMs);
+      return {
+        atMs: round(w.atMs),
+        ms: round(w.ms),
+        overlappingSyncs: syncs.map((e) => ({ call: e.call, file: e.file, atMs: round(e.atMs), ms: round(e.ms) })),
+        overlappingLongGaps: gaps.filter((g) => g.atMs > w.atMs && g.atMs - g.ms < end),
+      };
+    });
+}
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'faceshard-snapshot-stall-'));
   const seeded = new SeededRandom(42);
   const random = (): number => seeded.nextFloat();
+  let clock = (): number => performance.now();
+  const { fs, events: fsEvents } = timedStoreFs(() => clock());
+  const phaseMarks: { phase: SnapshotPhase; atMs: number }[] = [];
+  const openStarted = performance.now();
   const store = await ShardStore.open({
     dataDir: dir,
+    fs,
     snapshotEveryOps: Number.MAX_SAFE_INTEGER,
-    hnsw: { M: options.m, efConstruction: options.efConstruction, initialCapacity: options.identities + 1024 },
+    graphUpkeepIdleMs: 0, // measured as a phase of its own, not left to run into the snapshot's
+    hnsw: { M: options.m, efConstruction: options.efConstruction, initialCapacity: options.identities + 100_000 },
+    testHooks: { onSnapshotPhase: (phase) => void phaseMarks.push({ phase, atMs: round(clock()) }) },
   });
+  const openSeconds = (performance.now() - openStarted) / 1000;
   try {
     await store.ensureCollection({ name: 'bench', dimension: options.dimension, metric: 'cosine' });
+    const held = store.stats().find((c) => c.name === 'bench')?.identities ?? 0;
+    const reused = options.keep && held >= options.identities;
     const fillStart = performance.now();
-    for (let n = 0; n < options.identities; n += 1000) {
-      const batch = Array.from({ length: Math.min(1000, options.identities - n) }, (_, i) => identity(n + i, options.dimension, random));
-      await store.upsert('bench', batch);
-      if (n % 100_000 === 0) process.stderr.write(`filled ${n} in ${Math.round((performance.now() - fillStart) / 1000)} s\n`);
+    if (!reused) {
+      for (let n = held; n < options.identities; n += 1000) {
+        const batch = Array.from({ length: Math.min(1000, options.identities - n) }, (_, i) => identity(n + i, options.dimension, random));
+        await store.upsert('bench', batch);
+        if (n % 100_000 === 0) process.stderr.write(`filled ${n} in ${Math.round((performance.now() - fillStart) / 1000)} s (load ${loadavg()[0].toFixed(1)})\n`);
+      }
+      await store.snapshot(); // of the fill: not measured
     }
     const fillSeconds = (performance.now() - fillStart) / 1000;
 
-    // Measure while one snapshot runs.
-    const gaps: number[] = [];
-    let last = performance.now();
-    const ticker = setInterval(() => {
-      const now = performance.now();
-      gaps.push(now - last);
-      last = now;
-    }, 1);
-    const histogram = monitorEventLoopDelay({ resolution: 1 });
-    histogram.enable();
-    let snapshotting = true;
-    const writes: number[] = [];
-    const searches: number[] = [];
-    const writer = (async () => {
-      for (let n = options.identities; snapshotting; n++) {
-        const started = performance.now();
-        await store.upsert('bench', [identity(n, options.dimension, random)]);
-        writes.push(performance.now() - started);
-      }
-    })();
-    const searcher = (async () => {
-      const query = identity(0, options.dimension, random).faces[0].vector;
-      while (snapshotting) {
-        const started = performance.now();
-        store.search('bench', query, 10);
-        searches.push(performance.now() - started);
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    })();
-    const snapshotStart = performance.now();
-    await store.snapshot();
-    const snapshotMs = performance.now() - snapshotStart;
-    snapshotting = false;
-    await Promise.all([writer, searcher]);
-    clearInterval(ticker);
-    histogram.disable();
+    let next = Math.max(options.identities, held) + 1_000_000; // writes during phases add new identities
+    const phases: Record<string, unknown> = {};
+    for (const phase of options.phases) {
+      await store.upsert('bench', [identity(next++, options.dimension, random)]); // something new to snapshot
+      const probes = await startProbes();
+      clock = () => probes.now();
+      const eventsBefore = fsEvents.length;
+      phaseMarks.length = 0;
+      let running = true;
+      const writes: TimedWrite[] = [];
+      const searches: number[] = [];
+      const writer = (async () => {
+        while (running) {
+          const atMs = probes.now();
+          await store.upsert('bench', [identity(next++, options.dimension, random)]);
+          writes.push({ atMs, ms: probes.now() - atMs });
+        }
+      })();
+      const searcher = (async () => {
+        const query = identity(0, options.dimension, random).faces[0].vector;
+        while (running) {
+          const started = performance.now();
+          store.search('bench', query, 10);
+          searches.push(performance.now() - started);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      })();
+      // Monotonic µs, the clock of a --cpu-prof profile: its samples in this window belong to the phase.
+      process.stderr.write(`phase ${phase} starts at ${process.hrtime.bigint() / 1000n} us\n`);
+      const loadBefore = loadavg()[0];
+      const started = probes.now();
+      if (phase === 'snapshot') await store.snapshot();
+      else await store.pinUnreachable('bench');
+      const phaseMs = probes.now() - started;
+      running = false;
+      process.stderr.write(`phase ${phase} ends at ${process.hrtime.bigint() / 1000n} us\n`);
+      await Promise.all([writer, searcher]);
+      const probe = await probes.stop();
+      const events = fsEvents.slice(eventsBefore);
+      const walSyncs = events.filter((e) => e.file.startsWith('wal/') && e.call === 'datasync').map((e) => e.ms);
+      const waits = writes.map((w) => w.ms);
+      phases[phase] = {
+        phaseMs: Math.round(phaseMs),
+        loadavg1: [round(loadBefore), round(loadavg()[0])],
+        writer: { writes: writes.length, maxWaitMs: round(Math.max(0, ...waits)), p99WaitMs: round(percentile(waits, 99)), p50WaitMs: round(percentile(waits, 50)) },
+        walDatasync: { count: walSyncs.length, maxMs: round(Math.max(0, ...walSyncs)), p99Ms: round(percentile(walSyncs, 99)), p50Ms: round(percentile(walSyncs, 50)) },
+        search: { searches: searches.length, maxMs: round(Math.max(0, ...searches)), p99Ms: round(percentile(searches, 99)) },
+        ...probe,
+        snapshotMarks: [...phaseMarks],
+        storageSyncs: events.filter((e) => !e.file.startsWith('wal/') || e.ms > 20).map((e) => ({ ...e, atMs: round(e.atMs), ms: round(e.ms) })),
+        longestWrites: explainLongestWrites(writes, events, probe.eventLoop.longestGaps),
+      };
+      clock = () => performance.now();
+    }
 
     const report = {
       bench: 'store/snapshot-stall',
       options,
-      fillSeconds: Math.round(fillSeconds),
-      snapshotMs: Math.round(snapshotMs),
-      eventLoop: { maxGapMs: round(Math.max(...gaps)), p99GapMs: round(percentile(gaps, 99)), histogramMaxMs: round(histogram.max / 1e6) },
-      writer: { writesDuringSnapshot: writes.length, maxWaitMs: round(Math.max(0, ...writes)), p99WaitMs: round(percentile(writes, 99)), p50WaitMs: round(percentile(writes, 50)) },
-      search: { searchesDuringSnapshot: searches.length, maxMs: round(Math.max(0, ...searches)), p99Ms: round(percentile(searches, 99)) },
-      machine: { cpus: cpus().length, node: process.version, loadavg: loadavg().map((l) => Math.round(l * 10) / 10) },
+      openSeconds: Math.round(openSeconds),
+      fill: reused ? `reused ${held} identities in ${dir}` : `${Math.round(fillSeconds)} s`,
+      phases,
+      machine: { cpus: cpus().length, node: process.version, loadavg: loadavg().map((l) => round(l)) },
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } finally {
     await store.close();
-    if (!options.dir) rmSync(dir, { recursive: true, force: true });
+    if (!options.keep) rmSync(dir, { recursive: true, force: true });
   }
 }
 

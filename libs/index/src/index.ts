@@ -7,3 +7,4 @@ export { incomingWins, VersionClock, type VersionStamp } from './version-order';
 export type { IntegrityCheckOptions } from './integrity/run-integrity-check';
 export type { CollectionIntegrityReport, IntegrityIssue, IntegrityIssueKind, RepairAction, ShardIntegrityReport } from './integrity/integrity-report';
 export { NO_INDEX_METRICS, type IndexMetricsSink } from './index-metrics';
+export { nodeStoreFs, type StoreFs, type StoreFile } from './store-fs';

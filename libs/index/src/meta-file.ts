@@ -2,6 +2,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Packr } from 'msgpackr';
 import type { CollectionMeta, IdentityMeta, IdentityTuple } from './collection-meta';
 import { decodeMeta, fromIdentityTuple, identityTuple } from './collection-meta';
+import { DURABLE_STEP_BYTES } from './paced-durable-copy';
 import { writeFully, type StoreFs } from './store-fs';
 import { encodeFrame, readFrameAt } from './wal-frame';
 
@@ -30,10 +31,16 @@ export async function writeMetaFile(fs: StoreFs, path: string, source: MetaSourc
   const file = await fs.open(path, 'w');
   try {
     let position = 0;
+    let syncedUpTo = 0;
     const put = async (body: Uint8Array): Promise<void> => {
       const frame = encodeFrame(body);
       await writeFully(file, frame, position);
       position += frame.length;
+      // To the disk in steps, not in one fsync at the end: see copyDurablyInSteps.
+      if (position - syncedUpTo >= DURABLE_STEP_BYTES) {
+        await file.datasync();
+        syncedUpTo = position;
+      }
     };
     const tombstones = (source.tombstones ?? []).map((t) => [t.identityId, t.version]);
     const pinned = source.pinnedLabels?.length ? { p: source.pinnedLabels } : {};

@@ -9,7 +9,7 @@ import { CollectionIndex, DEFAULT_HNSW, type HnswParams, type SearchOptions } fr
 import { DataLayout } from './data-layout';
 import { acquireDataDirLock } from './data-dir-lock';
 import { mkdirDurable } from './durable-fs';
-import { beginSnapshot, installSnapshot, listSnapshots, loadSnapshot, pruneSnapshots, writeCollectionFiles, type PendingSnapshot } from './snapshot-files';
+import { beginSnapshot, installSnapshot, listSnapshots, loadSnapshot, makeIndexDurable, pruneSnapshots, writeCollectionFiles, type PendingSnapshot } from './snapshot-files';
 import { incomingWins, VersionClock, type VersionStamp } from './version-order';
 import type { WalOp } from './wal-ops';
 import { isCollectionWalOp, prepareCollectionOp } from './collection-op';
@@ -672,11 +672,14 @@ export class ShardStore {
       const tempDir = await beginSnapshot(this.fs, this.layout, lsn);
       // One collection at a time (bounded memory), each applied the changes held beside it as soon
       // as its files are written. hnswlib writes the index off-thread; the metadata is encoded in
-      // slices (see writeCollectionFiles): neither writers nor the event loop wait for them.
+      // slices (see writeCollectionFiles): neither writers nor the event loop wait for them. The
+      // index reaches the disk in steps after the thaw (makeIndexDurable), so log fsyncs never
+      // queue behind the whole file.
       const written: PendingSnapshot['collections'] = [];
       for (const collection of collections) {
-        written.push(await writeCollectionFiles(this.fs, tempDir, written.length, collection));
+        const captured = await writeCollectionFiles(this.fs, tempDir, written.length, collection);
         await this.thaw([collection]);
+        written.push(await makeIndexDurable(this.fs, tempDir, captured));
       }
       pending = { lsn, tempDir, collections: written, dropped: frozen.dropped };
     } finally {

@@ -6,6 +6,7 @@ import { writeFileDurable } from './durable-fs';
 import type { StoreFs } from './store-fs';
 import { decodeManifest, encodeManifest, type CollectionMeta, type SnapshotManifest } from './collection-meta';
 import { decodeMetaFile, writeMetaFile, type MetaSource } from './meta-file';
+import { copyDurablyInSteps } from './paced-durable-copy';
 import { encodeFrame, readFrameAt } from './wal-frame';
 
 /** One collection's files, written into the snapshot's temp folder. */
@@ -46,19 +47,29 @@ export interface SnapshotSource {
   metaStream(): MetaSource;
 }
 
+/** Files of a collection written while it was frozen: the metadata durable, the index in a scratch file. */
+export interface CapturedCollection {
+  written: WrittenCollection;
+  /** hnswlib's file, still to be made durable as indexFile (makeIndexDurable); null: no index. */
+  scratchIndexFile: string | null;
+}
+
 /**
  * Writes collection number `position`: the hnswlib index file and the metadata file AT ONCE.
  * hnswlib-node's writeIndex runs on a libuv worker thread (the event loop stays free) while the
  * metadata is encoded here in slices of a few ms. The caller keeps the collection frozen for the
  * whole time, since that thread reads the live index (addPoint or resizeIndex would race it):
- * the store holds later writes beside it (snapshot-overlay.ts). Both files are fsynced on return.
+ * the store holds later writes beside it (snapshot-overlay.ts). On return the metadata file is
+ * fsynced and the index is in a scratch file, which reads nothing of the collection any more:
+ * the caller thaws it, then makeIndexDurable.
  */
-export async function writeCollectionFiles(fs: StoreFs, tempDir: string, position: number, collection: SnapshotSource): Promise<WrittenCollection> {
+export async function writeCollectionFiles(fs: StoreFs, tempDir: string, position: number, collection: SnapshotSource): Promise<CapturedCollection> {
   const indexFile = `c${position}.hnsw`;
+  const scratch = `${indexFile}.scratch`;
   const metaFile = `c${position}.meta`;
   let indexWritten = false;
   const [index, meta] = await Promise.allSettled([
-    fs.writeExternal(join(tempDir, indexFile), async (path) => {
+    fs.writeExternal(join(tempDir, scratch), async (path) => {
       indexWritten = await collection.writeIndex(path);
     }),
     writeMetaFile(fs, join(tempDir, metaFile), collection.metaStream()),
@@ -66,8 +77,21 @@ export async function writeCollectionFiles(fs: StoreFs, tempDir: string, positio
   // Both settled: a failure of one never releases the lock while hnswlib is still writing.
   if (index.status === 'rejected') throw index.reason;
   if (meta.status === 'rejected') throw meta.reason;
-  if (indexWritten) await fs.fsyncPath(join(tempDir, indexFile));
-  return { spec: { ...collection.spec }, indexFile: indexWritten ? indexFile : null, metaFile };
+  return { written: { spec: { ...collection.spec }, indexFile: indexWritten ? indexFile : null, metaFile }, scratchIndexFile: indexWritten ? scratch : null };
+}
+
+/**
+ * The index file made durable: copied from the scratch file in fsynced steps (see
+ * copyDurablyInSteps: one fsync of the whole file held the log's fsyncs, so writers'
+ * acknowledgements, for as long as the file took to reach the disk), then the scratch removed.
+ */
+export async function makeIndexDurable(fs: StoreFs, tempDir: string, captured: CapturedCollection): Promise<WrittenCollection> {
+  const { written, scratchIndexFile } = captured;
+  if (written.indexFile && scratchIndexFile) {
+    await copyDurablyInSteps(fs, join(tempDir, scratchIndexFile), join(tempDir, written.indexFile));
+    await fs.remove(join(tempDir, scratchIndexFile));
+  }
+  return written;
 }
 
 /**

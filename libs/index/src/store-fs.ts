@@ -116,9 +116,9 @@ export async function writeFully(file: StoreFile, data: Uint8Array, position?: n
   }
 }
 
-/** Reads exactly `length` bytes at `position` (throws if the file is shorter). */
-export async function readExactly(file: StoreFile, length: number, position: number): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(length);
+/** Reads exactly `length` bytes at `position` (throws if the file is shorter), into `into` if given. */
+export async function readExactly(file: StoreFile, length: number, position: number, into?: Buffer): Promise<Buffer> {
+  const buffer = into ? into.subarray(0, length) : Buffer.allocUnsafe(length);
   let read = 0;
   while (read < length) {
     const n = await file.read(buffer, read, length - read, position + read);
