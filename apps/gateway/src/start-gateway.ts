@@ -41,7 +41,7 @@ export async function startGateway(deps: {
   const adapter = new FastifyAdapter(gatewayFastifyOptions(deps.config));
   const routes: RunningGateway['routes'] = [];
   installRequestScope(adapter.getInstance());
-  installRequestObserver(adapter.getInstance(), observability.log, observability.metrics?.http());
+  installRequestObserver(adapter.getInstance(), observability.log, observability.metrics?.http(), deps.config.accessLog);
   installEdgeLimits(adapter.getInstance(), deps.config);
   installHttpTracing(adapter.getInstance());
   adapter.getInstance().addHook('onRoute', (route) => {

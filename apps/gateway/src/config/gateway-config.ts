@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { intFrom, nonNegativeIntFrom, oneOf } from '@faceshard/config';
 import { resolveAuthMode, type AuthMode } from '../access/auth-mode';
 import { readFacesConfig, type FacesConfig } from '../faces/faces-config';
+import { readAccessLogPolicy, type AccessLogPolicy } from '../http/access-log-policy';
 
 export type Role = 'embedded' | 'gateway' | 'shard';
 
@@ -41,6 +42,8 @@ export interface GatewayConfig {
   faces?: FacesConfig;
   /** Longest CPU profile an admin may ask for (POST /v1/admin/profile); 60 when absent. */
   profileMaxSeconds?: number;
+  /** Which requests get an access-log line at info (ACCESS_LOG_SLOW_MS, ACCESS_LOG_SAMPLE); defaults when absent. */
+  accessLog?: AccessLogPolicy;
 }
 
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -77,5 +80,6 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     searchBatch: { windowUs: nonNegativeIntFrom(env.SEARCH_BATCH_WINDOW_US, 1000), maxQueries: nonNegativeIntFrom(env.SEARCH_BATCH_MAX, 16) },
     faces,
     profileMaxSeconds: intFrom(env.PROFILE_MAX_SECONDS, 60),
+    accessLog: readAccessLogPolicy(env),
   };
 }
