@@ -86,6 +86,12 @@ export class FaceshardClient {
     });
   }
 
+  /** A CPU profile of a shard (or, without one, the gateway) over `seconds`: the .cpuprofile JSON. */
+  profileCpu(shard: string | undefined, seconds: number): Promise<unknown> {
+    const query = `kind=cpu&seconds=${seconds}${shard ? `&shard=${encodeURIComponent(shard)}` : ''}`;
+    return this.call('POST', `/v1/admin/profile?${query}`);
+  }
+
   close(): void {
     this.agent.destroy();
   }

@@ -75,6 +75,11 @@ export class ProcessGroup {
     return [...this.tails].map(([name, tail]) => `--- ${name} (last ${tail.length} lines)\n${tail.join('\n')}`).join('\n');
   }
 
+  /** The child process started under `name`, if any. */
+  child(name: string): ChildProcess | undefined {
+    return this.processes.find((p) => p.name === name)?.child;
+  }
+
   pids(): number[] {
     return this.processes.map((p) => p.child.pid).filter((pid): pid is number => pid !== undefined);
   }

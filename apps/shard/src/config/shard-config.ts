@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { intFrom } from '@faceshard/config';
+import { intFrom, nonNegativeIntFrom } from '@faceshard/config';
 import { DEFAULT_MOVE_OPTIONS, type MoveCoordinatorOptions } from '../rebalance/move-coordinator';
 
 /** Everything a shard process is told from outside. Read once at start-up. */
@@ -47,7 +47,8 @@ export function readShardConfig(env: NodeJS.ProcessEnv = process.env): ShardConf
     moves: {
       ...DEFAULT_MOVE_OPTIONS,
       chunkEntries: intFrom(env.REBALANCE_CHUNK_IDS, DEFAULT_MOVE_OPTIONS.chunkEntries),
-      maxIdsPerSecond: intFrom(env.REBALANCE_MAX_IDS_PER_SEC, DEFAULT_MOVE_OPTIONS.maxIdsPerSecond),
+      chunksInFlight: intFrom(env.REBALANCE_CHUNKS_IN_FLIGHT, DEFAULT_MOVE_OPTIONS.chunksInFlight),
+      maxIdsPerSecond: nonNegativeIntFrom(env.REBALANCE_MAX_IDS_PER_SEC, DEFAULT_MOVE_OPTIONS.maxIdsPerSecond),
       maxTimeShare: shareFrom('REBALANCE_MAX_TIME_SHARE', env.REBALANCE_MAX_TIME_SHARE, DEFAULT_MOVE_OPTIONS.maxTimeShare),
       leaseTtlMs: intFrom(env.REBALANCE_LEASE_TTL_MS, DEFAULT_MOVE_OPTIONS.leaseTtlMs),
       settleMs: intFrom(env.REBALANCE_SETTLE_MS, DEFAULT_MOVE_OPTIONS.settleMs),

@@ -21,6 +21,12 @@ export interface MoveCoordinatorOptions {
   chunkEntries: number;
   /** Bytes of vectors and attributes per chunk: under NATS's max payload with room to spare. */
   chunkBytes: number;
+  /**
+   * Chunks a source has handed to receivers and not yet seen acknowledged: with 2, a receiver
+   * finds the next chunk waiting when it finishes one, instead of idling for the acknowledgement's
+   * round trip and the next request (the HNSW insert is the floor of a move: keep it busy).
+   */
+  chunksInFlight: number;
   /** Flow control: at most this many identities per second per source (0: no cap). */
   maxIdsPerSecond: number;
   /** Flow control: at most this share of a shard's time goes to the move, in (0, 1] (1: no cap). See libs/rebalance flow-control.ts. */
@@ -35,6 +41,7 @@ export interface MoveCoordinatorOptions {
 export const DEFAULT_MOVE_OPTIONS: MoveCoordinatorOptions = {
   chunkEntries: 256,
   chunkBytes: 512 * 1024,
+  chunksInFlight: 2,
   maxIdsPerSecond: 0,
   maxTimeShare: 1,
   leaseTtlMs: 5000,
@@ -47,6 +54,21 @@ export const progressKey = (moveId: string, source: string) => `progress.${moveI
 
 type ExportedChunk = ShardResponse<'exportChunk'>;
 type TimedChunk = ExportedChunk & { exportMs: number };
+
+interface InFlightChunk {
+  chunk: TimedChunk;
+  /** Resolves once every receiver acknowledged the chunk durably. */
+  delivered: Promise<void>;
+  /** performance.now() when it was acknowledged; null before. */
+  doneAt: number | null;
+  /** How long the receivers worked on it (valid once delivered). */
+  serviceMs: () => number;
+}
+
+/** Chunks abandoned after a failure: their outcome no longer matters, only that no rejection goes unhandled. */
+function settleQuietly(chunks: InFlightChunk[]): void {
+  for (const { delivered } of chunks) delivered.catch(() => undefined);
+}
 
 /**
  * Drives moves (libs/rebalance) to completion. Every shard process runs one; the one holding
@@ -194,33 +216,47 @@ export class MoveCoordinator {
       if (progress.doneCollections.includes(collection.name)) continue;
       let cursor: string | null = progress.cursors[collection.name] ?? null;
       let next: Promise<TimedChunk> | null = this.exportFrom(ring, move, source, collection, cursor);
-      while (next) {
-        if (!this.running || !this.lease.held || lostLease) return false;
-        let chunk: TimedChunk;
-        let deliverMs: number;
+      /** Chunks handed to their receivers and not yet acknowledged, oldest first. */
+      const inFlight: InFlightChunk[] = [];
+      while (next || inFlight.length > 0) {
+        if (!this.running || !this.lease.held || lostLease) {
+          settleQuietly(inFlight);
+          return false;
+        }
+        let acknowledged: InFlightChunk;
         try {
-          chunk = await next;
-          // Read the next chunk while this one is applied.
-          next = chunk.done ? null : this.exportFrom(ring, move, source, collection, chunk.last);
-          next?.catch(() => undefined); // awaited on the next turn; a failure there is retried
-          const t0 = performance.now();
-          await Promise.all([this.deliver(collection, chunk.entries), recording]);
-          deliverMs = performance.now() - t0;
+          if (next && inFlight.length < this.options.chunksInFlight) {
+            const chunk: TimedChunk = await next;
+            // Read the next chunk while this one is applied.
+            next = chunk.done ? null : this.exportFrom(ring, move, source, collection, chunk.last);
+            next?.catch(() => undefined); // awaited on a later turn; a failure there is retried
+            inFlight.push(this.startDelivery(collection, chunk, inFlight[inFlight.length - 1]));
+            continue;
+          }
+          acknowledged = inFlight.shift()!;
+          await Promise.all([acknowledged.delivered, recording]);
         } catch (error) {
-          // A source or receiver restarting (kill -9): read again from the last delivered chunk.
+          // A source or receiver restarting (kill -9): read again after the last acknowledged chunk
+          // (the chunks after it may have been applied too: applying a copy again changes nothing).
           this.log({ event: 'move-retry', shardId: this.shardId, moveId: move.id, source, message: (error as Error).message });
+          settleQuietly(inFlight.splice(0));
           await sleep(500);
           next = this.exportFrom(ring, move, source, collection, cursor);
           continue;
         }
+        const { chunk } = acknowledged;
         cursor = chunk.last;
         record(collection.name, chunk);
         movedHere += chunk.entries.length;
         const pause = pauseAfterChunkMs(
           { maxIdsPerSecond: this.options.maxIdsPerSecond, maxTimeShare: this.options.maxTimeShare },
-          { busyMs: Math.max(chunk.exportMs, deliverMs), moved: movedHere, elapsedMs: Date.now() - started },
+          { busyMs: Math.max(chunk.exportMs, acknowledged.serviceMs()), moved: movedHere, elapsedMs: Date.now() - started },
         );
-        if (pause > 0) await sleep(pause);
+        if (pause > 0) {
+          // The pause is the shards' time off the move: let what is in flight finish first.
+          await Promise.allSettled(inFlight.map((f) => f.delivered));
+          await sleep(pause);
+        }
       }
     }
     await recording;
@@ -251,6 +287,24 @@ export class MoveCoordinator {
       { timeoutMs: this.options.requestTimeoutMs },
     );
     return { ...chunk, exportMs: performance.now() - t0 };
+  }
+
+  /**
+   * Starts handing a chunk to its receivers. Its service time counts from when it was sent or,
+   * if later, from when the chunk before it (`previous`, same source) was acknowledged: receivers
+   * apply a source's chunks one at a time, so until then this one only waited in a queue.
+   */
+  private startDelivery(collection: CollectionSpec, chunk: TimedChunk, previous: InFlightChunk | undefined): InFlightChunk {
+    const sentAt = performance.now();
+    const flight: InFlightChunk = {
+      chunk,
+      doneAt: null,
+      delivered: this.deliver(collection, chunk.entries).then(() => {
+        flight.doneAt = performance.now();
+      }),
+      serviceMs: () => (flight.doneAt === null ? 0 : flight.doneAt - Math.max(sentAt, previous?.doneAt ?? 0)),
+    };
+    return flight;
   }
 
   /** Hands a chunk to its receivers; resolves once each acknowledged it durably. */
