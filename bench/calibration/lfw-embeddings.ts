@@ -48,7 +48,9 @@ const PROBE_PHOTOS = 8;
 export async function pipelineFingerprint(pipeline: FaceAnalyzer, lfwDir: string, preset: CalibrationPreset): Promise<string> {
   const all = listLfwPhotos(lfwDir);
   const hash = createHash('sha256');
-  hash.update(JSON.stringify(preset.config));
+  // Model files by name only: their bytes are hashed below, and where ../shared sits on this
+  // machine (a clone elsewhere, FACESHARD_SHARED_DIR) is not part of the pipeline.
+  hash.update(JSON.stringify(preset.config, (key, value: unknown) => (key === 'modelPath' && typeof value === 'string' ? path.basename(value) : value)));
   for (const file of preset.modelFiles) hash.update(fileSha256(file));
   for (let i = 0; i < PROBE_PHOTOS; i++) {
     const { file } = all[Math.floor((i * all.length) / PROBE_PHOTOS)]!;

@@ -40,10 +40,13 @@ export function startRawAlongside(dataset: BenchDatasetOptions, m: number, efCon
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
   process.once('exit', killNow);
-  // Wall time the child spent frozen, left out of its build time (which the child measures on the wall clock).
-  let pausedSince: bigint | null = null;
-  let pausedSeconds = 0;
-  const pausedSoFar = (): number => pausedSeconds + (pausedSince === null ? 0 : Number(process.hrtime.bigint() - pausedSince) / 1e9);
+  // When the child was frozen (wall clock, ms): the part of it inside its build is left out of its
+  // build time (which the child measures on the wall clock). A pause before the first insert (the
+  // child still making the vectors) is not build time and is not taken out.
+  const pauses: PauseSpan[] = [];
+  let buildStartedAtMs = Number.POSITIVE_INFINITY;
+  let buildEndedAtMs = Number.POSITIVE_INFINITY;
+  const pausedInBuild = (): number => pausedSecondsWithin(pauses, buildStartedAtMs, Math.min(buildEndedAtMs, Date.now()));
   let onResult: ((r: Omit<ConfigResult, 'loadAverage1m'>) => void) | null = null;
   let onFailure: (err: Error) => void = () => undefined;
   const built = new Promise<RawBuildReport>((resolve, reject) => {
@@ -52,9 +55,11 @@ export function startRawAlongside(dataset: BenchDatasetOptions, m: number, efCon
       if (message.type === 'log') log(message.line);
       else if (message.type === 'built') {
         const { type: _type, ...report } = message;
-        resolve({ ...report, buildSeconds: report.buildSeconds - pausedSoFar() });
-      }
-      else if (message.type === 'result') onResult?.(withoutPause(message.result, pausedSoFar()));
+        buildStartedAtMs = report.buildStartedAtMs;
+        const paused = pausedInBuild();
+        buildEndedAtMs = Date.now();
+        resolve({ ...report, buildSeconds: report.buildSeconds - paused });
+      } else if (message.type === 'result') onResult?.(withoutPause(message.result, pausedInBuild()));
       else if (message.type === 'failed') onFailure(new Error(`raw baseline process failed: ${message.message}`));
     });
     child.once('exit', (code, signal) => {
@@ -75,18 +80,32 @@ export function startRawAlongside(dataset: BenchDatasetOptions, m: number, efCon
       if (child.connected) child.send({ type: 'stop' } satisfies ToRawProcess);
     },
     pause: () => {
-      if (pausedSince !== null || child.exitCode !== null || child.signalCode !== null) return;
-      if (child.kill('SIGSTOP')) pausedSince = process.hrtime.bigint();
+      const open = pauses.at(-1)?.toMs === null;
+      if (open || child.exitCode !== null || child.signalCode !== null) return;
+      if (child.kill('SIGSTOP')) pauses.push({ fromMs: Date.now(), toMs: null });
     },
     resume: () => {
-      if (pausedSince === null) return;
-      pausedSeconds += Number(process.hrtime.bigint() - pausedSince) / 1e9;
-      pausedSince = null;
+      const last = pauses.at(-1);
+      if (!last || last.toMs !== null) return;
+      last.toMs = Date.now();
       child.kill('SIGCONT');
     },
     kill: killNow,
     pid: child.pid ?? NaN,
   };
+}
+
+/** A time the child was frozen; toMs null while it still is. */
+export interface PauseSpan {
+  fromMs: number;
+  toMs: number | null;
+}
+
+/** Seconds of the pauses that fall inside [fromMs, toMs] (a pause still open counts up to toMs). Pure. */
+export function pausedSecondsWithin(pauses: readonly PauseSpan[], fromMs: number, toMs: number): number {
+  let ms = 0;
+  for (const pause of pauses) ms += Math.max(0, Math.min(pause.toMs ?? toMs, toMs) - Math.max(pause.fromMs, fromMs));
+  return ms / 1000;
 }
 
 /** The child's result with the time it was frozen taken out of its build time. Pure. */

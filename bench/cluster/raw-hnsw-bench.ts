@@ -35,6 +35,8 @@ export interface RawSearchParams {
 
 export interface RawBuilt {
   buildSeconds: number;
+  /** Wall clock (ms since the epoch) when the first vector went in: pauses before it are not build time. */
+  buildStartedAtMs: number;
   /** Identities in the index: all of them unless the build was stopped early. */
   identitiesInserted: number;
   complete: boolean;
@@ -58,6 +60,7 @@ export async function buildRawIndex(p: RawBuildParams): Promise<RawBuilt> {
 
   log(`raw: building hnswlib index of ${gallery.count} vectors (M=${p.m}, efConstruction=${p.efConstruction})`);
   const t0 = process.hrtime.bigint();
+  const buildStartedAtMs = Date.now();
   let lastLog = Date.now();
   let rows = 0;
   while (rows < gallery.count && !p.stopRequested?.()) {
@@ -151,7 +154,7 @@ export async function buildRawIndex(p: RawBuildParams): Promise<RawBuilt> {
       notes: ['one sequential client in the same process, no network; build = addPoint one by one (single thread)'],
     };
   };
-  return { buildSeconds, identitiesInserted: inserted, complete, memory, search };
+  return { buildSeconds, buildStartedAtMs, identitiesInserted: inserted, complete, memory, search };
 }
 
 /** Builds, then searches: the whole baseline in this process. */

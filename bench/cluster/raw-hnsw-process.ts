@@ -17,6 +17,7 @@ export type ToRawProcess =
 
 export interface RawBuildReport {
   buildSeconds: number;
+  buildStartedAtMs: number;
   identitiesInserted: number;
   complete: boolean;
   memory: MemoryFigures;
@@ -46,7 +47,7 @@ function main(): void {
         buildRawIndex({ data, m: message.m, efConstruction: message.efConstruction, log: (line) => send({ type: 'log', line }), stopRequested: () => stop })
           .then((b) => {
             built = b;
-            send({ type: 'built', buildSeconds: b.buildSeconds, identitiesInserted: b.identitiesInserted, complete: b.complete, memory: b.memory });
+            send({ type: 'built', buildSeconds: b.buildSeconds, buildStartedAtMs: b.buildStartedAtMs, identitiesInserted: b.identitiesInserted, complete: b.complete, memory: b.memory });
           })
           .catch(fail);
       } else if (message.type === 'stop') {

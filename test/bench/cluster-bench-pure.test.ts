@@ -9,6 +9,7 @@ import { elementsInIndexHeader, parseVmRss } from '../../bench/cluster/memory';
 import { formatTable, ladderTable, memoryTable, rawBaselineAt, summaryTable, type ConfigResult } from '../../bench/cluster/report';
 import { selfTimeRanking, type CpuProfile } from '../../bench/cluster/cpu-profile';
 import { vectorToB64 } from '../../bench/cluster/faceshard-client';
+import { pausedSecondsWithin } from '../../bench/cluster/raw-alongside';
 
 describe('parseBenchOptions', () => {
   it('gives the defaults with no arguments', () => {
@@ -309,5 +310,18 @@ describe('CPU profile self-time ranking', () => {
   it('counts only samples inside the window', () => {
     const r = selfTimeRanking(profile, { fromUs: 2_500 });
     expect(r).toEqual([{ name: 'b (nats/lib/b.js:1)', selfMs: 1, share: 1 }]);
+  });
+});
+
+describe('pausedSecondsWithin (the frozen time of the raw build left out of its build time)', () => {
+  it('counts only the part of each pause inside the build, an open pause up to the end', () => {
+    const pauses = [
+      { fromMs: 0, toMs: 2_000 }, // before the build started at 1 s: half of it counts
+      { fromMs: 5_000, toMs: 6_500 }, // inside
+      { fromMs: 9_000, toMs: null }, // still frozen: counts up to the end at 10 s
+    ];
+    expect(pausedSecondsWithin(pauses, 1_000, 10_000)).toBeCloseTo(1 + 1.5 + 1, 9);
+    expect(pausedSecondsWithin(pauses, 3_000, 4_000)).toBe(0);
+    expect(pausedSecondsWithin([], 0, 10_000)).toBe(0);
   });
 });
