@@ -10,11 +10,12 @@
  *   - the same timer runs in a separate process that does nothing else (the machine's own gaps),
  *   - a writer upserts one identity at a time (its wait = latency of each upsert),
  *   - a searcher runs k=10 searches back to back.
- * Phases: `snapshot` (store.snapshot()) and `upkeep` (one graph-upkeep check: the index written
- * to a temp file and its links read, store.pinUnreachable()). Every log fdatasync and snapshot
+ * Phases: `steady` (5 s of the writer and searcher alone: this process's own floor, GC included),
+ * `snapshot` (store.snapshot()) and `upkeep` (one graph-upkeep check: the index written to a temp
+ * file and its links read, store.pinUnreachable()). Every log fdatasync and snapshot
  * fsync is timed (timed-store-fs.ts), so the longest writes can be told apart.
  * Prints JSON. Options: --identities (default 100000), --dimension (128), --m (8),
- * --ef-construction (40), --phases (snapshot,upkeep; none: only fill a kept folder), --dir (a temp folder, removed after),
+ * --ef-construction (40), --phases (steady,snapshot,upkeep; none: only fill a kept folder), --dir (a temp folder, removed after),
  * --keep (keep --dir and, when it already holds the filled store, reuse it: no fill; the 1M fill
  * takes tens of minutes on a loaded machine and what is measured does not depend on it).
  */
@@ -27,7 +28,10 @@ import { SeededRandom } from '../data/prng';
 import { percentile, round, startProbes, type ProbeReport } from './stall-probes';
 import { timedStoreFs, type FsEvent } from './timed-store-fs';
 
-type Phase = 'snapshot' | 'upkeep';
+type Phase = 'steady' | 'snapshot' | 'upkeep';
+const PHASES: Phase[] = ['steady', 'snapshot', 'upkeep'];
+/** How long the steady phase (writer and searcher, no background work) runs. */
+const STEADY_MS = 5000;
 
 interface Options {
   identities: number;
@@ -40,7 +44,7 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { identities: 100_000, dimension: 128, m: 8, efConstruction: 40, phases: ['snapshot', 'upkeep'], dir: null, keep: false };
+  const options: Options = { identities: 100_000, dimension: 128, m: 8, efConstruction: 40, phases: [...PHASES], dir: null, keep: false };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (flag === '--identities') options.identities = Number(value);
@@ -54,7 +58,7 @@ function parseOptions(argv: string[]): Options {
       i--; // a flag without a value
     } else throw new Error(`unknown option ${flag} (see the comment at the top of bench/store/snapshot-stall.ts)`);
   }
-  for (const phase of options.phases) if (phase !== 'snapshot' && phase !== 'upkeep') throw new Error(`unknown phase ${phase}`);
+  for (const phase of options.phases) if (!PHASES.includes(phase)) throw new Error(`unknown phase ${phase}`);
   if (options.keep && !options.dir) throw new Error('--keep needs --dir');
   return options;
 }
@@ -152,7 +156,8 @@ async function main(): Promise<void> {
       const loadBefore = loadavg()[0];
       const started = probes.now();
       if (phase === 'snapshot') await store.snapshot();
-      else await store.pinUnreachable('bench');
+      else if (phase === 'upkeep') await store.pinUnreachable('bench');
+      else await new Promise((resolve) => setTimeout(resolve, STEADY_MS));
       const phaseMs = probes.now() - started;
       running = false;
       process.stderr.write(`phase ${phase} ends at ${process.hrtime.bigint() / 1000n} us\n`);
