@@ -31,9 +31,16 @@ export class SnapshotOverlay implements CollectionReads {
   private applied = 0;
   /**
    * Set once the frozen files are written and the queue is being applied. From then on each new
-   * change also applies as many queued ones as it adds (see defer): a writer deferring a change
-   * costs far less than applying one (no HNSW insert), so without this a steady writer would
-   * grow the queue faster than the thaw slices shrink it, and the thaw would never end.
+   * change also applies twice as many queued ones as it adds (see defer): a writer deferring a
+   * change costs far less than applying one (no HNSW insert), so without this a steady writer
+   * would grow the queue faster than the thaw slices shrink it, and the thaw would never end. Not
+   * just as many: the side collection keeps every identity changed until the thaw ends, and it is
+   * searched exactly; with the queue merely held level, a bulk load (1000-identity batches between
+   * 5 ms thaw slices, each slice applying a few dozen) keeps the thaw going for as long as the load
+   * and grows the side by everything it writes, so searches become exact scans of it (the likely
+   * cause of bench/cluster README's exact-scan round, 5 QPS at ef 64; not re-measured). Twice as
+   * many shrinks the queue by what each write adds, so the side grows by at most the queue's
+   * length (about maxHeldChanges) during the thaw.
    */
   thawing = false;
   private thawStarted: (() => void) | null = null;
@@ -59,14 +66,14 @@ export class SnapshotOverlay implements CollectionReads {
 
   /**
    * Queues a logged change for the collection and makes it visible to reads at once. While
-   * thawing, applies as many queued changes (oldest first) as it queued, through `apply`.
+   * thawing, applies twice as many queued changes (oldest first) as it queued, through `apply`.
    */
   defer(op: CollectionOp, apply: (run: () => void) => void = (run) => run()): void {
     for (const identityId of identitiesChangedBy(op)) this.touch(identityId);
     if (op.type !== 'pin') applyCollectionOp(this.side, op); // pins widen the graph search; the side search is exact
     const parts = splitCollectionOp(op);
     this.queue.push(...parts);
-    if (this.thawing) this.applyQueued(parts.length, apply);
+    if (this.thawing) this.applyQueued(2 * parts.length, apply);
   }
 
   /** Changes still to apply to the collection. */
