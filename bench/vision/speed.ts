@@ -5,7 +5,7 @@
  *
  *   npm run bench:vision -- [--photos 200] [--images <lfw/images>] [--concurrency 2] [--rounds 2]
  *     [--detector blazeface|yunet --detector-model path] [--recognizer dlib|arcface --recognizer-model path]
- *     [--landmarks face-api-68|none] [--landmark-passes 1|2]
+ *     [--landmarks face-api-68|none] [--landmark-passes 1|2] [--flip]
  *
  * JSON on stdout, a table on stderr.
  */
@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { createInProcessPipeline, createPipelineFromConfig, cutFaceCrop, decodeImage, type RgbImage } from '@faceshard/vision';
+import { createInProcessPipeline, createPipelineFromConfig, cutFaceCrop, decodeImage, mirrorHorizontally, type RgbImage } from '@faceshard/vision';
 import { PIPELINE_FLAG_OPTIONS, pipelineConfigFromFlags } from './pipeline-args';
 import { findSharedDir } from './shared-dir';
 
@@ -26,12 +26,15 @@ async function main(): Promise<void> {
       images: { type: 'string' },
       concurrency: { type: 'string', default: '2' },
       rounds: { type: 'string', default: '2' },
+      /** Flip averaging (one more recognizer run per face, on the mirrored crop), as eval:lfw --flip. */
+      flip: { type: 'boolean', default: false },
       ...PIPELINE_FLAG_OPTIONS,
     },
   });
   const n = Number(values.photos);
   const concurrency = Number(values.concurrency);
   const rounds = Math.max(1, Number(values.rounds));
+  const analyzeOptions = { flip: values.flip };
   const shared = findSharedDir();
   const imagesDir = values.images ?? (shared && path.join(shared, 'datasets', 'lfw', 'images'));
   if (!imagesDir) throw new Error('--images is required (no ../shared/datasets/lfw found)');
@@ -57,10 +60,10 @@ async function main(): Promise<void> {
     // photos before V8 optimises it (a cold warp costs 10x a warm one). Each worker thread has
     // its own V8 to warm up.
     const warmup = files.slice(0, Math.min(files.length, 30));
-    for (const f of warmup) await pipeline.analyze(f);
+    for (const f of warmup) await pipeline.analyze(f, analyzeOptions);
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
-        for (const f of warmup) await workers.analyze(f);
+        for (const f of warmup) await workers.analyze(f, analyzeOptions);
       }),
     );
 
@@ -75,7 +78,7 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       for (const f of files) {
         const s = performance.now();
-        faces += (await pipeline.analyze(f)).faces.length;
+        faces += (await pipeline.analyze(f, analyzeOptions)).faces.length;
         latencies.push(performance.now() - s);
       }
       const sequentialSeconds = (performance.now() - t0) / 1000;
@@ -92,7 +95,7 @@ async function main(): Promise<void> {
         Array.from({ length: concurrency }, async () => {
           while (next < files.length) {
             // Not `workerFaces += await ...`: that reads workerFaces before the await and loses the other lane's counts.
-            const found = (await workers.analyze(files[next++]!)).faces.length;
+            const found = (await workers.analyze(files[next++]!, analyzeOptions)).faces.length;
             workerFaces += found;
           }
         }),
@@ -125,7 +128,7 @@ async function main(): Promise<void> {
       const photoCrops = det.map((d, i) => cutFaceCrop(img, d.landmarks, points[i], recognizer));
       stage.align += performance.now() - s;
       s = performance.now();
-      if (photoCrops.length) await recognizer.embed(photoCrops);
+      if (photoCrops.length) await recognizer.embed(values.flip ? [...photoCrops, ...photoCrops.map(mirrorHorizontally)] : photoCrops);
       stage.embed += performance.now() - s;
       crops.push(photoCrops);
     }
@@ -146,6 +149,7 @@ async function main(): Promise<void> {
       detector: detector.name,
       recognizer: recognizer.name,
       landmarks: landmarker ? `${landmarker.name}, ${landmarker.options.refine ? 2 : 1} pass(es)` : 'none',
+      flip: values.flip,
       photos: files.length,
       faces,
       pipelineSequentialFacesPerSecond: faces / sequentialSeconds,
@@ -162,7 +166,7 @@ async function main(): Promise<void> {
       landmarkMsPerFace: stageFaces ? stage.landmarks / stageFaces : 0,
     };
     const table = [
-      `vision speed: ${result.detector} + ${result.landmarks} landmarks + ${result.recognizer}, ${result.photos} LFW photos, ${faces} faces (load average ${result.loadAverage1mAtEnd.toFixed(1)} on ${result.cpus} CPUs)`,
+      `vision speed: ${result.detector} + ${result.landmarks} landmarks + ${result.recognizer}${values.flip ? ' (flip averaging)' : ''}, ${result.photos} LFW photos, ${faces} faces (load average ${result.loadAverage1mAtEnd.toFixed(1)} on ${result.cpus} CPUs)`,
       `  pipeline in-process, 1 at a time ${result.pipelineSequentialFacesPerSecond.toFixed(1).padStart(8)} faces/s   latency/photo p50 ${result.latencyMs.p50.toFixed(1)} ms  p99 ${result.latencyMs.p99.toFixed(1)} ms`,
       `  pipeline on ${String(concurrency)} worker threads ${result.workerPipelineFacesPerSecond.toFixed(1).padStart(8)} faces/s   main-loop delay p99 ${result.eventLoopDelayDuringWorkerRunMs.p99.toFixed(1)} ms`,
       `  raw recognizer only              ${result.rawRecognizerFacesPerSecond.toFixed(1).padStart(8)} faces/s   (pipeline overhead x${result.overheadRatio.toFixed(2)})`,

@@ -73,7 +73,12 @@ export class FaceLandmarker {
   /** One pass of the net over square regions of the image. */
   async run(image: RgbImage, regions: readonly SquareRegion[]): Promise<Point[][]> {
     const size = LANDMARK68_INPUT_SIZE;
-    const crops = regions.map((r) => warpSimilarityAntialiased(image, regionToImage(r, size), size));
+    return this.runCrops(regions.map((r) => warpSimilarityAntialiased(image, regionToImage(r, size), size)), regions);
+  }
+
+  /** The net on crops already cut from `regions` (size x size each); points in image pixels. */
+  async runCrops(crops: readonly RgbImage[], regions: readonly SquareRegion[]): Promise<Point[][]> {
+    const size = LANDMARK68_INPUT_SIZE;
     const data = cropsToNchw(crops, size, RAW_PIXELS, 'rgb');
     const out = (await this.backend.run({ [LANDMARK68_ONNX_INPUT]: { data, dims: [crops.length, 3, size, size] } }))[LANDMARK68_ONNX_OUTPUT];
     if (!out || out.data.length !== regions.length * LANDMARK68_POINTS * 2) {
