@@ -7,6 +7,8 @@ import type { RingView } from '../ring-view';
 
 /** Placement work per event-loop turn while listing what moves (hashing ids on two rings). */
 const IDS_PER_SLICE = 2000;
+/** Longest the export of a chunk keeps the event loop before letting searches in (like the store's apply slices). */
+const EXPORT_SLICE_MS = 10;
 /** Bytes an entry costs besides its vectors (ids, version, msgpack framing), roughly. */
 const ENTRY_OVERHEAD_BYTES = 96;
 
@@ -55,7 +57,13 @@ export class MoveExporter {
     const entries: { target: string; entry: VersionedIdentity }[] = [];
     let bytes = 0;
     let i = lo;
+    let sliceStart = performance.now();
     for (; i < moving.ids.length && entries.length < req.maxEntries; i++) {
+      if (performance.now() - sliceStart > EXPORT_SLICE_MS) {
+        // Reading vectors back from hnswlib is not free: live searches on this shard go between slices.
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
       const id = moving.ids[i];
       const entry = this.store.exportVersioned(req.collection, id);
       if (entry === null) continue; // gone entirely since the list was made (purged): nothing to hand over
