@@ -16,7 +16,7 @@
  * fsync is timed (timed-store-fs.ts), so the longest writes can be told apart.
  * Prints JSON. Options: --identities (default 100000), --dimension (128), --m (8),
  * --ef-construction (40), --phases (steady,snapshot,upkeep; none: only fill a kept folder), --dir (a temp folder, removed after),
- * --keep (keep --dir and, when it already holds the filled store, reuse it: no fill; the 1M fill
+ * --writer-batch (identities per write during the phases, default 1), --keep (keep --dir and, when it already holds the filled store, reuse it: no fill; the 1M fill
  * takes tens of minutes on a loaded machine and what is measured does not depend on it).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -41,10 +41,12 @@ interface Options {
   phases: Phase[];
   dir: string | null;
   keep: boolean;
+  /** Identities per write of the writer during the phases (1: single writes; 1000: a bulk load). */
+  writerBatch: number;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { identities: 100_000, dimension: 128, m: 8, efConstruction: 40, phases: [...PHASES], dir: null, keep: false };
+  const options: Options = { identities: 100_000, dimension: 128, m: 8, efConstruction: 40, phases: [...PHASES], dir: null, keep: false, writerBatch: 1 };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (flag === '--identities') options.identities = Number(value);
@@ -53,6 +55,7 @@ function parseOptions(argv: string[]): Options {
     else if (flag === '--ef-construction') options.efConstruction = Number(value);
     else if (flag === '--phases') options.phases = value === 'none' ? [] : (value.split(',').map((p) => p.trim()) as Phase[]);
     else if (flag === '--dir') options.dir = value;
+    else if (flag === '--writer-batch') options.writerBatch = Number(value);
     else if (flag === '--keep') {
       options.keep = true;
       i--; // a flag without a value
@@ -138,7 +141,7 @@ async function main(): Promise<void> {
       const writer = (async () => {
         while (running) {
           const atMs = probes.now();
-          await store.upsert('bench', [identity(next++, options.dimension, random)]);
+          await store.upsert('bench', Array.from({ length: options.writerBatch }, () => identity(next++, options.dimension, random)));
           writes.push({ atMs, ms: probes.now() - atMs });
         }
       })();
