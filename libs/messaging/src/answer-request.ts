@@ -24,7 +24,8 @@ export async function answerRequest(
     const envelope = decode(requestBytes);
     if (!isEnvelope(envelope)) throw new FaceshardError('VALIDATION_FAILED', `malformed request envelope for ${op}`);
     const deadline = envelope.timeoutMs === undefined ? undefined : receivedAt + envelope.timeoutMs;
-    const { requestId } = meta;
+    // From the envelope; from the message header when an older gateway sent it there.
+    const requestId = envelope.requestId ?? meta.requestId;
     // The handler runs in the request's scope: every log line it writes carries the gateway's id.
     const result = requestId
       ? await runInRequestScope({ requestId }, () => handler(op, envelope.req as never, { deadline, requestId }))
@@ -56,13 +57,15 @@ export async function answerRequest(
 
 function isEnvelope(value: unknown): value is RequestEnvelope {
   if (typeof value !== 'object' || value === null || !('req' in value)) return false;
-  const timeoutMs = (value as RequestEnvelope).timeoutMs;
+  const { timeoutMs, requestId } = value as RequestEnvelope;
+  if (requestId !== undefined && typeof requestId !== 'string') return false;
   return timeoutMs === undefined || (typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs > 0);
 }
 
 /** The gateway side: wrap a request in its envelope and encode it, refusing what the transport could not carry. */
-export function encodeRequest(req: unknown, context: { shardId: string; op: string }, maxPayloadBytes: number, timeoutMs?: number): Uint8Array {
+export function encodeRequest(req: unknown, context: { shardId: string; op: string }, maxPayloadBytes: number, timeoutMs?: number, requestId?: string): Uint8Array {
   const envelope: RequestEnvelope = timeoutMs === undefined ? { req } : { req, timeoutMs };
+  if (requestId !== undefined) envelope.requestId = requestId;
   const bytes = encode(envelope);
   if (bytes.length > maxPayloadBytes) {
     throw new FaceshardError('BATCH_TOO_LARGE', `request is ${bytes.length} bytes, over the ${maxPayloadBytes}-byte message limit: send smaller batches`, {

@@ -36,7 +36,7 @@ export class InProcessShardTransport implements ShardTransport {
     const context = { shardId, op };
     assertShardId(shardId);
     assertTimeout(opts.timeoutMs);
-    const data = encodeRequest(req, context, this.maxPayload, opts.timeoutMs);
+    const data = encodeRequest(req, context, this.maxPayload, opts.timeoutMs, currentRequestId());
     const shard = this.closed ? undefined : this.shards.get(shardId);
     if (!shard) throw new FaceshardError('SHARD_UNAVAILABLE', `shard ${shardId} is not serving (no responders)`, context);
 
@@ -44,9 +44,8 @@ export class InProcessShardTransport implements ShardTransport {
       const timer = setTimeout(() => {
         reject(new FaceshardError('SHARD_TIMEOUT', `shard ${shardId} did not answer ${op} within ${opts.timeoutMs} ms`, { ...context, timeoutMs: opts.timeoutMs }));
       }, opts.timeoutMs);
-      // What the NATS transport sends as a message header, handed over as it would arrive.
-      const requestId = currentRequestId();
-      shard.answer(op, data, requestId === undefined ? {} : { requestId }).then((replyData) => {
+      // The request id travels in the envelope, as over NATS.
+      shard.answer(op, data, {}).then((replyData) => {
         clearTimeout(timer);
         try {
           resolve(readReply<ShardResponse<O>>(replyData, context));

@@ -1,5 +1,5 @@
 import { headers as natsHeaders, type MsgHdrs } from 'nats';
-import { currentRequestId, REQUEST_ID_HEADER } from '@faceshard/observability';
+import { REQUEST_ID_HEADER } from '@faceshard/observability';
 import { headerMapSetter, injectTraceContext, tracing } from '@faceshard/tracing';
 
 /** What a shard learns about a request from its message headers (never from its body). */
@@ -8,21 +8,22 @@ export interface IncomingRequestMeta {
 }
 
 /**
- * The one place the NATS headers of a gateway -> shard request are built, from the caller's
- * async context: the request id (so the shard's log lines carry it) and, with tracing on, the
- * W3C trace context. Undefined when there is nothing to carry: no header block is sent at all.
+ * The one place the NATS headers of a gateway -> shard request are built: with tracing on, the
+ * W3C trace context of the caller's active span (the shard's span becomes its child). Undefined
+ * with tracing off: no header block is sent at all. The request id travels in the request
+ * envelope (see RequestEnvelope), not here.
  */
 export function shardRequestHeaders(): MsgHdrs | undefined {
-  const requestId = currentRequestId();
-  if (requestId === undefined && !tracing.on) return undefined;
+  if (!tracing.on) return undefined;
   const h = natsHeaders();
-  if (requestId !== undefined) h.set(REQUEST_ID_HEADER, requestId);
-  // W3C trace context (traceparent, tracestate) of the active span: the shard's span becomes its child.
-  if (tracing.on) injectTraceContext(h, headerMapSetter);
+  injectTraceContext(h, headerMapSetter);
   return h;
 }
 
-/** The shard side: read back what shardRequestHeaders() wrote. Missing headers are fine (older gateways, heartbeats). */
+/**
+ * The shard side: the request id of a gateway that sent it as a header (before it moved into the
+ * envelope), so that a rolling upgrade keeps it. Missing headers are fine (heartbeats, tracing off).
+ */
 export function readShardRequestHeaders(h: MsgHdrs | undefined): IncomingRequestMeta {
   const requestId = h?.get(REQUEST_ID_HEADER);
   return requestId ? { requestId } : {};

@@ -1,5 +1,6 @@
 import { connect, ErrorCode, NatsError, type Msg, type NatsConnection, type Subscription } from 'nats';
 import { FaceshardError, type ShardOp, type ShardRequest, type ShardResponse } from '@faceshard/contracts';
+import { currentRequestId } from '@faceshard/observability';
 import { extractTraceContext, failSpan, headerMapGetter, SpanKind, tracing, withSpan } from '@faceshard/tracing';
 import { ReplyInbox } from './reply-inbox';
 import { answerRequest, assertTimeout, encodeRequest, readReply } from './answer-request';
@@ -75,7 +76,7 @@ export class NatsShardTransport implements ShardTransport {
     const context = { shardId, op };
     assertShardId(shardId);
     assertTimeout(opts.timeoutMs);
-    const data = encodeRequest(req, context, this.maxPayloadBytes(), opts.timeoutMs);
+    const data = encodeRequest(req, context, this.maxPayloadBytes(), opts.timeoutMs, currentRequestId());
     let replyData: Uint8Array;
     try {
 

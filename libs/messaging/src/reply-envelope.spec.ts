@@ -76,10 +76,19 @@ describe('answerRequest / encodeRequest', () => {
     expect(seen).toEqual([{ deadline: 10_250 }, { deadline: undefined }]);
   });
 
+  it('hands the handler the request id from the envelope, else from the header an older gateway sent', async () => {
+    const seen: (string | undefined)[] = [];
+    const record = (async (_op: string, _req: unknown, context?: RequestContext) => (seen.push(context?.requestId), {})) as ShardHandler;
+    await answerRequest('get', encodeRequest({}, ctx, MB, 250, 'req-1'), record, MB, 0, { requestId: 'from-header' });
+    await answerRequest('get', encodeRequest({}, ctx, MB, 250), record, MB, 0, { requestId: 'from-header' });
+    await answerRequest('get', encodeRequest({}, ctx, MB, 250), record, MB, 0);
+    expect(seen).toEqual(['req-1', 'from-header', undefined]);
+  });
+
   it('refuses a message that is not a request envelope, without calling the handler', async () => {
     let called = false;
     const handler = (async () => ((called = true), {})) as ShardHandler;
-    for (const body of [{}, 'x', { req: {}, timeoutMs: -5 }, { req: {}, timeoutMs: Number.NaN }]) {
+    for (const body of [{}, 'x', { req: {}, timeoutMs: -5 }, { req: {}, timeoutMs: Number.NaN }, { req: {}, requestId: 42 }]) {
       const bytes = await answerRequest('get', encode(body), handler, MB);
       expect(caught(() => readReply(bytes, ctx)).code).toBe('VALIDATION_FAILED');
     }
