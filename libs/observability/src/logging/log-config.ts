@@ -4,7 +4,7 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface LogConfig {
-  /** LOG_LEVEL: info by default (one line per HTTP request on the gateway; shards log each op at debug). */
+  /** LOG_LEVEL: info by default (the gateway logs errors, slow requests and a sample of the rest: ACCESS_LOG_*; at debug every request, and each shard op). */
   level: LogLevel;
 }
 
