@@ -45,7 +45,7 @@ export const DEFAULT_PGVECTOR_OPTIONS: PgvectorBenchOptions = {
   k: 10,
   m: 16,
   efConstruction: 200,
-  efLadder: [32, 64, 128, 256, 512],
+  efLadder: [64, 128, 256, 512],
   clients: [1, 8],
   recallTargets: [0.9, 0.95, 0.98, 0.99],
   faceshard: ['cluster'],

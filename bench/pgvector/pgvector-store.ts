@@ -35,6 +35,8 @@ export class PgvectorStore {
     readonly schema: string,
     readonly extensionVersion: string,
     readonly serverVersion: string,
+    /** The admin connection's backend, cancelled before the schema is dropped. */
+    private readonly adminPid: number,
   ) {
     this.table = `${schema}.faces`;
     this.index = `${schema}.faces_embedding_hnsw`;
@@ -55,8 +57,9 @@ export class PgvectorStore {
       }
       const ext = await admin.query<{ extversion: string }>("SELECT extversion FROM pg_extension WHERE extname = 'vector'");
       const server = await admin.query<{ server_version: string }>('SHOW server_version');
+      const pid = await admin.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
       await admin.query(`CREATE SCHEMA ${schema}`);
-      return new PgvectorStore(admin, url, schema, ext.rows[0]!.extversion, server.rows[0]!.server_version);
+      return new PgvectorStore(admin, url, schema, ext.rows[0]!.extversion, server.rows[0]!.server_version, pid.rows[0]!.pid);
     } catch (err) {
       await admin.end();
       throw err;
@@ -139,12 +142,19 @@ export class PgvectorStore {
     }
   }
 
-  /** Drops the schema (table and index) and closes every connection. */
+  /**
+   * Drops the schema (table and index) and closes every connection. From a fresh connection, after
+   * cancelling whatever the admin connection is running: on Ctrl-C during CREATE INDEX the drop
+   * would otherwise queue behind the build, and the process may be gone before it runs.
+   */
   async dropAndClose(): Promise<void> {
+    const cleaner = new Client({ connectionString: this.url, application_name: 'faceshard bench:pgvector cleanup' });
     try {
-      await this.admin.query(`DROP SCHEMA IF EXISTS ${this.schema} CASCADE`);
+      await cleaner.connect();
+      await cleaner.query('SELECT pg_cancel_backend($1)', [this.adminPid]);
+      await cleaner.query(`DROP SCHEMA IF EXISTS ${this.schema} CASCADE`);
     } finally {
-      await Promise.allSettled([this.admin.end(), ...this.all.map((c) => c.end())]);
+      await Promise.allSettled([cleaner.end(), this.admin.end(), ...this.all.map((c) => c.end())]);
       this.all.length = 0;
       this.idle.length = 0;
     }
