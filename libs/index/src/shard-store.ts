@@ -386,14 +386,15 @@ export class ShardStore {
         winners.push(entries[i]);
         return true;
       });
-      if (winning.length === 0) return { applied: 0, skipped: prepared.length, lsn: this.wal.lastAppendedLsn };
+      if (winning.length === 0) return { applied: 0, skipped: prepared.length, lsn: this.wal.lastAppendedLsn, faces: 0 };
+      const faces = winners.reduce((sum, entry) => sum + (entry.deleted ? 0 : entry.faces.length), 0);
       const lsn = this.wal.append({ type: 'apply', collection, entries: winners });
       this.opsSinceSnapshot += winning.length;
       const overlay = this.overlays.get(target);
       if (overlay) {
         this.applyOrFail(() => overlay.defer({ type: 'apply', prepared: winning }));
         for (const entry of winning) this.clock.observe(entry.version);
-        return { applied: winning.length, skipped: prepared.length - winning.length, lsn };
+        return { applied: winning.length, skipped: prepared.length - winning.length, lsn, faces };
       }
       let sliceStart = performance.now();
       for (let i = 0; i < winning.length; i++) {
@@ -404,10 +405,12 @@ export class ShardStore {
           sliceStart = performance.now();
         }
       }
-      return { applied: winning.length, skipped: prepared.length - winning.length, lsn };
+      return { applied: winning.length, skipped: prepared.length - winning.length, lsn, faces };
     });
     await this.wal.waitDurable(result.lsn);
     this.maybeSnapshotInBackground();
+    // Faces a move brings are inserted like any others, so hnswlib's pruning can cut them off too.
+    this.graphUpkeep.noteWrites(collection, result.faces);
     return { applied: result.applied, skipped: result.skipped };
   }
 
