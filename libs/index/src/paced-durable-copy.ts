@@ -1,7 +1,7 @@
 import { readExactly, writeFully, type StoreFs } from './store-fs';
 
 /** How much of a big snapshot file goes to the disk per fdatasync. */
-export const DURABLE_STEP_BYTES = 8 * 1024 * 1024;
+export const DURABLE_STEP_BYTES = 1024 * 1024;
 
 /**
  * Copies `from` into a new file `to`, fdatasyncing every `stepBytes`, so the file reaches the disk
@@ -18,7 +18,7 @@ export async function copyDurablyInSteps(fs: StoreFs, from: string, to: string, 
     const size = await source.size();
     const target = await fs.open(to, 'w');
     try {
-      // One buffer for every step: a fresh 8 MB each time is external memory that V8 counts
+      // One buffer for every step: a fresh buffer each time is external memory that V8 counts
       // towards its next full collection.
       const buffer = Buffer.allocUnsafe(Math.min(stepBytes, size));
       for (let at = 0; at < size; at += stepBytes) {
