@@ -116,6 +116,32 @@ export function killAllGroupsNow(): void {
   for (const group of liveGroups) group.killNow();
 }
 
+/**
+ * Ctrl-C or a kill of a benchmark: runs `cleanUp` (stop child processes, drop what the run made),
+ * then exits 130; if that takes longer than `graceMs`, kills every group at once and exits. Child
+ * groups are also killed if the process exits any other way.
+ */
+export function exitCleanlyOnSignal(cleanUp: () => Promise<unknown>, graceMs: number, log: (line: string) => void, what: string): void {
+  let exiting = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (exiting) return;
+    exiting = true;
+    log(`${signal}: ${what}`);
+    const hardStop = setTimeout(() => {
+      killAllGroupsNow();
+      process.exit(130);
+    }, graceMs);
+    void cleanUp().finally(() => {
+      clearTimeout(hardStop);
+      process.exit(130);
+    });
+  };
+  // on, not once: a second signal (e.g. relayed by npm/tsx) must not fall back to the default, which exits at once.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.once('exit', killAllGroupsNow);
+}
+
 function parseJsonLine(line: string): Record<string, unknown> | null {
   if (!line.startsWith('{')) return null;
   try {

@@ -23,7 +23,7 @@ import { DEFAULT_OPTIONS, parseBenchOptions, USAGE, UsageError, type BenchOption
 import { indexFileSize, newestSnapshotIndexFiles, residentBytes } from './memory';
 import { waitUntilIdle } from './process-idle';
 import { runObservabilityCost } from './observability-cost';
-import { killAllGroupsNow } from './process-group';
+import { exitCleanlyOnSignal, killAllGroupsNow } from './process-group';
 import { startRawAlongside, type RawAlongside } from './raw-alongside';
 import type { RawBuildReport } from './raw-hnsw-process';
 import { runRawHnswBench } from './raw-hnsw-bench';
@@ -414,25 +414,8 @@ function jsonReplacer(_key: string, value: unknown): unknown {
 
 /** Ctrl-C or a kill: stop the child processes and remove temp folders before leaving. */
 function installSignalHandlers(): void {
-  let exiting = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (exiting) return;
-    exiting = true;
-    log(`${signal}: stopping child processes`);
-    const stopping = Promise.all([...(current ? [current] : []), ...costDeployments].map((d) => d.stop()));
-    const hardStop = setTimeout(() => {
-      killAllGroupsNow();
-      process.exit(130);
-    }, 8_000);
-    void stopping.finally(() => {
-      clearTimeout(hardStop);
-      process.exit(130);
-    });
-  };
-  // on, not once: a second signal (e.g. relayed by npm/tsx) must not fall back to the default, which exits at once.
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.once('exit', killAllGroupsNow);
+  const stopAll = () => Promise.all([...(current ? [current] : []), ...costDeployments].map((d) => d.stop()));
+  exitCleanlyOnSignal(stopAll, 8_000, log, 'stopping child processes');
 }
 
 main().catch((err) => {

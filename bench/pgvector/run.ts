@@ -16,7 +16,7 @@ import { makeBenchDataset, type BenchDatasetOptions } from '../cluster/bench-dat
 import { startCluster, startEmbedded, type Deployment, type DeploymentParams } from '../cluster/deployments';
 import { FaceshardClient } from '../cluster/faceshard-client';
 import { identityIndexOf, insertGallery } from '../cluster/http-bench';
-import { killAllGroupsNow } from '../cluster/process-group';
+import { exitCleanlyOnSignal, killAllGroupsNow } from '../cluster/process-group';
 import { embeddingStatsPath } from '../data/embedding-stats';
 import type { FaceDataset } from '../data/face-embedding-model';
 import { groundTruth } from './ground-truth';
@@ -200,23 +200,7 @@ function cleanUp(): Promise<void> {
 
 /** Ctrl-C or a kill: stop the child processes and drop the schema before leaving. */
 function installSignalHandlers(): void {
-  let exiting = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (exiting) return;
-    exiting = true;
-    log(`${signal}: stopping child processes, dropping the schema`);
-    const hardStop = setTimeout(() => {
-      killAllGroupsNow();
-      process.exit(130);
-    }, 10_000);
-    void cleanUp().finally(() => {
-      clearTimeout(hardStop);
-      process.exit(130);
-    });
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.once('exit', killAllGroupsNow);
+  exitCleanlyOnSignal(cleanUp, 10_000, log, 'stopping child processes, dropping the schema');
 }
 
 main().catch(async (err) => {

@@ -22,8 +22,9 @@ export interface NatsShardTransportOptions {
 
 /**
  * Shard messaging over a real NATS cluster. Requests go through a ReplyInbox: replies are
- * multiplexed over one inbox subscription per connection, never one subscription per request. A request to a shard nobody serves fails at once (the server answers "no
- * responders"), which is how writes to a down shard fail fast.
+ * multiplexed over one inbox subscription per connection, never one subscription per request.
+ * A request to a shard nobody serves fails at once (the server answers "no responders"), which
+ * is how writes to a down shard fail fast.
  */
 export class NatsShardTransport implements ShardTransport {
   private readonly served = new Set<NatsServedShard>();
