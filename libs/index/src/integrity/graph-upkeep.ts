@@ -47,6 +47,11 @@ export class GraphUpkeep {
   private runFor(collection: string): void {
     this.pending.delete(collection);
     if (this.stopped) return;
-    this.running = this.running.then(() => (this.stopped ? undefined : this.check(collection).catch((error: unknown) => this.onError(collection, error))));
+    this.running = this.running.then(() => (this.stopped ? undefined : this.check(collection).catch((error: unknown) => this.reportFailure(collection, error))));
+  }
+
+  /** A check that stop() cut short (the store closing under it) failed on purpose: not worth a log line. */
+  private reportFailure(collection: string, error: unknown): void {
+    if (!this.stopped) this.onError(collection, error);
   }
 }
