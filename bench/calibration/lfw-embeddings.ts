@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { createInProcessPipeline, createPipelineFromConfig, pickCenterFace, type FaceAnalyzer } from '@faceshard/vision';
 import type { CalibrationPreset } from './model-presets';
+import type { ProbeEmbedding } from './probe-drift';
 
 /** Every LFW photo's embedding (the face nearest the centre), grouped by person. */
 export interface LfwEmbeddings {
@@ -11,6 +12,8 @@ export interface LfwEmbeddings {
   detector: string;
   /** Digest of the embeddings of a few fixed photos, the preset and model files: see pipelineFingerprint(). */
   fingerprint: string;
+  /** This machine's embeddings of the probe photos (embedProbePhotos). */
+  probes: ProbeEmbedding[];
   dimension: number;
   /** One row per photo that yielded a face. */
   photos: string[];
@@ -40,23 +43,51 @@ export function listLfwPhotos(lfwDir: string): { name: string; file: string }[] 
 const PROBE_PHOTOS = 8;
 
 /**
- * What the embeddings depend on, measured rather than guessed: the embeddings of a few fixed LFW
- * photos (rounded to 1e-4) with the preset and the model files' digests. Any change that moves an
- * embedding (alignment, landmarks, detector decoding, a model) changes it; a change that does not
- * (metrics, worker plumbing) keeps the cache valid.
+ * The embeddings of a few fixed LFW photos (spread over lfw-names.txt): what a
+ * calibration records of the pipeline it was made with (bench/calibration/probe-embeddings/), and
+ * what test/vision/calibration-fingerprint.test.ts compares today's pipeline with (probe-drift.ts).
+ */
+export async function embedProbePhotos(pipeline: FaceAnalyzer, lfwDir: string): Promise<ProbeEmbedding[]> {
+  const all = listLfwPhotos(lfwDir);
+  const probes: ProbeEmbedding[] = [];
+  for (let i = 0; i < PROBE_PHOTOS; i++) {
+    const { file } = all[Math.floor((i * all.length) / PROBE_PHOTOS)]!;
+    const face = pickCenterFace(await pipeline.analyze(await readFile(path.join(lfwDir, 'images', file)), { onQualityFailure: 'mark' }));
+    probes.push({ photo: file, embedding: face ? Array.from(face.embedding) : null });
+  }
+  return probes;
+}
+
+/** Probes as a file keeps them: 1e-7 is far below what tells two pipelines apart (PROBE_TOLERANCE). */
+export function roundedProbes(probes: ProbeEmbedding[]): ProbeEmbedding[] {
+  return probes.map(({ photo, embedding }) => ({ photo, embedding: embedding && embedding.map((v) => Math.round(v * 1e7) / 1e7) }));
+}
+
+/** Where `npm run calibrate` keeps the probe embeddings of a shipped calibration. */
+export function probeEmbeddingsFile(repoRoot: string, modelId: string, detector: string): string {
+  return path.join(repoRoot, 'bench', 'calibration', 'probe-embeddings', `${modelId}.${detector}.json`);
+}
+
+/**
+ * A cache key for this machine's embeddings: the probe embeddings (rounded to 1e-4) with the preset
+ * and the model files' digests. Any change that moves an embedding (alignment, landmarks, detector
+ * decoding, a model) changes it; a change that does not (metrics, worker plumbing) keeps the cache
+ * valid. Not comparable across machines (the 1e-4 rounding meets CPU-kernel noise now and then):
+ * the shipped calibrations are checked against their probe embeddings with a tolerance instead.
  */
 export async function pipelineFingerprint(pipeline: FaceAnalyzer, lfwDir: string, preset: CalibrationPreset): Promise<string> {
-  const all = listLfwPhotos(lfwDir);
+  return fingerprintOf(preset, await embedProbePhotos(pipeline, lfwDir));
+}
+
+export function fingerprintOf(preset: CalibrationPreset, probes: ProbeEmbedding[]): string {
   const hash = createHash('sha256');
   // Model files by name only: their bytes are hashed below, and where ../shared sits on this
   // machine (a clone elsewhere, FACESHARD_SHARED_DIR) is not part of the pipeline.
   hash.update(JSON.stringify(preset.config, (key, value: unknown) => (key === 'modelPath' && typeof value === 'string' ? path.basename(value) : value)));
   for (const file of preset.modelFiles) hash.update(fileSha256(file));
-  for (let i = 0; i < PROBE_PHOTOS; i++) {
-    const { file } = all[Math.floor((i * all.length) / PROBE_PHOTOS)]!;
-    const face = pickCenterFace(await pipeline.analyze(await readFile(path.join(lfwDir, 'images', file)), { onQualityFailure: 'mark' }));
-    hash.update(file);
-    hash.update(face ? Array.from(face.embedding, (v) => Math.round(v * 1e4)).join(',') : 'none');
+  for (const { photo, embedding } of probes) {
+    hash.update(photo);
+    hash.update(embedding ? embedding.map((v) => Math.round(v * 1e4)).join(',') : 'none');
   }
   return hash.digest('hex').slice(0, 16);
 }
@@ -78,14 +109,15 @@ export async function lfwEmbeddings(options: { preset: CalibrationPreset; lfwDir
       ? await createPipelineFromConfig({ ...preset.config, limits: { maxConcurrent: workers, maxQueued: 4 * workers } })
       : await createInProcessPipeline({ ...preset.config, limits: { maxConcurrent: 1 } });
   try {
-    const fingerprint = await pipelineFingerprint(pipeline, lfwDir, preset);
+    const probes = await embedProbePhotos(pipeline, lfwDir);
+    const fingerprint = fingerprintOf(preset, probes);
     const cacheDir = path.join(repoRoot, '.cache', 'calibration');
     const base = path.join(cacheDir, `${preset.modelId}.${preset.detector}.${fingerprint}${options.limit ? `.first${options.limit}` : ''}`);
     if (existsSync(`${base}.json`) && existsSync(`${base}.f32`)) {
       const meta = JSON.parse(readFileSync(`${base}.json`, 'utf8'));
       const raw = readFileSync(`${base}.f32`);
       log(`embeddings from the cache: ${base}.json`);
-      return { ...meta, photosPerSecond: undefined, person: Int32Array.from(meta.person), vectors: new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4).slice() };
+      return { ...meta, probes, photosPerSecond: undefined, person: Int32Array.from(meta.person), vectors: new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4).slice() };
     }
     const all = listLfwPhotos(lfwDir).slice(0, options.limit);
     const started = Date.now();
@@ -121,13 +153,25 @@ export async function lfwEmbeddings(options: { preset: CalibrationPreset; lfwDir
     const vectors = new Float32Array(rows.length * dimension);
     rows.forEach((r, i) => vectors.set(r, i * dimension));
     const photosPerSecond = Math.round((all.length * 10_000) / (Date.now() - started)) / 10;
-    const result: LfwEmbeddings = { modelId: preset.modelId, detector: preset.detector, fingerprint, dimension, photos, person: Int32Array.from(person), people, vectors, failed, photosPerSecond };
+    const result: LfwEmbeddings = { modelId: preset.modelId, detector: preset.detector, fingerprint, probes, dimension, photos, person: Int32Array.from(person), people, vectors, failed, photosPerSecond };
     mkdirSync(cacheDir, { recursive: true });
     writeFileSync(`${base}.f32`, Buffer.from(vectors.buffer, vectors.byteOffset, vectors.byteLength));
     writeFileSync(`${base}.json`, JSON.stringify({ ...result, vectors: undefined, person: Array.from(result.person) }));
     return result;
   } finally {
     await pipeline.close();
+  }
+}
+
+/** The CPU and the vector instructions onnxruntime can choose kernels by: embeddings differ slightly between them. */
+export function cpuSummary(): string {
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const model = /model name\s*:\s*(.*)/.exec(info)?.[1] ?? 'unknown CPU';
+    const flags = new Set((/flags\s*:\s*(.*)/.exec(info)?.[1] ?? '').split(' '));
+    return `${model}; ${['avx', 'avx2', 'avx512f'].map((f) => `${f} ${flags.has(f) ? 'yes' : 'no'}`).join(', ')}`;
+  } catch {
+    return 'n/a';
   }
 }
 

@@ -31,7 +31,7 @@ import {
 import { fitEmbeddingStats } from '../data/fit-embedding-stats';
 import { SeededRandom } from '../data/prng';
 import { findSharedDir } from '../vision/shared-dir';
-import { fileSha256, lfwEmbeddings, listLfwPhotos, loadavg } from './lfw-embeddings';
+import { cpuSummary, fileSha256, lfwEmbeddings, listLfwPhotos, loadavg, probeEmbeddingsFile, roundedProbes } from './lfw-embeddings';
 import { calibrationPreset } from './model-presets';
 import { syntheticFidelity } from './synthetic-fidelity';
 import { TAIL_POWERS, chooseTailPower, syntheticAccuracy, syntheticExactGallery, syntheticFmrAt, syntheticProbes, syntheticThresholdForFmr } from './synthetic-gallery';
@@ -164,6 +164,9 @@ async function main(): Promise<void> {
   };
   for (const row of calibration.galleryAccuracy!.sizes) roundRow(row);
   writeFileSync(file, JSON.stringify(calibration, null, 2) + '\n');
+  // What test/vision/calibration-fingerprint.test.ts compares today's pipeline with.
+  const probesFile = values.out ? values.out.replace(/(\.json)?$/, '.probes.json') : probeEmbeddingsFile(repoRoot, preset.modelId, preset.detector);
+  writeFileSync(probesFile, JSON.stringify({ modelId: preset.modelId, detector: preset.detector, pipelineFingerprint: e.fingerprint, recordedOn: cpuSummary(), probes: roundedProbes(e.probes) }, null, 1) + '\n');
   log(`wrote ${path.relative(process.cwd(), file)} in ${((Date.now() - started) / 1000).toFixed(0)} s; load before ${loadBefore}, after ${loadavg()}`);
   process.stdout.write(JSON.stringify({ ...calibration, loadBefore, loadAfter: loadavg(), photosPerSecond: e.photosPerSecond ?? 'cached' }, null, 2) + '\n');
 }
