@@ -65,9 +65,15 @@ interface InFlightChunk {
   serviceMs: () => number;
 }
 
-/** Chunks abandoned after a failure: their outcome no longer matters, only that no rejection goes unhandled. */
-function settleQuietly(chunks: InFlightChunk[]): void {
-  for (const { delivered } of chunks) delivered.catch(() => undefined);
+/**
+ * A promise the move loop awaits later, maybe never (after a failure it reads again from the last
+ * acknowledged chunk): marked handled now, so that it failing while the loop awaits something else
+ * is not an unhandled rejection, which ends a Node process (a receiver killed mid-move did that to
+ * its source's coordinator). Awaiting it still throws.
+ */
+function awaitedLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 /**
@@ -215,21 +221,17 @@ export class MoveCoordinator {
     for (const collection of collections) {
       if (progress.doneCollections.includes(collection.name)) continue;
       let cursor: string | null = progress.cursors[collection.name] ?? null;
-      let next: Promise<TimedChunk> | null = this.exportFrom(ring, move, source, collection, cursor);
+      let next: Promise<TimedChunk> | null = awaitedLater(this.exportFrom(ring, move, source, collection, cursor));
       /** Chunks handed to their receivers and not yet acknowledged, oldest first. */
       const inFlight: InFlightChunk[] = [];
       while (next || inFlight.length > 0) {
-        if (!this.running || !this.lease.held || lostLease) {
-          settleQuietly(inFlight);
-          return false;
-        }
+        if (!this.running || !this.lease.held || lostLease) return false;
         let acknowledged: InFlightChunk;
         try {
           if (next && inFlight.length < this.options.chunksInFlight) {
             const chunk: TimedChunk = await next;
             // Read the next chunk while this one is applied.
-            next = chunk.done ? null : this.exportFrom(ring, move, source, collection, chunk.last);
-            next?.catch(() => undefined); // awaited on a later turn; a failure there is retried
+            next = chunk.done ? null : awaitedLater(this.exportFrom(ring, move, source, collection, chunk.last));
             inFlight.push(this.startDelivery(collection, chunk, inFlight[inFlight.length - 1]));
             continue;
           }
@@ -239,9 +241,9 @@ export class MoveCoordinator {
           // A source or receiver restarting (kill -9): read again after the last acknowledged chunk
           // (the chunks after it may have been applied too: applying a copy again changes nothing).
           this.log({ event: 'move-retry', shardId: this.shardId, moveId: move.id, source, message: (error as Error).message });
-          settleQuietly(inFlight.splice(0));
+          inFlight.splice(0);
           await sleep(500);
-          next = this.exportFrom(ring, move, source, collection, cursor);
+          next = awaitedLater(this.exportFrom(ring, move, source, collection, cursor));
           continue;
         }
         const { chunk } = acknowledged;
@@ -299,9 +301,11 @@ export class MoveCoordinator {
     const flight: InFlightChunk = {
       chunk,
       doneAt: null,
-      delivered: this.deliver(collection, chunk.entries).then(() => {
-        flight.doneAt = performance.now();
-      }),
+      delivered: awaitedLater(
+        this.deliver(collection, chunk.entries).then(() => {
+          flight.doneAt = performance.now();
+        }),
+      ),
       serviceMs: () => (flight.doneAt === null ? 0 : flight.doneAt - Math.max(sentAt, previous?.doneAt ?? 0)),
     };
     return flight;
