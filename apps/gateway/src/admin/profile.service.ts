@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { FaceshardError } from '@faceshard/contracts';
+import { stateOf } from '@faceshard/rebalance';
 import { DEFAULT_MAX_PROFILE_SECONDS, ProcessProfiler, profileFileName, readProfileRequest, type ProfileRequest } from '@faceshard/profiling';
 import type { GatewayConfig } from '../config/gateway-config';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
@@ -41,7 +42,8 @@ export class ProfileService {
       const { profileId, bytes } = await this.local.record(request);
       return { fileName, bytes, content: chunked((offset) => this.local.readChunk(profileId, offset, LOCAL_CHUNK_BYTES), () => this.local.discard(profileId)) };
     }
-    if (!this.ring.current().members.includes(shardId)) throw new FaceshardError('MEMBER_NOT_FOUND', `shard ${shardId} is not a member of the cluster`, { shardId });
+    // Any member, in whatever state: a joining or leaving shard is the one worth profiling during a move.
+    if (stateOf(this.ring.current().state, shardId) === null) throw new FaceshardError('MEMBER_NOT_FOUND', `shard ${shardId} is not a member of the cluster`, { shardId });
     const timeoutMs = (request.kind === 'cpu' ? request.seconds * 1000 : 0) + PROFILE_SLACK_MS;
     const { profileId, bytes } = await this.shards.profile(shardId, request, timeoutMs);
     // A download given up half-way leaves the file on the shard, which removes it after 10 minutes.
