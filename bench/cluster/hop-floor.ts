@@ -1,0 +1,145 @@
+/**
+ * The floor under faceshard's one-client latency on this machine: the same hops as a search,
+ * with nothing done at each end. One sequential client (this process) times, over keep-alive
+ * node:http like bench:cluster's client and with a search's body (a 128-D vectorB64):
+ *
+ *   http          client -> bare node:http server process -> client (the embedded mode's hops)
+ *   nats          client -> nats-server -> echo process -> nats-server -> client (one shard's hops)
+ *   http+nats     client -> node:http process -> NATS echo process -> back (the cluster's hops)
+ *
+ * The servers answer at once (a fixed 10-hit JSON; the echo returns the bytes it got). What a
+ * round here takes is what the processes, sockets and the scheduler cost before any faceshard
+ * code runs; bench:cluster's "added to raw" compares with it (bench/cluster/README.md, One client).
+ *
+ *   npm run build && node dist/bench/cluster/hop-floor.js [--requests 3000] [--nats nats://127.0.0.1:4222]
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { connect, type NatsConnection } from 'nats';
+import { summariseLatencies } from './latency';
+
+const REPLY = JSON.stringify({
+  hits: Array.from({ length: 10 }, (_, i) => ({ identityId: `p${i}`, faceId: 'f0', score: 0.9, shardId: 's0' })),
+  partial: false,
+  missingShards: [],
+  ringEpoch: 1,
+  tookMs: 1,
+  shardEf: { s0: 256 },
+});
+const BODY = JSON.stringify({ vectorB64: Buffer.alloc(128 * 4, 7).toString('base64'), k: 10, ef: 256 });
+
+type Role = 'http' | 'echo' | 'http+nats';
+
+function option(name: string, fallback: string): string {
+  const at = process.argv.indexOf(name);
+  return at >= 0 && process.argv[at + 1] ? process.argv[at + 1]! : fallback;
+}
+
+/** A server role in a child process: prints its port (or "ready") to the parent over IPC. */
+async function serve(role: Role, natsUrl: string, subject: string): Promise<void> {
+  if (role === 'echo') {
+    const nc = await connect({ servers: natsUrl, noAsyncTraces: true });
+    nc.subscribe(subject, {
+      callback: (_err, msg) => {
+        msg.respond(msg.data);
+      },
+    });
+    await nc.flush();
+    process.send!({ ready: true });
+    return;
+  }
+  let nc: NatsConnection | undefined;
+  if (role === 'http+nats') nc = await connect({ servers: natsUrl, noAsyncTraces: true });
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const answer = (): void => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(REPLY) });
+        res.end(REPLY);
+      };
+      if (!nc) return answer();
+      const body = Buffer.concat(chunks);
+      nc.request(subject, body, { timeout: 5_000 }).then(answer, (err: Error) => {
+        res.writeHead(500);
+        res.end(err.message);
+      });
+    });
+  });
+  server.listen(0, '127.0.0.1', () => process.send!({ port: (server.address() as AddressInfo).port }));
+}
+
+function startChild(role: Role, natsUrl: string, subject: string): Promise<{ child: ChildProcess; port?: number }> {
+  const child = fork(__filename, ['--serve', role, '--nats', natsUrl, '--subject', subject], { stdio: 'inherit' });
+  return new Promise((resolve, reject) => {
+    child.once('message', (m: { port?: number }) => resolve({ child, port: m.port }));
+    child.once('exit', (code) => reject(new Error(`${role} server exited (${code}) before it was ready`)));
+  });
+}
+
+function httpRound(agent: Agent, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { agent, host: '127.0.0.1', port, method: 'POST', path: '/v1/collections/c/search', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          resolve();
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.write(BODY);
+    req.end();
+  });
+}
+
+async function time(label: string, requests: number, round: () => Promise<void>): Promise<void> {
+  for (let i = 0; i < Math.min(500, requests); i++) await round(); // warm-up
+  const samples = new Float64Array(requests);
+  for (let i = 0; i < requests; i++) {
+    const t0 = process.hrtime.bigint();
+    await round();
+    samples[i] = Number(process.hrtime.bigint() - t0) / 1e6;
+  }
+  const s = summariseLatencies(samples);
+  console.log(`${label.padEnd(10)} p50 ${(s.p50Ms * 1000).toFixed(0).padStart(5)} µs   p99 ${(s.p99Ms * 1000).toFixed(0).padStart(6)} µs   mean ${(s.meanMs * 1000).toFixed(0)} µs  (${requests} rounds)`);
+}
+
+async function main(): Promise<void> {
+  const natsUrl = option('--nats', 'nats://127.0.0.1:4222');
+  const serveRole = option('--serve', '');
+  const subject = option('--subject', `bench.hopfloor.${process.pid}`);
+  if (serveRole) return serve(serveRole as Role, natsUrl, subject);
+
+  const requests = Number(option('--requests', '3000'));
+  const children: ChildProcess[] = [];
+  try {
+    const http = await startChild('http', natsUrl, subject);
+    const echo = await startChild('echo', natsUrl, subject);
+    const gateway = await startChild('http+nats', natsUrl, subject);
+    children.push(http.child, echo.child, gateway.child);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const nc = await connect({ servers: natsUrl, noAsyncTraces: true });
+    const payload = Buffer.from(BODY);
+    console.log(`hop floor, one sequential client, ${requests} rounds each (load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+    await time('http', requests, () => httpRound(agent, http.port!));
+    await time('nats', requests, async () => {
+      await nc.request(subject, payload, { timeout: 5_000 });
+    });
+    await time('http+nats', requests, () => httpRound(agent, gateway.port!));
+    await nc.close();
+    agent.destroy();
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
