@@ -13,6 +13,10 @@
  * searches through the gateway: "without" once the shards are quiet after the ingest (their
  * background snapshots and graph upkeep done), for `idle-seconds`; "during" every search started
  * while the migrate stage ran. The flow-control caps the shards ran with are in the report.
+ *
+ * Where the CPU went in both windows (cores per process, `other` = the rest of the machine: other
+ * jobs, so a disturbed run shows), and what the receiver moved per second of CPU it got: the move
+ * rate is its share of the machine times that efficiency, which tells the two causes apart.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -26,6 +30,7 @@ import { selfTimeRanking, type CpuProfile } from '../cluster/cpu-profile';
 import { FaceshardClient } from '../cluster/faceshard-client';
 import { summariseLatencies } from '../cluster/latency';
 import { ProcessGroup } from '../cluster/process-group';
+import { CpuShareMeter, pidByCommand, processCpuSeconds, type CpuShares } from './cpu-shares';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -64,19 +69,13 @@ function rawInsertRate(vectors: Float32Array, dim: number, n: number): number {
   return n / ((performance.now() - t0) / 1000);
 }
 
-/** CPU seconds (user + system) a process has used, from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s)
-}
-
 /** Waits until every process used under `share` of a core over a 2 s window (at most `maxMs`); the seconds waited. */
 async function waitQuiet(pids: number[], share: number, maxMs: number): Promise<number> {
   const t0 = performance.now();
   while (performance.now() - t0 < maxMs) {
-    const before = pids.map(cpuSeconds);
+    const before = pids.map((pid) => processCpuSeconds(pid) ?? 0);
     await sleep(2000);
-    if (pids.every((pid, i) => (cpuSeconds(pid) - before[i]) / 2 < share)) break;
+    if (pids.every((pid, i) => ((processCpuSeconds(pid) ?? 0) - before[i]) / 2 < share)) break;
   }
   return Math.round((performance.now() - t0) / 100) / 10;
 }
@@ -136,7 +135,13 @@ async function main(): Promise<void> {
   let report: Record<string, unknown>;
   try {
     await Promise.all(['s0', 's1'].map(startShard));
-    const ready = await group.start('gateway', join(dist, 'apps/gateway/src/main.js'), { ...common, FACESHARD_ROLE: 'gateway', HOST: '127.0.0.1', PORT: '0' }).ready;
+    const gateway = group.start('gateway', join(dist, 'apps/gateway/src/main.js'), { ...common, FACESHARD_ROLE: 'gateway', HOST: '127.0.0.1', PORT: '0' });
+    const ready = await gateway.ready;
+    const natsPid = pidByCommand('nats-server');
+    const meteredPids = () => new Map([...shardPids, ['gateway', gateway.child.pid!], ...(natsPid === null ? [] : ([['nats', natsPid]] as const))]);
+    const idleCpu = new CpuShareMeter(meteredPids);
+    const migrateCpu = new CpuShareMeter(meteredPids);
+    let migrateCpuShares: CpuShares | null = null;
     client = new FaceshardClient(String(ready.url), 8);
     await client.createCollection('bench', dim, 'ip');
     const i0 = performance.now();
@@ -163,7 +168,9 @@ async function main(): Promise<void> {
     };
     load.push(loadavg()[0]);
     const idleUntil = performance.now() + idleSeconds * 1000;
+    idleCpu.start();
     const idle = (await timeSearches(() => performance.now() >= idleUntil)).map(([, ms]) => ms);
+    const idleCpuShares = idleCpu.stop();
 
     let done = false;
     let migrateFrom = 0;
@@ -175,11 +182,13 @@ async function main(): Promise<void> {
         const stage = status.move?.stage;
         if (stage === 'migrate-identities' && migrateFrom === 0) {
           migrateFrom = performance.now();
+          migrateCpu.start();
           load.push(loadavg()[0]);
           if (profileSeconds > 0) profiles = recordProfiles(client!, ['s0'], profileSeconds, profileDir, log);
         }
         if (migrateFrom !== 0 && migrateTo === 0 && stage !== 'migrate-identities') {
           migrateTo = performance.now();
+          migrateCpuShares = migrateCpu.stop();
           load.push(loadavg()[0]);
         }
         if (!status.move && status.members.some((m: any) => m.shardId === 's2' && m.state === 'active')) return status;
@@ -191,6 +200,7 @@ async function main(): Promise<void> {
     const samples = await timeSearches(() => done || migrateTo !== 0);
     const status = await watcher;
     const finished = performance.now();
+    migrateCpuShares ??= migrateCpu.stop();
     await profiles;
     const during = samples.filter(([t]) => migrateFrom !== 0 && t >= migrateFrom && (migrateTo === 0 || t < migrateTo)).map(([, ms]) => ms);
     const movedToS2 = status.members.find((m: any) => m.shardId === 's2').collections.find((c: any) => c.name === 'bench').identities;
@@ -213,6 +223,11 @@ async function main(): Promise<void> {
       searchWithoutMove: { n: idle.length, p50: round2(idleLatency.p50Ms), p99: round2(idleLatency.p99Ms) },
       searchDuringMove: { n: during.length, p50: round2(moveLatency.p50Ms), p99: round2(moveLatency.p99Ms) },
       p99DuringVsWithout: round2(moveLatency.p99Ms / idleLatency.p99Ms),
+      // Cores each process used on average: while searching without a move, and in the migrate stage.
+      cpuWithoutMove: idleCpuShares,
+      cpuDuringMigrate: migrateCpuShares,
+      // What the receiver moved per second of CPU it got (against raw inserts/s: its efficiency, apart from its share of the machine).
+      receiverMovedPerCpuSecond: migrateCpuShares?.cores.s2 ? Math.round(movedToS2 / migrateSeconds / migrateCpuShares.cores.s2) : null,
     };
   } finally {
     client?.close();
