@@ -7,8 +7,14 @@ import type { RingView } from '../ring-view';
 
 /** Placement work per event-loop turn while listing what moves (hashing ids on two rings). */
 const IDS_PER_SLICE = 2000;
-/** Longest the export of a chunk keeps the event loop before letting searches in (like the store's apply slices). */
-const EXPORT_SLICE_MS = 10;
+/**
+ * Longest the export of a chunk keeps the event loop before letting searches in. A search that
+ * arrives meanwhile waits for the slice to end (it is not even read off the socket), so this bounds
+ * what a move adds to a source's search latency. Reading a vector back from hnswlib costs ~35 us:
+ * a 256-entry chunk took ~9 ms in one piece with 10 ms slices, and bench:rebalance's search p99
+ * during a move was 2.6x the p99 without; yielding costs microseconds.
+ */
+const EXPORT_SLICE_MS = 2;
 /** Bytes an entry costs besides its vectors (ids, version, msgpack framing), roughly. */
 const ENTRY_OVERHEAD_BYTES = 96;
 
@@ -116,7 +122,7 @@ export class MoveExporter {
     const all = [...live, ...dead];
     const targets = new Map<string, string>();
     // Two md5 placements per id: 50k ids took ~0.6 s of a loaded source's CPU at the start of a
-    // move (profile of bench:rebalance); slices by time, so live searches get in every 10 ms.
+    // move (profile of bench:rebalance); slices by time, so live searches get in between.
     let sliceStart = performance.now();
     for (const id of all) {
       const target = filter.targetOf(id);
