@@ -115,7 +115,9 @@ export class MoveCoordinator {
   private async run(): Promise<void> {
     while (this.running) {
       try {
-        await this.tick();
+        // A stage just recorded: take the next one now. Waiting a poll interval after each of the
+        // six stages added ~3 s to a move (and 0.5 s of an idle receiver before the stream began).
+        if (await this.tick()) continue;
       } catch (error) {
         this.log({ event: 'move-error', shardId: this.shardId, message: (error as Error).message, code: (error as FaceshardError).code });
       }
@@ -126,26 +128,29 @@ export class MoveCoordinator {
     }
   }
 
-  /** One step of the state machine, if there is one to take and this process holds the lease. */
-  async tick(): Promise<void> {
+  /**
+   * One step of the state machine, if there is one to take and this process holds the lease.
+   * True when it recorded a move started or a stage done (there may be a next step to take at once).
+   */
+  async tick(): Promise<boolean> {
     const ring = await this.metadata.readRing();
     const step = nextMoveStep(ring);
     if (step.kind === 'idle') {
       if (this.lease.held) await this.lease.release();
-      return;
+      return false;
     }
-    if (!(await this.lease.acquire())) return;
+    if (!(await this.lease.acquire())) return false;
     if (step.kind === 'init') {
       const next = await this.metadata.changeRing((r) => initMove(r, { moveId: randomUUID(), now: new Date() }));
       if (next.move) this.log({ event: 'move-started', shardId: this.shardId, moveId: next.move.id, from: next.move.from, to: next.move.to, epoch: next.epoch });
-      return;
+      return next.move !== undefined && next.move !== null;
     }
     const move = ring.move!;
     switch (step.stage) {
       case 'migrate-identities':
         // Every gateway must write to both owners before the stream reads anything.
         await this.settle();
-        if (!(await this.migrate(ring, move))) return;
+        if (!(await this.migrate(ring, move))) return false;
         break;
       case 'propagate-deletes':
         // Tombstones travel in the chunks with the identities, and every delete since init went
@@ -163,10 +168,11 @@ export class MoveCoordinator {
         await this.dropMoved(move);
         break;
     }
-    if (!this.lease.held) return;
+    if (!this.lease.held) return false;
     const next = await this.metadata.changeRing((r) => (r.move?.id === move.id ? COMPLETE_STAGE[step.stage](r) : r));
     this.log({ event: 'move-stage-done', shardId: this.shardId, moveId: move.id, stage: step.stage, epoch: next.epoch, next: next.move?.stage ?? 'done' });
     if (!next.move) await this.forgetProgress(move);
+    return true;
   }
 
   private async settle(): Promise<void> {
