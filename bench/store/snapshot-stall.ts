@@ -19,7 +19,7 @@
  * --writer-batch (identities per write during the phases, default 1), --keep (keep --dir and, when it already holds the filled store, reuse it: no fill; the 1M fill
  * takes tens of minutes on a loaded machine and what is measured does not depend on it).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ShardStore, type SnapshotPhase } from '@faceshard/index';
@@ -94,10 +94,45 @@ function explainLongestWrites(writes: TimedWrite[], fsEvents: FsEvent[], gaps: P
     });
 }
 
+/** Durability calls per file (the log's segment, the snapshot's index and metadata files): count and times. */
+function syncsByFile(events: FsEvent[]): Record<string, unknown> {
+  const byFile = new Map<string, number[]>();
+  for (const e of events) byFile.set(`${e.call} ${e.file}`, [...(byFile.get(`${e.call} ${e.file}`) ?? []), e.ms]);
+  return Object.fromEntries(
+    [...byFile].map(([file, ms]) => [file, { count: ms.length, p50Ms: round(percentile(ms, 50)), p99Ms: round(percentile(ms, 99)), maxMs: round(Math.max(...ms)), totalMs: Math.round(ms.reduce((a, b) => a + b, 0)) }]),
+  );
+}
+
+/** The most dirty and under-writeback page cache seen (every 100 ms): whether the scratch index file reaches the disk too. */
+function samplePageCache(): { stop(): { maxDirtyMB: number; maxWritebackMB: number } } {
+  let maxDirtyMB = 0;
+  let maxWritebackMB = 0;
+  const sample = (): void => {
+    let text = '';
+    try {
+      text = readFileSync('/proc/meminfo', 'utf8');
+    } catch {
+      return; // not Linux
+    }
+    const kb = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    maxDirtyMB = Math.max(maxDirtyMB, Math.round(kb('Dirty') / 1024));
+    maxWritebackMB = Math.max(maxWritebackMB, Math.round(kb('Writeback') / 1024));
+  };
+  const timer = setInterval(sample, 100);
+  sample();
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return { maxDirtyMB, maxWritebackMB };
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'faceshard-snapshot-stall-'));
-  const seeded = new SeededRandom(42);
+  let seeded = new SeededRandom(42);
   const random = (): number => seeded.nextFloat();
   let clock = (): number => performance.now();
   const { fs, events: fsEvents } = timedStoreFs(() => clock());
@@ -116,6 +151,8 @@ async function main(): Promise<void> {
     await store.ensureCollection({ name: 'bench', dimension: options.dimension, metric: 'cosine' });
     const held = store.stats().find((c) => c.name === 'bench')?.identities ?? 0;
     const reused = options.keep && held >= options.identities;
+    // A fill resumed in a kept folder (a 1M fill in pieces) draws new vectors, not the first piece's again.
+    if (held > 0) seeded = new SeededRandom(42 + held);
     const fillStart = performance.now();
     if (!reused) {
       for (let n = held; n < options.identities; n += 1000) {
@@ -132,6 +169,7 @@ async function main(): Promise<void> {
     for (const phase of options.phases) {
       await store.upsert('bench', [identity(next++, options.dimension, random)]); // something new to snapshot
       const probes = await startProbes();
+      const pageCache = samplePageCache();
       clock = () => probes.now();
       const eventsBefore = fsEvents.length;
       phaseMarks.length = 0;
@@ -177,7 +215,9 @@ async function main(): Promise<void> {
         search: { searches: searches.length, maxMs: round(Math.max(0, ...searches)), p99Ms: round(percentile(searches, 99)) },
         ...probe,
         snapshotMarks: [...phaseMarks],
-        storageSyncs: events.filter((e) => !e.file.startsWith('wal/') || e.ms > 20).map((e) => ({ ...e, atMs: round(e.atMs), ms: round(e.ms) })),
+        syncsByFile: syncsByFile(events),
+        pageCache: pageCache.stop(),
+        storageSyncs: events.filter((e) => e.ms > 10 || (!e.file.startsWith('wal/') && !e.file.endsWith('.hnsw'))).map((e) => ({ ...e, atMs: round(e.atMs), ms: round(e.ms) })),
         longestWrites: explainLongestWrites(writes, events, probe.eventLoop.longestGaps),
       };
       clock = () => performance.now();
