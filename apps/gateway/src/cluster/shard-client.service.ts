@@ -55,7 +55,7 @@ export class ShardClient {
    * of the write timeout; writes are idempotent, so retrying it is safe.
    */
   async write<O extends 'upsert' | 'delete' | 'dropCollection' | 'applyVersioned'>(shardId: string, op: O, req: ShardRequest<O>): Promise<ShardResponse<O>> {
-    if (await this.seemsDown(shardId)) {
+    if (await this.health.confirmedDown(shardId)) {
       throw new FaceshardError('SHARD_UNAVAILABLE', `shard ${shardId} is down (no heartbeat); retry later`, { shardId });
     }
     const inFlight = new AbortController();
@@ -92,7 +92,7 @@ export class ShardClient {
   }
 
   async read<O extends 'search' | 'searchMany' | 'listIdentities' | 'get' | 'stats'>(shardId: string, op: O, req: ShardRequest<O>, timeoutMs?: number): Promise<ShardResponse<O>> {
-    if (await this.seemsDown(shardId)) {
+    if (await this.health.confirmedDown(shardId)) {
       throw new FaceshardError('SHARD_UNAVAILABLE', `shard ${shardId} is down (no heartbeat)`, { shardId });
     }
     return this.timed(shardId, op, req, timeoutMs ?? this.config.searchTimeoutMs);
@@ -132,7 +132,7 @@ export class ShardClient {
 
   /** Records a profile in the shard process (CPU for N seconds, or a heap snapshot): the deadline is the caller's. */
   async profile(shardId: string, req: ShardRequest<'profile'>, timeoutMs: number): Promise<ShardResponse<'profile'>> {
-    if (await this.seemsDown(shardId)) throw new FaceshardError('SHARD_UNAVAILABLE', `shard ${shardId} is down (no heartbeat)`, { shardId });
+    if (await this.health.confirmedDown(shardId)) throw new FaceshardError('SHARD_UNAVAILABLE', `shard ${shardId} is down (no heartbeat)`, { shardId });
     return this.transport.request(shardId, 'profile', req, { timeoutMs });
   }
 
@@ -144,7 +144,7 @@ export class ShardClient {
 
   /** An operator's integrity check (and repair) of one shard: its own, long deadline. */
   async integrityCheck(shardId: string, req: ShardRequest<'integrityCheck'>, timeoutMs: number): Promise<ShardResponse<'integrityCheck'>> {
-    if (await this.seemsDown(shardId)) {
+    if (await this.health.confirmedDown(shardId)) {
       throw new FaceshardError('SHARD_UNAVAILABLE', `shard ${shardId} is down (no heartbeat)`, { shardId });
     }
     return this.timed(shardId, 'integrityCheck', req, timeoutMs);
@@ -163,16 +163,4 @@ export class ShardClient {
       this.metrics.fanOut.shardReply(shardId, op, outcome, (performance.now() - started) / 1000);
     }
   }
-
-  /**
-   * If this gateway's own event loop was busy (a large batch being parsed), heartbeats may be
-   * waiting unread in the socket. setImmediate runs after the poll phase, so one turn of the
-   * loop reads them before we call a live shard down.
-   */
-  private async seemsDown(shardId: string): Promise<boolean> {
-    if (!this.health.isKnownDown(shardId)) return false;
-    await new Promise((resolve) => setImmediate(resolve));
-    return this.health.isKnownDown(shardId);
-  }
 }
-

@@ -40,16 +40,36 @@ export class ShardHealthService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Resolves when the shard becomes known down (see isKnownDown); never, if `signal` aborts
+   * isKnownDown, confirmed after two turns of the event loop. If this process's own loop was
+   * held longer than the down threshold (a large request parsed, or, in the embedded platform,
+   * the in-process shard applying a big batch), the shard's heartbeats were held up too: over
+   * NATS they wait unread in the socket (the poll phase reads them before setImmediate runs);
+   * in-process the shard's heartbeat timer is as overdue as our check and delivers its beat on a
+   * setImmediate of its own (hence a second turn). Either way the silence was ours, not the shard's.
+   */
+  async confirmedDown(shardId: string): Promise<boolean> {
+    if (!this.isKnownDown(shardId)) return false;
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+    return this.isKnownDown(shardId);
+  }
+
+  /**
+   * Resolves when the shard becomes known down (confirmedDown); never, if `signal` aborts
    * first. Lets a request in flight to a shard that died give up then, not at its full timeout.
    */
   whenDown(shardId: string, signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       if (signal.aborted) return;
+      let confirming = false;
       const timer = setInterval(() => {
-        if (!this.isKnownDown(shardId)) return;
-        clearInterval(timer);
-        resolve();
+        if (confirming || !this.isKnownDown(shardId)) return;
+        confirming = true;
+        void this.confirmedDown(shardId).then((down) => {
+          confirming = false;
+          if (!down || signal.aborted) return;
+          clearInterval(timer);
+          resolve();
+        });
       }, this.recheckEveryMs);
       timer.unref?.();
       signal.addEventListener('abort', () => clearInterval(timer), { once: true });
