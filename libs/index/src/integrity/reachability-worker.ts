@@ -5,10 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThisThreadsPriority } from './background-thread-priority';
 import { graphReachability } from './graph-reachability';
 import { parseHnswIndexFile } from './hnsw-graph-file';
 import type { ReachabilityWorkerData, ReachabilityWorkerReply } from './reachability-protocol';
 
+// Seconds of CPU that must not take turns with the shard's event loop on a busy machine.
+lowerThisThreadsPriority();
 const { path } = workerData as ReachabilityWorkerData;
 let reply: ReachabilityWorkerReply;
 try {
