@@ -2,7 +2,6 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Packr } from 'msgpackr';
 import type { CollectionMeta, IdentityMeta, IdentityTuple } from './collection-meta';
 import { decodeMeta, fromIdentityTuple, identityTuple } from './collection-meta';
-import { DURABLE_STEP_BYTES } from './paced-durable-copy';
 import { writeFully, type StoreFs } from './store-fs';
 import { encodeFrame, readFrameAt } from './wal-frame';
 
@@ -14,7 +13,9 @@ import { encodeFrame, readFrameAt } from './wal-frame';
  *
  * Encoding 1M identities in one go held the event loop for ~1.5 s (heartbeats are every 1 s), so
  * the writer encodes a chunk, writes it, and yields whenever it has used SLICE_MS of the loop.
- * Snapshots from before (one frame: the whole CollectionMeta) still load.
+ * Not smaller chunks: each costs a write, so a turn of a busy event loop; with 250 identities a
+ * chunk, encoding 1M took ~27 s in the 1M bench (writers piled up beside the frozen collection
+ * meanwhile). Snapshots from before (one frame: the whole CollectionMeta) still load.
  */
 const CHUNK_IDENTITIES = 1000;
 const SLICE_MS = 4;
@@ -26,21 +27,19 @@ export interface MetaSource extends Omit<CollectionMeta, 'identities'> {
   identities: Iterable<IdentityMeta>;
 }
 
-/** Writes and fsyncs the file (the caller fsyncs the folder). */
+/**
+ * Writes the file, unsynced: a snapshot writes it as a scratch file while the collection is
+ * frozen and makes it durable after the thaw, in the same paced copy as the index
+ * (copyDurablyInSteps: syncing it here, in 1 MB steps, held the log's fdatasyncs like the index's).
+ */
 export async function writeMetaFile(fs: StoreFs, path: string, source: MetaSource): Promise<void> {
   const file = await fs.open(path, 'w');
   try {
     let position = 0;
-    let syncedUpTo = 0;
     const put = async (body: Uint8Array): Promise<void> => {
       const frame = encodeFrame(body);
       await writeFully(file, frame, position);
       position += frame.length;
-      // To the disk in steps, not in one fsync at the end: see copyDurablyInSteps.
-      if (position - syncedUpTo >= DURABLE_STEP_BYTES) {
-        await file.datasync();
-        syncedUpTo = position;
-      }
     };
     const tombstones = (source.tombstones ?? []).map((t) => [t.identityId, t.version]);
     const pinned = source.pinnedLabels?.length ? { p: source.pinnedLabels } : {};
@@ -62,7 +61,6 @@ export async function writeMetaFile(fs: StoreFs, path: string, source: MetaSourc
     if (chunk.length > 0) await put(packr.pack(chunk));
     written += chunk.length;
     if (written !== source.identityCount) throw new Error(`collection changed while its metadata was written (${written} of ${source.identityCount})`);
-    await file.datasync();
   } finally {
     await file.close();
   }

@@ -2,6 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LogSyncActivity } from './log-sync-activity';
 import { copyDurablyInSteps } from './paced-durable-copy';
 import { FaultInjectingFs } from './testing/fault-injecting-fs';
 
@@ -31,7 +33,7 @@ describe('copyDurablyInSteps', () => {
   it.each([0, 1, STEP - 1, STEP, 3 * STEP + 17])('copies %i bytes exactly', async (size) => {
     const { dir, from, to, bytes } = await setUp(size);
     const fs = await FaultInjectingFs.create(dir);
-    await copyDurablyInSteps(fs, from, to, STEP);
+    await copyDurablyInSteps(fs, from, to, { pacing: STEP });
     expect(readFileSync(to).equals(bytes)).toBe(true);
     await fs.powerCycle(); // and all of it is durable
     expect(readFileSync(to).equals(bytes)).toBe(true);
@@ -44,7 +46,7 @@ describe('copyDurablyInSteps', () => {
       const { dir, from, to, bytes } = await setUp(size);
       const fs = await FaultInjectingFs.create(dir);
       fs.crashAtMutation = crashAt;
-      const finished = await copyDurablyInSteps(fs, from, to, STEP).then(
+      const finished = await copyDurablyInSteps(fs, from, to, { pacing: STEP }).then(
         () => true,
         () => false,
       );
@@ -57,5 +59,32 @@ describe('copyDurablyInSteps', () => {
     }
     // Every step reached the disk on its own (one sync at the end would leave only 0 and the whole).
     expect([...survived].sort((a, b) => a - b)).toEqual([0, STEP, 2 * STEP, 3 * STEP, 4 * STEP, size]);
+  });
+
+  it('starts no step while a round of the log is in flight, and goes on once it ends', async () => {
+    const size = 3 * STEP;
+    const { dir, from, to, bytes } = await setUp(size);
+    const fs = await FaultInjectingFs.create(dir);
+    const log = new LogSyncActivity();
+    log.started();
+    let finished = false;
+    const copy = copyDurablyInSteps(fs, from, to, { pacing: STEP, log, deferToLogMs: 60_000 }).then(() => (finished = true));
+    // Without the rule three 1000-byte steps take a few ms; give them far longer than that.
+    await Promise.race([copy, sleep(300)]);
+    expect(finished).toBe(false);
+    expect(fs.journal.filter((entry) => entry.includes(' write ') || entry.includes(' datasync '))).toEqual([]);
+    log.ended();
+    await copy;
+    await fs.powerCycle();
+    expect(readFileSync(to).equals(bytes)).toBe(true);
+  });
+
+  it('with adaptive steps still copies every byte durably', async () => {
+    const size = 50 * STEP + 123;
+    const { dir, from, to, bytes } = await setUp(size);
+    const fs = await FaultInjectingFs.create(dir);
+    await copyDurablyInSteps(fs, from, to, { pacing: { minStepBytes: 100, maxStepBytes: 4 * STEP, initialStepBytes: STEP, targetSyncMs: 2, pauseFactor: 1, maxPauseMs: 5 } });
+    await fs.powerCycle();
+    expect(readFileSync(to).equals(bytes)).toBe(true);
   });
 });

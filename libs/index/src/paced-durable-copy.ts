@@ -1,18 +1,18 @@
+import { pacingOf, runPacedSteps, type PacedStepsOptions } from './paced-steps';
 import { readExactly, writeFully, type StoreFs } from './store-fs';
 
-/** How much of a big snapshot file goes to the disk per fdatasync. */
-export const DURABLE_STEP_BYTES = 1024 * 1024;
-
 /**
- * Copies `from` into a new file `to`, fdatasyncing every `stepBytes`, so the file reaches the disk
- * a few MB per sync instead of all at once. Why: on ext4 (data=ordered), an fsync allocates the
+ * Copies `from` into a new file `to`, fdatasyncing step by step, so the file reaches the disk a
+ * little per sync instead of all at once. Why: on ext4 (data=ordered), an fsync allocates the
  * file's delayed blocks in the running journal transaction, and every other fsync that commits
- * that transaction — the log's, which acknowledges writes — first waits for all of that data.
+ * that transaction — the log's, which acknowledges writers — first waits for all of that data.
  * One fsync of a 100 MB index file held writers' acknowledgements for as long as that file took
- * to write out; in steps, a log sync waits for at most one step. `from` is a scratch file deleted
- * soon after (its dirty pages are dropped, never written), so the disk writes the data once.
+ * to write out; in steps, a log sync waits for at most one step. The steps give the log priority
+ * (paced-steps.ts: no step while a log round is in flight, ~2 ms steps, a pause after each).
+ * `from` is a scratch file deleted soon after (its dirty pages are dropped, never written), so
+ * the disk writes the data once.
  */
-export async function copyDurablyInSteps(fs: StoreFs, from: string, to: string, stepBytes = DURABLE_STEP_BYTES): Promise<void> {
+export async function copyDurablyInSteps(fs: StoreFs, from: string, to: string, options: PacedStepsOptions = {}): Promise<void> {
   const source = await fs.open(from, 'r');
   try {
     const size = await source.size();
@@ -20,12 +20,11 @@ export async function copyDurablyInSteps(fs: StoreFs, from: string, to: string, 
     try {
       // One buffer for every step: a fresh buffer each time is external memory that V8 counts
       // towards its next full collection.
-      const buffer = Buffer.allocUnsafe(Math.min(stepBytes, size));
-      for (let at = 0; at < size; at += stepBytes) {
-        const length = Math.min(stepBytes, size - at);
+      const buffer = Buffer.allocUnsafe(Math.min(pacingOf(options).maxStepBytes, size));
+      await runPacedSteps(size, options, async (at, length) => {
         await writeFully(target, await readExactly(source, length, at, buffer), at);
         await target.datasync();
-      }
+      });
       if (size === 0) await target.datasync();
     } finally {
       await target.close();

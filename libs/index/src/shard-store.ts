@@ -9,7 +9,7 @@ import { CollectionIndex, DEFAULT_HNSW, type HnswParams, type SearchOptions } fr
 import { DataLayout } from './data-layout';
 import { acquireDataDirLock } from './data-dir-lock';
 import { mkdirDurable } from './durable-fs';
-import { beginSnapshot, installSnapshot, listSnapshots, loadSnapshot, makeIndexDurable, pruneSnapshots, writeCollectionFiles, type PendingSnapshot } from './snapshot-files';
+import { beginSnapshot, installSnapshot, listSnapshots, loadSnapshot, makeCollectionDurable, pruneSnapshots, writeCollectionFiles, type PendingSnapshot } from './snapshot-files';
 import { incomingWins, VersionClock, type VersionStamp } from './version-order';
 import type { WalOp } from './wal-ops';
 import { isCollectionWalOp, prepareCollectionOp } from './collection-op';
@@ -675,14 +675,14 @@ export class ShardStore {
       const tempDir = await beginSnapshot(this.fs, this.layout, lsn);
       // One collection at a time (bounded memory), each applied the changes held beside it as soon
       // as its files are written. hnswlib writes the index off-thread; the metadata is encoded in
-      // slices (see writeCollectionFiles): neither writers nor the event loop wait for them. The
-      // index reaches the disk in steps after the thaw (makeIndexDurable), so log fsyncs never
-      // queue behind the whole file.
+      // slices, both into scratch files (see writeCollectionFiles): neither writers nor the event
+      // loop wait for them. Both reach the disk after the thaw in paced steps that give way to the
+      // log (makeCollectionDurable), so a log fsync never queues behind more than one small step.
       const written: PendingSnapshot['collections'] = [];
       for (const collection of collections) {
         const captured = await writeCollectionFiles(this.fs, tempDir, written.length, collection);
         await this.thaw([collection]);
-        written.push(await makeIndexDurable(this.fs, tempDir, captured));
+        written.push(await makeCollectionDurable(this.fs, tempDir, captured, this.wal.syncActivity));
       }
       pending = { lsn, tempDir, collections: written, dropped: frozen.dropped };
     } finally {
@@ -693,7 +693,7 @@ export class ShardStore {
     this.snapshotLsn = lsn;
     await this.hooks?.onSnapshotPhase?.('installed', lsn);
     await this.wal.deleteCoveredSegments(lsn);
-    await pruneSnapshots(this.fs, this.layout, lsn);
+    await pruneSnapshots(this.fs, this.layout, lsn, this.wal.syncActivity);
   }
 
   /** Holds later changes of these collections beside them (caller holds the writers' lock; none is frozen yet). */

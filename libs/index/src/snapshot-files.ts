@@ -6,7 +6,9 @@ import { writeFileDurable } from './durable-fs';
 import type { StoreFs } from './store-fs';
 import { decodeManifest, encodeManifest, type CollectionMeta, type SnapshotManifest } from './collection-meta';
 import { decodeMetaFile, writeMetaFile, type MetaSource } from './meta-file';
+import type { LogSyncActivity } from './log-sync-activity';
 import { copyDurablyInSteps } from './paced-durable-copy';
+import { removeFolderInSteps } from './paced-removal';
 import { encodeFrame, readFrameAt } from './wal-frame';
 
 /** One collection's files, written into the snapshot's temp folder. */
@@ -47,11 +49,13 @@ export interface SnapshotSource {
   metaStream(): MetaSource;
 }
 
-/** Files of a collection written while it was frozen: the metadata durable, the index in a scratch file. */
+/** Files of a collection written while it was frozen, as scratch files still to be made durable (makeCollectionDurable). */
 export interface CapturedCollection {
   written: WrittenCollection;
-  /** hnswlib's file, still to be made durable as indexFile (makeIndexDurable); null: no index. */
+  /** hnswlib's file, to become indexFile; null: no index. */
   scratchIndexFile: string | null;
+  /** The metadata, to become metaFile. */
+  scratchMetaFile: string;
 }
 
 /**
@@ -59,36 +63,44 @@ export interface CapturedCollection {
  * hnswlib-node's writeIndex runs on a libuv worker thread (the event loop stays free) while the
  * metadata is encoded here in slices of a few ms. The caller keeps the collection frozen for the
  * whole time, since that thread reads the live index (addPoint or resizeIndex would race it):
- * the store holds later writes beside it (snapshot-overlay.ts). On return the metadata file is
- * fsynced and the index is in a scratch file, which reads nothing of the collection any more:
- * the caller thaws it, then makeIndexDurable.
+ * the store holds later writes beside it (snapshot-overlay.ts). Both go to scratch files, not
+ * synced: nothing here waits for the disk, so the freeze is as short as the encoding. On return
+ * they read nothing of the collection any more: the caller thaws it, then makeCollectionDurable.
  */
 export async function writeCollectionFiles(fs: StoreFs, tempDir: string, position: number, collection: SnapshotSource): Promise<CapturedCollection> {
   const indexFile = `c${position}.hnsw`;
-  const scratch = `${indexFile}.scratch`;
   const metaFile = `c${position}.meta`;
+  const scratchIndexFile = `${indexFile}.scratch`;
+  const scratchMetaFile = `${metaFile}.scratch`;
   let indexWritten = false;
   const [index, meta] = await Promise.allSettled([
-    fs.writeExternal(join(tempDir, scratch), async (path) => {
+    fs.writeExternal(join(tempDir, scratchIndexFile), async (path) => {
       indexWritten = await collection.writeIndex(path);
     }),
-    writeMetaFile(fs, join(tempDir, metaFile), collection.metaStream()),
+    writeMetaFile(fs, join(tempDir, scratchMetaFile), collection.metaStream()),
   ]);
   // Both settled: a failure of one never releases the lock while hnswlib is still writing.
   if (index.status === 'rejected') throw index.reason;
   if (meta.status === 'rejected') throw meta.reason;
-  return { written: { spec: { ...collection.spec }, indexFile: indexWritten ? indexFile : null, metaFile }, scratchIndexFile: indexWritten ? scratch : null };
+  return {
+    written: { spec: { ...collection.spec }, indexFile: indexWritten ? indexFile : null, metaFile },
+    scratchIndexFile: indexWritten ? scratchIndexFile : null,
+    scratchMetaFile,
+  };
 }
 
 /**
- * The index file made durable: copied from the scratch file in fsynced steps (see
- * copyDurablyInSteps: one fsync of the whole file held the log's fsyncs, so writers'
- * acknowledgements, for as long as the file took to reach the disk), then the scratch removed.
+ * The collection's files made durable: each copied from its scratch file in paced, fdatasynced
+ * steps that give way to the store's log (copyDurablyInSteps: one fsync of a whole file held the
+ * log's fsyncs, so writers' acknowledgements, for as long as the file took to reach the disk),
+ * then the scratch files removed.
  */
-export async function makeIndexDurable(fs: StoreFs, tempDir: string, captured: CapturedCollection): Promise<WrittenCollection> {
-  const { written, scratchIndexFile } = captured;
+export async function makeCollectionDurable(fs: StoreFs, tempDir: string, captured: CapturedCollection, log: LogSyncActivity): Promise<WrittenCollection> {
+  const { written, scratchIndexFile, scratchMetaFile } = captured;
+  await copyDurablyInSteps(fs, join(tempDir, scratchMetaFile), join(tempDir, written.metaFile), { log });
+  await fs.remove(join(tempDir, scratchMetaFile));
   if (written.indexFile && scratchIndexFile) {
-    await copyDurablyInSteps(fs, join(tempDir, scratchIndexFile), join(tempDir, written.indexFile));
+    await copyDurablyInSteps(fs, join(tempDir, scratchIndexFile), join(tempDir, written.indexFile), { log });
     await fs.remove(join(tempDir, scratchIndexFile));
   }
   return written;
@@ -123,15 +135,18 @@ export async function listSnapshots(fs: StoreFs, layout: DataLayout): Promise<nu
     .sort((a, b) => a - b);
 }
 
-/** Removes temp folders left by crashed snapshots and installed snapshots older than `keepLsn`. */
-export async function pruneSnapshots(fs: StoreFs, layout: DataLayout, keepLsn: number | null): Promise<void> {
+/**
+ * Removes temp folders left by crashed snapshots and installed snapshots older than `keepLsn`,
+ * big files shrunk in steps that give way to the log first (removeFolderInSteps).
+ */
+export async function pruneSnapshots(fs: StoreFs, layout: DataLayout, keepLsn: number | null, log?: LogSyncActivity): Promise<void> {
   const names = await fs.readdir(layout.snapshotsDir);
   let removed = false;
   for (const name of names) {
     const lsn = parseLsnName(name);
     const stale = name.startsWith('tmp-') || (lsn !== null && keepLsn !== null && lsn < keepLsn);
     if (!stale) continue;
-    await fs.remove(join(layout.snapshotsDir, name));
+    await removeFolderInSteps(fs, join(layout.snapshotsDir, name), { log });
     removed = true;
   }
   if (removed) await fs.fsyncPath(layout.snapshotsDir);

@@ -1,6 +1,7 @@
 import { FaceshardError } from '@faceshard/contracts';
 import { NO_INDEX_METRICS, type IndexMetricsSink } from './index-metrics';
 import { DataLayout } from './data-layout';
+import { LogSyncActivity } from './log-sync-activity';
 import { writeFully, type StoreFile, type StoreFs } from './store-fs';
 import { encodeFrame } from './wal-frame';
 import { encodeWalRecord, type WalOp } from './wal-ops';
@@ -34,6 +35,8 @@ export class WriteAheadLog {
   fsyncCount = 0;
   /** Where fsync (and the store's snapshot) times are reported. */
   metrics: IndexMetricsSink = NO_INDEX_METRICS;
+  /** When a round of records is being written and synced: a snapshot's copy waits for its end. */
+  readonly syncActivity = new LogSyncActivity();
 
   private constructor(
     private readonly fs: StoreFs,
@@ -164,10 +167,15 @@ export class WriteAheadLog {
         const batch = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending);
         this.pending = [];
         const upTo = this.lastLsn;
-        await writeFully(this.handle, batch);
-        const syncStarted = performance.now();
-        await this.handle.datasync();
-        this.metrics.walFsync((performance.now() - syncStarted) / 1000);
+        this.syncActivity.started();
+        try {
+          await writeFully(this.handle, batch);
+          const syncStarted = performance.now();
+          await this.handle.datasync();
+          this.metrics.walFsync((performance.now() - syncStarted) / 1000);
+        } finally {
+          this.syncActivity.ended();
+        }
         this.fsyncCount++;
         this.durableLsn = upTo;
         this.settle(upTo);
