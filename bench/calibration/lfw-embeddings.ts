@@ -10,7 +10,7 @@ import type { ProbeEmbedding } from './probe-drift';
 export interface LfwEmbeddings {
   modelId: string;
   detector: string;
-  /** Digest of the embeddings of a few fixed photos, the preset and model files: see pipelineFingerprint(). */
+  /** Digest of the embeddings of a few fixed photos, the preset and model files: see fingerprintOf(). */
   fingerprint: string;
   /** This machine's embeddings of the probe photos (embedProbePhotos). */
   probes: ProbeEmbedding[];
@@ -75,10 +75,6 @@ export function probeEmbeddingsFile(repoRoot: string, modelId: string, detector:
  * valid. Not comparable across machines (the 1e-4 rounding meets CPU-kernel noise now and then):
  * the shipped calibrations are checked against their probe embeddings with a tolerance instead.
  */
-export async function pipelineFingerprint(pipeline: FaceAnalyzer, lfwDir: string, preset: CalibrationPreset): Promise<string> {
-  return fingerprintOf(preset, await embedProbePhotos(pipeline, lfwDir));
-}
-
 export function fingerprintOf(preset: CalibrationPreset, probes: ProbeEmbedding[]): string {
   const hash = createHash('sha256');
   // Model files by name only: their bytes are hashed below, and where ../shared sits on this

@@ -6,18 +6,10 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { cpuSeconds } from '../cluster/process-idle';
 
+/** USER_HZ of /proc/stat's times, as in process-idle.ts. */
 const TICKS_PER_SECOND = 100;
-
-/** CPU seconds (user + system) a process has used; null once it is gone. */
-export function processCpuSeconds(pid: number): number | null {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-  } catch {
-    return null;
-  }
-}
 
 /** Busy CPU seconds of the whole machine (every core: all but idle and iowait). */
 function machineBusySeconds(): number {
@@ -41,7 +33,8 @@ export function pidByCommand(comm: string): number | null {
 
 interface Reading {
   at: number;
-  processes: Map<string, number | null>;
+  /** NaN once a process is gone. */
+  processes: Map<string, number>;
   self: number;
   machine: number;
 }
@@ -67,7 +60,7 @@ export class CpuShareMeter {
     const cores: Record<string, number> = {};
     for (const [name, before] of from.processes) {
       const after = to.processes.get(name);
-      if (before !== null && after !== null && after !== undefined) cores[name] = round2((after - before) / seconds);
+      if (after !== undefined && Number.isFinite(before) && Number.isFinite(after)) cores[name] = round2((after - before) / seconds);
     }
     cores.bench = round2((to.self - from.self) / seconds);
     const ours = Object.values(cores).reduce((a, b) => a + b, 0);
@@ -81,7 +74,7 @@ export class CpuShareMeter {
     const usage = process.cpuUsage();
     return {
       at: performance.now(),
-      processes: new Map([...this.pids()].map(([name, pid]) => [name, processCpuSeconds(pid)])),
+      processes: new Map([...this.pids()].map(([name, pid]) => [name, cpuSeconds(pid)])),
       self: (usage.user + usage.system) / 1e6,
       machine: machineBusySeconds(),
     };

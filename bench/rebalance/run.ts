@@ -30,7 +30,8 @@ import { selfTimeRanking, type CpuProfile } from '../cluster/cpu-profile';
 import { FaceshardClient } from '../cluster/faceshard-client';
 import { summariseLatencies } from '../cluster/latency';
 import { ProcessGroup } from '../cluster/process-group';
-import { CpuShareMeter, pidByCommand, processCpuSeconds, type CpuShares } from './cpu-shares';
+import { waitUntilIdle } from '../cluster/process-idle';
+import { CpuShareMeter, pidByCommand, type CpuShares } from './cpu-shares';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -67,17 +68,6 @@ function rawInsertRate(vectors: Float32Array, dim: number, n: number): number {
   const t0 = performance.now();
   for (let i = 0; i < n; i++) raw.addPoint(Array.from(vectors.subarray(i * dim, (i + 1) * dim)), i);
   return n / ((performance.now() - t0) / 1000);
-}
-
-/** Waits until every process used under `share` of a core over a 2 s window (at most `maxMs`); the seconds waited. */
-async function waitQuiet(pids: number[], share: number, maxMs: number): Promise<number> {
-  const t0 = performance.now();
-  while (performance.now() - t0 < maxMs) {
-    const before = pids.map((pid) => processCpuSeconds(pid) ?? 0);
-    await sleep(2000);
-    if (pids.every((pid, i) => ((processCpuSeconds(pid) ?? 0) - before[i]) / 2 < share)) break;
-  }
-  return Math.round((performance.now() - t0) / 100) / 10;
 }
 
 async function main(): Promise<void> {
@@ -152,7 +142,8 @@ async function main(): Promise<void> {
     }
     log(`ingested ${count} in ${((performance.now() - i0) / 1000).toFixed(1)} s`);
     // The ingest leaves background work (snapshots, graph upkeep): "without a move" is measured after it.
-    const quietWaitSeconds = await waitQuiet([...shardPids.values()], 0.1, 120_000);
+    const quiet = await waitUntilIdle([...shardPids.values()], { idleShare: 0.1, windowSeconds: 2, maxSeconds: 120 });
+    const quietWaitSeconds = Math.round(quiet.seconds * 10) / 10;
     log(`shards quiet after ${quietWaitSeconds} s`);
 
     const probe = (n: number) => row((n * 7919) % count);

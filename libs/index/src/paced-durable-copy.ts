@@ -8,7 +8,7 @@ import { readExactly, writeFully, type StoreFs } from './store-fs';
  * that transaction — the log's, which acknowledges writers — first waits for all of that data.
  * One fsync of a 100 MB index file held writers' acknowledgements for as long as that file took
  * to write out; in steps, a log sync waits for at most one step. The steps give the log priority
- * (paced-steps.ts: no step while a log round is in flight, ~2 ms steps, a pause after each).
+ * (paced-steps.ts: no step while a log round is in flight, 1 MB steps, a pause after each).
  * `from` is a scratch file deleted soon after (its dirty pages are dropped, never written), so
  * the disk writes the data once.
  */

@@ -136,8 +136,9 @@ export async function listSnapshots(fs: StoreFs, layout: DataLayout): Promise<nu
 }
 
 /**
- * Removes temp folders left by crashed snapshots and installed snapshots older than `keepLsn`,
- * big files shrunk in steps that give way to the log first (removeFolderInSteps).
+ * Removes temp folders left by crashed snapshots and installed snapshots older than `keepLsn`.
+ * Beside a running log (`log` given), big files are shrunk first in steps that give way to it
+ * (removeFolderInSteps); at open no writer waits on a log yet, so they go at once.
  */
 export async function pruneSnapshots(fs: StoreFs, layout: DataLayout, keepLsn: number | null, log?: LogSyncActivity): Promise<void> {
   const names = await fs.readdir(layout.snapshotsDir);
@@ -146,7 +147,9 @@ export async function pruneSnapshots(fs: StoreFs, layout: DataLayout, keepLsn: n
     const lsn = parseLsnName(name);
     const stale = name.startsWith('tmp-') || (lsn !== null && keepLsn !== null && lsn < keepLsn);
     if (!stale) continue;
-    await removeFolderInSteps(fs, join(layout.snapshotsDir, name), { log });
+    const dir = join(layout.snapshotsDir, name);
+    if (log) await removeFolderInSteps(fs, dir, { log });
+    else await fs.remove(dir);
     removed = true;
   }
   if (removed) await fs.fsyncPath(layout.snapshotsDir);
