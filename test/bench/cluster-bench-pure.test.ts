@@ -37,6 +37,9 @@ describe('parseBenchOptions', () => {
     expect(big).toMatchObject({ ...BIG_RUN_DEFAULTS, raw: true, m: DEFAULT_OPTIONS.m });
     expect(parseBenchOptions(['--identities', '1000000', '--ef-construction', '200', '--target-recall', '0.9'])).toMatchObject({ efConstruction: 200, targetRecall: 0.9, targetRank1Gap: null, fullLadder: true });
     expect(parseBenchOptions(['--identities', '1000000', '--target-rank1-gap', '0.02'])).toMatchObject({ targetRank1Gap: 0.02 });
+    expect(parseBenchOptions(['--identities', '1000000'])).toMatchObject({ settleSeconds: BIG_RUN_DEFAULTS.settleSeconds });
+    expect(BIG_RUN_DEFAULTS.settleSeconds).toBeGreaterThan(DEFAULT_OPTIONS.settleSeconds);
+    expect(parseBenchOptions(['--identities', '1000000', '--settle', '30'])).toMatchObject({ settleSeconds: 30 });
     expect(parseBenchOptions(['--target-rank1-gap', '0.005'])).toMatchObject({ targetRank1Gap: 0.005, targetRecall: DEFAULT_OPTIONS.targetRecall });
     expect(parseBenchOptions([])).toMatchObject({ targetRank1Gap: null, oneClientLadder: false });
     expect(parseBenchOptions(['--identities', '1000000'])).toMatchObject({ oneClientLadder: true });
