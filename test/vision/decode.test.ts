@@ -3,7 +3,8 @@ import { deflateSync } from 'node:zlib';
 import * as zlib from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodeImage } from '@faceshard/vision';
+import { FaceshardError } from '@faceshard/contracts';
+import { decodeImage, hasAcceptedSignature } from '@faceshard/vision';
 import { lfwPhoto, SHARED_ABSENT_REASON, SHARED_DIR } from './shared-fixtures';
 import { expectCode } from './shared-fixtures';
 
@@ -80,6 +81,27 @@ describe('decodeImage on files made by sharp', () => {
     const bomb = pngHeaderBomb(100_000, 100_000);
     expect(bomb.length).toBeLessThan(200);
     await expectCode(decodeImage(bomb), 'IMAGE_TOO_LARGE');
+  });
+
+  it('refuses the 100000 x 100000 header with its size in the error, as the header read reports it', async () => {
+    const err = await decodeImage(pngHeaderBomb(100_000, 100_000)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FaceshardError);
+    expect((err as FaceshardError).details).toEqual({ width: 100_000, height: 100_000, maxPixels: 40_000_000 });
+  });
+
+  it('refuses a JPEG signature followed by garbage as IMAGE_INVALID (the header verdict), not IMAGE_TRUNCATED', async () => {
+    const fake = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(2000, 0x37)]);
+    expect(hasAcceptedSignature(fake)).toBe(true);
+    await expectCode(decodeImage(fake), 'IMAGE_INVALID');
+  });
+
+  it('takes the one-call path for JPEG, PNG and WebP signatures only', async () => {
+    for (const bytes of [await solid(3).jpeg().toBuffer(), await solid(3).png().toBuffer(), await solid(3).webp().toBuffer()]) {
+      expect(hasAcceptedSignature(bytes)).toBe(true);
+    }
+    for (const bytes of [await solid(3).gif().toBuffer(), await solid(3).tiff().toBuffer(), Buffer.from('RIFF0000WAVE'), Buffer.from([0xff, 0xd8]), new Uint8Array(0)]) {
+      expect(hasAcceptedSignature(bytes)).toBe(false);
+    }
   });
 
   it('applies configurable caps on bytes and pixels', async () => {

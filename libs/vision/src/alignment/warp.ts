@@ -6,12 +6,19 @@ import { applySimilarity, type Similarity } from './similarity';
  * source point it shows (inverse mapping: every output pixel is computed exactly once).
  * Bilinear sampling; pixels centred on integer coordinates (OpenCV's warpAffine convention,
  * which the ArcFace and dlib templates assume); outside the image is black.
+ *
+ * Pixels whose 2x2 neighbourhood lies inside the image (all of a face crop, nearly always) take a
+ * branch-free path: the same four products summed in the same order as the edge path, so the
+ * result is bit for bit what the edge path gives (the spec compares them with the one-path
+ * version). It runs twice per face (the landmark crop and the dlib chip).
  */
 export function warpSimilarity(image: RgbImage, outputToImage: Similarity, size: number): RgbImage {
   const { data, width, height } = image;
   const out = new Uint8Array(size * size * 3);
   const { a, b } = outputToImage;
   const stride = width * 3;
+  const lastX = width - 1;
+  const lastY = height - 1;
   for (let v = 0; v < size; v++) {
     // Walk the row incrementally: x, y advance by (a, b) per output pixel.
     const start = applySimilarity(outputToImage, { x: 0, y: v });
@@ -21,29 +28,55 @@ export function warpSimilarity(image: RgbImage, outputToImage: Similarity, size:
     for (let u = 0; u < size; u++, x += a, y += b, o += 3) {
       const x0 = Math.floor(x);
       const y0 = Math.floor(y);
-      if (x0 < -1 || y0 < -1 || x0 >= width || y0 >= height) continue; // fully outside: stays black
       const fx = x - x0;
       const fy = y - y0;
       const w00 = (1 - fx) * (1 - fy);
       const w10 = fx * (1 - fy);
       const w01 = (1 - fx) * fy;
       const w11 = fx * fy;
-      const in0 = y0 >= 0;
-      const in1 = y0 + 1 < height;
-      const inL = x0 >= 0;
-      const inR = x0 + 1 < width;
-      const i00 = y0 * stride + x0 * 3;
-      for (let c = 0; c < 3; c++) {
-        let s = 0;
-        if (in0 && inL) s += w00 * data[i00 + c]!;
-        if (in0 && inR) s += w10 * data[i00 + 3 + c]!;
-        if (in1 && inL) s += w01 * data[i00 + stride + c]!;
-        if (in1 && inR) s += w11 * data[i00 + stride + 3 + c]!;
-        out[o + c] = s + 0.5; // Uint8Array truncates; +0.5 rounds (s is within 0..255)
+      if (x0 >= 0 && y0 >= 0 && x0 < lastX && y0 < lastY) {
+        const i00 = y0 * stride + x0 * 3;
+        const i01 = i00 + stride;
+        out[o] = w00 * data[i00]! + w10 * data[i00 + 3]! + w01 * data[i01]! + w11 * data[i01 + 3]! + 0.5;
+        out[o + 1] = w00 * data[i00 + 1]! + w10 * data[i00 + 4]! + w01 * data[i01 + 1]! + w11 * data[i01 + 4]! + 0.5;
+        out[o + 2] = w00 * data[i00 + 2]! + w10 * data[i00 + 5]! + w01 * data[i01 + 2]! + w11 * data[i01 + 5]! + 0.5;
+        continue;
       }
+      if (x0 < -1 || y0 < -1 || x0 >= width || y0 >= height) continue; // fully outside: stays black
+      edgePixel(data, width, height, stride, x0, y0, w00, w10, w01, w11, out, o);
     }
   }
   return { data: out, width: size, height: size };
+}
+
+/** A pixel whose 2x2 neighbourhood is partly outside the image: the outside neighbours count as black. */
+function edgePixel(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  stride: number,
+  x0: number,
+  y0: number,
+  w00: number,
+  w10: number,
+  w01: number,
+  w11: number,
+  out: Uint8Array,
+  o: number,
+): void {
+  const in0 = y0 >= 0;
+  const in1 = y0 + 1 < height;
+  const inL = x0 >= 0;
+  const inR = x0 + 1 < width;
+  const i00 = y0 * stride + x0 * 3;
+  for (let c = 0; c < 3; c++) {
+    let s = 0;
+    if (in0 && inL) s += w00 * data[i00 + c]!;
+    if (in0 && inR) s += w10 * data[i00 + 3 + c]!;
+    if (in1 && inL) s += w01 * data[i00 + stride + c]!;
+    if (in1 && inR) s += w11 * data[i00 + stride + 3 + c]!;
+    out[o + c] = s + 0.5; // Uint8Array truncates; +0.5 rounds (s is within 0..255)
+  }
 }
 
 /**

@@ -50,6 +50,12 @@ export class BlazeFaceDetector implements FaceDetector {
   readonly name = 'blazeface';
   private readonly anchors: Anchor[] = generateSsdAnchors(BLAZEFACE_BACK_256_ANCHORS);
   private readonly side = BLAZEFACE_BACK_256_ANCHORS.inputSizeWidth;
+  /**
+   * The model input (768 KB) kept between photos: a fresh one each photo cost ~0.4 ms of allocation
+   * and zeroing, and GC pauses besides (bench/vision/README.md, Speed). Taken while a photo uses it,
+   * so a second detect() in flight (the in-process pipeline admits 2) allocates its own.
+   */
+  private spareInput: Float32Array | undefined;
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -73,10 +79,16 @@ export class BlazeFaceDetector implements FaceDetector {
     const canvas = await renderOnCanvas(image, placement);
     // NHWC float in [-1, 1] (MediaPipe's output_tensor_float_range for this model; checked on 96
     // LFW photos: same faces found as with [0, 1], mean best score 0.872 vs 0.866).
-    const input = new Float32Array(canvas.length);
+    const input = this.spareInput?.length === canvas.length ? this.spareInput : new Float32Array(canvas.length);
+    this.spareInput = undefined;
     for (let i = 0; i < canvas.length; i++) input[i] = MINUS_ONE_TO_ONE[canvas[i]!]!;
     const feeds = { [this.session.inputNames[0]!]: new ort.Tensor('float32', input, [1, this.side, this.side, 3]) };
-    const out = await this.session.run(feeds);
+    let out: ort.InferenceSession.OnnxValueMapType;
+    try {
+      out = await this.session.run(feeds);
+    } finally {
+      this.spareInput = input;
+    }
     // Outputs: Identity (512 scores, stride 16), Identity_1 (384, stride 32), Identity_2/_3 their 16 regressors.
     const [s16, s32, b16, b32] = this.session.outputNames.map((n) => out[n]!.data as Float32Array);
     const scores = concat(s16!, s32!);

@@ -1,27 +1,27 @@
 import { FaceshardError } from '@faceshard/contracts';
 import type { FaceDetector, FaceRecognizer } from '../types';
 import { BlazeFaceDetector, YuNetDetector } from '../detection';
-import { ARCFACE_NORMALISATION, DlibResNetRecognizer, IMAGENET_NORMALISATION, OnnxArcFaceRecognizer } from '../recognition';
+import { ARCFACE_NORMALISATION, DlibResNetRecognizer, IMAGENET_NORMALISATION, OnnxArcFaceRecognizer, type OnnxSessionSettings } from '../recognition';
 import { FaceLandmarker } from '../landmarks';
 import { FacePipeline, type PipelineLimitsInput } from './face-pipeline';
 import type { DetectorConfig, LandmarksConfig, PipelineConfig, RecognizerConfig } from './pipeline-config';
 import { WorkerFacePipeline } from './worker-face-pipeline';
 
-export async function createDetector(config: DetectorConfig = { kind: 'blazeface' }): Promise<FaceDetector> {
+export async function createDetector(config: DetectorConfig = { kind: 'blazeface' }, session?: OnnxSessionSettings): Promise<FaceDetector> {
   switch (config.kind) {
     case 'blazeface':
-      return BlazeFaceDetector.create(config);
+      return BlazeFaceDetector.create({ ...config, session });
     case 'yunet':
-      return YuNetDetector.create(config);
+      return YuNetDetector.create({ ...config, session });
     default:
       throw new FaceshardError('VALIDATION_FAILED', `unknown detector kind '${(config as { kind: string }).kind}'`);
   }
 }
 
-export async function createRecognizer(config: RecognizerConfig = { kind: 'dlib' }): Promise<FaceRecognizer> {
+export async function createRecognizer(config: RecognizerConfig = { kind: 'dlib' }, session?: OnnxSessionSettings): Promise<FaceRecognizer> {
   switch (config.kind) {
     case 'dlib':
-      return DlibResNetRecognizer.create(config);
+      return DlibResNetRecognizer.create({ ...config, session });
     case 'arcface': {
       const n = config.normalisation;
       const normalisation = n === 'imagenet' ? IMAGENET_NORMALISATION : n === 'arcface' || n === undefined ? ARCFACE_NORMALISATION : n;
@@ -32,6 +32,7 @@ export async function createRecognizer(config: RecognizerConfig = { kind: 'dlib'
         channelOrder: config.channelOrder,
         defaultThreshold: config.defaultThreshold,
         name: config.name,
+        session,
       });
     }
     default:
@@ -39,10 +40,13 @@ export async function createRecognizer(config: RecognizerConfig = { kind: 'dlib'
   }
 }
 
-export async function createLandmarker(config: LandmarksConfig | false = { kind: 'face-api-68' }): Promise<FaceLandmarker | undefined> {
+export async function createLandmarker(
+  config: LandmarksConfig | false = { kind: 'face-api-68' },
+  session?: OnnxSessionSettings,
+): Promise<FaceLandmarker | undefined> {
   if (config === false) return undefined;
   if (config.kind !== 'face-api-68') throw new FaceshardError('VALIDATION_FAILED', `unknown landmarks kind '${(config as { kind: string }).kind}'`);
-  return FaceLandmarker.create(config);
+  return FaceLandmarker.create({ ...config, session });
 }
 
 /**
@@ -50,11 +54,11 @@ export async function createLandmarker(config: LandmarksConfig | false = { kind:
  * tests and the worker threads themselves; servers want createPipelineFromConfig.
  */
 export async function createInProcessPipeline(config: PipelineConfig = {}): Promise<FacePipeline> {
-  const detector = await createDetector(config.detector);
+  const detector = await createDetector(config.detector, config.session);
   let recognizer: FaceRecognizer | undefined;
   try {
-    recognizer = await createRecognizer(config.recognizer);
-    const landmarker = await createLandmarker(config.landmarks);
+    recognizer = await createRecognizer(config.recognizer, config.session);
+    const landmarker = await createLandmarker(config.landmarks, config.session);
     return new FacePipeline({ detector, recognizer, landmarker, limits: config.limits });
   } catch (err) {
     await (detector as { close?: () => Promise<void> }).close?.();

@@ -1,6 +1,6 @@
 import type { BlazeFaceDetectorOptions } from '../detection';
 import type { FaceLandmarkerOptions } from '../landmarks';
-import type { ChannelNormalisation, ChannelOrder, DlibResNetRecognizerOptions } from '../recognition';
+import type { ChannelNormalisation, ChannelOrder, DlibResNetRecognizerOptions, OnnxSessionSettings } from '../recognition';
 import type { PipelineLimitsInput } from './face-pipeline';
 
 /** Plain data (it is sent to worker threads): which detector, with what options. */
@@ -33,4 +33,9 @@ export interface PipelineConfig {
   landmarks?: LandmarksConfig | false;
   /** With WorkerFacePipeline, maxConcurrent is the number of worker threads. */
   limits?: PipelineLimitsInput;
+  /**
+   * onnxruntime thread settings for every model of the pipeline (in each worker thread, its own
+   * sessions). Default DEFAULT_ONNX_SESSION_SETTINGS (onnx-session.ts says why).
+   */
+  session?: OnnxSessionSettings;
 }

@@ -43,13 +43,25 @@ export function cropsToNchw(
         { index: n, width: crop.width, height: crop.height, expected: size },
       );
     }
-    for (let p = 0; p < 3; p++) {
-      const c = srcChannel[p];
-      const mean = norm.mean[c];
-      const inv = 1 / norm.std[c];
-      const base = (n * 3 + p) * plane;
-      const data = crop.data;
-      for (let i = 0; i < plane; i++) out[base + i] = (data[i * 3 + c] - mean) * inv;
+    // One pass over the interleaved pixels, writing the three planes at once (not one strided
+    // pass per plane, which read the crop three times).
+    const data = crop.data;
+    const c0 = srcChannel[0];
+    const c1 = srcChannel[1];
+    const c2 = srcChannel[2];
+    const mean0 = norm.mean[c0];
+    const mean1 = norm.mean[c1];
+    const mean2 = norm.mean[c2];
+    const inv0 = 1 / norm.std[c0];
+    const inv1 = 1 / norm.std[c1];
+    const inv2 = 1 / norm.std[c2];
+    const base0 = n * 3 * plane;
+    const base1 = base0 + plane;
+    const base2 = base1 + plane;
+    for (let i = 0, j = 0; i < plane; i++, j += 3) {
+      out[base0 + i] = (data[j + c0] - mean0) * inv0;
+      out[base1 + i] = (data[j + c1] - mean1) * inv1;
+      out[base2 + i] = (data[j + c2] - mean2) * inv2;
     }
   });
   return out;
