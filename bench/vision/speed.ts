@@ -5,18 +5,30 @@
  *
  *   npm run bench:vision -- [--photos 200] [--images <lfw/images>] [--concurrency 2] [--rounds 2]
  *     [--detector blazeface|yunet --detector-model path] [--recognizer dlib|arcface --recognizer-model path]
- *     [--landmarks face-api-68|none] [--landmark-passes 1|2] [--flip]
+ *     [--landmarks face-api-68|none] [--landmark-passes 1|2] [--flip] [--intra-op N]
+ *
+ * --intra-op sets onnxruntime's intra-op threads of every session (detector, landmarks, recognizer;
+ * in-process and in each worker thread); the raw recognizer baseline is the in-process pipeline's
+ * own recognizer, so it always runs with the same setting. Default: the library's default.
  *
  * JSON on stdout, a table on stderr.
  */
-import { readdir, readFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { createInProcessPipeline, createPipelineFromConfig, cutFaceCrop, decodeImage, mirrorHorizontally, type RgbImage } from '@faceshard/vision';
+import {
+  DEFAULT_ONNX_SESSION_SETTINGS,
+  createInProcessPipeline,
+  createPipelineFromConfig,
+  cutFaceCrop,
+  decodeImage,
+  mirrorHorizontally,
+  type RgbImage,
+} from '@faceshard/vision';
 import { PIPELINE_FLAG_OPTIONS, pipelineConfigFromFlags } from './pipeline-args';
+import { loadSpreadSample } from './lfw-sample';
 import { findSharedDir } from './shared-dir';
 
 async function main(): Promise<void> {
@@ -28,6 +40,8 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '2' },
       /** Flip averaging (one more recognizer run per face, on the mirrored crop), as eval:lfw --flip. */
       flip: { type: 'boolean', default: false },
+      /** onnxruntime intra-op threads per session (default: DEFAULT_ONNX_SESSION_SETTINGS). */
+      'intra-op': { type: 'string' },
       ...PIPELINE_FLAG_OPTIONS,
     },
   });
@@ -39,18 +53,11 @@ async function main(): Promise<void> {
   const imagesDir = values.images ?? (shared && path.join(shared, 'datasets', 'lfw', 'images'));
   if (!imagesDir) throw new Error('--images is required (no ../shared/datasets/lfw found)');
 
-  // A fixed, spread-out sample: every k-th person directory, first photo.
-  const people = (await readdir(imagesDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-  const step = Math.max(1, Math.floor(people.length / n));
-  const files: Buffer[] = [];
-  for (let i = 0; i < people.length && files.length < n; i += step) {
-    const dir = path.join(imagesDir, people[i]!);
-    const first = (await readdir(dir)).filter((f) => f.endsWith('.jpg')).sort()[0];
-    if (!first) continue;
-    files.push(await readFile(path.join(dir, first)));
-  }
+  const files = await loadSpreadSample(imagesDir, n);
 
   const config = pipelineConfigFromFlags(values);
+  if (values['intra-op'] !== undefined) config.session = { intraOpNumThreads: Number(values['intra-op']) };
+  const intraOp = config.session?.intraOpNumThreads ?? DEFAULT_ONNX_SESSION_SETTINGS.intraOpNumThreads;
   // In-process: latency, stage costs and the raw recognizer. Worker threads: what a server runs.
   const pipeline = await createInProcessPipeline(config);
   const workers = await createPipelineFromConfig({ ...config, limits: { maxConcurrent: Math.max(1, concurrency), maxQueued: files.length } });
@@ -156,6 +163,7 @@ async function main(): Promise<void> {
       workerPipelineFacesPerSecond: bestWorker!.faces / bestWorker!.seconds,
       rounds,
       concurrency,
+      intraOpThreads: intraOp,
       loadAverage1mAtEnd: os.loadavg()[0],
       cpus: os.cpus().length,
       eventLoopDelayDuringWorkerRunMs: bestWorker!.loopDelay,
@@ -166,10 +174,10 @@ async function main(): Promise<void> {
       landmarkMsPerFace: stageFaces ? stage.landmarks / stageFaces : 0,
     };
     const table = [
-      `vision speed: ${result.detector} + ${result.landmarks} landmarks + ${result.recognizer}${values.flip ? ' (flip averaging)' : ''}, ${result.photos} LFW photos, ${faces} faces (load average ${result.loadAverage1mAtEnd.toFixed(1)} on ${result.cpus} CPUs)`,
+      `vision speed: ${result.detector} + ${result.landmarks} landmarks + ${result.recognizer}${values.flip ? ' (flip averaging)' : ''}, ${result.photos} LFW photos, ${faces} faces, onnxruntime intra-op threads ${intraOp} (load average ${result.loadAverage1mAtEnd.toFixed(1)} on ${result.cpus} CPUs)`,
       `  pipeline in-process, 1 at a time ${result.pipelineSequentialFacesPerSecond.toFixed(1).padStart(8)} faces/s   latency/photo p50 ${result.latencyMs.p50.toFixed(1)} ms  p99 ${result.latencyMs.p99.toFixed(1)} ms`,
       `  pipeline on ${String(concurrency)} worker threads ${result.workerPipelineFacesPerSecond.toFixed(1).padStart(8)} faces/s   main-loop delay p99 ${result.eventLoopDelayDuringWorkerRunMs.p99.toFixed(1)} ms`,
-      `  raw recognizer only              ${result.rawRecognizerFacesPerSecond.toFixed(1).padStart(8)} faces/s   (pipeline overhead x${result.overheadRatio.toFixed(2)})`,
+      `  raw recognizer only (same session settings) ${result.rawRecognizerFacesPerSecond.toFixed(1).padStart(8)} faces/s   (pipeline overhead x${result.overheadRatio.toFixed(2)})`,
       `  per photo: ${Object.entries(result.stageMsPerPhoto).map(([k, v]) => `${k} ${(v as number).toFixed(2)} ms`).join(', ')}; landmarks ${result.landmarkMsPerFace.toFixed(2)} ms/face`,
     ].join('\n');
     process.stderr.write(table + '\n');
