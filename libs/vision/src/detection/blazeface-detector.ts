@@ -51,7 +51,7 @@ export class BlazeFaceDetector implements FaceDetector {
   private readonly anchors: Anchor[] = generateSsdAnchors(BLAZEFACE_BACK_256_ANCHORS);
   private readonly side = BLAZEFACE_BACK_256_ANCHORS.inputSizeWidth;
   /**
-   * The model input (768 KB) kept between photos: a fresh one each photo cost ~0.4 ms of allocation
+   * The model input (768 KB) kept between photos: a fresh one each photo cost ~0.3 ms of allocation
    * and zeroing, and GC pauses besides (bench/vision/README.md, Speed). Taken while a photo uses it,
    * so a second detect() in flight (the in-process pipeline admits 2) allocates its own.
    */

@@ -12,10 +12,16 @@ import { FaceshardError } from '@faceshard/contracts';
  * - The models are small: one face is ~3-5 ms on one thread (dlib 150x150, MobileFaceNet 112x112).
  *
  * Choice:
- * - intraOpNumThreads = 1. A second intra-op thread showed no consistent gain on this shared
- *   2-core machine (bench/vision/recognizer-speed.ts: dlib single face 4.0-5.6 ms with 1 thread vs
- *   4.3-4.8 ms with 2, batch-8 per face 3.2-5.4 vs 3.8-6.5, under load average 8-9), and a second
- *   thread per session is one more thread fighting the other services for the same two cores.
+ * - intraOpNumThreads = 1, re-measured on the 2-core AMD EPYC (AVX-512) of 2026-11-27 under the
+ *   bench lock (bench/vision/README.md, Speed; same embeddings bit for bit with 1 or 2). A second
+ *   thread SLOWS BlazeFace (raw run p50 4.6 -> 6.8 ms) and the landmark net (0.78 -> 1.32 ms): chains
+ *   of small ops, where waking a second thread costs more than it saves. It speeds the dlib ResNet
+ *   up (3.6 -> 2.7 ms per face), and with it alone on 2 threads one photo at a time ran ~8% faster
+ *   (in-process 65-73 vs 58-68 faces/s), but two photos at once on 2 worker threads ~15% slower
+ *   (93-95 vs 109-113 faces/s): a server's capacity when busy matters more, and the cores are
+ *   shared with NATS, Redis and the shards. PipelineConfig.session (every model of a pipeline) or a
+ *   model's own `session` option (when built directly)
+ *   changes it.
  * - allow_spinning off: ORT's pool threads otherwise busy-wait between ops, burning CPU the other
  *   services need; with one intra-op thread there is no pool, but a caller that raises the thread
  *   count should not get spinning by accident.
