@@ -9,7 +9,7 @@ import { CollectionIndex, DEFAULT_HNSW, type HnswParams, type SearchOptions } fr
 import { DataLayout } from './data-layout';
 import { acquireDataDirLock } from './data-dir-lock';
 import { mkdirDurable } from './durable-fs';
-import { beginSnapshot, installSnapshot, listSnapshots, loadSnapshot, makeCollectionDurable, pruneSnapshots, writeCollectionFiles, type PendingSnapshot } from './snapshot-files';
+import { beginSnapshot, installSnapshot, listSnapshots, loadSnapshot, makeCollectionDurable, pruneSnapshots, snapshotIndexFile, writeCollectionFiles, type PendingSnapshot } from './snapshot-files';
 import { incomingWins, VersionClock, type VersionStamp } from './version-order';
 import type { WalOp } from './wal-ops';
 import { isCollectionWalOp, prepareCollectionOp } from './collection-op';
@@ -18,7 +18,8 @@ import { nodeStoreFs, type StoreFs } from './store-fs';
 import { replayLog, type SalvageReport } from './wal-replay';
 import { WriteAheadLog } from './write-ahead-log';
 import { GraphUpkeep } from './integrity/graph-upkeep';
-import { reachabilityOf } from './integrity/graph-of-collection';
+import { pinnableFaces } from './integrity/pinnable-faces';
+import { reachabilityOfIndexFile } from './integrity/snapshot-graph';
 import type { ShardIntegrityReport } from './integrity/integrity-report';
 import { readTruth } from './integrity/read-truth';
 import { runIntegrityCheck, type IntegrityCheckOptions } from './integrity/run-integrity-check';
@@ -533,49 +534,47 @@ export class ShardStore {
    * and reads keep running and see every acknowledged write. Calls are serialised.
    */
   snapshot(): Promise<void> {
-    return this.snapshotLock.run(async () => {
-      const before = this.snapshotLsn;
-      const started = performance.now();
-      await this.takeSnapshot();
-      // Only snapshots that were taken (nothing new since the last one: none).
-      if (this.snapshotLsn !== before) this.wal.metrics.snapshotTaken((performance.now() - started) / 1000);
-    });
+    return this.snapshotLock.run(() => this.snapshotLocked());
+  }
+
+  /** snapshot() with the snapshot lock held. */
+  private async snapshotLocked(): Promise<void> {
+    const before = this.snapshotLsn;
+    const started = performance.now();
+    await this.takeSnapshot();
+    // Only snapshots that were taken (nothing new since the last one: none).
+    if (this.snapshotLsn !== before) this.wal.metrics.snapshotTaken((performance.now() - started) / 1000);
   }
 
   /**
    * Finds live faces no path in the HNSW graph reaches (from the index's own link lists) and pins
    * them: every search scores them exactly from then on. Logged as a 'pin' record, so recovery
-   * does the same. Returns how many it pinned. The index is written to a temp file to read its
-   * links: the collection is frozen meanwhile, as for a snapshot, so writers do not wait.
+   * does the same. Returns how many it pinned.
+   *
+   * It reads the links from the newest snapshot's index file, which is on disk already: the live
+   * index is not written for it, nor frozen (writing a copy of it, as this check did before, took
+   * as long as a snapshot's index write and held writers' log syncs and the event loop up to
+   * 265 ms at 1M). So that the check still covers every change logged before it starts, a snapshot
+   * is taken first when something was logged since the newest one (the store's paced snapshot:
+   * snapshot()). The file is read in paced steps and parsed on a worker thread (snapshot-graph.ts);
+   * a node is pinned only if its label still names a face with the vector the snapshot holds
+   * (pinnable-faces.ts). Changes logged while it runs are the next check's.
    */
   async pinUnreachable(collection: string): Promise<number> {
     const result = await this.snapshotLock.run(async () => {
-      const target = this.collections.get(collection);
-      if (!target) return null;
-      await this.writeLock.run(() => {
-        this.assertOpen();
-        this.freeze([target]);
-      });
-      // Thawed as soon as the file is written: reading its links (on a worker thread) needs no freeze.
-      let thawed = false;
-      const thawOnce = async (): Promise<void> => {
-        if (thawed) return;
-        thawed = true;
-        await this.thaw([target]);
-      };
-      let graph: Awaited<ReturnType<typeof reachabilityOf>>;
-      try {
-        graph = await reachabilityOf(target, thawOnce);
-      } finally {
-        await thawOnce();
-      }
-      if (!graph) return null;
-      const unreachable = graph.unreachableLabels;
+      if (!this.collections.has(collection)) return null;
+      this.assertOpen();
+      await this.snapshotLocked();
+      if (this.snapshotLsn === 0) return null; // nothing ever logged: no graph either
+      const indexFile = await snapshotIndexFile(this.fs, this.layout, this.snapshotLsn, collection);
+      if (indexFile === null) return null;
+      const graph = await reachabilityOfIndexFile(this.fs, indexFile, { log: this.wal.syncActivity });
+      if (graph.unreachableLabels.length === 0) return null;
       return this.writeLock.run(() => {
         this.assertOpen();
-        if (this.collections.get(collection) !== target) return null; // dropped meanwhile
-        // Labels are never reused: a label whose face changed or went since the freeze owns no face now.
-        const faces = unreachable.filter((label) => !target.isPinned(label)).map((label) => target.faceOfLabel(label)).filter((face) => face !== null);
+        const target = this.collections.get(collection);
+        if (!target) return null; // dropped meanwhile
+        const faces = pinnableFaces(target, graph);
         if (faces.length === 0) return null;
         return { pinned: faces.length, lsn: this.logAndApply({ type: 'pin', collection, faces }, 0) };
       });

@@ -162,6 +162,17 @@ async function readFramedFile(fs: StoreFs, path: string): Promise<Buffer> {
   return frame.body;
 }
 
+/**
+ * Where the installed snapshot at `lsn` keeps collection `name`'s hnswlib index file; null when
+ * the snapshot holds no such collection or no index for it (it never held a vector).
+ */
+export async function snapshotIndexFile(fs: StoreFs, layout: DataLayout, lsn: number, name: string): Promise<string | null> {
+  const dir = layout.snapshotDir(lsn);
+  const manifest = decodeManifest(await readFramedFile(fs, join(dir, 'manifest')));
+  const entry = manifest.collections.find((collection) => collection.spec.name === name);
+  return entry?.indexFile ? join(dir, entry.indexFile) : null;
+}
+
 /** Loads the snapshot at `lsn` (an installed one is complete; damage is an error, not skipped). */
 export async function loadSnapshot(fs: StoreFs, layout: DataLayout, lsn: number): Promise<LoadedSnapshot> {
   const dir = layout.snapshotDir(lsn);

@@ -5,7 +5,8 @@ import type { GraphReachability } from './graph-reachability';
 import { reachabilityOfFile } from './reachability-off-thread';
 
 /**
- * The reachability of a live collection's graph: hnswlib-node exposes no links, so the index is
+ * The reachability of a live collection's graph, for the integrity check (the graph upkeep reads
+ * a snapshot's file instead: snapshot-graph.ts): hnswlib-node exposes no links, so the index is
  * written to a temp file (on a libuv thread) and its link lists are read back on a worker thread;
  * the event loop only waits. The caller keeps the collection frozen (the index must not change
  * while hnswlib writes it); `written` runs once the file is complete, so a caller that needs no

@@ -1,8 +1,10 @@
 /**
  * When to look for faces the HNSW graph has cut off (and re-link them): hnswlib's neighbour
  * pruning can leave a node with no incoming link after later inserts, and nothing in hnswlib
- * repairs that. Checking costs a write of the index (see reachabilityOf) and a read of it on a
- * worker thread, so it runs once writes to a collection have paused for `idleMs`, or, under
+ * repairs that. A check (ShardStore.pinUnreachable) reads the newest snapshot's index file in
+ * paced steps and walks its graph on a worker thread; when changes were logged since that
+ * snapshot it takes a snapshot first (the store's paced one: the check never writes or freezes the
+ * index itself). So it runs once writes to a collection have paused for `idleMs`, or, under
  * continuous writes, once the faces written since the last check make up half of the collection
  * (it doubled, in a bulk load): every face is written and read about twice in all (at a quarter,
  * the rule before, four times, for graphs the next inserts reshape anyway), and the pause that

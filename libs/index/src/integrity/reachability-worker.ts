@@ -1,22 +1,61 @@
 /**
- * Entry point of a one-shot worker thread: reads the hnswlib index file named in workerData,
- * computes its graph's reachability and posts it back. Parsing and walking a 1M-element graph
- * takes seconds of CPU; here it blocks this thread, not the shard's event loop.
+ * Entry point of a one-shot worker thread: reads the hnswlib index file named in workerData (or
+ * receives its bytes from the parent, see ReachabilityWorkerData), computes its graph's
+ * reachability and posts it back. Parsing and walking a 1M-element graph takes seconds of CPU;
+ * here it blocks this thread (at a lower priority), not the shard's event loop.
  */
 import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { lowerThisThreadsPriority } from './background-thread-priority';
-import { graphReachability } from './graph-reachability';
+import { graphReachability, type GraphReachability } from './graph-reachability';
 import { parseHnswIndexFile } from './hnsw-graph-file';
-import type { ReachabilityWorkerData, ReachabilityWorkerReply } from './reachability-protocol';
+import type { ReachabilityChunk, ReachabilityEnd, ReachabilityWorkerData, ReachabilityWorkerReply, SnapshotReachability } from './reachability-protocol';
 
 // Seconds of CPU that must not take turns with the shard's event loop on a busy machine.
 lowerThisThreadsPriority();
-const { path } = workerData as ReachabilityWorkerData;
-let reply: ReachabilityWorkerReply;
-try {
-  reply = { ok: true, reachability: graphReachability(parseHnswIndexFile(readFileSync(path))) };
-} catch (error) {
-  reply = { ok: false, message: error instanceof Error ? error.message : String(error) };
+const data = workerData as ReachabilityWorkerData;
+
+function answer(compute: () => GraphReachability | SnapshotReachability): void {
+  let reply: ReachabilityWorkerReply;
+  try {
+    reply = { ok: true, reachability: compute() };
+  } catch (error) {
+    reply = { ok: false, message: error instanceof Error ? error.message : String(error) };
+  }
+  parentPort?.postMessage(reply);
 }
-parentPort?.postMessage(reply);
+
+/** The graph's reachability, with the vectors of the unreachable nodes. */
+function withVectors(bytes: Uint8Array): SnapshotReachability {
+  const graph = parseHnswIndexFile(bytes);
+  const reachability = graphReachability(graph);
+  const unreachableVectors = new Float32Array(reachability.unreachableLabels.length * graph.dimension);
+  const position = new Map(reachability.unreachableLabels.map((label, i) => [label, i]));
+  for (let i = 0; i < graph.elementCount && position.size > 0; i++) {
+    const at = position.get(graph.labelOf[i]);
+    if (at === undefined || graph.deleted[i]) continue;
+    unreachableVectors.set(graph.vectorOf(i), at * graph.dimension);
+  }
+  return { ...reachability, dimension: graph.dimension, unreachableVectors };
+}
+
+if ('path' in data) {
+  answer(() => graphReachability(parseHnswIndexFile(readFileSync(data.path))));
+} else {
+  // The parent reads the file in paced steps and sends each one; they are copied into one buffer.
+  const bytes = new Uint8Array(data.streamedBytes);
+  let received = 0;
+  const onMessage = (message: ReachabilityChunk | ReachabilityEnd): void => {
+    if ('end' in message) {
+      parentPort?.off('message', onMessage); // nothing more to wait for: the thread ends after answering
+      answer(() => {
+        if (received !== bytes.length) throw new Error(`index file stream ended after ${received} of ${bytes.length} bytes`);
+        return withVectors(bytes);
+      });
+      return;
+    }
+    bytes.set(message.bytes, message.at);
+    received += message.bytes.length;
+  };
+  parentPort?.on('message', onMessage);
+}
