@@ -13,7 +13,8 @@
  * Phases: `steady` (5 s of the writer and searcher alone: this process's own floor, GC included),
  * `snapshot` (store.snapshot()) and `upkeep` (one graph-upkeep check, store.pinUnreachable(): a
  * snapshot first when the writer wrote since the last one, then that snapshot's index file read in
- * paced steps and its links walked on a worker thread). Every log fdatasync and snapshot
+ * paced steps and its links walked on a worker thread; `afterSnapshot` in the JSON: writers and
+ * log syncs once that snapshot is installed). Every log fdatasync and snapshot
  * fsync is timed (timed-store-fs.ts), so the longest writes can be told apart.
  * Prints JSON. Options: --identities (default 100000), --dimension (128), --m (8),
  * --ef-construction (40), --phases (steady,snapshot,upkeep; none: only fill a kept folder), --dir (a temp folder, removed after),
@@ -93,6 +94,24 @@ function explainLongestWrites(writes: TimedWrite[], fsEvents: FsEvent[], gaps: P
         overlappingLongGaps: gaps.filter((g) => g.atMs > w.atMs && g.atMs - g.ms < end),
       };
     });
+}
+
+/**
+ * The part of a phase after a snapshot in it was installed (the graph upkeep's own work once its
+ * snapshot is written: reading the snapshot's index file and walking its graph): writers and log
+ * syncs from then on, and the longest loop gaps among those the probes kept. null: no snapshot.
+ */
+function afterInstalled(marks: { phase: SnapshotPhase; atMs: number }[], writes: TimedWrite[], events: FsEvent[], gaps: ProbeReport['eventLoop']['longestGaps']): unknown {
+  const installed = marks.find((m) => m.phase === 'installed')?.atMs;
+  if (installed === undefined) return null;
+  const waits = writes.filter((w) => w.atMs >= installed).map((w) => w.ms);
+  const syncs = events.filter((e) => e.atMs >= installed && e.file.startsWith('wal/') && e.call === 'datasync').map((e) => e.ms);
+  return {
+    fromMs: installed,
+    writer: { writes: waits.length, p50WaitMs: round(percentile(waits, 50)), p99WaitMs: round(percentile(waits, 99)), maxWaitMs: round(Math.max(0, ...waits)) },
+    walDatasync: { count: syncs.length, p99Ms: round(percentile(syncs, 99)), maxMs: round(Math.max(0, ...syncs)) },
+    longestLoopGapMs: round(Math.max(0, ...gaps.filter((g) => g.atMs - g.ms >= installed).map((g) => g.ms))),
+  };
 }
 
 /** Durability calls per file (the log's segment, the snapshot's index and metadata files): count and times. */
@@ -220,6 +239,7 @@ async function main(): Promise<void> {
         pageCache: pageCache.stop(),
         storageSyncs: events.filter((e) => e.ms > 10 || (!e.file.startsWith('wal/') && !e.file.endsWith('.hnsw'))).map((e) => ({ ...e, atMs: round(e.atMs), ms: round(e.ms) })),
         longestWrites: explainLongestWrites(writes, events, probe.eventLoop.longestGaps),
+        afterSnapshot: afterInstalled(phaseMarks, writes, events, probe.eventLoop.longestGaps),
       };
       clock = () => performance.now();
     }
