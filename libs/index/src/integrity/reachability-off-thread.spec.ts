@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { graphReachability } from './graph-reachability';
 import { parseHnswIndexFile } from './hnsw-graph-file';
-import { reachabilityOfFile } from './reachability-off-thread';
+import { reachabilityOfFile, reachabilityOfStream } from './reachability-off-thread';
+import { STREAM_ACK_BYTES } from './reachability-protocol';
 import { writeIndexWithCutOffNodes } from '../testing/hnsw-cut-off-file';
 
 const dir = mkdtempSync(join(tmpdir(), 'faceshard-reach-spec-'));
@@ -31,5 +32,24 @@ describe('reachabilityOfFile (on a worker thread)', () => {
 
   it('rejects when the file does not exist', async () => {
     await expect(reachabilityOfFile(join(dir, 'absent.hnsw'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('streams a file three times the allowed lead in full: the worker acknowledges what it copied, which lets the waiting feed go on', async () => {
+    const chunk = new Uint8Array(1024 * 1024);
+    const total = 3 * STREAM_ACK_BYTES;
+    let fedBytes = 0;
+    const answer = reachabilityOfStream(
+      total,
+      async (send) => {
+        for (let at = 0; at < total; at += chunk.length) {
+          await send(at, chunk);
+          fedBytes += chunk.length;
+        }
+      },
+      STREAM_ACK_BYTES, // at most 8 MB ahead of the worker: without its acknowledgements the feed would wait for good
+    );
+    // Zeros are no index: the worker's answer is the parser's error, after the whole stream.
+    await expect(answer).rejects.toThrow(/not an hnswlib 0\.8 index file/);
+    expect(fedBytes).toBe(total);
   });
 });

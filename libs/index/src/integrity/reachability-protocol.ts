@@ -14,6 +14,15 @@ export interface ReachabilityChunk {
   bytes: Uint8Array;
 }
 
+/** From the worker: it has copied this many bytes of the stream (sent every STREAM_ACK_BYTES). */
+export interface ReachabilityAck {
+  received: number;
+}
+
+/** How often the worker acknowledges, and how far the parent may run ahead of it. */
+export const STREAM_ACK_BYTES = 8 * 1024 * 1024;
+export const STREAM_AHEAD_BYTES = 64 * 1024 * 1024;
+
 /** Every byte was sent: parse and answer. */
 export interface ReachabilityEnd {
   end: true;
@@ -30,3 +39,4 @@ export interface SnapshotReachability extends GraphReachability {
 }
 
 export type ReachabilityWorkerReply = { ok: true; reachability: GraphReachability | SnapshotReachability } | { ok: false; message: string };
+export type ReachabilityWorkerMessage = ReachabilityWorkerReply | ReachabilityAck;

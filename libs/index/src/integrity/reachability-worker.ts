@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { lowerThisThreadsPriority } from './background-thread-priority';
 import { graphReachability, type GraphReachability } from './graph-reachability';
 import { parseHnswIndexFile } from './hnsw-graph-file';
-import type { ReachabilityChunk, ReachabilityEnd, ReachabilityWorkerData, ReachabilityWorkerReply, SnapshotReachability } from './reachability-protocol';
+import { STREAM_ACK_BYTES, type ReachabilityAck, type ReachabilityChunk, type ReachabilityEnd, type ReachabilityWorkerData, type ReachabilityWorkerReply, type SnapshotReachability } from './reachability-protocol';
 
 // Seconds of CPU that must not take turns with the shard's event loop on a busy machine.
 lowerThisThreadsPriority();
@@ -45,6 +45,7 @@ if ('path' in data) {
   // The parent reads the file in paced steps and sends each one; they are copied into one buffer.
   const bytes = new Uint8Array(data.streamedBytes);
   let received = 0;
+  let acknowledged = 0;
   const onMessage = (message: ReachabilityChunk | ReachabilityEnd): void => {
     if ('end' in message) {
       parentPort?.off('message', onMessage); // nothing more to wait for: the thread ends after answering
@@ -56,6 +57,11 @@ if ('path' in data) {
     }
     bytes.set(message.bytes, message.at);
     received += message.bytes.length;
+    // Tells the parent how far it got, so that it does not queue more of the file than it must.
+    if (received - acknowledged >= STREAM_ACK_BYTES) {
+      acknowledged = received;
+      parentPort?.postMessage({ received } satisfies ReachabilityAck);
+    }
   };
   parentPort?.on('message', onMessage);
 }

@@ -70,7 +70,7 @@ describe('reachabilityOfIndexFile (a snapshot index read in steps through the st
     await expect(reachabilityOfIndexFile(nodeStoreFs, file, { pacing: 4096 })).rejects.toThrow(/truncated/);
   });
 
-  it('rejects (and stops the worker) when a read fails', async () => {
+  it("rejects with the read's error when a read fails", async () => {
     const file = fileWithCutOffNodes();
     const failing: StoreFs = {
       ...nodeStoreFs,
