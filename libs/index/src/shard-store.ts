@@ -568,7 +568,7 @@ export class ShardStore {
       if (this.snapshotLsn === 0) return null; // nothing ever logged: no graph either
       const indexFile = await snapshotIndexFile(this.fs, this.layout, this.snapshotLsn, collection);
       if (indexFile === null) return null;
-      const graph = await reachabilityOfIndexFile(this.fs, indexFile, { log: this.wal.syncActivity });
+      const graph = await reachabilityOfIndexFile(this.fs, indexFile, { log: this.wal.syncActivity, stopped: () => this.closing });
       if (graph.unreachableLabels.length === 0) return null;
       return this.writeLock.run(() => {
         this.assertOpen();

@@ -81,4 +81,12 @@ describe('reachabilityOfIndexFile (a snapshot index read in steps through the st
     };
     await expect(reachabilityOfIndexFile(failing, file, { pacing: 4096 })).rejects.toThrow(/EIO/);
   });
+
+  it('stops reading when told to (a store closing does not wait for the rest of the file)', async () => {
+    const file = fileWithCutOffNodes();
+    const { fs, reads } = countingReads();
+    let steps = 0;
+    await expect(reachabilityOfIndexFile(fs, file, { pacing: 4096, stopped: () => ++steps > 2 })).rejects.toThrow(/the store is closing/);
+    expect(reads.length).toBe(2);
+  });
 });

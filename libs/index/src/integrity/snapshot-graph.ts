@@ -11,7 +11,14 @@ import type { SnapshotReachability } from './reachability-protocol';
  * each, none while a log round is in flight: paced-steps.ts), and each step is handed to a worker
  * thread (nice 10) that parses it once complete; the event loop only moves the bytes along.
  */
-export async function reachabilityOfIndexFile(fs: StoreFs, path: string, options: PacedStepsOptions = {}): Promise<SnapshotReachability> {
+export async function reachabilityOfIndexFile(
+  fs: StoreFs,
+  path: string,
+  options: PacedStepsOptions & {
+    /** Checked before each step: true stops the read (the store is closing) and rejects. */
+    stopped?: () => boolean;
+  } = {},
+): Promise<SnapshotReachability> {
   const file = await fs.open(path, 'r');
   let size: number;
   try {
@@ -24,7 +31,10 @@ export async function reachabilityOfIndexFile(fs: StoreFs, path: string, options
     try {
       // One buffer for every step: the worker receives a copy of each.
       const buffer = Buffer.allocUnsafe(Math.max(1, Math.min(pacingOf(options).maxStepBytes, size)));
-      await runPacedSteps(size, options, async (at, length) => send(at, await readExactly(file, length, at, buffer)));
+      await runPacedSteps(size, options, async (at, length) => {
+        if (options.stopped?.()) throw new Error(`reading ${path} stopped: the store is closing`);
+        await send(at, await readExactly(file, length, at, buffer));
+      });
     } finally {
       await file.close();
     }
