@@ -60,6 +60,11 @@ export class FaceshardClient {
     return this.call('GET', '/v1/cluster');
   }
 
+  /** Admin: the shard becomes `leaving`; a move streams its identities out, then it exits 0. */
+  drain(shardId: string): Promise<{ shardId: string; state: string | null; ringEpoch: number }> {
+    return this.call('POST', `/v1/cluster/members/${encodeURIComponent(shardId)}/drain`);
+  }
+
   createCollection(name: string, dimension: number, metric: 'cosine' | 'ip'): Promise<unknown> {
     return this.call('POST', '/v1/collections', { name, dimension, metric });
   }

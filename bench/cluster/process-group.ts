@@ -27,6 +27,8 @@ export class ProcessGroup {
   private readonly tails = new Map<string, string[]>();
   /** Set once stopping was asked for: exits after that are expected. */
   private stopping = false;
+  /** Processes that will exit by themselves (a drained shard): their exit is not reported as unexpected. */
+  private readonly expectedExits = new Set<string>();
 
   constructor(private readonly log: (line: string) => void) {
     liveGroups.add(this);
@@ -63,11 +65,16 @@ export class ProcessGroup {
     });
     ready.catch(() => undefined); // observed by the caller; avoid an unhandled rejection meanwhile
     child.once('exit', (code, signal) => {
-      if (!this.stopping) this.log(`${name} exited unexpectedly (code ${code}, signal ${signal}); last output:\n${tail.join('\n')}`);
+      if (!this.stopping && !this.expectedExits.has(name)) this.log(`${name} exited unexpectedly (code ${code}, signal ${signal}); last output:\n${tail.join('\n')}`);
     });
     const managed = { name, child, ready };
     this.processes.push(managed);
     return managed;
+  }
+
+  /** `name` is about to exit on its own (e.g. a shard that was drained): no "exited unexpectedly" report. */
+  expectExit(name: string): void {
+    this.expectedExits.add(name);
   }
 
   /** The last lines of every process, for a failure report. */

@@ -1,11 +1,13 @@
 /**
- * npm run bench:rebalance [-- --count 100000 --dim 128 --idle-seconds 20 --profile-seconds 0
+ * npm run bench:rebalance [-- --count 100000 --dim 128 --idle-seconds 20 --profile-seconds 0 --leave
  *                            --max-ids-per-sec N --max-time-share S --chunk-ids N --chunks-in-flight N]
  *
  * Issue 7's benchmark: a 2-shard cluster on the shared NATS holding `count` identities grows to 3
- * shards. Reports, from the same run: identities moved per second against the raw hnswlib insert
+ * shards (join) and, with --leave, shrinks back to 2 by draining the third (leave: what SIGTERM
+ * does). Reports, from the same run: identities moved per second against the raw hnswlib insert
  * rate of this machine (the floor of a move that re-inserts), the moved fraction against the ideal
- * 1/3, and search p50/p99 during the move next to p50/p99 without one.
+ * 1/3, and search p50/p99 during the move next to p50/p99 without one (for the leave: the 3-shard
+ * cluster without a move). 1M identities: --count 1000000 (the raw passes then insert 333k each).
  *
  * Like for like: the raw rate is measured on as many vectors as the receiver gets (count / 3), once
  * before the cluster starts and once after it stopped (the machine is shared: the report gives
@@ -23,15 +25,17 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HierarchicalNSW } from 'hnswlib-node';
-import { connect } from 'nats';
-import { metadataBucketName } from '@faceshard/cluster';
+import { connect, type NatsConnection } from 'nats';
+import { JetStreamMetadataStore, metadataBucketName } from '@faceshard/cluster';
+import { stateOf } from '@faceshard/rebalance';
 import { DEFAULT_MOVE_OPTIONS } from '../../apps/shard/src/rebalance/move-coordinator';
 import { selfTimeRanking, type CpuProfile } from '../cluster/cpu-profile';
 import { FaceshardClient } from '../cluster/faceshard-client';
-import { summariseLatencies } from '../cluster/latency';
 import { ProcessGroup } from '../cluster/process-group';
 import { waitUntilIdle } from '../cluster/process-idle';
-import { CpuShareMeter, pidByCommand, type CpuShares } from './cpu-shares';
+import { pidByCommand } from './cpu-shares';
+import { moveReport, withRawRatio, type MoveReport } from './move-report';
+import { measureMove } from './move-window';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -75,19 +79,21 @@ async function main(): Promise<void> {
   const dim = arg('dim', 128);
   const idleSeconds = arg('idle-seconds', 20);
   const profileSeconds = arg('profile-seconds', 0);
+  const leave = process.argv.includes('--leave');
   const caps = {
     maxIdsPerSecond: arg('max-ids-per-sec', DEFAULT_MOVE_OPTIONS.maxIdsPerSecond),
     maxTimeShare: arg('max-time-share', DEFAULT_MOVE_OPTIONS.maxTimeShare),
     chunkEntries: arg('chunk-ids', DEFAULT_MOVE_OPTIONS.chunkEntries),
     chunksInFlight: arg('chunks-in-flight', DEFAULT_MOVE_OPTIONS.chunksInFlight),
   };
+  if (!Number.isInteger(count) || count < 3000) throw new Error('--count must be an integer of at least 3000');
   const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
   // Compiled: this file is dist/bench/rebalance/run.js, the apps are under dist/apps.
   const dist = resolve(__dirname, '../..');
   const log = (line: string) => console.error(`[bench:rebalance] ${line}`);
   const vectors = unitVectors(count, dim, 7);
   const row = (i: number) => vectors.subarray(i * dim, (i + 1) * dim);
-  const load = [loadavg()[0]];
+  const loadAtStart = loadavg()[0];
 
   const rawCount = Math.round(count / 3);
   const rawBefore = rawInsertRate(vectors, dim, rawCount);
@@ -114,6 +120,8 @@ async function main(): Promise<void> {
   const shardPids = new Map<string, number>();
   // The receiver is not a ring member while it joins (the admin profile API refuses it): with
   // --profile-seconds it runs under --cpu-prof and is stopped by SIGINT (no leave) to write it.
+  // So a profiled run measures the join only.
+  if (profileSeconds > 0 && leave) throw new Error('--profile-seconds profiles the join (s2 stops without leaving): run --leave without it');
   const profileDir = process.env.BENCH_PROFILE_DIR ?? join(tmpdir(), 'faceshard-bench-rebalance-profiles');
   const startShard = (id: string) => {
     const nodeArgs = profileSeconds > 0 && id === 's2' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=s2-${process.pid}.cpuprofile`] : [];
@@ -122,16 +130,19 @@ async function main(): Promise<void> {
     return started.ready;
   };
   let client: FaceshardClient | null = null;
+  let nc: NatsConnection | null = null;
+  let metadata: JetStreamMetadataStore | null = null;
   let report: Record<string, unknown>;
+  let joinReport: MoveReport;
+  let leaveReport: (MoveReport & { s2ExitCode: number | null | 'still running'; identitiesAfter: number }) | null = null;
   try {
     await Promise.all(['s0', 's1'].map(startShard));
     const gateway = group.start('gateway', join(dist, 'apps/gateway/src/main.js'), { ...common, FACESHARD_ROLE: 'gateway', HOST: '127.0.0.1', PORT: '0' });
     const ready = await gateway.ready;
+    nc = await connect({ servers: natsUrl });
+    metadata = await JetStreamMetadataStore.open(nc, cluster, { probeEveryMs: 0 });
     const natsPid = pidByCommand('nats-server');
     const meteredPids = () => new Map([...shardPids, ['gateway', gateway.child.pid!], ...(natsPid === null ? [] : ([['nats', natsPid]] as const))]);
-    const idleCpu = new CpuShareMeter(meteredPids);
-    const migrateCpu = new CpuShareMeter(meteredPids);
-    let migrateCpuShares: CpuShares | null = null;
     client = new FaceshardClient(String(ready.url), 8);
     await client.createCollection('bench', dim, 'ip');
     const i0 = performance.now();
@@ -142,101 +153,80 @@ async function main(): Promise<void> {
     }
     log(`ingested ${count} in ${((performance.now() - i0) / 1000).toFixed(1)} s`);
     // The ingest leaves background work (snapshots, graph upkeep): "without a move" is measured after it.
-    const quiet = await waitUntilIdle([...shardPids.values()], { idleShare: 0.1, windowSeconds: 2, maxSeconds: 120 });
-    const quietWaitSeconds = Math.round(quiet.seconds * 10) / 10;
-    log(`shards quiet after ${quietWaitSeconds} s`);
-
+    const quietWaitSeconds = await waitForQuiet([...shardPids.values()], log);
     const probe = (n: number) => row((n * 7919) % count);
-    /** Back-to-back searches until `stop()`; each sample is [start time, latency]. */
-    const timeSearches = async (stop: () => boolean) => {
-      const samples: [number, number][] = [];
-      for (let n = 0; !stop(); n++) {
-        const t = performance.now();
-        await client!.search('bench', probe(n), 10);
-        samples.push([t, performance.now() - t]);
-      }
-      return samples;
-    };
-    load.push(loadavg()[0]);
-    const idleUntil = performance.now() + idleSeconds * 1000;
-    idleCpu.start();
-    const idle = (await timeSearches(() => performance.now() >= idleUntil)).map(([, ms]) => ms);
-    const idleCpuShares = idleCpu.stop();
+    const window = { client, metadata, collection: 'bench', idleSeconds, probe, pids: meteredPids };
 
-    let done = false;
-    let migrateFrom = 0;
-    let migrateTo = 0;
     let profiles: Promise<unknown> = Promise.resolve();
-    const watcher = (async () => {
-      for (;;) {
-        const status = (await client!.cluster()) as any;
-        const stage = status.move?.stage;
-        if (stage === 'migrate-identities' && migrateFrom === 0) {
-          migrateFrom = performance.now();
-          migrateCpu.start();
-          load.push(loadavg()[0]);
-          if (profileSeconds > 0) profiles = recordProfiles(client!, ['s0'], profileSeconds, profileDir, log);
-        }
-        if (migrateFrom !== 0 && migrateTo === 0 && stage !== 'migrate-identities') {
-          migrateTo = performance.now();
-          migrateCpuShares = migrateCpu.stop();
-          load.push(loadavg()[0]);
-        }
-        if (!status.move && status.members.some((m: any) => m.shardId === 's2' && m.state === 'active')) return status;
-        await sleep(100);
-      }
-    })().finally(() => (done = true));
-    const t0 = performance.now();
-    await startShard('s2');
-    const samples = await timeSearches(() => done || migrateTo !== 0);
-    const status = await watcher;
-    const finished = performance.now();
-    migrateCpuShares ??= migrateCpu.stop();
+    const joined = await measureMove({
+      ...window,
+      receivers: ['s2'],
+      begin: () => startShard('s2'),
+      finished: (ring) => !ring.move && stateOf(ring, 's2') === 'active',
+      onMigrateStart: () => {
+        if (profileSeconds > 0) profiles = recordProfiles(client!, ['s0'], profileSeconds, profileDir, log);
+      },
+    });
     await profiles;
-    const during = samples.filter(([t]) => migrateFrom !== 0 && t >= migrateFrom && (migrateTo === 0 || t < migrateTo)).map(([, ms]) => ms);
-    const movedToS2 = status.members.find((m: any) => m.shardId === 's2').collections.find((c: any) => c.name === 'bench').identities;
-    const migrateSeconds = ((migrateTo || finished) - migrateFrom) / 1000;
-    const idleLatency = summariseLatencies(idle);
-    const moveLatency = summariseLatencies(during);
-    report = {
-      count,
-      dim,
-      caps,
-      rawInserts: rawCount,
-      rawInsertsPerSecondBefore: Math.round(rawBefore),
-      moved: movedToS2,
-      movedFraction: Math.round((movedToS2 / count) * 1000) / 1000,
-      idealFraction: Math.round((1 / 3) * 1000) / 1000,
-      migrateSeconds: Math.round(migrateSeconds * 10) / 10,
-      movedPerSecond: Math.round(movedToS2 / migrateSeconds),
-      wholeMoveSeconds: Math.round(((finished - t0) / 1000) * 10) / 10,
-      quietWaitSeconds,
-      searchWithoutMove: { n: idle.length, p50: round2(idleLatency.p50Ms), p99: round2(idleLatency.p99Ms) },
-      searchDuringMove: { n: during.length, p50: round2(moveLatency.p50Ms), p99: round2(moveLatency.p99Ms) },
-      p99DuringVsWithout: round2(moveLatency.p99Ms / idleLatency.p99Ms),
-      // Cores each process used on average: while searching without a move, and in the migrate stage.
-      cpuWithoutMove: idleCpuShares,
-      cpuDuringMigrate: migrateCpuShares,
-      // What the receiver moved per second of CPU it got (against raw inserts/s: its efficiency, apart from its share of the machine).
-      receiverMovedPerCpuSecond: migrateCpuShares?.cores.s2 ? Math.round(movedToS2 / migrateSeconds / migrateCpuShares.cores.s2) : null,
-    };
+    const afterJoin = await holdings(client);
+    joinReport = moveReport(joined, afterJoin.get('s2') ?? 0, count, 1 / 3, ['s2']);
+    log(`join: ${joinReport.moved} moved in ${joinReport.migrateSeconds} s (${joinReport.movedPerSecond}/s), search p99 ${joinReport.p99DuringVsWithout}x, coordinator ${joinReport.coordinator}`);
+
+    if (leave) {
+      // 3 -> 2: s2 is drained (what SIGTERM does too); "without a move" is the 3-shard cluster, quiet again.
+      await waitForQuiet([...shardPids.values()], log);
+      const before = await holdings(client);
+      const s2 = shardPids.get('s2')!;
+      const exited = new Promise<number | null>((resolve) => group.child('s2')!.once('exit', (code) => resolve(code)));
+      group.expectExit('s2');
+      const left = await measureMove({
+        ...window,
+        receivers: ['s0', 's1'],
+        begin: () => client!.drain('s2'),
+        finished: (ring) => !ring.move && stateOf(ring, 's2') === null,
+      });
+      const exitCode = await Promise.race([exited, sleep(30_000).then(() => 'still running' as const)]);
+      const after = await holdings(client);
+      const total = [...after.values()].reduce((a, b) => a + b, 0);
+      leaveReport = { ...moveReport(left, before.get('s2') ?? 0, count, 1 / 3, ['s0', 's1']), s2ExitCode: exitCode, identitiesAfter: total };
+      shardPids.delete('s2');
+      log(`leave: ${leaveReport.moved} moved in ${leaveReport.migrateSeconds} s (${leaveReport.movedPerSecond}/s), search p99 ${leaveReport.p99DuringVsWithout}x, s2 (pid ${s2}) exit ${exitCode}, ${total} identities held after`);
+    }
+    report = { count, dim, caps, rawInserts: rawCount, rawInsertsPerSecondBefore: Math.round(rawBefore), quietWaitSeconds };
   } finally {
     client?.close();
     if (profileSeconds > 0) await stopForProfile(group, 's2', profileDir, log);
     await group.stopAll();
     rmSync(dataRoot, { recursive: true, force: true });
-    const nc = await connect({ servers: natsUrl });
+    await metadata?.close().catch(() => undefined);
+    nc ??= await connect({ servers: natsUrl });
     await (await nc.jetstreamManager()).streams.delete(`KV_${metadataBucketName(cluster)}`).catch(() => undefined);
     await nc.close();
   }
   const rawAfter = rawInsertRate(vectors, dim, rawCount);
-  load.push(loadavg()[0]);
-  const rawMean = (rawBefore + rawAfter) / 2;
   report.rawInsertsPerSecondAfter = Math.round(rawAfter);
-  report.movedPerSecondVsRaw = round2((report.movedPerSecond as number) / rawMean);
-  // 1-minute load: at start, before the idle searches, at migrate start and end, after the last raw pass.
-  report.loadAverage1m = load;
+  // The join's figures at the top level, as before --leave existed; the leave's under `leave`.
+  Object.assign(report, withRawRatio(joinReport, rawBefore, rawAfter));
+  if (leaveReport) report.leave = withRawRatio(leaveReport, rawBefore, rawAfter);
+  // 1-minute load: at start, and after the last raw pass (each move's own are in its figures).
+  report.loadAtStartAndEnd = [loadAtStart, loadavg()[0]];
   console.log(JSON.stringify(report, null, 2));
+}
+
+/** Waits (at most 120 s) for the shards' background work after a change (snapshots, graph upkeep); seconds waited. */
+async function waitForQuiet(pids: number[], log: (line: string) => void): Promise<number> {
+  const quiet = await waitUntilIdle(pids, { idleShare: 0.1, windowSeconds: 2, maxSeconds: 120 });
+  const seconds = Math.round(quiet.seconds * 10) / 10;
+  log(quiet.idle ? `shards quiet after ${seconds} s` : `shards still busy after ${seconds} s (busiest ${quiet.lastShare.toFixed(2)} core): measuring anyway`);
+  return seconds;
+}
+
+/** Identities each shard holds of the bench collection (GET /v1/cluster). */
+async function holdings(client: FaceshardClient): Promise<Map<string, number>> {
+  const status = (await client.cluster()) as any;
+  return new Map(
+    status.members.map((m: any) => [m.shardId, m.collections?.find((c: any) => c.name === 'bench')?.identities ?? 0] as const),
+  );
 }
 
 function round2(x: number): number {

@@ -1,0 +1,130 @@
+/**
+ * One move of bench:rebalance, measured: search latency without a move (the shards quiet), then the
+ * move is started and every search started during its migrate stage is timed, with the CPU each
+ * process (and each thread of the receivers) used in both windows. The stages are read from the
+ * ring's KV watch, not by polling the gateway: polling GET /v1/cluster ten times a second asked
+ * every shard (the receiver too) for its stats while the move ran, CPU taken from the move and the
+ * searches it measures, and it saw a stage change up to 100 ms late.
+ */
+import { loadavg } from 'node:os';
+import type { RingState } from '@faceshard/contracts';
+import type { JetStreamMetadataStore } from '@faceshard/cluster';
+import type { FaceshardClient } from '../cluster/faceshard-client';
+import { CpuShareMeter, type CpuShares } from './cpu-shares';
+import { threadCores, threadCpuSeconds } from './thread-cpu';
+
+export interface MoveWindowOptions {
+  client: FaceshardClient;
+  metadata: JetStreamMetadataStore;
+  collection: string;
+  idleSeconds: number;
+  /** The n-th search's query vector. */
+  probe: (n: number) => Float32Array;
+  /** Processes whose CPU is reported (name -> pid). */
+  pids: () => Map<string, number>;
+  /** The shards that receive identities in this move (their threads are broken down). */
+  receivers: string[];
+  /** Starts the move (a shard joins, or one is drained). */
+  begin: () => Promise<unknown>;
+  /** True once the move this window measures is over (checked on every ring the watch delivers). */
+  finished: (ring: RingState) => boolean;
+  /** Called once when the migrate stage begins (e.g. to start CPU profiles). */
+  onMigrateStart?: () => void;
+}
+
+export interface MoveWindow {
+  /** Search latencies (ms) without a move, and of the searches started in the migrate stage. */
+  idle: number[];
+  during: number[];
+  migrateSeconds: number;
+  /** From begin() to the end of the move. */
+  wholeSeconds: number;
+  cpuWithoutMove: CpuShares | null;
+  cpuDuringMigrate: CpuShares | null;
+  /** Per receiver: cores per thread group over the migrate stage (main = the event loop). */
+  receiverThreads: Record<string, Record<string, number>>;
+  /** Holder of the coordinator lease during the migrate stage (the process relaying every chunk). */
+  coordinator: string | null;
+  /** 1-minute load: before the idle searches, at the start and at the end of the migrate stage. */
+  loads: number[];
+}
+
+export async function measureMove(o: MoveWindowOptions): Promise<MoveWindow> {
+  const loads = [loadavg()[0]];
+  /** Back-to-back searches until `stop()`; each sample is [start time, latency]. */
+  const timeSearches = async (stop: () => boolean) => {
+    const samples: [number, number][] = [];
+    for (let n = 0; !stop(); n++) {
+      const t = performance.now();
+      await o.client.search(o.collection, o.probe(n), 10);
+      samples.push([t, performance.now() - t]);
+    }
+    return samples;
+  };
+  const idleCpu = new CpuShareMeter(o.pids);
+  const idleUntil = performance.now() + o.idleSeconds * 1000;
+  idleCpu.start();
+  const idle = (await timeSearches(() => performance.now() >= idleUntil)).map(([, ms]) => ms);
+  const cpuWithoutMove = idleCpu.stop();
+
+  const migrateCpu = new CpuShareMeter(o.pids);
+  let cpuDuringMigrate: CpuShares | null = null;
+  let threadsBefore = new Map<string, Map<string, number>>();
+  const receiverThreads: Record<string, Record<string, number>> = {};
+  let coordinator: Promise<string | null> = Promise.resolve(null);
+  let moveId: string | null = null;
+  let migrateFrom = 0;
+  let migrateTo = 0;
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const onRing = (ring: RingState) => {
+    const now = performance.now();
+    const migrating = ring.move?.stage === 'migrate-identities';
+    if (migrating && migrateFrom === 0) {
+      migrateFrom = now;
+      moveId = ring.move!.id;
+      migrateCpu.start();
+      threadsBefore = new Map(o.receivers.map((r) => [r, threadCpuSeconds(o.pids().get(r) ?? -1)]));
+      loads.push(loadavg()[0]);
+      coordinator = o.metadata.readDoc<{ holder: string }>('lease.coordinator').then(
+        (doc) => doc?.value.holder ?? null,
+        () => null,
+      );
+      o.onMigrateStart?.();
+    }
+    if (migrateFrom !== 0 && migrateTo === 0 && (!migrating || ring.move?.id !== moveId)) {
+      migrateTo = now;
+      cpuDuringMigrate = migrateCpu.stop();
+      const seconds = (migrateTo - migrateFrom) / 1000;
+      for (const [receiver, before] of threadsBefore) receiverThreads[receiver] = threadCores(before, threadCpuSeconds(o.pids().get(receiver) ?? -1), seconds);
+      loads.push(loadavg()[0]);
+    }
+    if (migrateFrom !== 0 && o.finished(ring)) finish();
+  };
+  const stopWatch = await o.metadata.watchRing(onRing);
+  try {
+    const t0 = performance.now();
+    await o.begin();
+    let over = false;
+    void finished.then(() => (over = true));
+    const samples = await timeSearches(() => over || migrateTo !== 0);
+    await finished;
+    const end = performance.now();
+    if (migrateTo === 0) migrateTo = end;
+    cpuDuringMigrate ??= migrateCpu.stop();
+    const during = samples.filter(([t]) => t >= migrateFrom && t < migrateTo).map(([, ms]) => ms);
+    return {
+      idle,
+      during,
+      migrateSeconds: (migrateTo - migrateFrom) / 1000,
+      wholeSeconds: (end - t0) / 1000,
+      cpuWithoutMove,
+      cpuDuringMigrate,
+      receiverThreads,
+      coordinator: await coordinator,
+      loads,
+    };
+  } finally {
+    stopWatch();
+  }
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { moveReport, withRawRatio } from '../../bench/rebalance/move-report';
+import type { MoveWindow } from '../../bench/rebalance/move-window';
+import { threadCores, threadCpuSeconds, threadGroup } from '../../bench/rebalance/thread-cpu';
+
+function window(overrides: Partial<MoveWindow> = {}): MoveWindow {
+  return {
+    idle: Array.from({ length: 100 }, (_, i) => 1 + i / 100), // p99 1.98
+    during: Array.from({ length: 100 }, (_, i) => 2 + i / 50), // p99 3.96
+    migrateSeconds: 20,
+    wholeSeconds: 25,
+    cpuWithoutMove: null,
+    cpuDuringMigrate: { seconds: 20, cores: { s2: 0.8, s0: 0.3 }, machineCores: 1.9, machineCoresAvailable: 2 },
+    receiverThreads: {},
+    coordinator: 's0',
+    loads: [1, 2, 3],
+    ...overrides,
+  };
+}
+
+describe('bench:rebalance report of one move', () => {
+  it('gives the rate over the migrate stage, the fraction against the ideal and p99 during against without', () => {
+    const report = moveReport(window(), 32_000, 100_000, 1 / 3, ['s2']);
+    expect(report).toMatchObject({ moved: 32_000, movedFraction: 0.32, idealFraction: 0.333, migrateSeconds: 20, movedPerSecond: 1600, wholeMoveSeconds: 25 });
+    expect(report.searchWithoutMove).toEqual({ n: 100, p50: 1.49, p99: 1.98 });
+    expect(report.searchDuringMove).toEqual({ n: 100, p50: 2.98, p99: 3.96 });
+    expect(report.p99DuringVsWithout).toBe(2);
+    expect(report.receiverMovedPerCpuSecond).toBe(2000); // 1600/s on 0.8 of a core
+    expect(report.movedPerSecondVsRaw).toBeNull();
+  });
+
+  it('counts the CPU of every receiver of a leave, and none when the receivers were not metered', () => {
+    const cpu = { seconds: 20, cores: { s0: 0.5, s1: 0.3, s2: 0.2 }, machineCores: 1.9, machineCoresAvailable: 2 };
+    expect(moveReport(window({ cpuDuringMigrate: cpu }), 32_000, 100_000, 1 / 3, ['s0', 's1']).receiverMovedPerCpuSecond).toBe(2000);
+    expect(moveReport(window({ cpuDuringMigrate: null }), 32_000, 100_000, 1 / 3, ['s2']).receiverMovedPerCpuSecond).toBeNull();
+  });
+
+  it('compares the rate with the mean of the raw passes before and after, keeping extra fields', () => {
+    const report = { ...moveReport(window(), 32_000, 100_000, 1 / 3, ['s2']), extra: 7 };
+    const rated = withRawRatio(report, 1500, 2500);
+    expect(rated.movedPerSecondVsRaw).toBe(0.8);
+    expect(rated.extra).toBe(7);
+  });
+});
+
+describe('per-thread CPU of a receiver', () => {
+  it('names the thread whose id is the process id main, others by their name', () => {
+    expect(threadGroup(100, 100, 'node\n')).toBe('main');
+    expect(threadGroup(100, 101, 'V8 DefaultWorke\n')).toBe('V8 DefaultWorke');
+    expect(threadGroup(100, 102, '\n')).toBe('unnamed');
+  });
+
+  it('gives cores per group between two readings, largest first, leaving out a group that went backwards', () => {
+    const before = new Map([['main', 10], ['libuv-worker', 1], ['gone', 5]]);
+    const after = new Map([['main', 26], ['libuv-worker', 2], ['V8 DefaultWorke', 0.4], ['gone', 1]]);
+    expect(Object.entries(threadCores(before, after, 20))).toEqual([['main', 0.8], ['libuv-worker', 0.05], ['V8 DefaultWorke', 0.02]]);
+  });
+
+  it('reads this process: its main thread has used CPU; a process that does not exist reads empty', () => {
+    const groups = threadCpuSeconds(process.pid);
+    expect(groups.get('main')).toBeGreaterThan(0);
+    expect(threadCpuSeconds(2 ** 22 + 1).size).toBe(0);
+  });
+});
