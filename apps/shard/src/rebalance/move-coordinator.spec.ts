@@ -86,4 +86,50 @@ describe('MoveCoordinator, migrate stage', () => {
     expect(ring.members).toEqual(['a', 'c']);
     expect(new Set(applied)).toEqual(new Set(['id1', 'id2', 'id3']));
   });
+
+  /** Waits until the join of 'c' is done (no move, 'c' in the read ring); false after `timeoutMs`. */
+  async function joinDone(timeoutMs: number): Promise<boolean> {
+    for (let waited = 0; waited < timeoutMs; waited += 20) {
+      const ring = await metadata.readRing();
+      if (!ring.move && ring.members.includes('c')) return true;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return false;
+  }
+
+  it('the joiner leaves the coordinator lease to a member: every stage is driven by the member', async () => {
+    const { transport, applied } = scriptedTransport({ chunks: [['id1', 'id2'], ['id3']], secondExportMs: 0, failApplies: 0 });
+    const options = { ...DEFAULT_MOVE_OPTIONS, settleMs: 0, pollMs: 10, leaseTtlMs: 5000 };
+    const events: Record<string, unknown>[] = [];
+    // The joiner starts first (as a shard that just registered does): it must not take the lease.
+    const joiner = new MoveCoordinator('c', metadata, transport, options, (e) => events.push(e));
+    joiner.start();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await metadata.readDoc('lease.coordinator')).toBeNull();
+    const member = new MoveCoordinator('a', metadata, transport, options, (e) => events.push(e));
+    member.start();
+    try {
+      expect(await joinDone(10_000)).toBe(true);
+    } finally {
+      await Promise.all([joiner.stop(), member.stop()]);
+    }
+    const drivers = new Set(events.filter((e) => e.event === 'move-started' || e.event === 'move-stage-done').map((e) => e.shardId));
+    expect(drivers).toEqual(new Set(['a']));
+    expect(new Set(applied)).toEqual(new Set(['id1', 'id2', 'id3']));
+  });
+
+  it('a joiner whose members run no coordinator takes the lease after standing back for a lease TTL, and completes the move', async () => {
+    const { transport, applied } = scriptedTransport({ chunks: [['id1', 'id2'], ['id3']], secondExportMs: 0, failApplies: 0 });
+    const joiner = new MoveCoordinator('c', metadata, transport, { ...DEFAULT_MOVE_OPTIONS, settleMs: 0, pollMs: 10, leaseTtlMs: 400 }, () => undefined);
+    joiner.start();
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await metadata.readDoc('lease.coordinator')).toBeNull(); // still standing back
+      expect((await metadata.readRing()).move).toBeUndefined();
+      expect(await joinDone(10_000)).toBe(true);
+    } finally {
+      await joiner.stop();
+    }
+    expect(new Set(applied)).toEqual(new Set(['id1', 'id2', 'id3']));
+  });
 });
