@@ -30,6 +30,7 @@ function setup(ring: RingState, latest: RingState = ring) {
       return ids.length;
     },
     writeBarrier: async () => undefined,
+    exportVersioned: (_c: string, identityId: string) => ({ identityId, version: 1, deleted: true }),
   };
   const view = new RingView();
   view.observe(ring);
@@ -90,6 +91,29 @@ describe('ShardService ownership (per identity, against the newest ring)', () =>
     expect(view.epoch).toBe(6);
     expect(upserts).toHaveLength(0);
     expect(reads()).toBeGreaterThan(0);
+  });
+
+  it('during a move, refuses a write of a moving id from a caller that does not ask for the copies (it would not reach the new owner); accepts it with them, and any write of an id that stays', async () => {
+    // The move's ring is committed; this shard reads it before checking (as above), the gateway still places by `two`.
+    const moving: RingState = { epoch: 6, writeEpoch: 6, members: ['a', 'b'], move: { id: 'm1', from: ['a', 'b'], to: ['a', 'b', 'c'], stage: 'migrate-identities', startedAt: new Date(0).toISOString() } };
+    const { service, upserts, deletes } = setup(two, moving);
+    const after = new RingPlacement(three);
+    const mine = idsOwnedBy(two, 'a', 400);
+    const goes = mine.find((id) => after.ownerOf(id) === 'c')!;
+    const stays = mine.find((id) => after.ownerOf(id) === 'a')!;
+    await expect(service.upsert({ collection: spec, identities: [upsertOf(stays), upsertOf(goes)], ringEpoch: 5 })).rejects.toMatchObject({
+      code: 'RING_CHANGED',
+      retryable: true,
+      details: { requestEpoch: 5, currentEpoch: 6, identityId: goes },
+    });
+    await expect(service.delete({ collection: 'people', identityIds: [goes], ringEpoch: 5 })).rejects.toMatchObject({ code: 'RING_CHANGED' });
+    expect(upserts).toHaveLength(0);
+    expect(deletes).toHaveLength(0);
+    await service.upsert({ collection: spec, identities: [upsertOf(stays)], ringEpoch: 5 });
+    await service.upsert({ collection: spec, identities: [upsertOf(goes)], ringEpoch: 6, returnCopies: true });
+    await service.delete({ collection: 'people', identityIds: [goes], ringEpoch: 6, returnCopies: true, tombstoneAbsent: true });
+    expect(upserts.map((part) => part.map((i) => i.identityId))).toEqual([[stays], [goes]]);
+    expect(deletes).toEqual([[goes]]);
   });
 
   it('shares ring reads between concurrent writes', async () => {

@@ -25,11 +25,11 @@ export class ShardService {
     // The gateway sends the collection's spec with every write, so a shard never needs a
     // separate "create" round: a new shard (or one that missed the create) catches up here.
     // The generation travels with the spec: a dropped one is refused, a newer one replaces a ghost.
-    this.assertOwns(req.identities.map((identity) => identity?.identityId), req.ringEpoch); // before creating anything
+    this.assertOwns(req.identities.map((identity) => identity?.identityId), req.ringEpoch, req.returnCopies); // before creating anything
     await this.store.ensureCollection(req.collection);
     const written = await this.store.upsert(req.collection.name, req.identities, {
       generation: req.collection.generation ?? 0,
-      guard: (ids) => this.assertOwns(ids, req.ringEpoch),
+      guard: (ids) => this.assertOwns(ids, req.ringEpoch, req.returnCopies),
     });
     if (!req.returnCopies) return written;
     return { ...written, copies: this.copiesOf(req.collection.name, req.identities.map((identity) => identity.identityId)) };
@@ -47,14 +47,14 @@ export class ShardService {
     await this.ring.catchUp();
     // Nothing of that generation here: nothing to delete (unless a tombstone is wanted, which needs the collection).
     if (!this.store.hasCollection(req.collection, req.generation)) {
-      this.assertOwns(req.identityIds, req.ringEpoch);
+      this.assertOwns(req.identityIds, req.ringEpoch, req.returnCopies);
       this.refuseDroppedGeneration(req.collection, req.generation);
       return { deleted: 0 };
     }
     const deleted = await this.store.deleteIdentities(req.collection, req.identityIds, {
       generation: req.generation,
       tombstoneAbsent: req.tombstoneAbsent,
-      guard: (ids) => this.assertOwns(ids, req.ringEpoch),
+      guard: (ids) => this.assertOwns(ids, req.ringEpoch, req.returnCopies),
     });
     return req.returnCopies ? { deleted, copies: this.copiesOf(req.collection, req.identityIds) } : { deleted };
   }
@@ -162,9 +162,10 @@ export class ShardService {
     return searchEfOfShard(requested, this.store.defaultEf, this.ring.current.members.length);
   }
 
-  private assertOwns(identityIds: readonly string[], requestEpoch: number | undefined): void {
+  /** `copiesAsked`: the caller applies the written copies on the new owners of moving ids (see assertOwnsAll). */
+  private assertOwns(identityIds: readonly string[], requestEpoch: number | undefined, copiesAsked?: boolean): void {
     if (!Array.isArray(identityIds)) throw new FaceshardError('VALIDATION_FAILED', 'identities must be an array');
-    assertOwnsAll(this.ring.current, this.shardId, identityIds, requestEpoch);
+    assertOwnsAll(this.ring.current, this.shardId, identityIds, requestEpoch, copiesAsked === true);
   }
 
   /** A delete for a generation this shard has dropped is as stale as a write for it. */

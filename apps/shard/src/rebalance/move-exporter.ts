@@ -116,6 +116,12 @@ export class MoveExporter {
   }
 
   private async computeMovingIds(req: ShardRequest<'exportChunk'>): Promise<MovingIds> {
+    // This shard reads the move's ring by now (exportChunk caught up). Every write it checked
+    // against an older ring is applied before the ids are listed; a write checked from here on
+    // sees the move, and one of a moving id from a caller that does not apply it on the new owner
+    // is refused (ownership.ts). So the list misses no write that the new owner would not get,
+    // however late a gateway adopts the move's ring.
+    await this.store.writeBarrier();
     const filter = new MoveFilter(req.move.from, req.move.to);
     const live = this.store.identityIds(req.collection);
     const dead = this.store.tombstones(req.collection).map((t) => t.identityId);
