@@ -153,7 +153,7 @@ async function main(): Promise<void> {
     }
     log(`ingested ${count} in ${((performance.now() - i0) / 1000).toFixed(1)} s`);
     // The ingest leaves background work (snapshots, graph upkeep): "without a move" is measured after it.
-    const quietWaitSeconds = await waitForQuiet([...shardPids.values()], log);
+    const quietWaitSeconds = await waitForQuiet([...shardPids.values()], count, log);
     const probe = (n: number) => row((n * 7919) % count);
     const window = { client, metadata, collection: 'bench', idleSeconds, probe, pids: meteredPids };
 
@@ -174,7 +174,7 @@ async function main(): Promise<void> {
 
     if (leave) {
       // 3 -> 2: s2 is drained (what SIGTERM does too); "without a move" is the 3-shard cluster, quiet again.
-      await waitForQuiet([...shardPids.values()], log);
+      await waitForQuiet([...shardPids.values()], count, log);
       const before = await holdings(client);
       const s2 = shardPids.get('s2')!;
       const exited = new Promise<number | null>((resolve) => group.child('s2')!.once('exit', (code) => resolve(code)));
@@ -213,9 +213,12 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(report, null, 2));
 }
 
-/** Waits (at most 120 s) for the shards' background work after a change (snapshots, graph upkeep); seconds waited. */
-async function waitForQuiet(pids: number[], log: (line: string) => void): Promise<number> {
-  const quiet = await waitUntilIdle(pids, { idleShare: 0.1, windowSeconds: 2, maxSeconds: 120 });
+/**
+ * Waits for the shards' background work after a change (snapshots, graph upkeep); seconds waited.
+ * At most 120 s, or a second per 2,000 identities (a shard's snapshot at 1M takes minutes).
+ */
+async function waitForQuiet(pids: number[], count: number, log: (line: string) => void): Promise<number> {
+  const quiet = await waitUntilIdle(pids, { idleShare: 0.1, windowSeconds: 2, maxSeconds: Math.max(120, count / 2000) });
   const seconds = Math.round(quiet.seconds * 10) / 10;
   log(quiet.idle ? `shards quiet after ${seconds} s` : `shards still busy after ${seconds} s (busiest ${quiet.lastShare.toFixed(2)} core): measuring anyway`);
   return seconds;
