@@ -3,7 +3,7 @@ import { MOVE_STAGES, type RingState } from '@faceshard/contracts';
 import { memberStatesOf, pendingChanges } from './member-states';
 import { forgetMember, requestJoin, requestLeave } from './membership-requests';
 import { COMPLETE_STAGE, nextMoveStep } from './move-machine';
-import { leaseFor, standsBackFromLease } from './coordinator-lease';
+import { leaseFor } from './coordinator-lease';
 import { emptyProgress, initMove, migrationComplete, progressRate, progressRatio, recordChunk, sourceDone } from './move-stages';
 import { RingRouting, writeRingsOf } from './ring-views';
 
@@ -157,14 +157,6 @@ describe('coordinator lease and progress rate', () => {
     expect(leaseFor({ holder: 'b', expiresAtMs: 1200 }, 'a', 1000, 500)).toBeNull();
     expect(leaseFor({ holder: 'b', expiresAtMs: 1000 }, 'a', 1000, 500)).toEqual({ holder: 'a', expiresAtMs: 1500 });
     expect(leaseFor({ holder: 'a', expiresAtMs: 1200 }, 'a', 1000, 500)).toEqual({ holder: 'a', expiresAtMs: 1500 });
-  });
-
-  it('a joiner (outside the read ring) leaves the lease to the members; a member, or a shard of an empty ring, does not stand back', () => {
-    expect(standsBackFromLease({ members: ['s1', 's2'] }, 's3')).toBe(true);
-    expect(standsBackFromLease({ members: ['s1', 's2'] }, 's1')).toBe(false);
-    // A leaver is still in the read ring while its identities stream out.
-    expect(standsBackFromLease({ members: ['s1', 's2', 's3'] }, 's3')).toBe(false);
-    expect(standsBackFromLease({ members: [] }, 's1')).toBe(false);
   });
 
   it('reports identities per second and the time left from persisted progress', () => {

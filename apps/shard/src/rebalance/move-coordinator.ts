@@ -12,7 +12,6 @@ import {
   pauseAfterChunkMs,
   progressRate,
   recordChunk,
-  standsBackFromLease,
   type SourceProgress,
 } from '@faceshard/rebalance';
 import { CoordinatorLease } from './coordinator-lease.service';
@@ -89,8 +88,6 @@ export class MoveCoordinator {
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
-  /** When this shard began leaving the lease to the read ring's members (a joiner: see standsBackFromLease); null when it does not. */
-  private standingBackSince: number | null = null;
 
   constructor(
     private readonly shardId: string,
@@ -139,11 +136,10 @@ export class MoveCoordinator {
     const ring = await this.metadata.readRing();
     const step = nextMoveStep(ring);
     if (step.kind === 'idle') {
-      this.standingBackSince = null;
       if (this.lease.held) await this.lease.release();
       return false;
     }
-    if (!(await this.takeLease(ring))) return false;
+    if (!(await this.lease.acquire())) return false;
     if (step.kind === 'init') {
       const next = await this.metadata.changeRing((r) => initMove(r, { moveId: randomUUID(), now: new Date() }));
       if (next.move) this.log({ event: 'move-started', shardId: this.shardId, moveId: next.move.id, from: next.move.from, to: next.move.to, epoch: next.epoch });
@@ -179,23 +175,6 @@ export class MoveCoordinator {
     this.log({ event: 'move-stage-done', shardId: this.shardId, moveId: move.id, stage: step.stage, epoch: next.epoch, next: next.move?.stage ?? 'done' });
     if (!next.move) await this.forgetProgress(move);
     return true;
-  }
-
-  /**
-   * Takes or renews the lease, unless this shard stands back (a joiner, while the read ring has
-   * members: they coordinate, so the receiver's event loop is left to its inserts). A joiner still
-   * tries once it has stood back for a lease TTL: if no member took the lease by then (all down,
-   * or none running a coordinator), the move must not wait for them.
-   */
-  private async takeLease(ring: RingState): Promise<boolean> {
-    if (!this.lease.held && standsBackFromLease(ring, this.shardId)) {
-      const now = Date.now();
-      this.standingBackSince ??= now;
-      if (now - this.standingBackSince < this.options.leaseTtlMs) return false;
-    } else {
-      this.standingBackSince = null;
-    }
-    return this.lease.acquire();
   }
 
   private async settle(): Promise<void> {
