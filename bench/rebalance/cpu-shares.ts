@@ -6,10 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { cpuSeconds } from '../cluster/process-idle';
-
-/** USER_HZ of /proc/stat's times, as in process-idle.ts. */
-const TICKS_PER_SECOND = 100;
+import { cpuSeconds, TICKS_PER_SECOND } from '../cluster/process-idle';
 
 /** Busy CPU seconds of the whole machine (every core: all but idle and iowait). */
 function machineBusySeconds(): number {

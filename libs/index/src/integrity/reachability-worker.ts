@@ -31,10 +31,12 @@ function withVectors(bytes: Uint8Array): SnapshotReachability {
   const reachability = graphReachability(graph);
   const unreachableVectors = new Float32Array(reachability.unreachableLabels.length * graph.dimension);
   const position = new Map(reachability.unreachableLabels.map((label, i) => [label, i]));
+  // Each label found is taken out of the map: the walk ends once every unreachable node has its vector.
   for (let i = 0; i < graph.elementCount && position.size > 0; i++) {
     const at = position.get(graph.labelOf[i]);
     if (at === undefined || graph.deleted[i]) continue;
     unreachableVectors.set(graph.vectorOf(i), at * graph.dimension);
+    position.delete(graph.labelOf[i]);
   }
   return { ...reachability, dimension: graph.dimension, unreachableVectors };
 }
