@@ -15,6 +15,9 @@
  *   size*scale-1 centred on T(size/2)), 'pad<p>' (dlib chip with padding p), 'five' (the
  *   recognizer's 5-point template on the 5 points from the 68), 'five33' (same, nose = mean of
  *   points 30 and 33), 'det' (template on the detector's keypoints).
+ * --fallback <t,...>: for each landmark variant, also score the pipeline's fallback rule at each
+ *   threshold t (eye distances; 'inf' = never): a photo whose 68 points land more than t from the
+ *   detector's keypoints (disagreementWithDetector) takes the 'det|det' crop's embedding instead.
  * --all-pairs: every pair among DevTrain's 3,443 photos (its people only; ~2,200 same-person pairs,
  *   ~5.9 M impostors): false non-match rate at false-match rates 1e-3 and 1e-4, a far less noisy
  *   figure than 2,200 pairs' error count.
@@ -31,6 +34,7 @@ import {
   createDetector,
   createRecognizer,
   decodeImage,
+  disagreementWithDetector,
   dlibChipTransform,
   FaceLandmarker,
   fivePointsFrom68,
@@ -73,7 +77,7 @@ interface Det {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { variants: { type: 'string' }, test: { type: 'boolean', default: false }, 'all-pairs': { type: 'boolean', default: false }, cache: { type: 'string', default: '/tmp/accuracy-lab' }, ...PIPELINE_FLAG_OPTIONS } });
+  const { values } = parseArgs({ options: { variants: { type: 'string' }, test: { type: 'boolean', default: false }, 'all-pairs': { type: 'boolean', default: false }, cache: { type: 'string', default: '/tmp/accuracy-lab' }, fallback: { type: 'string' }, ...PIPELINE_FLAG_OPTIONS } });
   const lfw = path.join(findSharedDir() ?? '', 'datasets', 'lfw');
   const train = parseLfwPairs(await readFile(path.join(lfw, 'pairsDevTrain.txt'), 'utf8')).flat();
   const test = parseLfwPairs(await readFile(path.join(lfw, 'pairsDevTest.txt'), 'utf8')).flat();
@@ -84,7 +88,9 @@ async function main(): Promise<void> {
   const recKey = `${values.recognizer ?? 'dlib'}-${values['recognizer-norm'] ?? ''}`;
   const dir = values.cache!;
   mkdirSync(dir, { recursive: true });
+  const fallbacks = values.fallback ? values.fallback.split(',').map((t) => (t === 'inf' ? Infinity : Number(t))) : [];
   const variants = (values.variants ?? 's1.2|cur').split(',');
+  if (fallbacks.length && !variants.includes('det|det')) variants.push('det|det');
 
   // Detections.
   const detFile = path.join(dir, `det-${detKey}.json`);
@@ -152,12 +158,25 @@ async function main(): Promise<void> {
   const detsNow: Array<Det | null> = JSON.parse(readFileSync(detFile, 'utf8'));
   const D = emb.get(variants[0]!)!.length / photos.length / 2;
 
+  // Each row: a variant, or a variant with the pipeline's fallback rule at threshold t ('v~t').
+  const rowKeys = [...variants];
+  for (const v of variants) if (!v.startsWith('det|')) for (const t of fallbacks) rowKeys.push(`${v}~${t}`);
   const rows: string[] = [];
-  for (const v of variants) {
-    const arr = emb.get(v)!;
+  for (const key of rowKeys) {
+    const [v, t] = key.split('~') as [string, string | undefined];
+    const limit = t === undefined ? undefined : Number(t);
+    const own = emb.get(v)!;
+    const fallbackTaken = (n: number): boolean => {
+      if (limit === undefined) return false;
+      const d = disagreementWithDetector(readPoints(points.get(v.split('|')[0]!)!, n), detsNow[n]!.landmarks);
+      return !(d <= limit);
+    };
+    let taken = 0;
+    if (limit !== undefined) for (let n = 0; n < photos.length; n++) if (detsNow[n] && fallbackTaken(n)) taken++;
     for (const mode of ['plain', 'flip'] as const) {
       const vec = (n: number): Float32Array | undefined => {
         if (!detsNow[n]) return undefined;
+        const arr = fallbackTaken(n) ? emb.get('det|det')! : own;
         const a = arr.subarray(n * D * 2, n * D * 2 + D);
         if (mode === 'plain') return a;
         return averageUnit(a, arr.subarray(n * D * 2 + D, n * D * 2 + 2 * D));
@@ -178,7 +197,7 @@ async function main(): Promise<void> {
         const acc = accuracyAt(te, chosen.threshold);
         testCol = ` | DevTest ${(acc * 100).toFixed(2)}% (${Math.round((1 - acc) * te.length)} err)`;
       }
-      rows.push(`| ${v} | ${mode} | ${trErr} | ${(chosen.accuracy * 100).toFixed(2)}% | ${rocAuc(tr).toFixed(5)} | ${chosen.threshold.toFixed(4)}${extra}${testCol} |`);
+      rows.push(`| ${key}${limit === undefined ? '' : ` (${taken} photos fall back)`} | ${mode} | ${trErr} | ${(chosen.accuracy * 100).toFixed(2)}% | ${rocAuc(tr).toFixed(5)} | ${chosen.threshold.toFixed(4)}${extra}${testCol} |`);
     }
   }
   process.stdout.write(`${detKey} ${recKey} load ${os.loadavg()[0]!.toFixed(2)}\n| variant | emb | DevTrain errors | DevTrain | AUC | thr |\n` + rows.join('\n') + '\n');

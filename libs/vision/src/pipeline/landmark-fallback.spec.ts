@@ -43,8 +43,14 @@ describe('FacePipeline with a landmark net', () => {
     expect(f!.landmarks68).toHaveLength(68);
   });
 
-  it("falls back to the detector's keypoints when the net puts the face over half an eye distance away", async () => {
-    const [f] = (await new FacePipeline({ detector, recognizer, landmarker: landmarkerAt(40) }).analyzeImage(image)).faces;
+  // The detector's eyes are 50 px apart: an offset of 45 px is 0.9 eye distances, 55 px is 1.1.
+  it('keeps the 68 points when the net lands under one eye distance from the detector (0.9)', async () => {
+    const [f] = (await new FacePipeline({ detector, recognizer, landmarker: landmarkerAt(45) }).analyzeImage(image)).faces;
+    expect(f!.alignedBy).toBe('landmarks68');
+  });
+
+  it("falls back to the detector's keypoints when the net puts the face over one eye distance away (1.1)", async () => {
+    const [f] = (await new FacePipeline({ detector, recognizer, landmarker: landmarkerAt(55) }).analyzeImage(image)).faces;
     expect(f!.alignedBy).toBe('detector');
     expect(f!.landmarks68).toBeUndefined();
   });
