@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { createInProcessPipeline, createPipelineFromConfig, pickCenterFace, type FaceAnalyzer } from '@faceshard/vision';
+import { createInProcessPipeline, createPipelineFromConfig, MAX_LANDMARK_DISAGREEMENT, pickCenterFace, type FaceAnalyzer } from '@faceshard/vision';
 import type { CalibrationPreset } from './model-presets';
 import type { ProbeEmbedding } from './probe-drift';
 
@@ -71,7 +71,7 @@ export function probeEmbeddingsFile(repoRoot: string, modelId: string, detector:
 /**
  * A cache key for this machine's embeddings: the probe embeddings (rounded to 1e-4) with the preset
  * and the model files' digests. Any change that moves an embedding (alignment, landmarks, detector
- * decoding, a model) changes it; a change that does not (metrics, worker plumbing) keeps the cache
+ * decoding, a model, the landmark fallback rule) changes it; a change that does not (metrics, worker plumbing) keeps the cache
  * valid. Not comparable across machines (the 1e-4 rounding meets CPU-kernel noise now and then):
  * the shipped calibrations are checked against their probe embeddings with a tolerance instead.
  */
@@ -81,6 +81,9 @@ export function fingerprintOf(preset: CalibrationPreset, probes: ProbeEmbedding[
   // machine (a clone elsewhere, FACESHARD_SHARED_DIR) is not part of the pipeline.
   hash.update(JSON.stringify(preset.config, (key, value: unknown) => (key === 'modelPath' && typeof value === 'string' ? path.basename(value) : value)));
   for (const file of preset.modelFiles) hash.update(fileSha256(file));
+  // Rules in code that move only some photos' embeddings, none of the probes' (the landmark
+  // fallback touches ~1 photo in 5,000): the probes alone would not see them change.
+  hash.update(`landmark-fallback:${MAX_LANDMARK_DISAGREEMENT}`);
   for (const { photo, embedding } of probes) {
     hash.update(photo);
     hash.update(embedding ? embedding.map((v) => Math.round(v * 1e4)).join(',') : 'none');
