@@ -24,7 +24,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HierarchicalNSW } from 'hnswlib-node';
 import { connect, type NatsConnection } from 'nats';
 import { JetStreamMetadataStore, metadataBucketName } from '@faceshard/cluster';
 import { stateOf } from '@faceshard/rebalance';
@@ -36,6 +35,7 @@ import { waitUntilIdle } from '../cluster/process-idle';
 import { pidByCommand } from './cpu-shares';
 import { moveReport, withRawRatio, type MoveReport } from './move-report';
 import { measureMove } from './move-window';
+import { freshInsertRate, receiverShapedInsertRate, type RawRate } from './raw-inserts';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -65,15 +65,6 @@ function unitVectors(count: number, dim: number, seed: number): Float32Array {
   return out;
 }
 
-/** Single-thread hnswlib inserts per second into a fresh index (M=16, efConstruction=200: the shards' defaults). */
-function rawInsertRate(vectors: Float32Array, dim: number, n: number): number {
-  const raw = new HierarchicalNSW('ip', dim);
-  raw.initIndex(n, 16, 200, 100);
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) raw.addPoint(Array.from(vectors.subarray(i * dim, (i + 1) * dim)), i);
-  return n / ((performance.now() - t0) / 1000);
-}
-
 async function main(): Promise<void> {
   const count = arg('count', 100_000);
   const dim = arg('dim', 128);
@@ -96,8 +87,16 @@ async function main(): Promise<void> {
   const loadAtStart = loadavg()[0];
 
   const rawCount = Math.round(count / 3);
-  const rawBefore = rawInsertRate(vectors, dim, rawCount);
-  log(`raw hnswlib before: ${Math.round(rawBefore)} inserts/s (${rawCount} vectors), load ${loadavg()[0]}`);
+  const rawPasses = () => {
+    const fresh = freshInsertRate(vectors, dim, count);
+    log(`raw hnswlib, fresh index: ${Math.round(fresh.perSecond)} inserts/s (${fresh.inserts} vectors, ${fresh.cpuMsPerInsert.toFixed(3)} CPU ms each), load ${loadavg()[0]}`);
+    if (!leave) return { fresh, receiver: null };
+    const receiver = receiverShapedInsertRate(vectors, dim, count);
+    log(`raw hnswlib, a leave receiver's index: ${Math.round(receiver.perSecond)} inserts/s (${receiver.inserts} vectors, ${receiver.cpuMsPerInsert.toFixed(3)} CPU ms each), load ${loadavg()[0]}`);
+    return { fresh, receiver };
+  };
+  const rawBeforePasses = rawPasses();
+  const rawBefore = rawBeforePasses.fresh.perSecond;
 
   const cluster = `benchrb-${process.pid}-${Date.now().toString(36)}`;
   const dataRoot = mkdtempSync(join(tmpdir(), 'faceshard-bench-rebalance-'));
@@ -203,11 +202,18 @@ async function main(): Promise<void> {
     await (await nc.jetstreamManager()).streams.delete(`KV_${metadataBucketName(cluster)}`).catch(() => undefined);
     await nc.close();
   }
-  const rawAfter = rawInsertRate(vectors, dim, rawCount);
+  const rawAfterPasses = rawPasses();
+  const rawAfter = rawAfterPasses.fresh.perSecond;
   report.rawInsertsPerSecondAfter = Math.round(rawAfter);
+  report.rawCpuMsPerInsert = [rawBeforePasses.fresh, rawAfterPasses.fresh].map((r) => round3(r.cpuMsPerInsert));
   // The join's figures at the top level, as before --leave existed; the leave's under `leave`.
   Object.assign(report, withRawRatio(joinReport, rawBefore, rawAfter));
-  if (leaveReport) report.leave = withRawRatio(leaveReport, rawBefore, rawAfter);
+  if (leaveReport) {
+    report.leave = {
+      ...withRawRatio(leaveReport, rawBefore, rawAfter),
+      ...receiverRawRatio(leaveReport.movedPerSecond, rawBeforePasses.receiver!, rawAfterPasses.receiver!),
+    };
+  }
   // 1-minute load: at start, and after the last raw pass (each move's own are in its figures).
   report.loadAtStartAndEnd = [loadAtStart, loadavg()[0]];
   console.log(JSON.stringify(report, null, 2));
@@ -232,8 +238,17 @@ async function holdings(client: FaceshardClient): Promise<Map<string, number>> {
   );
 }
 
-function round2(x: number): number {
-  return Math.round(x * 100) / 100;
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+/** The leave against the raw rate of inserting into an index shaped like its receivers' (see raw-inserts.ts). */
+function receiverRawRatio(movedPerSecond: number, before: RawRate, after: RawRate) {
+  return {
+    receiverShapedRawPerSecond: [Math.round(before.perSecond), Math.round(after.perSecond)],
+    receiverShapedRawCpuMsPerInsert: [round3(before.cpuMsPerInsert), round3(after.cpuMsPerInsert)],
+    movedPerSecondVsReceiverShapedRaw: Math.round((movedPerSecond / ((before.perSecond + after.perSecond) / 2)) * 100) / 100,
+  };
 }
 
 /** CPU profiles of shards over the same seconds (admin API), saved as .cpuprofile with their top self times logged. */

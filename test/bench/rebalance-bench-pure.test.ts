@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { moveReport, withRawRatio } from '../../bench/rebalance/move-report';
 import type { MoveWindow } from '../../bench/rebalance/move-window';
+import { leaveReceiverShape } from '../../bench/rebalance/raw-inserts';
 import { threadCores, threadCpuSeconds, threadGroup } from '../../bench/rebalance/thread-cpu';
 
 function window(overrides: Partial<MoveWindow> = {}): MoveWindow {
@@ -60,5 +61,15 @@ describe('per-thread CPU of a receiver', () => {
     const groups = threadCpuSeconds(process.pid);
     expect(groups.get('main')).toBeGreaterThan(0);
     expect(threadCpuSeconds(2 ** 22 + 1).size).toBe(0);
+  });
+});
+
+describe("the raw pass shaped like a leave's receiver", () => {
+  it('holds half of the identities and gets back the third of them that the join took (every third vector it holds)', () => {
+    const { held, returned } = leaveReceiverShape(100_000);
+    expect(held).toBe(50_000);
+    expect(returned.length).toBe(16_667); // count/6: what each of the two receivers gets in a leave
+    expect(returned.every((row) => row < held && row % 3 === 0)).toBe(true);
+    expect(new Set(returned).size).toBe(returned.length);
   });
 });
