@@ -22,13 +22,9 @@ export interface MoveCoordinatorOptions {
   /** Bytes of vectors and attributes per chunk: under NATS's max payload with room to spare. */
   chunkBytes: number;
   /**
-   * Chunks a source has handed to receivers and not yet seen acknowledged: a receiver finds the
-   * next chunk waiting when it finishes one, instead of idling for the acknowledgement's round
-   * trip and the next request (the HNSW insert is the floor of a move: keep it busy). A chunk
-   * counts as acknowledged once every receiver it holds entries for has acknowledged them, so
-   * when a leaver's chunks go to two receivers, the faster one can run at most this many chunks
-   * minus one ahead of the slower before it idles: with 2 it idled whenever it got one chunk
-   * ahead (bench:rebalance, leave: the receivers got 1.2 cores of 2; with 6, 1.4).
+   * Chunks a source has handed to receivers and not yet seen acknowledged: with 2, a receiver
+   * finds the next chunk waiting when it finishes one, instead of idling for the acknowledgement's
+   * round trip and the next request (the HNSW insert is the floor of a move: keep it busy).
    */
   chunksInFlight: number;
   /** Flow control: at most this many identities per second per source (0: no cap). */
@@ -45,7 +41,7 @@ export interface MoveCoordinatorOptions {
 export const DEFAULT_MOVE_OPTIONS: MoveCoordinatorOptions = {
   chunkEntries: 256,
   chunkBytes: 512 * 1024,
-  chunksInFlight: 6,
+  chunksInFlight: 2,
   maxIdsPerSecond: 0,
   maxTimeShare: 1,
   leaseTtlMs: 5000,
