@@ -101,7 +101,8 @@ const APPLY_SLICE_MS = 10;
  * applies chunk after chunk without pause for tens of seconds, and a shard receiving a leaver's
  * identities keeps serving searches: a search that arrives waits for the slice to end (it is not
  * even read off the socket). With 10 ms slices, bench:rebalance's search p50 during a leave was
- * 12.9 ms against 2.5 ms without (p99 4x); with 2 ms, 3.9-5.6 ms against 2.6-3.3. A leave's
+ * 12.9 ms against 2.5 ms without (p99 4x); with 2 ms, 3.9-5.6 ms (1.5-3.3 without); with 0.5 ms,
+ * 2.5-2.8 ms (bench/rebalance/README.md). A leave's
  * receiver inserts into a graph that already holds half the collection (~0.8 ms an insert at
  * 100k), so 2 ms slices were ~3 inserts; 0.5 ms ends a slice after every insert there (and after
  * every second one or so in a small graph). A yield costs microseconds next to an insert.
