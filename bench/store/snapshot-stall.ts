@@ -11,10 +11,10 @@
  *   - a writer upserts one identity at a time (its wait = latency of each upsert),
  *   - a searcher runs k=10 searches back to back.
  * Phases: `steady` (5 s of the writer and searcher alone: this process's own floor, GC included),
- * `snapshot` (store.snapshot()) and `upkeep` (one graph-upkeep check, store.pinUnreachable(): a
- * snapshot first when the writer wrote since the last one, then that snapshot's index file read in
- * paced steps and its links walked on a worker thread; `afterSnapshot` in the JSON: writers and
- * log syncs once that snapshot is installed). Every log fdatasync and snapshot
+ * `snapshot` (store.snapshot()) and `upkeep` (one graph-upkeep check, store.pinUnreachable(): the
+ * newest snapshot's index file, here the snapshot phase's, read in paced steps and its links walked
+ * on a worker thread; no snapshot of its own since branch `upkeep`; `afterSnapshot` in the JSON:
+ * writers and log syncs once a snapshot taken in the phase is installed, null when none is). Every log fdatasync and snapshot
  * fsync is timed (timed-store-fs.ts), so the longest writes can be told apart.
  * Prints JSON. Options: --identities (default 100000), --dimension (128), --m (8),
  * --ef-construction (40), --phases (steady,snapshot,upkeep; none: only fill a kept folder), --dir (a temp folder, removed after),

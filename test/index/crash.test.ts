@@ -125,7 +125,9 @@ async function verifyRecovered(dataDir: string, log: ChildLog): Promise<void> {
       expect(hits[0], id).toMatchObject({ identityId: id, faceId: 'f0' });
       expect(hits.filter((h) => h.identityId === id), id).toHaveLength(1);
     }
-    // The integrity check agrees (after the graph upkeep a running store does once writes pause).
+    // The integrity check agrees (after the graph upkeep a running store does once writes pause
+    // and a snapshot holds them).
+    await store.snapshot();
     await store.pinUnreachable(COLLECTION);
     const integrity = await store.integrityCheck();
     expect(integrity.ok, JSON.stringify(integrity.collections.map((c) => c.issues))).toBe(true);

@@ -147,6 +147,7 @@ describe('writers go on while a snapshot runs (its collections are frozen, chang
     try {
       await store.ensureCollection({ name: COLLECTION, dimension: DIM, metric: 'cosine' });
       for (let b = 0; b < 10; b++) await store.upsert(COLLECTION, Array.from({ length: 50 }, (_, i) => identity(`p-${b}-${i}`)));
+      await store.snapshot(); // the graph upkeep reads the newest snapshot: without one it reads nothing
       const check = store.integrityCheck();
       const pin = store.pinUnreachable(COLLECTION);
       const written: string[] = [];

@@ -163,8 +163,9 @@ export class ShardStore {
     this.graphUpkeep = new GraphUpkeep(
       upkeepIdleMs,
       async (name) => {
-        const pinned = await this.pinUnreachable(name);
-        if (pinned > 0) this.log('pinned faces the HNSW graph cut off (searches score them exactly)', { collection: name, faces: pinned });
+        const { pinned, snapshotLsn } = await this.checkNewestSnapshot(name);
+        if (pinned > 0) this.log('pinned faces the HNSW graph cut off (searches score them exactly)', { collection: name, faces: pinned, snapshotLsn });
+        return snapshotLsn;
       },
       (name) => this.collections.get(name)?.faceCount ?? 0,
       (name, error) => this.log('graph upkeep failed', { collection: name, error: String(error) }),
@@ -216,10 +217,14 @@ export class ShardStore {
         if (!Number.isInteger(options.maxHeldChanges) || options.maxHeldChanges < 1) throw new FaceshardError('VALIDATION_FAILED', 'maxHeldChanges must be a positive integer');
         store.maxHeldChanges = options.maxHeldChanges;
       }
+      store.graphUpkeep.snapshotInstalled(snapshotLsn);
       for (const [name, collection] of catalog.collections) {
         store.collections.set(name, collection);
         store.clock.observe(collection.maxVersion);
-        store.graphUpkeep.noteWrites(name, collection.faceCount); // a graph from before this process may hold cut-off faces
+        // A graph from before this process may hold cut-off faces: the snapshot's is checked once
+        // writes pause, what the log replayed on top of it after the next snapshot.
+        store.graphUpkeep.noteWrites(name, collection.faceCount, snapshotLsn);
+        if (replay.nextLsn - 1 > snapshotLsn) store.graphUpkeep.noteWrites(name, collection.faceCount, replay.nextLsn - 1);
       }
       for (const [name, generation] of catalog.dropped) store.dropped.set(name, generation);
       return store;
@@ -343,7 +348,7 @@ export class ShardStore {
     await this.wal.waitDurable(lsn);
     this.maybeSnapshotInBackground();
     const faces = identities.reduce((sum, identity) => sum + identity.faces.length, 0);
-    this.graphUpkeep.noteWrites(collection, faces);
+    this.graphUpkeep.noteWrites(collection, faces, lsn);
     return { upserted: identities.length, faces };
   }
 
@@ -423,7 +428,7 @@ export class ShardStore {
     await this.wal.waitDurable(result.lsn);
     this.maybeSnapshotInBackground();
     // Faces a move brings are inserted like any others, so hnswlib's pruning can cut them off too.
-    this.graphUpkeep.noteWrites(collection, result.faces);
+    this.graphUpkeep.noteWrites(collection, result.faces, result.lsn);
     return { applied: result.applied, skipped: result.skipped };
   }
 
@@ -559,27 +564,32 @@ export class ShardStore {
   }
 
   /**
-   * Finds live faces no path in the HNSW graph reaches (from the index's own link lists) and pins
-   * them: every search scores them exactly from then on. Logged as a 'pin' record, so recovery
-   * does the same. Returns how many it pinned.
+   * Finds live faces no path in the HNSW graph of the newest snapshot reaches (from the index's own
+   * link lists) and pins them: every search scores them exactly from then on. Logged as a 'pin'
+   * record, so recovery does the same. Returns how many it pinned.
    *
-   * It reads the links from the newest snapshot's index file, which is on disk already: the live
-   * index is not written for it, nor frozen (writing a copy of it, as this check did before, took
-   * as long as a snapshot's index write and held writers' log syncs and the event loop up to
-   * 265 ms at 1M). So that the check still covers every change logged before it starts, a snapshot
-   * is taken first when something was logged since the newest one (the store's paced snapshot:
-   * snapshot()). The file is read in paced steps and parsed on a worker thread (snapshot-graph.ts);
-   * a node is pinned only if its label still names a face with the vector the snapshot holds
-   * (pinnable-faces.ts). Changes logged while it runs are the next check's.
+   * It reads the newest snapshot's index file, which is on disk already: the live index is not
+   * written for it, nor frozen, and no snapshot is taken for it (taking one when something was
+   * logged since the newest, as this check did before, was ~11 s of an 18–20 s check at 1M and
+   * 600 MB written durably). So it covers the faces logged up to the newest snapshot; those logged
+   * after it are checked once the store's next regular snapshot is installed (the background
+   * upkeep runs then: graph-upkeep.ts). The file is read in paced steps and parsed on a worker
+   * thread (snapshot-graph.ts); a node is pinned only if its label still names a face with the
+   * vector the snapshot holds (pinnable-faces.ts).
    */
   async pinUnreachable(collection: string): Promise<number> {
+    return (await this.checkNewestSnapshot(collection)).pinned;
+  }
+
+  /** pinUnreachable, with the LSN of the snapshot it read (or found nothing to read in). */
+  private async checkNewestSnapshot(collection: string): Promise<{ pinned: number; snapshotLsn: number }> {
+    let snapshotLsn = 0;
     const result = await this.snapshotLock.run(async () => {
-      if (!this.collections.has(collection)) return null;
       this.assertOpen();
-      await this.snapshotLocked();
-      if (this.snapshotLsn === 0) return null; // nothing ever logged: no graph either
-      const indexFile = await snapshotIndexFile(this.fs, this.layout, this.snapshotLsn, collection);
-      if (indexFile === null) return null;
+      snapshotLsn = this.snapshotLsn; // the snapshot lock keeps it (and its files) while this runs
+      if (!this.collections.has(collection) || snapshotLsn === 0) return null;
+      const indexFile = await snapshotIndexFile(this.fs, this.layout, snapshotLsn, collection);
+      if (indexFile === null) return null; // not in that snapshot (created since) or empty there
       const graph = await reachabilityOfIndexFile(this.fs, indexFile, { log: this.wal.syncActivity, stopped: () => this.closing });
       if (graph.unreachableLabels.length === 0) return null;
       return this.writeLock.run(() => {
@@ -591,9 +601,9 @@ export class ShardStore {
         return { pinned: faces.length, lsn: this.logAndApply({ type: 'pin', collection, faces }, 0) };
       });
     });
-    if (!result) return 0;
+    if (!result) return { pinned: 0, snapshotLsn };
     await this.wal.waitDurable(result.lsn);
-    return result.pinned;
+    return { pinned: result.pinned, snapshotLsn };
   }
 
   /** Resolves once the background graph upkeep started so far has finished (tests, shutdown). */
@@ -651,7 +661,7 @@ export class ShardStore {
     );
     await this.wal.waitDurable(pinLsn);
     // A rebuilt collection is a new graph: the upkeep looks for faces it cut off.
-    for (const collection of report.collections) if (collection.repairs.length > 0) this.graphUpkeep.noteWrites(collection.collection, collection.faces);
+    for (const collection of report.collections) if (collection.repairs.length > 0) this.graphUpkeep.noteWrites(collection.collection, collection.faces, this.wal.lastAppendedLsn);
     return report;
   }
 
@@ -705,6 +715,7 @@ export class ShardStore {
     await this.hooks?.onSnapshotPhase?.('installed', lsn);
     await this.wal.deleteCoveredSegments(lsn);
     await pruneSnapshots(this.fs, this.layout, lsn, this.wal.syncActivity);
+    this.graphUpkeep.snapshotInstalled(lsn); // the upkeep's checks read this one from now on
   }
 
   /** Holds later changes of these collections beside them (caller holds the writers' lock; none is frozen yet). */

@@ -1,37 +1,60 @@
+import { UpkeepLedger, DEFAULT_UPKEEP_RULE, type UpkeepRule } from './upkeep-ledger';
+
 /**
- * When to look for faces the HNSW graph has cut off (and re-link them): hnswlib's neighbour
- * pruning can leave a node with no incoming link after later inserts, and nothing in hnswlib
- * repairs that. A check (ShardStore.pinUnreachable) reads the newest snapshot's index file in
- * paced steps and walks its graph on a worker thread; when changes were logged since that
- * snapshot it takes a snapshot first (the store's paced one: the check never writes or freezes the
- * index itself). So it runs once writes to a collection have paused for `idleMs`, or, under
- * continuous writes, once the faces written since the last check make up half of the collection
- * (it doubled, in a bulk load): every face is written and read about twice in all (at a quarter,
- * the rule before, four times, for graphs the next inserts reshape anyway), and the pause that
- * ends a load checks the final graph.
+ * When to look for faces the HNSW graph has cut off (and pin them): hnswlib's neighbour pruning
+ * can leave a node with no incoming link after later inserts, and nothing in hnswlib repairs that.
+ * A check (ShardStore's checkNewestSnapshot) reads the newest snapshot's index file in paced steps
+ * and walks its graph on a worker thread; it never takes a snapshot of its own (at 1M that took ~11
+ * s of an 18–20 s check and wrote 600 MB durably): it runs on the store's regular snapshots, so the
+ * faces written since the newest one are checked by the round after the next regular snapshot.
+ * The rule (which snapshot makes a check due, and when) is upkeep-ledger.ts; this class keeps one
+ * ledger per collection, the timers, and runs the checks one at a time.
  */
 export class GraphUpkeep {
-  private readonly pending = new Map<string, { writes: number; timer: NodeJS.Timeout | null }>();
+  private readonly ledgers = new Map<string, UpkeepLedger>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Collections with a check queued or running (not queued twice). */
+  private readonly queued = new Set<string>();
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
+  private snapshotLsn = 0;
+  private readonly rule: UpkeepRule;
 
   constructor(
-    private readonly idleMs: number,
-    private readonly check: (collection: string) => Promise<void>,
+    idleMs: number,
+    /**
+     * Runs one check; resolves with the LSN of the snapshot it read, or that it found nothing to
+     * read in (the collection is not in it: dropped, or empty), so that it is not asked again.
+     */
+    private readonly check: (collection: string) => Promise<number>,
     private readonly sizeOf: (collection: string) => number,
     private readonly onError: (collection: string, error: unknown) => void,
-  ) {}
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.rule = { ...DEFAULT_UPKEEP_RULE, idleMs };
+  }
 
-  /** `faces` face vectors were written to `collection`. */
-  noteWrites(collection: string, faces: number): void {
-    if (this.stopped || this.idleMs <= 0 || faces <= 0) return;
-    const entry = this.pending.get(collection) ?? { writes: 0, timer: null };
-    entry.writes += faces;
-    if (entry.timer) clearTimeout(entry.timer);
-    const dueNow = entry.writes >= Math.max(1000, this.sizeOf(collection) / 2);
-    entry.timer = setTimeout(() => this.runFor(collection), dueNow ? 0 : this.idleMs);
-    entry.timer.unref();
-    this.pending.set(collection, entry);
+  private get enabled(): boolean {
+    return !this.stopped && this.rule.idleMs > 0;
+  }
+
+  /** `faces` face vectors were written to `collection` by the log record at `lsn`. */
+  noteWrites(collection: string, faces: number, lsn: number): void {
+    if (!this.enabled || faces <= 0) return;
+    let ledger = this.ledgers.get(collection);
+    if (!ledger) this.ledgers.set(collection, (ledger = new UpkeepLedger(this.rule, this.snapshotLsn)));
+    ledger.noteWrites(lsn, faces, this.now());
+    this.consider(collection);
+  }
+
+  /** The store installed a snapshot of everything logged up to `lsn`: checks may now cover more. */
+  snapshotInstalled(lsn: number): void {
+    this.snapshotLsn = Math.max(this.snapshotLsn, lsn);
+    if (!this.enabled) return;
+    for (const [collection, ledger] of this.ledgers) {
+      ledger.snapshotInstalled(lsn);
+      this.consider(collection);
+    }
   }
 
   /** Resolves once every check started so far is done. */
@@ -41,15 +64,46 @@ export class GraphUpkeep {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const entry of this.pending.values()) if (entry.timer) clearTimeout(entry.timer);
-    this.pending.clear();
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
     await this.running;
   }
 
-  private runFor(collection: string): void {
-    this.pending.delete(collection);
-    if (this.stopped) return;
-    this.running = this.running.then(() => (this.stopped ? undefined : this.check(collection).catch((error: unknown) => this.reportFailure(collection, error))));
+  /** Runs the check now if due; otherwise wakes up when it may be. */
+  private consider(collection: string): void {
+    const ledger = this.ledgers.get(collection);
+    if (!ledger || !this.enabled || this.queued.has(collection)) return;
+    const existing = this.timers.get(collection);
+    if (existing) clearTimeout(existing);
+    this.timers.delete(collection);
+    const now = this.now();
+    if (ledger.due(now, this.sizeOf(collection))) return this.runFor(collection, ledger);
+    const wakeAt = ledger.wakeAtMs();
+    if (wakeAt === null) return; // nothing covered yet: the next snapshotInstalled() asks again
+    const timer = setTimeout(() => {
+      this.timers.delete(collection);
+      this.consider(collection);
+    }, Math.max(0, wakeAt - now));
+    timer.unref();
+    this.timers.set(collection, timer);
+  }
+
+  private runFor(collection: string, ledger: UpkeepLedger): void {
+    this.queued.add(collection);
+    this.running = this.running.then(async () => {
+      try {
+        if (this.stopped) return;
+        ledger.checked(await this.check(collection));
+      } catch (error) {
+        // Not retried at once (a full disk would make it spin): the next write or snapshot asks again.
+        this.reportFailure(collection, error);
+        return;
+      } finally {
+        this.queued.delete(collection);
+      }
+      // Writes noted or snapshots installed while it ran may have made another check due.
+      this.consider(collection);
+    });
   }
 
   /** A check that stop() cut short (the store closing under it) failed on purpose: not worth a log line. */
