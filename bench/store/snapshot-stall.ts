@@ -213,9 +213,9 @@ async function main(): Promise<void> {
         }
       })();
       // Monotonic µs, the clock of a --cpu-prof profile: its samples in this window belong to the phase.
+      const started = probes.now();
       process.stderr.write(`phase ${phase} starts at ${process.hrtime.bigint() / 1000n} us\n`);
       const loadBefore = loadavg()[0];
-      const started = probes.now();
       if (phase === 'snapshot') await store.snapshot();
       else if (phase === 'upkeep') await store.pinUnreachable('bench');
       else await new Promise((resolve) => setTimeout(resolve, STEADY_MS));
@@ -229,6 +229,8 @@ async function main(): Promise<void> {
       const waits = writes.map((w) => w.ms);
       phases[phase] = {
         phaseMs: Math.round(phaseMs),
+        // The probes' time of the "phase ... starts at" line: maps every atMs here onto a --cpu-prof profile's clock.
+        startedAtMs: round(started),
         loadavg1: [round(loadBefore), round(loadavg()[0])],
         writer: { writes: writes.length, maxWaitMs: round(Math.max(0, ...waits)), p99WaitMs: round(percentile(waits, 99)), p50WaitMs: round(percentile(waits, 50)) },
         walDatasync: { count: walSyncs.length, maxMs: round(Math.max(0, ...walSyncs)), p99Ms: round(percentile(walSyncs, 99)), p50Ms: round(percentile(walSyncs, 50)) },

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { graphReachability } from './graph-reachability';
 import { parseHnswIndexFile } from './hnsw-graph-file';
-import { reachabilityOfFile, reachabilityOfStream } from './reachability-off-thread';
-import { STREAM_ACK_BYTES } from './reachability-protocol';
+import { reachabilityOfBytes, reachabilityOfFile } from './reachability-off-thread';
 import { writeIndexWithCutOffNodes } from '../testing/hnsw-cut-off-file';
 
 const dir = mkdtempSync(join(tmpdir(), 'faceshard-reach-spec-'));
@@ -34,22 +33,14 @@ describe('reachabilityOfFile (on a worker thread)', () => {
     await expect(reachabilityOfFile(join(dir, 'absent.hnsw'))).rejects.toThrow(/ENOENT/);
   });
 
-  it('streams a file three times the allowed lead in full: the worker acknowledges what it copied, which lets the waiting feed go on', async () => {
-    const chunk = new Uint8Array(1024 * 1024);
-    const total = 3 * STREAM_ACK_BYTES;
-    let fedBytes = 0;
-    const answer = reachabilityOfStream(
-      total,
-      async (send) => {
-        for (let at = 0; at < total; at += chunk.length) {
-          await send(at, chunk);
-          fedBytes += chunk.length;
-        }
-      },
-      STREAM_ACK_BYTES, // at most 8 MB ahead of the worker: without its acknowledgements the feed would wait for good
-    );
-    // Zeros are no index: the worker's answer is the parser's error, after the whole stream.
-    await expect(answer).rejects.toThrow(/not an hnswlib 0\.8 index file/);
-    expect(fedBytes).toBe(total);
+  it('answers for the bytes of a file in shared memory what it answers for the file, and rejects bytes that are no index', async () => {
+    const file = fileWithCutOffNodes();
+    const bytes = readFileSync(file);
+    const shared = new SharedArrayBuffer(bytes.length);
+    new Uint8Array(shared).set(bytes);
+    const answer = await reachabilityOfBytes(shared);
+    expect({ unreachableLabels: answer.unreachableLabels, noIncomingLabels: answer.noIncomingLabels }).toEqual(await reachabilityOfFile(file));
+    expect(answer.unreachableVectors.length).toBe(answer.unreachableLabels.length * answer.dimension);
+    await expect(reachabilityOfBytes(new SharedArrayBuffer(4096))).rejects.toThrow(/not an hnswlib 0\.8 index file/);
   });
 });

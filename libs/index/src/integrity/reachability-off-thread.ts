@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { GraphReachability } from './graph-reachability';
-import { STREAM_AHEAD_BYTES, type ReachabilityChunk, type ReachabilityEnd, type ReachabilityWorkerData, type ReachabilityWorkerMessage, type SnapshotReachability } from './reachability-protocol';
+import type { ReachabilityWorkerData, ReachabilityWorkerReply, SnapshotReachability } from './reachability-protocol';
 
 /**
  * Starts the worker entry next to this file: reachability-worker.js when compiled; when running
@@ -16,12 +16,11 @@ function startWorker(workerData: ReachabilityWorkerData): Worker {
   return new Worker(bootstrap, { eval: true, workerData });
 }
 
-/** The worker's one answer (it is stopped once it has answered, or when it fails); `onAck` gets its progress reports. */
-function answerOf<T extends GraphReachability>(worker: Worker, onAck: (received: number) => void = () => undefined): Promise<T> {
+/** The worker's one answer (it is stopped once it has answered, or when it fails). */
+function answerOf<T extends GraphReachability>(worker: Worker): Promise<T> {
   return new Promise((resolve, reject) => {
     let settled = false;
-    const onMessage = (message: ReachabilityWorkerMessage): void => {
-      if ('received' in message) return onAck(message.received);
+    const onMessage = (message: ReachabilityWorkerReply): void => {
       settled = true;
       worker.off('message', onMessage);
       if (message.ok) resolve(message.reachability as T);
@@ -50,45 +49,10 @@ export function reachabilityOfFile(file: string): Promise<GraphReachability> {
 }
 
 /**
- * The same for a file of `totalBytes` that `feed` reads and hands over piece by piece (`send`
- * copies a piece to the worker), with the vectors of the unreachable nodes. The caller reads, so
- * it can read through the store's file system and pace its reads; the worker only parses. `send`
- * waits while the worker (at a lower priority) is more than STREAM_AHEAD_BYTES behind, so the
- * pieces queued for it stay bounded (`aheadBytes`: for tests).
+ * The same for an index file's bytes, already read into shared memory (the caller reads it through
+ * the store's file system, in paced steps), with the vectors of the unreachable nodes. The worker
+ * parses the bytes where they are: nothing is copied between the threads.
  */
-export async function reachabilityOfStream(
-  totalBytes: number,
-  feed: (send: (at: number, bytes: Uint8Array) => Promise<void>) => Promise<void>,
-  aheadBytes = STREAM_AHEAD_BYTES,
-): Promise<SnapshotReachability> {
-  const worker = startWorker({ streamedBytes: totalBytes });
-  let sent = 0;
-  let received = 0;
-  let caughtUp: (() => void) | null = null;
-  let failed = false;
-  const answer = answerOf<SnapshotReachability>(worker, (bytes) => {
-    received = bytes;
-    caughtUp?.();
-  });
-  answer.catch(() => {
-    failed = true; // awaited below; a worker that failed while being fed must not leave the feed waiting
-    caughtUp?.();
-  });
-  const send = async (at: number, bytes: Uint8Array): Promise<void> => {
-    while (sent - received > aheadBytes && !failed) await new Promise<void>((resolve) => (caughtUp = resolve));
-    caughtUp = null;
-    if (failed) throw new Error('the reachability worker stopped');
-    worker.postMessage({ at, bytes } satisfies ReachabilityChunk);
-    sent += bytes.length;
-  };
-  try {
-    await feed(send);
-  } catch (error) {
-    const workerFailed = failed; // before terminate(), whose exit fails the answer too
-    await worker.terminate();
-    if (workerFailed) return answer; // the worker's own error says more
-    throw error;
-  }
-  worker.postMessage({ end: true } satisfies ReachabilityEnd);
-  return answer;
+export function reachabilityOfBytes(shared: SharedArrayBuffer): Promise<SnapshotReachability> {
+  return answerOf<SnapshotReachability>(startWorker({ shared }));
 }

@@ -2,34 +2,17 @@ import type { GraphReachability } from './graph-reachability';
 
 /**
  * workerData of a reachability worker thread: the hnswlib index file to read itself (`path`), or
- * the size of a file whose bytes the parent streams to it (`streamedBytes`: ReachabilityChunk
- * messages, then ReachabilityEnd), so that the parent reads it through the store's file system in
- * paced steps.
+ * the whole file's bytes, read by the parent into memory the two threads share (`shared`), so that
+ * the parent reads through the store's file system in paced steps and nothing is copied between
+ * the threads: posting each 1 MB step (as before) cost a copy on the event loop, a second in the
+ * worker as it received it and a third into its buffer, and the worker's garbage collector ran
+ * for every step's buffer (at 200k: ~90 ms of the event loop and ~0.9 s of the worker's CPU per
+ * check, the worker's GC helpers not at its lower priority).
  */
-export type ReachabilityWorkerData = { path: string } | { streamedBytes: number };
-
-/** Bytes [at, at + bytes.length) of the streamed file. */
-export interface ReachabilityChunk {
-  at: number;
-  bytes: Uint8Array;
-}
-
-/** From the worker: it has copied this many bytes of the stream (sent every STREAM_ACK_BYTES). */
-export interface ReachabilityAck {
-  received: number;
-}
-
-/** How often the worker acknowledges, and how far the parent may run ahead of it. */
-export const STREAM_ACK_BYTES = 8 * 1024 * 1024;
-export const STREAM_AHEAD_BYTES = 64 * 1024 * 1024;
-
-/** Every byte was sent: parse and answer. */
-export interface ReachabilityEnd {
-  end: true;
-}
+export type ReachabilityWorkerData = { path: string } | { shared: SharedArrayBuffer };
 
 /**
- * A streamed file's answer also carries the vector the file holds under each unreachable label
+ * The answer for a file's bytes also carries the vector the file holds under each unreachable label
  * (unreachableVectors: dimension floats per label, in the order of unreachableLabels), so the
  * caller can tell whether the live index still holds that very node (see pinnable-faces.ts).
  */
@@ -39,4 +22,3 @@ export interface SnapshotReachability extends GraphReachability {
 }
 
 export type ReachabilityWorkerReply = { ok: true; reachability: GraphReachability | SnapshotReachability } | { ok: false; message: string };
-export type ReachabilityWorkerMessage = ReachabilityWorkerReply | ReachabilityAck;

@@ -1,6 +1,6 @@
 /**
  * Entry point of a one-shot worker thread: reads the hnswlib index file named in workerData (or
- * receives its bytes from the parent, see ReachabilityWorkerData), computes its graph's
+ * parses its bytes, which the parent read into shared memory: ReachabilityWorkerData), computes its graph's
  * reachability and posts it back. Parsing and walking a 1M-element graph takes seconds of CPU;
  * here it blocks this thread (at a lower priority), not the shard's event loop.
  */
@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { lowerThisThreadsPriority } from './background-thread-priority';
 import { graphReachability, type GraphReachability } from './graph-reachability';
 import { parseHnswIndexFile } from './hnsw-graph-file';
-import { STREAM_ACK_BYTES, type ReachabilityAck, type ReachabilityChunk, type ReachabilityEnd, type ReachabilityWorkerData, type ReachabilityWorkerReply, type SnapshotReachability } from './reachability-protocol';
+import type { ReachabilityWorkerData, ReachabilityWorkerReply, SnapshotReachability } from './reachability-protocol';
 
 // Seconds of CPU that must not take turns with the shard's event loop on a busy machine.
 lowerThisThreadsPriority();
@@ -44,26 +44,6 @@ function withVectors(bytes: Uint8Array): SnapshotReachability {
 if ('path' in data) {
   answer(() => graphReachability(parseHnswIndexFile(readFileSync(data.path))));
 } else {
-  // The parent reads the file in paced steps and sends each one; they are copied into one buffer.
-  const bytes = new Uint8Array(data.streamedBytes);
-  let received = 0;
-  let acknowledged = 0;
-  const onMessage = (message: ReachabilityChunk | ReachabilityEnd): void => {
-    if ('end' in message) {
-      parentPort?.off('message', onMessage); // nothing more to wait for: the thread ends after answering
-      answer(() => {
-        if (received !== bytes.length) throw new Error(`index file stream ended after ${received} of ${bytes.length} bytes`);
-        return withVectors(bytes);
-      });
-      return;
-    }
-    bytes.set(message.bytes, message.at);
-    received += message.bytes.length;
-    // Tells the parent how far it got, so that it does not queue more of the file than it must.
-    if (received - acknowledged >= STREAM_ACK_BYTES) {
-      acknowledged = received;
-      parentPort?.postMessage({ received } satisfies ReachabilityAck);
-    }
-  };
-  parentPort?.on('message', onMessage);
+  // The parent has read the whole file into memory both threads share: parsed in place.
+  answer(() => withVectors(new Uint8Array(data.shared)));
 }
