@@ -712,10 +712,12 @@ export class ShardStore {
     await this.hooks?.onSnapshotPhase?.('indexes-written', lsn);
     await installSnapshot(this.fs, this.layout, pending);
     this.snapshotLsn = lsn;
+    // The upkeep's checks read this one from now on (a check due now waits for the snapshot lock,
+    // so it starts once the old snapshots are pruned).
+    this.graphUpkeep.snapshotInstalled(lsn);
     await this.hooks?.onSnapshotPhase?.('installed', lsn);
     await this.wal.deleteCoveredSegments(lsn);
     await pruneSnapshots(this.fs, this.layout, lsn, this.wal.syncActivity);
-    this.graphUpkeep.snapshotInstalled(lsn); // the upkeep's checks read this one from now on
   }
 
   /** Holds later changes of these collections beside them (caller holds the writers' lock; none is frozen yet). */
