@@ -152,11 +152,63 @@ describe('the graph-upkeep check reads the newest snapshot instead of writing (a
   });
 });
 
+describe('when writes stop, the last faces written are checked too', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = makeTempDir('upkeep-idle-snapshot');
+  });
+  afterEach(() => removeDir(dir));
+
+  it('once writes have paused for graphUpkeepIdleSnapshotMs the store takes a snapshot, and the check reads it', async () => {
+    // 100 faces, far fewer than a regular snapshot's 50,000 changes: without an idle snapshot no
+    // check would ever read a graph holding them.
+    const { gated, store } = await openWithFaces(dir, 20, 150);
+    try {
+      await waitFor(() => gated.indexReads.length > 0, 10_000, 'a check after the idle snapshot');
+      expect(store.lastSnapshotLsn).toBeGreaterThan(0);
+      await store.graphUpkeepIdle();
+      expect(gated.indexReads).toEqual([snapshotIndexOf(store.lastSnapshotLsn)]);
+      // Written after it, then a pause: the next idle snapshot is paced (at least 150 ms after the
+      // last one ended) but comes, and the check reads it too.
+      const first = store.lastSnapshotLsn;
+      await store.upsert(COLLECTION, [identity('late')]);
+      await waitFor(() => gated.indexReads.length > 1, 10_000, 'a check after the second idle snapshot');
+      expect(store.lastSnapshotLsn).toBeGreaterThan(first);
+      await store.graphUpkeepIdle();
+      expect(gated.indexReads).toEqual([snapshotIndexOf(first), snapshotIndexOf(store.lastSnapshotLsn)]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('takes no idle snapshot when nothing was written since the newest snapshot', async () => {
+    const { gated, store } = await openWithFaces(dir, 20, 50);
+    try {
+      await waitFor(() => gated.indexReads.length > 0, 10_000, 'the first check');
+      const lsn = store.lastSnapshotLsn;
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      await store.graphUpkeepIdle();
+      expect(store.lastSnapshotLsn).toBe(lsn);
+      expect(gated.indexReads).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+async function waitFor(condition: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen in ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /** A store on the gated file system (reads not held) with 100 faces written, none snapshotted yet. */
-async function openWithFaces(dir: string, graphUpkeepIdleMs: number) {
+async function openWithFaces(dir: string, graphUpkeepIdleMs: number, graphUpkeepIdleSnapshotMs?: number) {
   const gated = gatedSnapshotReads();
   gated.release();
-  const store = await ShardStore.open({ dataDir: dir, hnsw: HNSW, graphUpkeepIdleMs, fs: gated.fs });
+  const store = await ShardStore.open({ dataDir: dir, hnsw: HNSW, graphUpkeepIdleMs, graphUpkeepIdleSnapshotMs, fs: gated.fs });
   await store.ensureCollection({ name: COLLECTION, dimension: DIM, metric: 'cosine' });
   await store.upsert(COLLECTION, Array.from({ length: 100 }, (_, i) => identity(`p${i}`)));
   return { gated, store };

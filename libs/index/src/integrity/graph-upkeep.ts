@@ -1,3 +1,4 @@
+import { idleSnapshotStartAt, type IdleSnapshotRule } from './idle-snapshot-rule';
 import { UpkeepLedger, DEFAULT_UPKEEP_RULE, type UpkeepRule } from './upkeep-ledger';
 
 /**
@@ -8,7 +9,9 @@ import { UpkeepLedger, DEFAULT_UPKEEP_RULE, type UpkeepRule } from './upkeep-led
  * s of an 18–20 s check and wrote 600 MB durably): it runs on the store's regular snapshots, so the
  * faces written since the newest one are checked by the round after the next regular snapshot.
  * The rule (which snapshot makes a check due, and when) is upkeep-ledger.ts; this class keeps one
- * ledger per collection, the timers, and runs the checks one at a time.
+ * ledger per collection, the timers, and runs the checks one at a time. So that the last faces
+ * written before writes stop are checked too, it asks the store for a snapshot once writes have
+ * paused long enough (idle-snapshot-rule.ts: 30 s by default, at most 10% of the time).
  */
 export class GraphUpkeep {
   private readonly ledgers = new Map<string, UpkeepLedger>();
@@ -19,6 +22,11 @@ export class GraphUpkeep {
   private stopped = false;
   private snapshotLsn = 0;
   private readonly rule: UpkeepRule;
+  /** Any collection's last write, for the idle snapshot. */
+  private lastWriteAtMs = Number.NEGATIVE_INFINITY;
+  private idleSnapshotTimer: NodeJS.Timeout | null = null;
+  private idleSnapshotRunning = false;
+  private lastIdleSnapshot: { startedMs: number; endedMs: number } | null = null;
 
   constructor(
     idleMs: number,
@@ -29,6 +37,9 @@ export class GraphUpkeep {
     private readonly check: (collection: string) => Promise<number>,
     private readonly sizeOf: (collection: string) => number,
     private readonly onError: (collection: string, error: unknown) => void,
+    /** Takes a regular snapshot in the background (resolves when it is installed or has failed). */
+    private readonly requestSnapshot: () => Promise<void> = () => Promise.resolve(),
+    private readonly idleSnapshot: IdleSnapshotRule = { afterMs: 0, maxShareOfTime: 0.1 },
     private readonly now: () => number = () => performance.now(),
   ) {
     this.rule = { ...DEFAULT_UPKEEP_RULE, idleMs };
@@ -43,8 +54,11 @@ export class GraphUpkeep {
     if (!this.enabled || faces <= 0) return;
     let ledger = this.ledgers.get(collection);
     if (!ledger) this.ledgers.set(collection, (ledger = new UpkeepLedger(this.rule, this.snapshotLsn)));
-    ledger.noteWrites(lsn, faces, this.now());
+    const now = this.now();
+    ledger.noteWrites(lsn, faces, now);
+    this.lastWriteAtMs = Math.max(this.lastWriteAtMs, now);
     this.consider(collection);
+    this.considerIdleSnapshot();
   }
 
   /** The store installed a snapshot of everything logged up to `lsn`: checks may now cover more. */
@@ -55,6 +69,7 @@ export class GraphUpkeep {
       ledger.snapshotInstalled(lsn);
       this.consider(collection);
     }
+    this.considerIdleSnapshot();
   }
 
   /** Resolves once every check started so far is done. */
@@ -66,6 +81,8 @@ export class GraphUpkeep {
     this.stopped = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    if (this.idleSnapshotTimer) clearTimeout(this.idleSnapshotTimer);
+    this.idleSnapshotTimer = null;
     await this.running;
   }
 
@@ -86,6 +103,33 @@ export class GraphUpkeep {
     }, Math.max(0, wakeAt - now));
     timer.unref();
     this.timers.set(collection, timer);
+  }
+
+  /** Takes an idle snapshot now if one is needed and allowed; otherwise wakes up when it may be. */
+  private considerIdleSnapshot(): void {
+    if (this.idleSnapshotTimer) clearTimeout(this.idleSnapshotTimer);
+    this.idleSnapshotTimer = null;
+    if (!this.enabled || this.idleSnapshotRunning) return;
+    let uncoveredFaces = 0;
+    for (const ledger of this.ledgers.values()) uncoveredFaces += ledger.uncoveredFaces;
+    const startAt = idleSnapshotStartAt({ lastWriteAtMs: this.lastWriteAtMs, uncoveredFaces, last: this.lastIdleSnapshot }, this.idleSnapshot);
+    if (startAt === null) return;
+    const now = this.now();
+    if (startAt > now) {
+      this.idleSnapshotTimer = setTimeout(() => this.considerIdleSnapshot(), startAt - now);
+      this.idleSnapshotTimer.unref();
+      return;
+    }
+    this.idleSnapshotRunning = true;
+    // The store records a failed background snapshot itself (lastSnapshotError); the rule's
+    // minimum gap keeps a failing one from being retried in a loop.
+    void this.requestSnapshot()
+      .catch(() => undefined)
+      .finally(() => {
+        this.idleSnapshotRunning = false;
+        this.lastIdleSnapshot = { startedMs: now, endedMs: this.now() };
+        this.considerIdleSnapshot();
+      });
   }
 
   private runFor(collection: string, ledger: UpkeepLedger): void {
