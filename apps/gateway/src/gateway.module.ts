@@ -14,6 +14,7 @@ import { IdentitiesController } from './identities/identities.controller';
 import { IdentitiesService } from './identities/identities.service';
 import { SearchController } from './search/search.controller';
 import { SearchService } from './search/search.service';
+import { SearchRoute } from './search/search.route';
 import { SearchThresholdService } from './search/search-threshold.service';
 import { ClusterController } from './cluster/cluster.controller';
 import { ClusterStatusService } from './cluster/cluster-status.service';
@@ -58,6 +59,7 @@ export class GatewayModule {
         CollectionsService,
         IdentitiesService,
         SearchService,
+        SearchRoute,
         SearchThresholdService,
         ...faceProviders(deps.config.faces, deps.config.cluster),
         IntegrityService,

@@ -13,6 +13,8 @@ import { gatewayFastifyOptions, installEdgeLimits } from './http/fastify-options
 import { installRequestScope } from './http/request-scope';
 import { installHttpTracing } from './http/http-tracing';
 import { installRequestObserver } from './http/request-observer';
+import { installDirectRoutes } from './http/direct-routes';
+import { SearchRoute } from './search/search.route';
 import { PinoNestLogger, quietObservability, type Observability } from '@faceshard/observability';
 
 export interface RunningGateway {
@@ -59,6 +61,8 @@ export async function startGateway(deps: {
     await access.close();
     throw err;
   }
+  // Nest registers its routes in listen(), after this: the search route is then served by SearchRoute.
+  installDirectRoutes(adapter.getInstance(), new Map([['search', app.get(SearchRoute)]]));
   app.useGlobalPipes(
     new ValidationPipe({
       transform: true,

@@ -20,20 +20,33 @@ export class AccessGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
-    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, [context.getHandler(), context.getClass()]) ?? ADMIN_ONLY;
-    if (rule.public || !this.access.enabled) return true;
-    const request = context.switchToHttp().getRequest<FastifyRequest & { apiKey?: ApiKeyPrincipal }>();
-    try {
-      const principal = this.access.authenticate(presentedKey(request.headers));
-      this.access.authorize(principal, rule.role, collectionOf(request, rule.collectionBodyField ?? 'collection'));
-      request.apiKey = principal;
-      return true;
-    } catch (err) {
-      if (err instanceof FaceshardError && err.code === 'UNAUTHORIZED') {
-        void context.switchToHttp().getResponse<FastifyReply>().header('www-authenticate', 'Bearer realm="faceshard"');
-      }
-      throw err;
-    }
+    const http = context.switchToHttp();
+    authorizeRequest(this.access, accessRuleOf(this.reflector, context.getHandler(), context.getClass()), http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>());
+    return true;
+  }
+}
+
+/** The rule a controller method declares (@RequiresRole, @Public), else admin-only (fail closed). */
+export function accessRuleOf(reflector: Reflector, handler: Function, controller: Function): AccessRule {
+  return reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, [handler, controller]) ?? ADMIN_ONLY;
+}
+
+/**
+ * The check of one request against a route's role, for the guard and for routes served outside
+ * Nest's pipeline (the search route, search/search.route.ts): authenticates the presented key,
+ * authorises it for the route's collection, and leaves the principal on `request.apiKey`. Throws
+ * UNAUTHORIZED (with a WWW-Authenticate header on the reply) or FORBIDDEN. Public route or auth
+ * off: no check.
+ */
+export function authorizeRequest(access: AccessService, rule: AccessRule, request: FastifyRequest, reply: Pick<FastifyReply, 'header'>): void {
+  if (rule.public || !access.enabled) return;
+  try {
+    const principal = access.authenticate(presentedKey(request.headers));
+    access.authorize(principal, rule.role, collectionOf(request, rule.collectionBodyField ?? 'collection'));
+    (request as FastifyRequest & { apiKey?: ApiKeyPrincipal }).apiKey = principal;
+  } catch (err) {
+    if (err instanceof FaceshardError && err.code === 'UNAUTHORIZED') void reply.header('www-authenticate', 'Bearer realm="faceshard"');
+    throw err;
   }
 }
 

@@ -9,13 +9,21 @@ export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpErrorFilter');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const [status, body] = toHttpError(exception);
-    if (status >= 500 && status !== 503 && status !== 504) this.logger.error(exception);
-    const retryAfter = retryAfterSeconds(status, body);
-    if (retryAfter !== undefined) void reply.header('Retry-After', String(retryAfter));
-    void reply.status(status).send(body);
+    sendHttpError(host.switchToHttp().getResponse<FastifyReply>(), exception, this.logger);
   }
+}
+
+/**
+ * Answers a request with the error in the API's shape and status (and Retry-After where it
+ * applies); unexpected 5xx are logged. The filter's work, also called by routes served outside
+ * Nest's pipeline (the search route), so both answer an error byte for byte alike.
+ */
+export function sendHttpError(reply: FastifyReply, exception: unknown, logger: Pick<Logger, 'error'>): void {
+  const [status, body] = toHttpError(exception);
+  if (status >= 500 && status !== 503 && status !== 504) logger.error(exception);
+  const retryAfter = retryAfterSeconds(status, body);
+  if (retryAfter !== undefined) void reply.header('Retry-After', String(retryAfter));
+  void reply.status(status).send(body);
 }
 
 /**

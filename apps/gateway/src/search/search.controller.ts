@@ -4,6 +4,7 @@ import { ErrorBodyDto } from '../openapi/error-body.dto';
 
 import { EXAMPLE_COLLECTION, answers, example, searchExample } from '../openapi/examples';
 import { RequiresRole } from '../access/requires-role.decorator';
+import { DirectRoute } from '../http/direct-routes';
 import { parseSearchBody } from './search-body';
 import { SearchDto } from './search.dto';
 import { SearchService } from './search.service';
@@ -21,8 +22,10 @@ export class SearchController {
   @ApiNotFoundResponse({ description: 'COLLECTION_NOT_FOUND', type: ErrorBodyDto })
   @RequiresRole('read')
   @HttpCode(200)
-  // `body: unknown` (not SearchDto): the global ValidationPipe passes it through untouched, and
-  // parseSearchBody + readVector validate it once, in one pass (the search hot path).
+  // Served by SearchRoute (search.route.ts) straight from Fastify, without Nest's guard, pipes and
+  // response handling (the search hot path); this method declares the route and is what it does.
+  @DirectRoute('search')
+  // `body: unknown` (not SearchDto): parseSearchBody + readVector validate it once, in one pass.
   search(@Param('collection') collection: string, @Body() body: unknown) {
     return this.searchService.search(collection, parseSearchBody(body));
   }
