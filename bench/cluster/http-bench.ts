@@ -27,6 +27,12 @@ export interface HttpBenchParams {
   oneClient?: boolean;
   /** Also one round with one sequential client at every ef of the ladder (the latency without queueing, per ef). */
   oneClientLadder?: boolean;
+  /**
+   * 'once': each probe's request body (JSON + base64) is built before the pass and only sent
+   * during it; 'each': built in every request, inside the timed span (the client before 27 Nov).
+   * The gateway receives the same bytes either way.
+   */
+  clientBody: 'once' | 'each';
   batchSize: number;
   insertInFlight: number;
   minSeconds: number;
@@ -116,18 +122,31 @@ export async function insertGallery(p: Pick<HttpBenchParams, 'client' | 'collect
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** All probes once at `ef`, `concurrency` in flight; identity indices of the hits, k per probe. */
-async function searchAllProbes(p: HttpBenchParams, ef: number, minSeconds: number): Promise<{ found: Int32Array; qps: number; latenciesMs: Float64Array; seconds: number; partial: number }> {
+/**
+ * All probes once at `ef`, `concurrency` in flight; identity indices of the hits, k per probe.
+ * clientCpuUs: this process's CPU time (all threads) per request over the pass, i.e. what the
+ * benchmark's own HTTP client costs (nothing else runs in this process meanwhile).
+ */
+async function searchAllProbes(
+  p: HttpBenchParams,
+  ef: number,
+  minSeconds: number,
+): Promise<{ found: Int32Array; qps: number; latenciesMs: Float64Array; seconds: number; partial: number; clientCpuUs: number }> {
   const { data, k } = p;
   const dim = data.dimension;
+  const probe = (q: number): Float32Array => data.probes.vectors.subarray(q * dim, (q + 1) * dim);
+  const bodies = p.clientBody === 'once' ? Array.from({ length: data.probes.count }, (_, q) => p.client.searchBody(probe(q), k, ef)) : null;
   const found = new Int32Array(data.probes.count * k).fill(-1);
   let partial = 0;
+  const cpu0 = process.cpuUsage();
   const run = await timedRounds(data.probes.count, p.concurrency, minSeconds, async (q) => {
-    const reply = await p.client.search(p.collection, data.probes.vectors.subarray(q * dim, (q + 1) * dim), k, ef);
+    const reply = bodies ? await p.client.searchWith(p.collection, bodies[q]!) : await p.client.search(p.collection, probe(q), k, ef);
     if (reply.partial) partial++;
     for (let r = 0; r < Math.min(k, reply.hits.length); r++) found[q * k + r] = identityIndexOf(reply.hits[r].identityId);
   });
-  return { found, qps: run.requests / run.seconds, latenciesMs: run.latenciesMs, seconds: run.seconds, partial };
+  const cpu = process.cpuUsage(cpu0);
+  const clientCpuUs = (cpu.user + cpu.system) / run.requests;
+  return { found, qps: run.requests / run.seconds, latenciesMs: run.latenciesMs, seconds: run.seconds, partial, clientCpuUs };
 }
 
 export async function searchLadder(p: HttpBenchParams): Promise<{ ladder: LadderPoint[]; chosen: OperatingPoint; notes: string[] }> {
@@ -145,11 +164,12 @@ export async function searchLadder(p: HttpBenchParams): Promise<{ ladder: Ladder
       rank1: rank1Rate(r.found, p.k, p.data.probes.identity),
       qps: r.qps,
       latency: summariseLatencies(r.latenciesMs),
-      ...(single ? { oneClient: { qps: single.qps, latency: summariseLatencies(single.latenciesMs), seconds: single.seconds } } : {}),
+      clientCpuUs: r.clientCpuUs,
+      ...(single ? { oneClient: { qps: single.qps, latency: summariseLatencies(single.latenciesMs), seconds: single.seconds, clientCpuUs: single.clientCpuUs } } : {}),
     };
     ladder.push(point);
     const singleLog = point.oneClient ? `; one client p50 ${point.oneClient.latency.p50Ms.toFixed(2)} ms p99 ${point.oneClient.latency.p99Ms.toFixed(2)} ms` : '';
-    p.log(`  ef=${ef} recall@${p.k}=${point.recall.toFixed(3)} rank-1=${point.rank1.toFixed(3)} ${Math.round(point.qps)} QPS p99 ${point.latency.p99Ms.toFixed(2)} ms${singleLog}`);
+    p.log(`  ef=${ef} recall@${p.k}=${point.recall.toFixed(3)} rank-1=${point.rank1.toFixed(3)} ${Math.round(point.qps)} QPS p99 ${point.latency.p99Ms.toFixed(2)} ms client ${Math.round(r.clientCpuUs)} µs CPU/request${singleLog}`);
     if (!p.fullLadder && reachesTarget(point, p.target)) break;
   }
   const { point, reachedTarget } = chooseEf(ladder, p.target);
@@ -158,6 +178,8 @@ export async function searchLadder(p: HttpBenchParams): Promise<{ ladder: Ladder
   // One sequential client: what the path adds to one search's latency, without queueing.
   const single = p.oneClient ? await searchAllProbes({ ...p, concurrency: 1 }, point.ef, p.minSeconds) : null;
   if (single?.partial) notes.push(`one-client pass: ${single.partial} partial answers (missing shards)`);
+  const singleLog = single ? `; one client ${Math.round(single.clientCpuUs)} µs` : '';
+  p.log(`  timed pass at ef=${point.ef}: the benchmark client used ${Math.round(timed.clientCpuUs)} µs of CPU per request (bodies built ${p.clientBody === 'once' ? 'before the pass' : 'per request'})${singleLog}`);
   return {
     ladder,
     notes,
@@ -168,7 +190,8 @@ export async function searchLadder(p: HttpBenchParams): Promise<{ ladder: Ladder
       reachedTarget,
       concurrency: p.concurrency,
       seconds: timed.seconds,
-      ...(single ? { oneClient: { qps: single.qps, latency: summariseLatencies(single.latenciesMs), seconds: single.seconds } } : {}),
+      clientCpuUs: timed.clientCpuUs,
+      ...(single ? { oneClient: { qps: single.qps, latency: summariseLatencies(single.latenciesMs), seconds: single.seconds, clientCpuUs: single.clientCpuUs } } : {}),
     },
   };
 }

@@ -30,6 +30,8 @@ export interface BenchOptions {
   oneClientLadder: boolean;
   /** Extra node flags for the gateway and shard processes (e.g. --cpu-prof --cpu-prof-dir=DIR). */
   nodeArgs: string[];
+  /** 'once': search bodies built before each pass; 'each': in every request (the client's CPU then includes it). */
+  clientBody: 'once' | 'each';
   /**
    * Batched fan-out modes to time on each cluster, in order: one gateway per mode on the same
    * shards (same index, inserted once), each timed alone. The embedded mode runs the first only.
@@ -87,6 +89,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   oneClient: true,
   oneClientLadder: false,
   nodeArgs: [],
+  clientBody: 'once',
   searchBatching: ['on'],
   batchWindowUs: [],
   batchMax: null,
@@ -161,6 +164,8 @@ export const USAGE = `Usage: npm run bench:cluster -- [options]
   --no-one-client        skip the one-client latency pass at the chosen ef
   --one-client-ladder / --no-one-client-ladder   also one round with one client at every ef
                          (default: from ${BIG_RUN_IDENTITIES} identities on)
+  --client-body once|each   build each probe's search body (JSON, base64) before a pass, or in every
+                         request as the client did before 27 Nov (default ${DEFAULT_OPTIONS.clientBody}; same bytes sent)
   --node-args "FLAGS"    node flags for the gateway and shard processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
   --search-batching off,on  batched fan-out modes timed on each cluster, one gateway each on the same shards (default on)
   --batch-window-us N,M  SEARCH_BATCH_WINDOW_US when on; several values: one "on" gateway each (default: the gateway's own)
@@ -266,6 +271,12 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       case '--no-one-client-ladder':
         opts.oneClientLadder = false;
         break;
+      case '--client-body': {
+        const mode = value();
+        if (mode !== 'once' && mode !== 'each') throw new UsageError(`--client-body takes once or each, got "${mode}"`);
+        opts.clientBody = mode;
+        break;
+      }
       case '--node-args':
         opts.nodeArgs = value().split(/\s+/).filter((a) => a !== '');
         break;

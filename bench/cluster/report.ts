@@ -9,8 +9,10 @@ export interface LadderPoint {
   rank1: number;
   qps: number;
   latency: LatencySummary;
+  /** The benchmark process's CPU time per request over the pass, µs: what its HTTP client costs (faceshard rows). */
+  clientCpuUs?: number;
   /** The same ef once more over the probes with one sequential client (--one-client-ladder). */
-  oneClient?: { qps: number; latency: LatencySummary; seconds: number };
+  oneClient?: { qps: number; latency: LatencySummary; seconds: number; clientCpuUs?: number };
 }
 
 export interface OperatingPoint extends LadderPoint {
@@ -19,7 +21,7 @@ export interface OperatingPoint extends LadderPoint {
   concurrency: number;
   seconds: number;
   /** The same ef timed again with one sequential client (faceshard rows; raw is one client already). */
-  oneClient?: { qps: number; latency: LatencySummary; seconds: number };
+  oneClient?: { qps: number; latency: LatencySummary; seconds: number; clientCpuUs?: number };
 }
 
 /** Memory per enrolled identity (NaN when it could not be measured). */

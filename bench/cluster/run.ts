@@ -309,6 +309,7 @@ async function benchDeployment(
       concurrency: opts.concurrency,
       oneClient: opts.oneClient,
       oneClientLadder: opts.oneClientLadder,
+      clientBody: opts.clientBody,
       batchSize,
       insertInFlight: opts.insertInFlight,
       minSeconds: opts.minSeconds,
