@@ -30,9 +30,9 @@ export interface HttpBenchParams {
   /**
    * 'once': each probe's request body (JSON + base64) is built before the pass and only sent
    * during it; 'each': built in every request, inside the timed span (the client before 27 Nov).
-   * The gateway receives the same bytes either way.
+   * The gateway receives the same bytes either way. Default 'once'.
    */
-  clientBody: 'once' | 'each';
+  clientBody?: 'once' | 'each';
   batchSize: number;
   insertInFlight: number;
   minSeconds: number;
@@ -135,7 +135,7 @@ async function searchAllProbes(
   const { data, k } = p;
   const dim = data.dimension;
   const probe = (q: number): Float32Array => data.probes.vectors.subarray(q * dim, (q + 1) * dim);
-  const bodies = p.clientBody === 'once' ? Array.from({ length: data.probes.count }, (_, q) => p.client.searchBody(probe(q), k, ef)) : null;
+  const bodies = p.clientBody !== 'each' ? Array.from({ length: data.probes.count }, (_, q) => p.client.searchBody(probe(q), k, ef)) : null;
   const found = new Int32Array(data.probes.count * k).fill(-1);
   let partial = 0;
   const cpu0 = process.cpuUsage();
@@ -179,7 +179,7 @@ export async function searchLadder(p: HttpBenchParams): Promise<{ ladder: Ladder
   const single = p.oneClient ? await searchAllProbes({ ...p, concurrency: 1 }, point.ef, p.minSeconds) : null;
   if (single?.partial) notes.push(`one-client pass: ${single.partial} partial answers (missing shards)`);
   const singleLog = single ? `; one client ${Math.round(single.clientCpuUs)} µs` : '';
-  p.log(`  timed pass at ef=${point.ef}: the benchmark client used ${Math.round(timed.clientCpuUs)} µs of CPU per request (bodies built ${p.clientBody === 'once' ? 'before the pass' : 'per request'})${singleLog}`);
+  p.log(`  timed pass at ef=${point.ef}: the benchmark client used ${Math.round(timed.clientCpuUs)} µs of CPU per request (bodies built ${p.clientBody !== 'each' ? 'before the pass' : 'per request'})${singleLog}`);
   return {
     ladder,
     notes,

@@ -8,7 +8,7 @@ import { BIG_RUN_DEFAULTS, BIG_RUN_IDENTITIES, DEFAULT_OPTIONS, parseBenchOption
 import { elementsInIndexHeader, parseVmRss } from '../../bench/cluster/memory';
 import { formatTable, ladderTable, memoryTable, rawBaselineAt, summaryTable, type ConfigResult } from '../../bench/cluster/report';
 import { selfTimeRanking, type CpuProfile } from '../../bench/cluster/cpu-profile';
-import { vectorToB64 } from '../../bench/cluster/faceshard-client';
+import { FaceshardClient, vectorToB64 } from '../../bench/cluster/faceshard-client';
 import { pausedSecondsWithin } from '../../bench/cluster/raw-alongside';
 
 describe('parseBenchOptions', () => {
@@ -30,6 +30,12 @@ describe('parseBenchOptions', () => {
     const o = parseBenchOptions(['--no-one-client', '--node-args', ' --cpu-prof  --cpu-prof-dir=/tmp/p ']);
     expect(o).toMatchObject({ oneClient: false, nodeArgs: ['--cpu-prof', '--cpu-prof-dir=/tmp/p'] });
     expect(parseBenchOptions([])).toMatchObject({ oneClient: true, nodeArgs: [] });
+  });
+
+  it('builds search bodies once per pass unless --client-body each asks for one per request', () => {
+    expect(parseBenchOptions([])).toMatchObject({ clientBody: 'once' });
+    expect(parseBenchOptions(['--client-body', 'each'])).toMatchObject({ clientBody: 'each' });
+    expect(() => parseBenchOptions(['--client-body', 'never'])).toThrow(/--client-body takes once or each/);
   });
 
   it('a big run changes only what was not given: shards, embedded, raw alongside, ef ladder', () => {
@@ -206,6 +212,14 @@ describe('identity ids and vectors on the wire', () => {
     expect(bytes.length).toBe(8);
     expect(bytes.readFloatLE(0)).toBe(1.5);
     expect(bytes.readFloatLE(4)).toBe(-2);
+  });
+
+  it('a search body built beforehand is the bytes search() sends: vectorB64, k, and ef only when given', () => {
+    const client = new FaceshardClient('http://127.0.0.1:1', 1);
+    const v = new Float32Array([0.25, -1]);
+    expect(JSON.parse(client.searchBody(v, 10, 64).toString())).toEqual({ vectorB64: vectorToB64(v), k: 10, ef: 64 });
+    expect(client.searchBody(v, 5).toString()).toBe(JSON.stringify({ vectorB64: vectorToB64(v), k: 5 }));
+    client.close();
   });
 });
 

@@ -93,6 +93,7 @@ describe.skipIf(why !== null)(
       expect(chosen.reachedTarget).toBe(true);
       expect(chosen.latency.count).toBe(60);
       expect(chosen.qps).toBeGreaterThan(0);
+      expect(chosen.clientCpuUs).toBeGreaterThan(0);
     } finally {
       client.close();
     }
