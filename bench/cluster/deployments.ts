@@ -20,7 +20,7 @@ export interface Deployment {
    * Every gateway of the deployment, one per gateway variant (e.g. batched fan-out on and off),
    * all on the same shards; `url` is the first's.
    */
-  gateways: { label: string; url: string }[];
+  gateways: { label: string; url: string; /** Its process (embedded: the one process, shard included). */ pid?: number }[];
   /** Namespace on NATS (clusters only). */
   clusterName?: string;
   /** Temporary folder holding every process's DATA_DIR; removed by stop(). */
@@ -133,7 +133,7 @@ export async function startCluster(shards: number, p: DeploymentParams): Promise
       const gw = group.start(`gateway (${variant.label})`, gateway, { ...common, ...variant.env, FACESHARD_ROLE: 'gateway', HOST: '127.0.0.1', PORT: String(port) }, undefined, p.nodeArgs);
       const url = urlFrom(await gw.ready, port);
       await waitForMembers(url, shards);
-      gateways.push({ label: variant.label, url });
+      gateways.push({ label: variant.label, url, pid: gw.child.pid });
     }
     return {
       name: `cluster, ${shards} shard${shards > 1 ? 's' : ''} (NATS)`,
@@ -182,7 +182,7 @@ export async function startEmbedded(p: DeploymentParams): Promise<Deployment> {
       kind: 'embedded',
       shards: 1,
       url,
-      gateways: [{ label: variant.label, url }],
+      gateways: [{ label: variant.label, url, pid: gw.child.pid }],
       dataRoot,
       pids: group.pids(),
       shardPids: gw.child.pid === undefined ? [] : [gw.child.pid],

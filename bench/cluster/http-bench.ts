@@ -8,6 +8,7 @@ import { chooseEf, reachesTarget, type EfTarget } from './ef-choice';
 import { FaceshardError } from '@faceshard/contracts';
 import type { BatchReply, FaceshardClient, IdentityInput } from './faceshard-client';
 import { summariseLatencies } from './latency';
+import { cpuSeconds } from './process-idle';
 import { runWithConcurrency, timedRounds } from './load';
 import type { LadderPoint, OperatingPoint } from './report';
 
@@ -33,6 +34,8 @@ export interface HttpBenchParams {
    * The gateway receives the same bytes either way. Default 'once'.
    */
   clientBody?: 'once' | 'each';
+  /** Server processes whose CPU time per request each timed pass reports (from /proc), by label. */
+  serverProcesses?: { label: string; pid: number }[];
   batchSize: number;
   insertInFlight: number;
   minSeconds: number;
@@ -131,13 +134,15 @@ async function searchAllProbes(
   p: HttpBenchParams,
   ef: number,
   minSeconds: number,
-): Promise<{ found: Int32Array; qps: number; latenciesMs: Float64Array; seconds: number; partial: number; clientCpuUs: number }> {
+): Promise<{ found: Int32Array; qps: number; latenciesMs: Float64Array; seconds: number; partial: number; clientCpuUs: number; serverCpuUs: Record<string, number> }> {
   const { data, k } = p;
   const dim = data.dimension;
   const probe = (q: number): Float32Array => data.probes.vectors.subarray(q * dim, (q + 1) * dim);
   const bodies = p.clientBody !== 'each' ? Array.from({ length: data.probes.count }, (_, q) => p.client.searchBody(probe(q), k, ef)) : null;
   const found = new Int32Array(data.probes.count * k).fill(-1);
   let partial = 0;
+  const servers = p.serverProcesses ?? [];
+  const server0 = servers.map((s) => cpuSeconds(s.pid));
   const cpu0 = process.cpuUsage();
   const run = await timedRounds(data.probes.count, p.concurrency, minSeconds, async (q) => {
     const reply = bodies ? await p.client.searchWith(p.collection, bodies[q]!) : await p.client.search(p.collection, probe(q), k, ef);
@@ -146,7 +151,9 @@ async function searchAllProbes(
   });
   const cpu = process.cpuUsage(cpu0);
   const clientCpuUs = (cpu.user + cpu.system) / run.requests;
-  return { found, qps: run.requests / run.seconds, latenciesMs: run.latenciesMs, seconds: run.seconds, partial, clientCpuUs };
+  // /proc counts in 10 ms ticks: over a pass of thousands of requests, a few µs per request.
+  const serverCpuUs = Object.fromEntries(servers.map((s, i) => [s.label, ((cpuSeconds(s.pid) - server0[i]!) * 1e6) / run.requests]));
+  return { found, qps: run.requests / run.seconds, latenciesMs: run.latenciesMs, seconds: run.seconds, partial, clientCpuUs, serverCpuUs };
 }
 
 export async function searchLadder(p: HttpBenchParams): Promise<{ ladder: LadderPoint[]; chosen: OperatingPoint; notes: string[] }> {
@@ -178,8 +185,10 @@ export async function searchLadder(p: HttpBenchParams): Promise<{ ladder: Ladder
   // One sequential client: what the path adds to one search's latency, without queueing.
   const single = p.oneClient ? await searchAllProbes({ ...p, concurrency: 1 }, point.ef, p.minSeconds) : null;
   if (single?.partial) notes.push(`one-client pass: ${single.partial} partial answers (missing shards)`);
-  const singleLog = single ? `; one client ${Math.round(single.clientCpuUs)} µs` : '';
-  p.log(`  timed pass at ef=${point.ef}: the benchmark client used ${Math.round(timed.clientCpuUs)} µs of CPU per request (bodies built ${p.clientBody !== 'each' ? 'before the pass' : 'per request'})${singleLog}`);
+  const perProcess = (r: { clientCpuUs: number; serverCpuUs: Record<string, number> }): string =>
+    [`client ${Math.round(r.clientCpuUs)}`, ...Object.entries(r.serverCpuUs).map(([label, us]) => `${label} ${Math.round(us)}`)].join(', ');
+  p.log(`  timed pass at ef=${point.ef}: CPU µs per request: ${perProcess(timed)} (client bodies built ${p.clientBody !== 'each' ? 'before the pass' : 'per request'})`);
+  if (single) p.log(`  one-client pass at ef=${point.ef}: CPU µs per request: ${perProcess(single)}`);
   return {
     ladder,
     notes,
@@ -191,7 +200,10 @@ export async function searchLadder(p: HttpBenchParams): Promise<{ ladder: Ladder
       concurrency: p.concurrency,
       seconds: timed.seconds,
       clientCpuUs: timed.clientCpuUs,
-      ...(single ? { oneClient: { qps: single.qps, latency: summariseLatencies(single.latenciesMs), seconds: single.seconds, clientCpuUs: single.clientCpuUs } } : {}),
+      serverCpuUs: timed.serverCpuUs,
+      ...(single
+        ? { oneClient: { qps: single.qps, latency: summariseLatencies(single.latenciesMs), seconds: single.seconds, clientCpuUs: single.clientCpuUs, serverCpuUs: single.serverCpuUs } }
+        : {}),
     },
   };
 }

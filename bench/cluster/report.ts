@@ -20,8 +20,10 @@ export interface OperatingPoint extends LadderPoint {
   /** Requests in flight while timing (1 = one sequential client). */
   concurrency: number;
   seconds: number;
+  /** CPU µs per request of the server processes over the timed pass, by label (gateway, shard s0, embedded process). */
+  serverCpuUs?: Record<string, number>;
   /** The same ef timed again with one sequential client (faceshard rows; raw is one client already). */
-  oneClient?: { qps: number; latency: LatencySummary; seconds: number; clientCpuUs?: number };
+  oneClient?: { qps: number; latency: LatencySummary; seconds: number; clientCpuUs?: number; serverCpuUs?: Record<string, number> };
 }
 
 /** Memory per enrolled identity (NaN when it could not be measured). */

@@ -334,7 +334,13 @@ async function benchDeployment(
         log(`${name}: ef ladder at concurrency ${opts.concurrency}`);
         // Warm-up (JIT, sockets) before anything is timed.
         for (let q = 0; q < Math.min(200, data.probes.count); q++) await searchClient.search(COLLECTION, data.probes.vectors.subarray(q * data.dimension, (q + 1) * data.dimension), opts.k, opts.efLadder[0]);
-        const { ladder, chosen, notes } = await searchLadder({ ...params, client: searchClient });
+        // CPU per request of this gateway and of the shards (embedded: one process holds both).
+        const serverProcesses =
+          deployment.kind === 'embedded'
+            ? [{ label: 'embedded process', pid: gateway.pid }]
+            : [{ label: 'gateway', pid: gateway.pid }, ...deployment.shardPids.map((pid, s) => ({ label: `shard ${s}`, pid }))];
+        const known = serverProcesses.filter((x): x is { label: string; pid: number } => x.pid !== undefined);
+        const { ladder, chosen, notes } = await searchLadder({ ...params, client: searchClient, serverProcesses: known });
         log(`${name}: ef=${chosen.ef} ${Math.round(chosen.qps)} QPS p50 ${chosen.latency.p50Ms.toFixed(2)} ms p99 ${chosen.latency.p99Ms.toFixed(2)} ms`);
         results.push({
           name,
