@@ -22,6 +22,7 @@ import { describeTarget, type EfTarget } from './ef-choice';
 import { DEFAULT_OPTIONS, parseBenchOptions, USAGE, UsageError, type BenchOptions } from './options';
 import { indexFileSize, newestSnapshotIndexFiles, residentBytes } from './memory';
 import { waitUntilIdle } from './process-idle';
+import { DEFAULT_IDLE_SNAPSHOT_RULE } from '@faceshard/index';
 import { runObservabilityCost } from './observability-cost';
 import { exitCleanlyOnSignal, killAllGroupsNow } from './process-group';
 import { startRawAlongside, type RawAlongside } from './raw-alongside';
@@ -317,12 +318,19 @@ async function benchDeployment(
     };
     log(`${deployment.name}: inserting at ${deployment.url} (${batchSize} per batch, ${opts.insertInFlight} in flight)`);
     const insert = await insertGallery(params);
+    const fillEndedAt = performance.now();
     const rate = opts.identities / insert.seconds;
     log(`${deployment.name}: inserted in ${insert.seconds.toFixed(1)} s (${Math.round(rate)} identities/s)`);
     const memory = deploymentMemory(deployment, rssAtReady, opts.identities, opts.facesPerIdentity);
     log(`${deployment.name}: ${Math.round(memory.rssBytesPerIdentity)} B of shard RSS and ${Math.round(memory.indexBytesPerIdentity)} B of index per identity`);
     await aroundSearches.before();
-    // What the fill left behind (the last snapshot, the graph upkeep pass after the writes) runs before anything is timed.
+    // What the fill left behind runs before anything is timed: the last snapshot, the graph upkeep
+    // pass after the writes, and the idle snapshot a shard takes once writes have paused for
+    // DEFAULT_IDLE_SNAPSHOT_RULE.afterMs (30 s) with the check that follows it. So the wait for
+    // idle shards starts only after that pause (--settle 0 skips both).
+    const idleSnapshotDueMs = DEFAULT_IDLE_SNAPSHOT_RULE.afterMs + 1000;
+    const sinceFillMs = performance.now() - fillEndedAt;
+    if (opts.settleSeconds > 0 && sinceFillMs < idleSnapshotDueMs) await new Promise((resolve) => setTimeout(resolve, idleSnapshotDueMs - sinceFillMs));
     const settled = await waitUntilIdle(deployment.shardPids, { idleShare: 0.05, windowSeconds: 2, maxSeconds: opts.settleSeconds });
     log(`${deployment.name}: shards ${settled.idle ? 'idle' : `still busy (${Math.round(settled.lastShare * 100)}% of a core)`} after ${settled.seconds.toFixed(0)} s`);
     const results: ConfigResult[] = [];

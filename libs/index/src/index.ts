@@ -8,3 +8,4 @@ export type { IntegrityCheckOptions } from './integrity/run-integrity-check';
 export type { CollectionIntegrityReport, IntegrityIssue, IntegrityIssueKind, RepairAction, ShardIntegrityReport } from './integrity/integrity-report';
 export { NO_INDEX_METRICS, type IndexMetricsSink } from './index-metrics';
 export { nodeStoreFs, type StoreFs, type StoreFile } from './store-fs';
+export { DEFAULT_IDLE_SNAPSHOT_RULE } from './integrity/idle-snapshot-rule';
