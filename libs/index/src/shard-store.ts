@@ -562,16 +562,13 @@ export class ShardStore {
    * and reads keep running and see every acknowledged write. Calls are serialised.
    */
   snapshot(): Promise<void> {
-    return this.snapshotLock.run(() => this.snapshotLocked());
-  }
-
-  /** snapshot() with the snapshot lock held. */
-  private async snapshotLocked(): Promise<void> {
-    const before = this.snapshotLsn;
-    const started = performance.now();
-    await this.takeSnapshot();
-    // Only snapshots that were taken (nothing new since the last one: none).
-    if (this.snapshotLsn !== before) this.wal.metrics.snapshotTaken((performance.now() - started) / 1000);
+    return this.snapshotLock.run(async () => {
+      const before = this.snapshotLsn;
+      const started = performance.now();
+      await this.takeSnapshot();
+      // Only snapshots that were taken (nothing new since the last one: none).
+      if (this.snapshotLsn !== before) this.wal.metrics.snapshotTaken((performance.now() - started) / 1000);
+    });
   }
 
   /**

@@ -58,7 +58,9 @@ export class GraphUpkeep {
     ledger.noteWrites(lsn, faces, now);
     this.lastWriteAtMs = Math.max(this.lastWriteAtMs, now);
     this.consider(collection);
-    this.considerIdleSnapshot();
+    // Not on every write: a pending idle-snapshot timer reads lastWriteAtMs when it fires and
+    // waits again if writes went on.
+    if (this.idleSnapshotTimer === null) this.considerIdleSnapshot();
   }
 
   /** The store installed a snapshot of everything logged up to `lsn`: checks may now cover more. */
