@@ -131,24 +131,6 @@ describe('every enrolled face is found by its own vector (real store, seeded ben
     );
   }, 240_000);
 
-  it('faces that arrive by a move (applyVersioned, as a receiving shard applies them) are looked after by the graph upkeep too', async () => {
-    const dir = makeTempDir('upkeep-moved');
-    dirs.push(dir);
-    const store = await ShardStore.open({ dataDir: dir, graphUpkeepIdleMs: 20 });
-    try {
-      await store.ensureCollection(spec());
-      for (let i = 0; i < shardRows.length; i += 1000) {
-        await store.applyVersioned(COLLECTION, shardRows.slice(i, i + 1000).map((row) => ({ identityId: `p${row}`, version: 1 + row, faces: identity(row).faces })));
-      }
-      await store.snapshot(); // the store's next regular snapshot: the upkeep checks its graph
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      await store.graphUpkeepIdle();
-      expect(notFound(store, shardRows)).toEqual([]);
-    } finally {
-      await store.close();
-    }
-  }, 240_000);
-
   it('deleting and enrolling faces does not cut others off: freed labels are never reused in place', async () => {
     const dir = makeTempDir('churn');
     dirs.push(dir);
