@@ -1,6 +1,6 @@
 /**
  * npm run bench:rebalance [-- --count 100000 --dim 128 --idle-seconds 20 --profile-seconds 0 --leave
- *                            --max-ids-per-sec N --max-time-share S --chunk-ids N --chunks-in-flight N]
+ *                            --drain s2|s0 --max-ids-per-sec N --max-time-share S --chunk-ids N --chunks-in-flight N]
  *
  * Issue 7's benchmark: a 2-shard cluster on the shared NATS holding `count` identities grows to 3
  * shards (join) and, with --leave, shrinks back to 2 by draining the third (leave: what SIGTERM
@@ -8,6 +8,12 @@
  * rate of this machine (the floor of a move that re-inserts), the moved fraction against the ideal
  * 1/3, and search p50/p99 during the move next to p50/p99 without one (for the leave: the 3-shard
  * cluster without a move). 1M identities: --count 1000000 (the raw passes then insert 333k each).
+ *
+ * Which member leaves: by default s2, the joiner, so its identities go back to the members that
+ * held them before the join (scale-in after scale-out), whose graphs still hold them as deleted
+ * nodes that a returning face revives (libs/index freed-faces.ts). `--drain s0` drains an
+ * original member instead: its identities were never anywhere else, every one is a new node on
+ * its receiver (s1, and s2, which joined with a fresh graph).
  *
  * Like for like: the raw rate is measured on as many vectors as the receiver gets (count / 3), once
  * before the cluster starts and once after it stopped (the machine is shared: the report gives
@@ -71,6 +77,10 @@ async function main(): Promise<void> {
   const idleSeconds = arg('idle-seconds', 20);
   const profileSeconds = arg('profile-seconds', 0);
   const leave = process.argv.includes('--leave');
+  const drainAt = process.argv.indexOf('--drain');
+  const leaver = drainAt >= 0 ? process.argv[drainAt + 1] : 's2';
+  if (!['s0', 's1', 's2'].includes(leaver)) throw new Error('--drain takes s0, s1 or s2');
+  const stayers = ['s0', 's1', 's2'].filter((id) => id !== leaver);
   const caps = {
     maxIdsPerSecond: arg('max-ids-per-sec', DEFAULT_MOVE_OPTIONS.maxIdsPerSecond),
     maxTimeShare: arg('max-time-share', DEFAULT_MOVE_OPTIONS.maxTimeShare),
@@ -133,7 +143,8 @@ async function main(): Promise<void> {
   let metadata: JetStreamMetadataStore | null = null;
   let report: Record<string, unknown>;
   let joinReport: MoveReport;
-  let leaveReport: (MoveReport & { s2ExitCode: number | null | 'still running'; identitiesAfter: number }) | null = null;
+  // s2ExitCode: the leaver's exit code (named so when only s2 could leave).
+  let leaveReport: (MoveReport & { leaver: string; s2ExitCode: number | null | 'still running'; identitiesAfter: number }) | null = null;
   try {
     await Promise.all(['s0', 's1'].map(startShard));
     const gateway = group.start('gateway', join(dist, 'apps/gateway/src/main.js'), { ...common, FACESHARD_ROLE: 'gateway', HOST: '127.0.0.1', PORT: '0' });
@@ -172,24 +183,24 @@ async function main(): Promise<void> {
     log(`join: ${joinReport.moved} moved in ${joinReport.migrateSeconds} s (${joinReport.movedPerSecond}/s), search p99 ${joinReport.p99DuringVsWithout}x, coordinator ${joinReport.coordinator}`);
 
     if (leave) {
-      // 3 -> 2: s2 is drained (what SIGTERM does too); "without a move" is the 3-shard cluster, quiet again.
+      // 3 -> 2: the leaver is drained (what SIGTERM does too); "without a move" is the 3-shard cluster, quiet again.
       await waitForQuiet([...shardPids.values()], count, log);
       const before = await holdings(client);
-      const s2 = shardPids.get('s2')!;
-      const exited = new Promise<number | null>((resolve) => group.child('s2')!.once('exit', (code) => resolve(code)));
-      group.expectExit('s2');
+      const leaverPid = shardPids.get(leaver)!;
+      const exited = new Promise<number | null>((resolve) => group.child(leaver)!.once('exit', (code) => resolve(code)));
+      group.expectExit(leaver);
       const left = await measureMove({
         ...window,
-        receivers: ['s0', 's1'],
-        begin: () => client!.drain('s2'),
-        finished: (ring) => !ring.move && stateOf(ring, 's2') === null,
+        receivers: stayers,
+        begin: () => client!.drain(leaver),
+        finished: (ring) => !ring.move && stateOf(ring, leaver) === null,
       });
       const exitCode = await Promise.race([exited, sleep(30_000).then(() => 'still running' as const)]);
       const after = await holdings(client);
       const total = [...after.values()].reduce((a, b) => a + b, 0);
-      leaveReport = { ...moveReport(left, before.get('s2') ?? 0, count, 1 / 3, ['s0', 's1']), s2ExitCode: exitCode, identitiesAfter: total };
-      shardPids.delete('s2');
-      log(`leave: ${leaveReport.moved} moved in ${leaveReport.migrateSeconds} s (${leaveReport.movedPerSecond}/s), search p99 ${leaveReport.p99DuringVsWithout}x, s2 (pid ${s2}) exit ${exitCode}, ${total} identities held after`);
+      leaveReport = { ...moveReport(left, before.get(leaver) ?? 0, count, 1 / 3, stayers), leaver, s2ExitCode: exitCode, identitiesAfter: total };
+      shardPids.delete(leaver);
+      log(`leave: ${leaveReport.moved} moved in ${leaveReport.migrateSeconds} s (${leaveReport.movedPerSecond}/s), search p99 ${leaveReport.p99DuringVsWithout}x, ${leaver} (pid ${leaverPid}) exit ${exitCode}, ${total} identities held after`);
     }
     report = { count, dim, caps, rawInserts: rawCount, rawInsertsPerSecondBefore: Math.round(rawBefore), quietWaitSeconds };
   } finally {

@@ -4,6 +4,7 @@ import type { AttributeFilter, Attributes, CollectionSpec, FaceMeta, FaceVector,
 import { matchesFilter } from '@faceshard/query';
 import { tracing, withSpan } from '@faceshard/tracing';
 import { LabelAllocator, grownCapacity } from './label-allocator';
+import { FreedFaces } from './freed-faces';
 import { collapseNeighbours, initialFetchCount, rankBest, type IdentityBest } from './neighbour-collapse';
 import { prepareVector, prepareVectorInto } from './vector-math';
 import type { CollectionMeta } from './collection-meta';
@@ -23,7 +24,7 @@ export const DEFAULT_HNSW: HnswParams = { M: 16, efConstruction: 200, efSearch: 
  * through this same class over a plain vector table instead (integrity/vector-table.ts), so the
  * truth follows exactly the store's semantics without building a graph.
  */
-export type VectorIndex = Pick<HierarchicalNSW, 'addPoint' | 'markDelete' | 'getPoint' | 'getCurrentCount' | 'getMaxElements' | 'resizeIndex' | 'setEf' | 'searchKnn' | 'writeIndex'>;
+export type VectorIndex = Pick<HierarchicalNSW, 'addPoint' | 'markDelete' | 'unmarkDelete' | 'getPoint' | 'getCurrentCount' | 'getMaxElements' | 'resizeIndex' | 'setEf' | 'searchKnn' | 'writeIndex'>;
 export type NewVectorIndex = (spec: CollectionSpec, params: HnswParams) => VectorIndex;
 
 export const newHnswIndex: NewVectorIndex = (spec, params) => {
@@ -73,7 +74,9 @@ export interface SearchOptions {
  * slot is not the label we meant to reuse. A freed label stays in the index marked deleted and is
  * never reused: every new face vector is a new node with a new label (monotonic), because reusing
  * a slot is hnswlib's in-place update, which cuts other nodes off the graph (issue 6 item 15).
- * Allocation depends only on the state, so replay reproduces labels exactly.
+ * Allocation depends only on the state, so replay reproduces labels exactly. The one way back for
+ * a freed label: the same face returning with the bit-identical vector revives its own node
+ * (unmarkDelete, no rewiring; see freed-faces.ts), decided from state a snapshot keeps.
  */
 export class CollectionIndex {
   private readonly identities = new Map<string, IdentityRecord>();
@@ -91,6 +94,10 @@ export class CollectionIndex {
    * node; a handful per 10k faces makes this scan cheap.
    */
   private readonly pinned = new Map<number, Float32Array>();
+  /** The deleted node each removed face left behind, for the face's return (see freed-faces.ts). */
+  private readonly freed: FreedFaces;
+  /** Faces revived instead of inserted since this collection was made (not persisted: a counter for benches and logs). */
+  private revivedCount = 0;
   private currentEf: number;
   /**
    * The query as hnswlib-node takes it (number[]), reused by every search of this collection: a
@@ -104,7 +111,9 @@ export class CollectionIndex {
     private readonly hnsw: VectorIndex,
     private readonly labels: LabelAllocator,
     private readonly params: HnswParams,
+    freed: FreedFaces = new FreedFaces(),
   ) {
+    this.freed = freed;
     this.currentEf = params.efSearch;
     hnsw.setEf(params.efSearch);
     this.queryPoint = new Array<number>(spec.dimension).fill(0);
@@ -127,8 +136,11 @@ export class CollectionIndex {
       if (meta.nextLabel !== 0) throw new Error(`snapshot of ${spec.name}: index file missing for ${meta.nextLabel} labels`);
       index = newIndex(spec, params);
     }
-    const collection = new CollectionIndex(spec, index, labels, params);
     const freeSet = new Set(meta.freeLabels);
+    for (const [label, identityId, faceId] of meta.freedFaces ?? []) {
+      if (!freeSet.has(label)) throw new Error(`snapshot of ${spec.name}: freed node ${label} of ${identityId}/${faceId} is not a free label`);
+    }
+    const collection = new CollectionIndex(spec, index, labels, params, new FreedFaces(meta.freedFaces));
     for (const entry of meta.identities) {
       const record: IdentityRecord = { identityId: entry.identityId, faces: new Map(), version: entry.version ?? 0 };
       if (entry.attributes !== undefined) record.attributes = entry.attributes;
@@ -456,7 +468,15 @@ export class CollectionIndex {
         };
       }
     })();
-    return { nextLabel: next, freeLabels: free, identityCount: this.identities.size, identities, tombstones: this.tombstoneList(), pinnedLabels: [...this.pinned.keys()] };
+    return {
+      nextLabel: next,
+      freeLabels: free,
+      identityCount: this.identities.size,
+      identities,
+      tombstones: this.tombstoneList(),
+      pinnedLabels: [...this.pinned.keys()],
+      ...(this.freed.size > 0 ? { freedFaces: this.freed.tuples() } : {}),
+    };
   }
 
   /** What the hnswlib index's memory depends on (the shard's index memory gauge estimates from it). */
@@ -576,12 +596,13 @@ export class CollectionIndex {
    */
   private replaceFaceVector(record: IdentityRecord, faceId: string, from: number, point: number[]): void {
     // Not removeFace: the face (its place among the identity's faces, its metadata) stays.
+    const wasPinned = this.pinned.delete(from);
     this.hnsw.markDelete(from);
-    this.pinned.delete(from);
     this.labels.release(from);
     this.ownerByLabel[from] = undefined;
     this.faceIdByLabel[from] = undefined;
     this.addFace(record, faceId, point);
+    this.freed.note(record.identityId, faceId, from, wasPinned); // after addFace, which uses up the face's older entry
   }
 
   /** Marks deleted a label live in the index that no face owns (the metadata says it is free or unused). */
@@ -594,6 +615,7 @@ export class CollectionIndex {
     // Always a label never used before: reusing a freed one would make addPoint an in-place update
     // of a deleted node, which in a churn test (10k deletes + re-adds over 10k faces) left 70 faces
     // unfindable at ef 1000, against 1 with fresh labels. Deleted nodes stay until a rebuild.
+    if (this.revive(record, faceId, point)) return;
     const label = this.labels.allocate();
     if (label >= this.hnsw.getMaxElements()) {
       this.hnsw.resizeIndex(grownCapacity(this.hnsw.getMaxElements(), label + 1, this.params.initialCapacity));
@@ -604,9 +626,39 @@ export class CollectionIndex {
     this.faceIdByLabel[label] = faceId;
   }
 
+  /**
+   * The face's own deleted node back (unmarkDelete) when it holds exactly `point`: not an
+   * insert, so not hnswlib's in-place update; the node keeps its links, and a node that was cut
+   * off and pinned is pinned again. False (nothing changed) when the face left no node or its
+   * node holds another vector.
+   */
+  private revive(record: IdentityRecord, faceId: string, point: number[]): boolean {
+    const freed = this.freed.take(record.identityId, faceId);
+    if (freed === undefined) return false;
+    const { label } = freed;
+    this.hnsw.unmarkDelete(label);
+    const stored = this.indexedPoint(label);
+    if (!samePoint(stored, point)) {
+      this.hnsw.markDelete(label);
+      return false;
+    }
+    this.labels.reclaim(label);
+    record.faces.set(faceId, label);
+    this.ownerByLabel[label] = record;
+    this.faceIdByLabel[label] = faceId;
+    if (freed.pinned) this.pinned.set(label, Float32Array.from(stored as number[]));
+    this.revivedCount++;
+    return true;
+  }
+
+  /** Faces that came back to their own deleted node since this collection was made (this process). */
+  get revivedFaces(): number {
+    return this.revivedCount;
+  }
+
   private removeFace(record: IdentityRecord, faceId: string, label: number): void {
     this.hnsw.markDelete(label);
-    this.pinned.delete(label);
+    this.freed.note(record.identityId, faceId, label, this.pinned.delete(label));
     this.labels.release(label);
     record.faces.delete(faceId);
     record.faceMeta?.delete(faceId);

@@ -1,5 +1,6 @@
 import { Packr } from 'msgpackr';
 import type { Attributes, CollectionSpec, FaceMeta, Metric } from '@faceshard/contracts';
+import type { FreedFaceTuple } from './freed-faces';
 
 /** What a snapshot keeps beside each hnswlib index file: who owns which label, and the allocator. */
 export interface CollectionMeta {
@@ -10,6 +11,8 @@ export interface CollectionMeta {
   tombstones?: { identityId: string; version: number }[];
   /** Labels of faces the HNSW graph cut off, answered by an exact scan beside the graph (absent in older snapshots). */
   pinnedLabels?: number[];
+  /** Each removed face's deleted node, which its return with the same vector revives (freed-faces.ts; absent: none, or an older snapshot). */
+  freedFaces?: FreedFaceTuple[];
 }
 
 /** The snapshot's table of contents: which LSN it covers and one entry per collection. */
@@ -47,17 +50,19 @@ export function encodeMeta(meta: CollectionMeta): Uint8Array {
     i: meta.identities.map(identityTuple),
     t: (meta.tombstones ?? []).map((t) => [t.identityId, t.version]),
     ...(meta.pinnedLabels?.length ? { p: meta.pinnedLabels } : {}),
+    ...(meta.freedFaces?.length ? { r: meta.freedFaces } : {}),
   });
 }
 
 export function decodeMeta(body: Uint8Array): CollectionMeta {
-  const raw = packr.unpack(body) as { n: number; f: number[]; i: IdentityTuple[]; t?: [string, number][]; p?: number[] };
+  const raw = packr.unpack(body) as { n: number; f: number[]; i: IdentityTuple[]; t?: [string, number][]; p?: number[]; r?: FreedFaceTuple[] };
   return {
     nextLabel: raw.n,
     freeLabels: raw.f,
     identities: raw.i.map(fromIdentityTuple),
     tombstones: (raw.t ?? []).map(([identityId, version]) => ({ identityId, version })),
     ...(raw.p?.length ? { pinnedLabels: raw.p } : {}),
+    ...(raw.r?.length ? { freedFaces: raw.r } : {}),
   };
 }
 

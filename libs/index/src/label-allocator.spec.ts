@@ -20,6 +20,19 @@ describe('LabelAllocator', () => {
     expect(labels.live).toBe(5);
   });
 
+  it('takes a freed label back when its node is revived (and only a freed one)', () => {
+    const labels = new LabelAllocator();
+    for (let i = 0; i < 4; i++) labels.allocate();
+    labels.release(1);
+    labels.release(2);
+    labels.reclaim(1);
+    expect(labels.state()).toEqual({ next: 4, free: [2] });
+    expect(labels.live).toBe(3);
+    expect(() => labels.reclaim(1)).toThrow(/not free/);
+    expect(() => labels.reclaim(3)).toThrow(/not free/);
+    expect(labels.allocate()).toBe(4);
+  });
+
   it('refuses to free a label it never handed out', () => {
     const labels = new LabelAllocator();
     labels.allocate();

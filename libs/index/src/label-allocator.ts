@@ -8,7 +8,8 @@
  * the same snapshot always yields the same labels.
  */
 export class LabelAllocator {
-  private readonly free: number[];
+  /** Freed labels, in the order they were freed (a Set: a revived one leaves from anywhere in it). */
+  private readonly free: Set<number>;
   private nextLabel: number;
 
   constructor(state: { next: number; free: number[] } = { next: 0, free: [] }) {
@@ -21,7 +22,7 @@ export class LabelAllocator {
       seen.add(label);
     }
     this.nextLabel = state.next;
-    this.free = [...state.free];
+    this.free = seen;
   }
 
   /** A label never handed out before: a brand-new hnswlib node. */
@@ -31,7 +32,15 @@ export class LabelAllocator {
 
   release(label: number): void {
     if (!Number.isInteger(label) || label < 0 || label >= this.nextLabel) throw new Error(`label ${label} was never allocated`);
-    this.free.push(label);
+    this.free.add(label);
+  }
+
+  /**
+   * A freed label is live again: its node was revived (unmarkDelete) for the very face and vector
+   * it held (see FreedFaces), which is not hnswlib's in-place update, so nothing is rewired.
+   */
+  reclaim(label: number): void {
+    if (!this.free.delete(label)) throw new Error(`label ${label} is not free`);
   }
 
   /** Labels ever handed out: hnswlib's element count (live + freed). */
@@ -40,11 +49,11 @@ export class LabelAllocator {
   }
 
   get live(): number {
-    return this.nextLabel - this.free.length;
+    return this.nextLabel - this.free.size;
   }
 
   get freeCount(): number {
-    return this.free.length;
+    return this.free.size;
   }
 
   state(): { next: number; free: number[] } {

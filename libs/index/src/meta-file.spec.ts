@@ -20,6 +20,10 @@ function meta(identities: number): CollectionMeta {
       version: n + 1,
     })),
     tombstones: [{ identityId: 'gone', version: 7 }],
+    freedFaces: [
+      [1, 'gone', 'a', 0],
+      [3, 'id-1', 'old', 1],
+    ],
   };
 }
 

@@ -2,13 +2,14 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Packr } from 'msgpackr';
 import type { CollectionMeta, IdentityMeta, IdentityTuple } from './collection-meta';
 import { decodeMeta, fromIdentityTuple, identityTuple } from './collection-meta';
+import type { FreedFaceTuple } from './freed-faces';
 import { writeFully, type StoreFs } from './store-fs';
 import { encodeFrame, readFrameAt } from './wal-frame';
 
 /**
  * A snapshot's c<N>.meta, written as a sequence of frames so it never exists as one buffer:
  *
- *   frame 0: { v: 2, n: nextLabel, f: freeLabels, c: identity count, t: tombstones, p?: pinned labels }
+ *   frame 0: { v: 2, n: nextLabel, f: freeLabels, c: identity count, t: tombstones, p?: pinned labels, r?: freed faces }
  *   frame 1..: arrays of identity tuples (collection-meta.ts), at most CHUNK_IDENTITIES each
  *
  * Encoding 1M identities in one go held the event loop for ~1.5 s (heartbeats are every 1 s), so
@@ -43,7 +44,8 @@ export async function writeMetaFile(fs: StoreFs, path: string, source: MetaSourc
     };
     const tombstones = (source.tombstones ?? []).map((t) => [t.identityId, t.version]);
     const pinned = source.pinnedLabels?.length ? { p: source.pinnedLabels } : {};
-    await put(packr.pack({ v: 2, n: source.nextLabel, f: source.freeLabels, c: source.identityCount, t: tombstones, ...pinned }));
+    const freed = source.freedFaces?.length ? { r: source.freedFaces } : {};
+    await put(packr.pack({ v: 2, n: source.nextLabel, f: source.freeLabels, c: source.identityCount, t: tombstones, ...pinned, ...freed }));
     let sliceStart = performance.now();
     let chunk: IdentityTuple[] = [];
     let written = 0;
@@ -76,7 +78,7 @@ export function decodeMetaFile(bytes: Buffer, path: string): CollectionMeta {
     at = frame.next;
   }
   if (frames.length === 0) throw new Error(`snapshot file ${path} is damaged (empty)`);
-  const head = packr.unpack(frames[0]) as { v?: number; n: number; f: number[]; c: number; t: [string, number][]; p?: number[] };
+  const head = packr.unpack(frames[0]) as { v?: number; n: number; f: number[]; c: number; t: [string, number][]; p?: number[]; r?: FreedFaceTuple[] };
   if (head.v !== 2) {
     if (frames.length !== 1) throw new Error(`snapshot file ${path} is damaged (trailing frames)`);
     return decodeMeta(frames[0]);
@@ -86,5 +88,6 @@ export function decodeMetaFile(bytes: Buffer, path: string): CollectionMeta {
   if (identities.length !== head.c) throw new Error(`snapshot file ${path} holds ${identities.length} identities, its header says ${head.c}`);
   const meta: CollectionMeta = { nextLabel: head.n, freeLabels: head.f, identities, tombstones: head.t.map(([identityId, version]) => ({ identityId, version })) };
   if (head.p?.length) meta.pinnedLabels = head.p; // faces the graph cut off (CollectionIndex.pinFace)
+  if (head.r?.length) meta.freedFaces = head.r; // removed faces' deleted nodes (freed-faces.ts)
   return meta;
 }

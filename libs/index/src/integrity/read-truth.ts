@@ -41,16 +41,34 @@ export async function readTruth(fs: StoreFs, layout: DataLayout, uptoLsn: number
   return catalog;
 }
 
-/** Copies a loaded snapshot index into a vector table: labels 0..count-1, deleted ones kept deleted. */
+/**
+ * Copies a loaded snapshot index into a vector table: labels 0..count-1, deleted ones kept
+ * deleted with their vectors, which a face's return compares to revive its node (freed-faces.ts).
+ * hnswlib hides a deleted node's vector: it is unmarked for the read (this index is the check's
+ * own copy, loaded for it).
+ */
 function tableOf(hnsw: HierarchicalNSW, count: number): VectorTable {
   const table = new VectorTable();
   for (let label = 0; label < count; label++) {
     try {
       table.addPoint(hnsw.getPoint(label), label);
     } catch {
-      table.addPoint([], label); // deleted in the snapshot: hnswlib hides its vector
+      table.addPoint(deletedPoint(hnsw, label), label);
       table.markDelete(label);
     }
   }
   return table;
+}
+
+function deletedPoint(hnsw: HierarchicalNSW, label: number): number[] {
+  try {
+    hnsw.unmarkDelete(label);
+  } catch {
+    return []; // not in the index at all: nothing to compare with
+  }
+  try {
+    return hnsw.getPoint(label);
+  } finally {
+    hnsw.markDelete(label);
+  }
 }

@@ -24,6 +24,12 @@ export class VectorTable implements VectorIndex {
     this.deleted[label] = true;
   }
 
+  unmarkDelete(label: number): void {
+    if (this.vectors[label] === undefined) throw new Error('Label not found');
+    if (!this.deleted[label]) throw new Error('The requested to undelete element is not deleted');
+    this.deleted[label] = false;
+  }
+
   getPoint(label: number): number[] {
     const vector = this.vectors[label];
     if (vector === undefined || this.deleted[label]) throw new Error('Label not found');
