@@ -14,6 +14,8 @@ export interface MoveReport {
   searchWithoutMove: { n: number; p50: number; p99: number };
   searchDuringMove: { n: number; p50: number; p99: number };
   p99DuringVsWithout: number;
+  /** The slowest 1% of the searches during the move (at least 5): [seconds into the migrate stage, ms], by start time. */
+  slowestDuringMove: [number, number][];
   cpuWithoutMove: MoveWindow['cpuWithoutMove'];
   cpuDuringMigrate: MoveWindow['cpuDuringMigrate'];
   /** Identities moved per CPU-second the receivers used (all of it: also their searches, in a leave). */
@@ -43,6 +45,7 @@ export function moveReport(window: MoveWindow, moved: number, count: number, ide
     searchWithoutMove: { n: idle.count, p50: round(idle.p50Ms, 2), p99: round(idle.p99Ms, 2) },
     searchDuringMove: { n: during.count, p50: round(during.p50Ms, 2), p99: round(during.p99Ms, 2) },
     p99DuringVsWithout: round(during.p99Ms / idle.p99Ms, 2),
+    slowestDuringMove: slowest(window.during, window.duringStartSeconds),
     cpuWithoutMove: window.cpuWithoutMove,
     cpuDuringMigrate: window.cpuDuringMigrate,
     receiverMovedPerCpuSecond: receiverCores > 0 ? Math.round(movedPerSecond / receiverCores) : null,
@@ -55,6 +58,12 @@ export function moveReport(window: MoveWindow, moved: number, count: number, ide
 /** The move rate against the raw hnswlib insert rate (mean of the passes before and after the cluster). */
 export function withRawRatio<T extends MoveReport>(report: T, rawBefore: number, rawAfter: number): T {
   return { ...report, movedPerSecondVsRaw: round(report.movedPerSecond / ((rawBefore + rawAfter) / 2), 2) };
+}
+
+function slowest(ms: number[], startSeconds: number[]): [number, number][] {
+  const n = Math.max(5, Math.ceil(ms.length / 100));
+  const order = ms.map((_, i) => i).sort((a, b) => ms[b] - ms[a]).slice(0, n);
+  return order.sort((a, b) => a - b).map((i) => [round(startSeconds[i], 2), round(ms[i], 1)]);
 }
 
 function round(x: number, digits: number): number {

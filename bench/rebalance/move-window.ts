@@ -36,6 +36,12 @@ export interface MoveWindow {
   /** Search latencies (ms) without a move, and of the searches started in the migrate stage. */
   idle: number[];
   during: number[];
+  /**
+   * When in the migrate stage (seconds from its start) each search of `during` started: a move of
+   * a few seconds has a few hundred searches, so its p99 is a handful of them, and whether those
+   * bunch at the stage's start (one-off work) or spread over it (the streaming) tells the causes apart.
+   */
+  duringStartSeconds: number[];
   migrateSeconds: number;
   /** From begin() to the end of the move. */
   wholeSeconds: number;
@@ -112,10 +118,11 @@ export async function measureMove(o: MoveWindowOptions): Promise<MoveWindow> {
     const end = performance.now();
     if (migrateTo === 0) migrateTo = end;
     cpuDuringMigrate ??= migrateCpu.stop();
-    const during = samples.filter(([t]) => t >= migrateFrom && t < migrateTo).map(([, ms]) => ms);
+    const inMigrate = samples.filter(([t]) => t >= migrateFrom && t < migrateTo);
     return {
       idle,
-      during,
+      during: inMigrate.map(([, ms]) => ms),
+      duringStartSeconds: inMigrate.map(([t]) => (t - migrateFrom) / 1000),
       migrateSeconds: (migrateTo - migrateFrom) / 1000,
       wholeSeconds: (end - t0) / 1000,
       cpuWithoutMove,
