@@ -8,6 +8,7 @@ function window(overrides: Partial<MoveWindow> = {}): MoveWindow {
   return {
     idle: Array.from({ length: 100 }, (_, i) => 1 + i / 100), // p99 1.98
     during: Array.from({ length: 100 }, (_, i) => 2 + i / 50), // p99 3.96
+    duringStartSeconds: Array.from({ length: 100 }, (_, i) => i / 5), // over the 20 s migrate stage
     migrateSeconds: 20,
     wholeSeconds: 25,
     cpuWithoutMove: null,

@@ -96,6 +96,7 @@ describe('a removed face returning with the same vector revives its node (real s
 
   it('a face coming back with another vector, or another face id, is a new node; a delete and the same enrolment revive', async () => {
     const [copy] = await giveAway(['id-1']);
+    if (copy === undefined || copy.deleted) throw new Error('id-1 was given away as a live identity');
     const moved: VersionedIdentity = {
       ...copy,
       faces: [

@@ -8,6 +8,7 @@ import { FreedFaces } from './freed-faces';
 import { collapseNeighbours, initialFetchCount, rankBest, type IdentityBest } from './neighbour-collapse';
 import { prepareVector, prepareVectorInto } from './vector-math';
 import type { CollectionMeta } from './collection-meta';
+import type { MetaSource } from './meta-file';
 import { incomingWins, isValidVersion, type VersionStamp } from './version-order';
 
 export interface HnswParams {
@@ -444,8 +445,8 @@ export class CollectionIndex {
   }
 
   meta(): CollectionMeta {
-    const stream = this.metaStream();
-    return { ...stream, identities: [...stream.identities] };
+    const { identityCount: _count, freedFaceCount: _freed, identities, freedFaces, ...rest } = this.metaStream();
+    return { ...rest, identities: [...identities], ...(freedFaces ? { freedFaces: [...freedFaces] } : {}) };
   }
 
   /**
@@ -453,7 +454,7 @@ export class CollectionIndex {
    * so a snapshot can encode them in slices. Valid only while the collection does not change (the
    * snapshot keeps it frozen while it iterates: see snapshot-overlay.ts).
    */
-  metaStream(): Omit<CollectionMeta, 'identities'> & { identityCount: number; identities: Iterable<CollectionMeta['identities'][number]> } {
+  metaStream(): MetaSource {
     const { next, free } = this.labels.state();
     const records = this.identities.values();
     const identities = (function* () {
@@ -475,7 +476,7 @@ export class CollectionIndex {
       identities,
       tombstones: this.tombstoneList(),
       pinnedLabels: [...this.pinned.keys()],
-      ...(this.freed.size > 0 ? { freedFaces: this.freed.tuples() } : {}),
+      ...(this.freed.size > 0 ? { freedFaceCount: this.freed.size, freedFaces: this.freed.tuples() } : {}),
     };
   }
 

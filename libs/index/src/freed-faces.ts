@@ -47,13 +47,12 @@ export class FreedFaces {
     return this.byFace.size;
   }
 
-  tuples(): FreedFaceTuple[] {
-    const out: FreedFaceTuple[] = [];
+  /** As a snapshot keeps them, made as they are iterated (a snapshot packs them in slices; valid while nothing changes). */
+  *tuples(): IterableIterator<FreedFaceTuple> {
     for (const [key, { label, pinned }] of this.byFace) {
       const at = key.indexOf('\u0000');
-      out.push([label, key.slice(0, at), key.slice(at + 1), pinned ? 1 : 0]);
+      yield [label, key.slice(0, at), key.slice(at + 1), pinned ? 1 : 0];
     }
-    return out;
   }
 }
 

@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeMeta, type CollectionMeta } from './collection-meta';
-import { decodeMetaFile, writeMetaFile } from './meta-file';
+import type { FreedFaceTuple } from './freed-faces';
+import { decodeMetaFile, writeMetaFile, type MetaSource } from './meta-file';
 import { nodeStoreFs } from './store-fs';
 import { encodeFrame } from './wal-frame';
 
-function meta(identities: number): CollectionMeta {
+function meta(identities: number, freed = 2): CollectionMeta {
   return {
     nextLabel: identities * 2 + 3,
     freeLabels: [1, 2, 3],
@@ -20,11 +21,14 @@ function meta(identities: number): CollectionMeta {
       version: n + 1,
     })),
     tombstones: [{ identityId: 'gone', version: 7 }],
-    freedFaces: [
-      [1, 'gone', 'a', 0],
-      [3, 'id-1', 'old', 1],
-    ],
+    ...(freed > 0 ? { freedFaces: Array.from({ length: freed }, (_, n): FreedFaceTuple => [1 + 2 * n, n % 2 === 0 ? 'gone' : `id-${n}`, `old-${n}`, n % 7 === 0 ? 1 : 0]) } : {}),
   };
+}
+
+/** What a collection hands the writer: the same meta, its lists as iterables. */
+function source(expected: CollectionMeta, identities: Iterable<CollectionMeta['identities'][number]> = expected.identities): MetaSource {
+  const freedFaces = expected.freedFaces ?? [];
+  return { ...expected, identityCount: expected.identities.length, identities, freedFaceCount: freedFaces.length, freedFaces };
 }
 
 describe('snapshot metadata file (streamed in frames)', () => {
@@ -48,9 +52,47 @@ describe('snapshot metadata file (streamed in frames)', () => {
         yield entry;
       }
     }
-    await writeMetaFile(nodeStoreFs, path, { ...expected, identityCount: expected.identities.length, identities: lazily() });
+    await writeMetaFile(nodeStoreFs, path, source(expected, lazily()));
     expect(produced).toBe(2500);
     expect(decodeMetaFile(readFileSync(path), path)).toEqual(expected);
+  });
+
+  it('writes freed faces in frames of their own after the identities (none packed in the head), and reads them back', async () => {
+    const expected = meta(1500, 2500);
+    const path = join(dir, 'c0.meta');
+    let produced = 0;
+    function* lazily() {
+      for (const tuple of expected.freedFaces!) {
+        produced++;
+        yield tuple;
+      }
+    }
+    await writeMetaFile(nodeStoreFs, path, { ...source(expected), freedFaces: lazily() });
+    expect(produced).toBe(2500);
+    const bytes = readFileSync(path);
+    expect(decodeMetaFile(bytes, path)).toEqual(expected);
+    // The head frame stays small whatever the number of freed faces (the 2,500 tuples are ~60 KB).
+    const headLength = bytes.readUInt32LE(0);
+    expect(headLength).toBeLessThan(200);
+    const none = meta(3, 0);
+    await writeMetaFile(nodeStoreFs, path, source(none));
+    expect(decodeMetaFile(readFileSync(path), path)).toEqual(none);
+  });
+
+  it('refuses a file whose freed faces do not add up to its header, and freed faces that changed while written', async () => {
+    const expected = meta(10, 1500);
+    const path = join(dir, 'c0.meta');
+    await expect(writeMetaFile(nodeStoreFs, path, { ...source(expected), freedFaceCount: 1501 })).rejects.toThrow(/changed while.*freed faces/);
+    const shorter = meta(10, 1000);
+    await writeMetaFile(nodeStoreFs, path, { ...source(shorter), freedFaceCount: 1000 });
+    const bytes = readFileSync(path);
+    // Drop the last frame (the freed faces' only one): the header still says 1,000.
+    const frames: number[] = [];
+    for (let at = 0; at < bytes.length; ) {
+      frames.push(at);
+      at += bytes.readUInt32LE(at) + 8;
+    }
+    expect(() => decodeMetaFile(bytes.subarray(0, frames[frames.length - 1]), path)).toThrow(/holds 0 freed faces, its header says 1000/);
   });
 
   it('reads the one-frame format of earlier snapshots', () => {
@@ -63,12 +105,12 @@ describe('snapshot metadata file (streamed in frames)', () => {
   it('refuses a file with a damaged or missing chunk, and a collection that changed while written', async () => {
     const expected = meta(2500);
     const path = join(dir, 'c0.meta');
-    await writeMetaFile(nodeStoreFs, path, { ...expected, identityCount: 2500, identities: expected.identities });
+    await writeMetaFile(nodeStoreFs, path, source(expected));
     const bytes = readFileSync(path);
     const flipped = Buffer.from(bytes);
     flipped[bytes.length - 10] ^= 1;
     expect(() => decodeMetaFile(flipped, path)).toThrow(/damaged at byte/);
     expect(() => decodeMetaFile(bytes.subarray(0, bytes.length - 500), path)).toThrow(/damaged at byte/);
-    await expect(writeMetaFile(nodeStoreFs, path, { ...expected, identityCount: 2501, identities: expected.identities })).rejects.toThrow(/changed while/);
+    await expect(writeMetaFile(nodeStoreFs, path, { ...source(expected), identityCount: 2501 })).rejects.toThrow(/changed while/);
   });
 });

@@ -29,7 +29,7 @@ describe('idleSnapshotStartAt', () => {
         let last: { startedMs: number; endedMs: number } | null = null;
         let busy = 0;
         for (const length of lengths) {
-          const start = idleSnapshotStartAt({ lastWriteAtMs: 0, uncoveredFaces: 1, last }, r)!;
+          const start: number = idleSnapshotStartAt({ lastWriteAtMs: 0, uncoveredFaces: 1, last }, r)!;
           expect(start).toBeGreaterThanOrEqual(last ? last.endedMs : 0);
           last = { startedMs: start, endedMs: start + length };
           busy += length;
