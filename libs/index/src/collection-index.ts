@@ -3,6 +3,7 @@ import { FaceshardError, NAME_PATTERN } from '@faceshard/contracts';
 import type { AttributeFilter, Attributes, CollectionSpec, FaceMeta, FaceVector, IdentityUpsert, SearchHit, StoredIdentity, VersionedIdentity } from '@faceshard/contracts';
 import { matchesFilter } from '@faceshard/query';
 import { tracing, withSpan } from '@faceshard/tracing';
+import { FaceLabels } from './face-labels';
 import { LabelAllocator, grownCapacity } from './label-allocator';
 import { FreedFaces } from './freed-faces';
 import { collapseNeighbours, initialFetchCount, rankBest, type IdentityBest } from './neighbour-collapse';
@@ -34,11 +35,15 @@ export const newHnswIndex: NewVectorIndex = (spec, params) => {
   return hnsw;
 };
 
-/** One person held by this shard; `faces` maps faceId -> hnswlib label, in insertion order. */
+/**
+ * One person held by this shard; `faces` maps faceId -> hnswlib label, in insertion order. A shard
+ * holds 500k-1M of these: made by newRecord() only, so every record has one shape with all its
+ * fields inside the object (see face-labels.ts for why the faces are not a Map).
+ */
 interface IdentityRecord {
   readonly identityId: string;
   attributes?: Attributes;
-  readonly faces: Map<string, number>;
+  readonly faces: FaceLabels;
   /** faceId -> metadata, for the faces written with some. */
   faceMeta?: Map<string, FaceMeta>;
   /** Version of the write that last changed it (see version-order.ts). */
@@ -143,7 +148,7 @@ export class CollectionIndex {
     }
     const collection = new CollectionIndex(spec, index, labels, params, new FreedFaces(meta.freedFaces));
     for (const entry of meta.identities) {
-      const record: IdentityRecord = { identityId: entry.identityId, faces: new Map(), version: entry.version ?? 0 };
+      const record = newRecord(entry.identityId, entry.version ?? 0);
       if (entry.attributes !== undefined) record.attributes = entry.attributes;
       if (entry.faceMeta) record.faceMeta = new Map(Object.entries(entry.faceMeta));
       collection.noteVersion(record.version);
@@ -225,7 +230,7 @@ export class CollectionIndex {
   applyIdentity(prepared: PreparedIdentity, version = 0): void {
     let record = this.identities.get(prepared.identityId);
     if (!record) {
-      record = { identityId: prepared.identityId, faces: new Map(), version };
+      record = newRecord(prepared.identityId, version);
       this.identities.set(record.identityId, record);
       this.tombstones.delete(record.identityId);
     }
@@ -324,7 +329,8 @@ export class CollectionIndex {
     }
     this.applyIdentity(entry.identity, entry.version);
     const record = this.identities.get(entry.identityId) as IdentityRecord;
-    if (entry.identity.attributes === undefined) delete record.attributes; // a whole copy: no attributes means none
+    // A whole copy: no attributes means none (assigned, not deleted: `delete` would turn the record into a slow dictionary object).
+    if (entry.identity.attributes === undefined) record.attributes = undefined;
     return true;
   }
 
@@ -666,6 +672,14 @@ export class CollectionIndex {
     this.ownerByLabel[label] = undefined;
     this.faceIdByLabel[label] = undefined;
   }
+}
+
+/**
+ * A record with every field present from the start: fields added later (attributes, faceMeta)
+ * would move to a separate property array, one more heap object per identity that has them.
+ */
+function newRecord(identityId: string, version: number): IdentityRecord {
+  return { identityId, attributes: undefined, faces: new FaceLabels(), faceMeta: undefined, version };
 }
 
 /** Tie-break key of rankBest (one function for every search, not a closure per call). */
