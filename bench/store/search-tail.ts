@@ -12,7 +12,9 @@
  * with one identity `p<i>` holding face `f0` at label i (a shard's identity map, as a restart
  * builds it). `--garbage KB` allocates that much short-lived garbage per query (a shard's request
  * decoding, reply encoding and NATS buffers), so scavenges come at a server's rate. Prints JSON:
- * latency percentiles, GC pauses by kind, and the queries that overlapped a GC pause.
+ * latency percentiles, GC pauses by kind, and the queries that overlapped a GC pause; with
+ * `node --expose-gc`, also five forced full GCs timed after loading (what one mark-compact of
+ * this heap costs).
  */
 import { fork } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -202,6 +204,13 @@ async function main(): Promise<void> {
   if (o.mode.startsWith('pair-')) return runPair(o);
   const { searchOne, probeCount, identities, rssStart, rssIndex, rssLoaded, heapLoaded } = loadSearcher(o, o.mode === 'raw' || o.mode === 'child-raw' ? 'raw' : 'index');
   if (o.mode.startsWith('child-')) return serveChild(o, searchOne);
+  // What one full mark-compact of this heap costs on the main thread (node --expose-gc): it grows with the heap objects the collection holds.
+  const fullGcMs: number[] = [];
+  for (let i = 0; global.gc && i < 5; i++) {
+    const t = performance.now();
+    global.gc();
+    fullGcMs.push(Math.round((performance.now() - t) * 10) / 10);
+  }
   const gcs: GcEvent[] = [];
   const observer = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
@@ -264,6 +273,7 @@ async function main(): Promise<void> {
         garbageKb: o.garbageKb,
         load1mStartEnd: [load, loadavg()[0]],
         cpuMsPerQuery: Math.round(((cpu.user + cpu.system) / 1000 / latencies.length) * 1000) / 1000,
+        forcedFullGcMs: fullGcMs,
         searchMs: summary(searchOnly),
         searchAndTurnMs: summary(latencies),
         queriesOverlappingGc: summary(withGc),
