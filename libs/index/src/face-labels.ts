@@ -54,16 +54,31 @@ export class FaceLabels implements Iterable<[string, number]> {
     return deleted;
   }
 
-  *[Symbol.iterator](): IterableIterator<[string, number]> {
-    if (this.firstFaceId !== undefined) yield [this.firstFaceId, this.firstLabel];
-    if (this.rest) yield* this.rest;
+  /**
+   * Iterates over the faces present when it starts (a copy: deleting the face a loop is at, as
+   * replace and delete do, goes on as over a Map). Arrays, not generators: a snapshot lists the
+   * faces of every identity, and generators made that ~8x slower than a Map (1M identities:
+   * ~400 ms against ~50 ms of the event loop).
+   */
+  [Symbol.iterator](): IterableIterator<[string, number]> {
+    return this.entries()[Symbol.iterator]();
   }
 
-  *keys(): IterableIterator<string> {
-    for (const [faceId] of this) yield faceId;
+  entries(): [string, number][] {
+    const out: [string, number][] = this.firstFaceId === undefined ? [] : [[this.firstFaceId, this.firstLabel]];
+    if (this.rest) for (const entry of this.rest) out.push(entry);
+    return out;
   }
 
-  *values(): IterableIterator<number> {
-    for (const [, label] of this) yield label;
+  keys(): string[] {
+    const out = this.firstFaceId === undefined ? [] : [this.firstFaceId];
+    if (this.rest) for (const faceId of this.rest.keys()) out.push(faceId);
+    return out;
+  }
+
+  values(): number[] {
+    const out = this.firstFaceId === undefined ? [] : [this.firstLabel];
+    if (this.rest) for (const label of this.rest.values()) out.push(label);
+    return out;
   }
 }
