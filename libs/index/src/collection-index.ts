@@ -468,8 +468,8 @@ export class CollectionIndex {
         yield {
           identityId: record.identityId,
           attributes: record.attributes,
-          faceIds: [...record.faces.keys()],
-          labels: [...record.faces.values()],
+          faceIds: record.faces.keys(), // fresh arrays (face-labels.ts): no copy
+          labels: record.faces.values(),
           ...(record.faceMeta?.size ? { faceMeta: Object.fromEntries(record.faceMeta) } : {}),
           version: record.version,
         };
