@@ -7,7 +7,7 @@ import { FaceLabels } from './face-labels';
 import { LabelAllocator, grownCapacity } from './label-allocator';
 import { FreedFaces } from './freed-faces';
 import { collapseNeighbours, initialFetchCount, rankBest, type IdentityBest } from './neighbour-collapse';
-import { prepareVector, prepareVectorInto } from './vector-math';
+import { dotProduct, prepareVector, prepareVectorInto } from './vector-math';
 import type { CollectionMeta } from './collection-meta';
 import type { MetaSource } from './meta-file';
 import { incomingWins, isValidVersion, type VersionStamp } from './version-order';
@@ -414,7 +414,7 @@ export class CollectionIndex {
     let fetch = initialFetchCount(k, live, this.identitiesWithFaces);
     for (;;) {
       const found = tracing.on ? this.tracedKnn(point, fetch, ef, admits) : admits ? this.hnsw.searchKnn(point, fetch, admits) : this.hnsw.searchKnn(point, fetch);
-      const { neighbors, distances } = this.withPinned(point, found, admits);
+      const { neighbors, distances } = this.withPinned(point, found, fetch, admits);
       const collapsed = collapseNeighbours(neighbors, distances, this.ownerOf, minScore);
       // Fewer answers than asked for (a filter admits only some labels): nothing more to find.
       const exhausted = fetch >= live || found.neighbors.length < fetch;
@@ -557,25 +557,38 @@ export class CollectionIndex {
       this.hnsw.setEf(ef);
       this.currentEf = ef;
     }
-    const merged = this.withPinned(point, this.hnsw.searchKnn(point, Math.max(1, Math.min(k, this.hnsw.getMaxElements()))));
+    const asked = Math.max(1, Math.min(k, this.hnsw.getMaxElements()));
+    const merged = this.withPinned(point, this.hnsw.searchKnn(point, asked), asked);
     const order = merged.neighbors.map((_, i) => i).sort((a, b) => merged.distances[a] - merged.distances[b]).slice(0, k);
     return { neighbors: order.map((i) => merged.neighbors[i]), distances: order.map((i) => merged.distances[i]) };
   }
 
-  /** Scores the pinned faces exactly (those a search has not returned already): see `pinned`. */
-  private withPinned(point: number[], found: { neighbors: number[]; distances: number[] }, admits?: (label: number) => boolean): { neighbors: number[]; distances: number[] } {
+  /**
+   * The graph's answer to a request for `asked` neighbours, with the pinned faces (see `pinned`)
+   * scored exactly that belong in it: those at least as near as its farthest answer, i.e. those a
+   * graph that still reached them would have returned; every one when the graph answered fewer
+   * than asked (it had no more to give). The candidates stay a prefix by distance, so collapsing
+   * them ranks k identities right (adding every pinned face, however far, made far pinned
+   * identities count towards k and stopped the widening short), and a search with no pinned face
+   * that near (the usual case) gets hnswlib's answer back untouched.
+   */
+  private withPinned(point: number[], found: { neighbors: number[]; distances: number[] }, asked: number, admits?: (label: number) => boolean): { neighbors: number[]; distances: number[] } {
     if (this.pinned.size === 0) return found;
-    const neighbors = [...found.neighbors];
-    const distances = [...found.distances];
-    const returned = new Set(neighbors);
+    const farthest = found.neighbors.length >= asked ? maxOf(found.distances) : Infinity;
+    let neighbors: number[] | undefined;
+    let distances: number[] | undefined;
+    let returned: Set<number> | undefined;
     for (const [label, vector] of this.pinned) {
-      if (returned.has(label) || (admits && !admits(label))) continue;
-      let dot = 0;
-      for (let i = 0; i < vector.length; i++) dot += vector[i] * point[i];
+      const distance = 1 - dotProduct(vector, point);
+      if (!(distance <= farthest) || (admits && !admits(label))) continue;
+      // Already in the answer? A short answer is scanned; a long one (widening rounds) gets a Set, once.
+      if (found.neighbors.length > 32 ? (returned ??= new Set(found.neighbors)).has(label) : found.neighbors.includes(label)) continue;
+      neighbors ??= found.neighbors.slice();
+      distances ??= found.distances.slice();
       neighbors.push(label);
-      distances.push(1 - dot);
+      distances.push(distance);
     }
-    return { neighbors, distances };
+    return neighbors && distances ? { neighbors, distances } : found;
   }
 
   /** Faces every search scores exactly beside the graph (see `pinned`). */
@@ -680,6 +693,12 @@ export class CollectionIndex {
  */
 function newRecord(identityId: string, version: number): IdentityRecord {
   return { identityId, attributes: undefined, faces: new FaceLabels(), faceMeta: undefined, version };
+}
+
+function maxOf(values: readonly number[]): number {
+  let max = -Infinity;
+  for (const v of values) if (v > max) max = v;
+  return max;
 }
 
 /** Tie-break key of rankBest (one function for every search, not a closure per call). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FaceshardError } from '@faceshard/contracts';
-import { prepareVector, prepareVectorInto } from './vector-math';
+import { dotProduct, prepareVector, prepareVectorInto } from './vector-math';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -54,5 +54,21 @@ describe('prepareVectorInto', () => {
     const buffer = [5, 6];
     expect(codeOf(() => prepareVectorInto(new Float32Array([1, NaN]), buffer, 2, 'ip'))).toBe('INVALID_VECTOR');
     expect(buffer).toEqual([5, 6]);
+  });
+});
+
+describe('dotProduct', () => {
+  it('equals the running sum for every length (remainders of the four-way split included)', () => {
+    for (let n = 0; n <= 9; n++) {
+      const a = Float32Array.from({ length: n }, (_, i) => 0.5 - i * 0.25);
+      const b = Array.from({ length: n }, (_, i) => 1 + i * 0.5);
+      let expected = 0;
+      for (let i = 0; i < n; i++) expected += a[i] * b[i];
+      expect(dotProduct(a, b)).toBeCloseTo(expected, 12);
+    }
+  });
+
+  it('is the inner product of a face and a query', () => {
+    expect(dotProduct(Float32Array.of(0.6, 0.8), [0.8, 0.6])).toBeCloseTo(0.96, 6);
   });
 });

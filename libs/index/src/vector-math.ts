@@ -41,3 +41,25 @@ export function prepareVectorInto(vector: unknown, out: number[], dimension: num
   }
   return out;
 }
+
+/**
+ * Inner product of two vectors of the same length. Four partial sums: one running sum makes
+ * every addition wait for the one before (a 128-D product then takes ~4x longer), and the
+ * pinned faces' exact scan (CollectionIndex) runs one per pinned face on every search.
+ */
+export function dotProduct(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = a.length;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    s0 += a[i] * b[i];
+    s1 += a[i + 1] * b[i + 1];
+    s2 += a[i + 2] * b[i + 2];
+    s3 += a[i + 3] * b[i + 3];
+  }
+  for (; i < n; i++) s0 += a[i] * b[i];
+  return s0 + s1 + (s2 + s3);
+}
