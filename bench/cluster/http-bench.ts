@@ -159,6 +159,8 @@ async function searchAllProbes(
 export async function searchLadder(p: HttpBenchParams): Promise<{ ladder: LadderPoint[]; chosen: OperatingPoint; notes: string[] }> {
   const notes: string[] = [];
   const ladder: LadderPoint[] = [];
+  const perProcess = (r: { clientCpuUs: number; serverCpuUs: Record<string, number> }): string =>
+    [`client ${Math.round(r.clientCpuUs)}`, ...Object.entries(r.serverCpuUs).map(([label, us]) => `${label} ${Math.round(us)}`)].join(', ');
   for (const ef of p.efLadder) {
     // One round over the probes per ef: its recall, and its speed at the benchmark's concurrency.
     const r = await searchAllProbes(p, ef, 0);
@@ -172,11 +174,12 @@ export async function searchLadder(p: HttpBenchParams): Promise<{ ladder: Ladder
       qps: r.qps,
       latency: summariseLatencies(r.latenciesMs),
       clientCpuUs: r.clientCpuUs,
-      ...(single ? { oneClient: { qps: single.qps, latency: summariseLatencies(single.latenciesMs), seconds: single.seconds, clientCpuUs: single.clientCpuUs } } : {}),
+      serverCpuUs: r.serverCpuUs,
+      ...(single ? { oneClient: { qps: single.qps, latency: summariseLatencies(single.latenciesMs), seconds: single.seconds, clientCpuUs: single.clientCpuUs, serverCpuUs: single.serverCpuUs } } : {}),
     };
     ladder.push(point);
-    const singleLog = point.oneClient ? `; one client p50 ${point.oneClient.latency.p50Ms.toFixed(2)} ms p99 ${point.oneClient.latency.p99Ms.toFixed(2)} ms` : '';
-    p.log(`  ef=${ef} recall@${p.k}=${point.recall.toFixed(3)} rank-1=${point.rank1.toFixed(3)} ${Math.round(point.qps)} QPS p99 ${point.latency.p99Ms.toFixed(2)} ms client ${Math.round(r.clientCpuUs)} µs CPU/request${singleLog}`);
+    const singleLog = single ? `; one client p50 ${summariseLatencies(single.latenciesMs).p50Ms.toFixed(2)} ms p99 ${summariseLatencies(single.latenciesMs).p99Ms.toFixed(2)} ms, CPU µs per request: ${perProcess(single)}` : '';
+    p.log(`  ef=${ef} recall@${p.k}=${point.recall.toFixed(3)} rank-1=${point.rank1.toFixed(3)} ${Math.round(point.qps)} QPS p99 ${point.latency.p99Ms.toFixed(2)} ms, CPU µs per request: ${perProcess(r)}${singleLog}`);
     if (!p.fullLadder && reachesTarget(point, p.target)) break;
   }
   const { point, reachedTarget } = chooseEf(ladder, p.target);
@@ -185,8 +188,6 @@ export async function searchLadder(p: HttpBenchParams): Promise<{ ladder: Ladder
   // One sequential client: what the path adds to one search's latency, without queueing.
   const single = p.oneClient ? await searchAllProbes({ ...p, concurrency: 1 }, point.ef, p.minSeconds) : null;
   if (single?.partial) notes.push(`one-client pass: ${single.partial} partial answers (missing shards)`);
-  const perProcess = (r: { clientCpuUs: number; serverCpuUs: Record<string, number> }): string =>
-    [`client ${Math.round(r.clientCpuUs)}`, ...Object.entries(r.serverCpuUs).map(([label, us]) => `${label} ${Math.round(us)}`)].join(', ');
   p.log(`  timed pass at ef=${point.ef}: CPU µs per request: ${perProcess(timed)} (client bodies built ${p.clientBody !== 'each' ? 'before the pass' : 'per request'})`);
   if (single) p.log(`  one-client pass at ef=${point.ef}: CPU µs per request: ${perProcess(single)}`);
   return {

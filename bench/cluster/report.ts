@@ -11,8 +11,10 @@ export interface LadderPoint {
   latency: LatencySummary;
   /** The benchmark process's CPU time per request over the pass, µs: what its HTTP client costs (faceshard rows). */
   clientCpuUs?: number;
+  /** CPU µs per request of the server processes over the round, by label (as the timed pass's serverCpuUs). */
+  serverCpuUs?: Record<string, number>;
   /** The same ef once more over the probes with one sequential client (--one-client-ladder). */
-  oneClient?: { qps: number; latency: LatencySummary; seconds: number; clientCpuUs?: number };
+  oneClient?: { qps: number; latency: LatencySummary; seconds: number; clientCpuUs?: number; serverCpuUs?: Record<string, number> };
 }
 
 export interface OperatingPoint extends LadderPoint {
