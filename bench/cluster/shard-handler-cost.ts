@@ -8,7 +8,7 @@
  * `--in-flight` messages at a time so that the admission gate queues as under load. No sockets,
  * no nats.js: what those cost is measured by bench:cluster's CPU meters.
  *
- * Rounds alternate raw / store.search alone / shard so the machine's drift falls on both; the figure is the median
+ * Rounds alternate raw / store.search alone / decode+ShardService+encode / shard so the machine's drift falls on both; the figure is the median
  * over rounds of (CPU µs per query, all threads, process.cpuUsage).
  *
  *   npm run build
@@ -22,7 +22,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CollectionSpec, IdentityUpsert } from '@faceshard/contracts';
 import { ShardStore } from '@faceshard/index';
-import { answerRequest, encodeRequest, type ShardHandler, type ShardTransport } from '@faceshard/messaging';
+import { answerRequest, decode, encode, encodeRequest, replyFor, type ShardHandler, type ShardTransport } from '@faceshard/messaging';
 import { createObservability, readObservabilityConfig } from '@faceshard/observability';
 import { readShardConfig } from '../../apps/shard/src/config/shard-config';
 import { ObservedShardAdmission } from '../../apps/shard/src/admission/observed-admission';
@@ -139,6 +139,15 @@ async function main(): Promise<void> {
       for (const p of probes) store.search(COLLECTION, p, opts.k, { ef: opts.ef });
       return cpuUs(start) / probes.length;
     };
+    // Decode, ShardService.search, encode, with no admission, request scope or promise: what the path's layers between them cost.
+    const directRound = (): number => {
+      const start = process.cpuUsage();
+      for (const m of messages) {
+        const req = (decode(m.bytes) as { req: never }).req;
+        encode(replyFor({ ok: true, result: m.op === 'search' ? service.search(req) : service.searchMany(req) }));
+      }
+      return cpuUs(start) / probes.length;
+    };
     const shardRound = async (): Promise<number> => {
       let next = 0;
       const start = process.cpuUsage();
@@ -155,6 +164,7 @@ async function main(): Promise<void> {
     // Warm-up (JIT, caches), then alternating timed rounds.
     rawRound();
     indexRound();
+    directRound();
     await shardRound();
     let session: Session | undefined;
     if (opts.profileDir) {
@@ -164,10 +174,12 @@ async function main(): Promise<void> {
     }
     const raw: number[] = [];
     const index: number[] = [];
+    const direct: number[] = [];
     const shard: number[] = [];
     for (let r = 0; r < opts.rounds; r++) {
       raw.push(rawRound());
       index.push(indexRound());
+      direct.push(directRound());
       shard.push(await shardRound());
     }
     if (session && opts.profileDir) {
@@ -183,6 +195,7 @@ async function main(): Promise<void> {
       `${opts.label}: ${opts.identities} identities (${pinned} faces pinned), ef ${opts.ef}, k ${opts.k}, ${opts.batch} per message, ${opts.inFlight} in flight, load ${loadavg()[0]!.toFixed(2)}\n` +
         `  raw hnswlib  µs CPU/query: ${fmt(raw)}  median ${med(raw).toFixed(1)}\n` +
         `  store.search µs CPU/query: ${fmt(index)}  median ${med(index).toFixed(1)}\n` +
+        `  decode+service+encode µs CPU/query: ${fmt(direct)}  median ${med(direct).toFixed(1)}\n` +
         `  shard path   µs CPU/query: ${fmt(shard)}  median ${med(shard).toFixed(1)}\n` +
         `  store − raw  µs CPU/query: ${fmt(indexOverhead)}  median ${med(indexOverhead).toFixed(1)}\n` +
         `  shard − raw  µs CPU/query: ${fmt(overhead)}  median ${med(overhead).toFixed(1)}`,
