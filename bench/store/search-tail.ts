@@ -24,6 +24,7 @@ import { PerformanceObserver, constants as perfConstants, performance } from 'no
 import { HierarchicalNSW } from 'hnswlib-node';
 import { CollectionIndex, type VectorIndex } from '../../libs/index/src/collection-index';
 import type { CollectionMeta } from '../../libs/index/src/collection-meta';
+import { prepareVector } from '../../libs/index/src/vector-math';
 import type { CollectionSpec } from '@faceshard/contracts';
 import { makeBenchDataset } from '../cluster/bench-dataset';
 
@@ -65,12 +66,8 @@ function parseOptions(argv: string[]): Options {
 
 const DIMENSION = 128;
 
-function normalised(v: Float32Array): number[] {
-  let sum = 0;
-  for (const x of v) sum += x * x;
-  const inv = 1 / Math.sqrt(sum);
-  return Array.from(v, (x) => x * inv);
-}
+/** As the store normalises a cosine vector, so raw hnswlib and the store search the same points. */
+const normalised = (v: Float32Array): number[] => prepareVector(v, DIMENSION, 'cosine');
 
 /** Builds the index and the probes once; later runs read them. */
 function ensureBuilt(o: Options): void {
