@@ -18,16 +18,21 @@
  * fsync is timed (timed-store-fs.ts), so the longest writes can be told apart.
  * Prints JSON. Options: --identities (default 100000), --dimension (128), --m (8),
  * --ef-construction (40), --phases (steady,snapshot,upkeep; none: only fill a kept folder), --dir (a temp folder, removed after),
- * --writer-batch (identities per write during the phases, default 1), --keep (keep --dir and, when it already holds the filled store, reuse it: no fill; the 1M fill
+ * --writer-batch (identities per write during the phases, default 1), --profile-us (sample the
+ * event loop with V8's profiler at this interval during phases, to name the function of each long
+ * stall in the `stalls` table; default 0: off, since the sampler adds its own work), --keep (keep --dir and, when it already holds the filled store, reuse it: no fill; the 1M fill
  * takes tens of minutes on a loaded machine and what is measured does not depend on it).
  */
+// First: the threads of node and V8 are told apart from libuv's by being there before it starts.
+import { threadsAtStartup } from './thread-census';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ShardStore, type SnapshotPhase } from '@faceshard/index';
 import type { IdentityUpsert } from '@faceshard/contracts';
 import { SeededRandom } from '../data/prng';
-import { percentile, round, startProbes, type ProbeReport } from './stall-probes';
+import { attributeLoopGap, attributeWrite, type StallRow } from './stall-attribution';
+import { LONG_GAP_MS, percentile, round, startProbes, type ProbeRecords, type ProbeReport } from './stall-probes';
 import { timedStoreFs, type FsEvent } from './timed-store-fs';
 
 type Phase = 'steady' | 'snapshot' | 'upkeep';
@@ -45,10 +50,12 @@ interface Options {
   keep: boolean;
   /** Identities per write of the writer during the phases (1: single writes; 1000: a bulk load). */
   writerBatch: number;
+  /** Sample the event loop's thread with V8's profiler every this many µs during phases (0: off), to name the function in a long gap. */
+  profileUs: number;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { identities: 100_000, dimension: 128, m: 8, efConstruction: 40, phases: [...PHASES], dir: null, keep: false, writerBatch: 1 };
+  const options: Options = { identities: 100_000, dimension: 128, m: 8, efConstruction: 40, phases: [...PHASES], dir: null, keep: false, writerBatch: 1, profileUs: 0 };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (flag === '--identities') options.identities = Number(value);
@@ -58,6 +65,7 @@ function parseOptions(argv: string[]): Options {
     else if (flag === '--phases') options.phases = value === 'none' ? [] : (value.split(',').map((p) => p.trim()) as Phase[]);
     else if (flag === '--dir') options.dir = value;
     else if (flag === '--writer-batch') options.writerBatch = Number(value);
+    else if (flag === '--profile-us') options.profileUs = Number(value);
     else if (flag === '--keep') {
       options.keep = true;
       i--; // a flag without a value
@@ -149,6 +157,28 @@ function samplePageCache(): { stop(): { maxDirtyMB: number; maxWritebackMB: numb
   };
 }
 
+/**
+ * Every stall over LONG_GAP_MS in a phase with its cause (stall-attribution.ts): the event loop's
+ * gaps, then the writes that waited that long. Printed to stderr as a table, and in the JSON.
+ */
+function attributeStalls(phase: string, records: ProbeRecords, writes: TimedWrite[], fsEvents: FsEvent[]): StallRow[] {
+  const { longGaps, gcs, baselineGaps, profile } = records;
+  const topFrame = (from: number, to: number): string | null => {
+    if (!profile) return null;
+    const top = profile.topFrames(from, to, 2);
+    return top.samples === 0 ? 'no samples (off the CPU)' : top.frames.map((f) => `${f.frame} ×${f.samples}`).join(' / ') + ` of ${top.samples}`;
+  };
+  const loopRows = longGaps.map((gap) => attributeLoopGap(gap, gcs, baselineGaps, topFrame));
+  const writeRows = writes.filter((w) => w.ms > LONG_GAP_MS).map((w) => attributeWrite(w, fsEvents, loopRows, gcs, baselineGaps));
+  const rows = [...loopRows, ...writeRows];
+  process.stderr.write(`\n${phase}: stalls over ${LONG_GAP_MS} ms (ms; main cpu / run-queue wait over the gap; timer-only = the timer-only process's longest gap inside it)\n`);
+  process.stderr.write('| stall | at | ms | main cpu / wait | GC | timer-only | cause | detail |\n|---|---|---|---|---|---|---|---|\n');
+  for (const row of rows) {
+    process.stderr.write(`| ${row.stall} | ${row.atMs} | ${row.ms} | ${row.mainCpuMs === null ? '' : `${round(row.mainCpuMs)} / ${round(row.mainWaitMs ?? 0)}`} | ${row.gcMs} | ${row.timerOnlyMs} | ${row.cause} | ${row.detail} |\n`);
+  }
+  return rows;
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'faceshard-snapshot-stall-'));
@@ -188,7 +218,7 @@ async function main(): Promise<void> {
     const phases: Record<string, unknown> = {};
     for (const phase of options.phases) {
       await store.upsert('bench', [identity(next++, options.dimension, random)]); // something new to snapshot
-      const probes = await startProbes();
+      const probes = await startProbes(threadsAtStartup, options.profileUs);
       const pageCache = samplePageCache();
       clock = () => probes.now();
       const eventsBefore = fsEvents.length;
@@ -223,7 +253,7 @@ async function main(): Promise<void> {
       running = false;
       process.stderr.write(`phase ${phase} ends at ${process.hrtime.bigint() / 1000n} us\n`);
       await Promise.all([writer, searcher]);
-      const probe = await probes.stop();
+      const { records, ...probe } = await probes.stop();
       const events = fsEvents.slice(eventsBefore);
       const walSyncs = events.filter((e) => e.file.startsWith('wal/') && e.call === 'datasync').map((e) => e.ms);
       const waits = writes.map((w) => w.ms);
@@ -242,6 +272,7 @@ async function main(): Promise<void> {
         storageSyncs: events.filter((e) => e.ms > 10 || (!e.file.startsWith('wal/') && !e.file.endsWith('.hnsw'))).map((e) => ({ ...e, atMs: round(e.atMs), ms: round(e.ms) })),
         longestWrites: explainLongestWrites(writes, events, probe.eventLoop.longestGaps),
         afterSnapshot: afterInstalled(phaseMarks, writes, events, probe.eventLoop.longestGaps),
+        stalls: attributeStalls(phase, records, writes, events),
       };
       clock = () => performance.now();
     }

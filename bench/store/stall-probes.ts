@@ -6,6 +6,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { startMainThreadProfile, type MainThreadProfile } from './main-thread-profile';
+import type { GcEvent, LoopGapRecord } from './stall-attribution';
+import { openThreadCensus, type ThreadTimes } from './thread-census';
 
 export interface Gap {
   /** When the gap ended, ms after the probes started. */
@@ -28,6 +31,23 @@ export interface ProbeReport {
   baselineProcess: GapSummary | null;
 }
 
+/** What the attribution of long stalls needs (stall-attribution.ts); not printed as such. */
+export interface ProbeRecords {
+  /** Every event-loop gap over LONG_GAP_MS, with the scheduler's accounting of it. */
+  longGaps: LoopGapRecord[];
+  gcs: GcEvent[];
+  /** The timer-only process's gaps over 2 ms, on this process's probe clock. */
+  baselineGaps: Gap[];
+  /** null unless started with a profile. */
+  profile: MainThreadProfile | null;
+}
+
+/** Gaps recorded with their scheduler accounting (the issue's target is a few ms). */
+export const LONG_GAP_MS = 10;
+
+/** Monotonic ms (CLOCK_MONOTONIC, shared by every process on the machine and by V8's profiler). */
+const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
 export const round = (ms: number): number => Math.round(ms * 10) / 10;
 
 export function percentile(values: number[], p: number): number {
@@ -46,16 +66,18 @@ export function summarizeGaps(gaps: number[]): GapSummary {
 }
 
 /** The timer-only process: ticks every 1 ms, prints its gaps' summary when its stdin closes. */
+// Each gap as [end on the monotonic clock in ms, length in ms], so it can be laid beside this process's.
 const BASELINE_SOURCE = `
 const gaps = [];
-let last = performance.now();
-const timer = setInterval(() => { const now = performance.now(); gaps.push(now - last); last = now; }, 1);
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+let last = now();
+const timer = setInterval(() => { const at = now(); gaps.push([at, at - last]); last = at; }, 1);
 process.stdout.write('ready\\n');
 process.stdin.resume();
 process.stdin.on('end', () => { clearInterval(timer); process.stdout.write(JSON.stringify(gaps) + '\\n'); process.exit(0); });
 `;
 
-function startBaseline(): { child: ChildProcess; ready: Promise<void>; result: Promise<number[] | null> } {
+function startBaseline(): { child: ChildProcess; ready: Promise<void>; result: Promise<[number, number][] | null> } {
   const child = spawn(process.execPath, ['-e', BASELINE_SOURCE], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   let resolveReady: () => void = () => undefined;
@@ -65,12 +87,12 @@ function startBaseline(): { child: ChildProcess; ready: Promise<void>; result: P
     out += chunk;
     if (out.startsWith('ready\n')) resolveReady();
   });
-  const result = new Promise<number[] | null>((resolve) => {
+  const result = new Promise<[number, number][] | null>((resolve) => {
     child.on('exit', () => {
       resolveReady();
       const line = out.split('\n')[1];
       try {
-        resolve(JSON.parse(line) as number[]);
+        resolve(JSON.parse(line) as [number, number][]);
       } catch {
         resolve(null);
       }
@@ -82,18 +104,31 @@ function startBaseline(): { child: ChildProcess; ready: Promise<void>; result: P
 export interface Probes {
   /** ms since the probes started (the time base of every event reported). */
   now(): number;
-  stop(): Promise<ProbeReport>;
+  stop(): Promise<ProbeReport & { records: ProbeRecords }>;
 }
 
-export async function startProbes(): Promise<Probes> {
+/**
+ * `platformThreads`: this process's threads before the store opened (thread-census.ts);
+ * `profileIntervalUs`: also sample this thread with V8's profiler (0: not).
+ */
+export async function startProbes(platformThreads: ReadonlySet<number> = new Set(), profileIntervalUs = 0): Promise<Probes> {
   const baseline = startBaseline();
   await baseline.ready;
+  const census = openThreadCensus(platformThreads);
+  // Started before the origin: starting the profiler blocks this thread ~0.1 s, which is not the phase's.
+  const profiler = profileIntervalUs > 0 ? await startMainThreadProfile(profileIntervalUs, (ms) => ms - originMonotonic) : null;
   const origin = performance.now();
+  const originMonotonic = monotonicMs() - (performance.now() - origin);
   const gaps: Gap[] = [];
+  const longGaps: LoopGapRecord[] = [];
   let last = origin;
+  let lastTimes: ThreadTimes = census.read(0);
   const ticker = setInterval(() => {
     const now = performance.now();
+    const times = census.read(now - origin);
     gaps.push({ atMs: now - origin, ms: now - last });
+    if (now - last > LONG_GAP_MS) longGaps.push(gapRecord(now - origin, now - last, lastTimes, times, census.describe));
+    lastTimes = times;
     last = now;
   }, 1);
   const histogram = monitorEventLoopDelay({ resolution: 1 });
@@ -112,7 +147,9 @@ export async function startProbes(): Promise<Probes> {
       histogram.disable();
       gcObserver.disconnect();
       baseline.child.stdin?.end();
-      const baselineGaps = await baseline.result;
+      census.close();
+      const profile = profiler ? await profiler.stop() : null;
+      const baselineGaps = (await baseline.result)?.map(([at, ms]) => ({ atMs: at - originMonotonic, ms })) ?? null;
       const byLength = [...gaps].sort((a, b) => b.ms - a.ms);
       const gcMs = collections.map((c) => c.ms);
       return {
@@ -127,8 +164,26 @@ export async function startProbes(): Promise<Probes> {
           maxMs: round(Math.max(0, ...gcMs)),
           longest: [...collections].sort((a, b) => b.ms - a.ms).slice(0, 5).map((c) => ({ atMs: round(c.atMs), ms: round(c.ms), kind: c.kind })),
         },
-        baselineProcess: baselineGaps ? summarizeGaps(baselineGaps) : null,
+        baselineProcess: baselineGaps ? summarizeGaps(baselineGaps.map((g) => g.ms)) : null,
+        records: { longGaps, gcs: collections, baselineGaps: (baselineGaps ?? []).filter((g) => g.ms > 2), profile },
       };
     },
   };
+}
+
+/** One long gap with the scheduler's accounting between the ticks around it. */
+function gapRecord(atMs: number, ms: number, before: ThreadTimes, after: ThreadTimes, describe: (tid: number) => string): LoopGapRecord {
+  const delta = (map: 'cpuNs' | 'waitNs', tid: number): number | null => {
+    const a = before[map].get(tid);
+    const b = after[map].get(tid);
+    return a === undefined || b === undefined ? null : (b - a) / 1e6;
+  };
+  const threads: LoopGapRecord['threads'] = [];
+  for (const tid of after.cpuNs.keys()) {
+    if (tid === process.pid) continue;
+    const cpuMs = delta('cpuNs', tid) ?? (after.cpuNs.get(tid) ?? 0) / 1e6; // a thread started in the gap: all of its time
+    if (cpuMs > 0.1) threads.push({ thread: describe(tid), cpuMs: Math.round(cpuMs * 10) / 10 });
+  }
+  threads.sort((a, b) => b.cpuMs - a.cpuMs);
+  return { atMs, ms, mainCpuMs: delta('cpuNs', process.pid), mainWaitMs: delta('waitNs', process.pid), threads };
 }
