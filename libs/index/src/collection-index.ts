@@ -451,8 +451,14 @@ export class CollectionIndex {
   }
 
   meta(): CollectionMeta {
-    const { identityCount: _count, freedFaceCount: _freed, identities, freedFaces, ...rest } = this.metaStream();
-    return { ...rest, identities: [...identities], ...(freedFaces ? { freedFaces: [...freedFaces] } : {}) };
+    const { identityCount: _count, freedFaceCount: _freed, identities, freedFaces, freeLabelCount: _free, freeLabels, tombstoneCount: _tombs, tombstones, ...rest } = this.metaStream();
+    return {
+      ...rest,
+      freeLabels: [...freeLabels],
+      identities: [...identities],
+      tombstones: [...tombstones].map(([identityId, version]) => ({ identityId, version })),
+      ...(freedFaces ? { freedFaces: [...freedFaces] } : {}),
+    };
   }
 
   /**
@@ -461,7 +467,6 @@ export class CollectionIndex {
    * snapshot keeps it frozen while it iterates: see snapshot-overlay.ts).
    */
   metaStream(): MetaSource {
-    const { next, free } = this.labels.state();
     const records = this.identities.values();
     const identities = (function* () {
       for (const record of records) {
@@ -475,12 +480,16 @@ export class CollectionIndex {
         };
       }
     })();
+    // Free labels and tombstones are iterated as they are written too: after a move or a mass delete
+    // they hold as many entries as faces or identities left, and copying them was one long turn.
     return {
-      nextLabel: next,
-      freeLabels: free,
+      nextLabel: this.labels.next,
+      freeLabelCount: this.labels.freeCount,
+      freeLabels: this.labels.freeLabels(),
       identityCount: this.identities.size,
       identities,
-      tombstones: this.tombstoneList(),
+      tombstoneCount: this.tombstones.size,
+      tombstones: this.tombstones.entries(),
       pinnedLabels: [...this.pinned.keys()],
       ...(this.freed.size > 0 ? { freedFaceCount: this.freed.size, freedFaces: this.freed.tuples() } : {}),
     };

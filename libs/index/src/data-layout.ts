@@ -8,7 +8,7 @@ import { join } from 'node:path';
  *   <dataDir>/snapshots/<lsn:20 digits>/     newest complete snapshot, covering every record <= lsn
  *       manifest                             framed msgpack: lsn, collection specs, file names
  *       c<N>.hnsw                            hnswlib index of collection N (absent if it never held a vector)
- *       c<N>.meta                            msgpack frames: header (label allocator, tombstones), then identity chunks
+ *       c<N>.meta                            msgpack frames: header (next label, counts), then chunks of identities, freed faces, free labels, tombstones
  *   <dataDir>/snapshots/tmp-<lsn>/           a snapshot being written; deleted on open if a crash left it
  *   <dataDir>/salvage/                       what a salvage open (WAL_SALVAGE=1) cut from a damaged log, kept for forensics
  */

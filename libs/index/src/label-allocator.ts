@@ -59,6 +59,11 @@ export class LabelAllocator {
   state(): { next: number; free: number[] } {
     return { next: this.nextLabel, free: [...this.free] };
   }
+
+  /** The free labels in state()'s order, without copying them (valid while nothing is freed or revived). */
+  freeLabels(): IterableIterator<number> {
+    return this.free.values();
+  }
 }
 
 /** Capacity to resize to so that `needed` elements fit: doubling, never below `minimum`. */

@@ -2,16 +2,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { encodeMeta, type CollectionMeta } from './collection-meta';
+import { Packr } from 'msgpackr';
+import { encodeMeta, identityTuple, type CollectionMeta } from './collection-meta';
 import type { FreedFaceTuple } from './freed-faces';
 import { decodeMetaFile, writeMetaFile, type MetaSource } from './meta-file';
 import { nodeStoreFs } from './store-fs';
 import { encodeFrame } from './wal-frame';
 
-function meta(identities: number, freed = 2): CollectionMeta {
+function meta(identities: number, freed = 2, deleted = 1): CollectionMeta {
   return {
-    nextLabel: identities * 2 + 3,
-    freeLabels: [1, 2, 3],
+    nextLabel: identities * 2 + 3 + deleted,
+    freeLabels: deleted === 1 ? [1, 2, 3] : Array.from({ length: deleted }, (_, n) => identities * 2 + 3 + n),
     identities: Array.from({ length: identities }, (_, n) => ({
       identityId: `id-${n}`,
       ...(n % 3 === 0 ? {} : { attributes: { n, name: `person ${n}` } }),
@@ -20,7 +21,7 @@ function meta(identities: number, freed = 2): CollectionMeta {
       ...(n % 5 === 0 ? { faceMeta: { a: { source: 'x.jpg' } } } : {}),
       version: n + 1,
     })),
-    tombstones: [{ identityId: 'gone', version: 7 }],
+    tombstones: deleted === 1 ? [{ identityId: 'gone', version: 7 }] : Array.from({ length: deleted }, (_, n) => ({ identityId: `gone-${n}`, version: 7 + n })),
     ...(freed > 0 ? { freedFaces: Array.from({ length: freed }, (_, n): FreedFaceTuple => [1 + 2 * n, n % 2 === 0 ? 'gone' : `id-${n}`, `old-${n}`, n % 7 === 0 ? 1 : 0]) } : {}),
   };
 }
@@ -28,7 +29,24 @@ function meta(identities: number, freed = 2): CollectionMeta {
 /** What a collection hands the writer: the same meta, its lists as iterables. */
 function source(expected: CollectionMeta, identities: Iterable<CollectionMeta['identities'][number]> = expected.identities): MetaSource {
   const freedFaces = expected.freedFaces ?? [];
-  return { ...expected, identityCount: expected.identities.length, identities, freedFaceCount: freedFaces.length, freedFaces };
+  const tombstones = expected.tombstones ?? [];
+  return {
+    ...expected,
+    identityCount: expected.identities.length,
+    identities,
+    freedFaceCount: freedFaces.length,
+    freedFaces,
+    freeLabelCount: expected.freeLabels.length,
+    tombstoneCount: tombstones.length,
+    tombstones: tombstones.map((t): [string, number] => [t.identityId, t.version]),
+  };
+}
+
+/** The file's frames' offsets (each frame: u32 length, u32 CRC, body). */
+function frameStarts(bytes: Buffer): number[] {
+  const starts: number[] = [];
+  for (let at = 0; at < bytes.length; at += bytes.readUInt32LE(at) + 8) starts.push(at);
+  return starts;
 }
 
 describe('snapshot metadata file (streamed in frames)', () => {
@@ -86,13 +104,48 @@ describe('snapshot metadata file (streamed in frames)', () => {
     const shorter = meta(10, 1000);
     await writeMetaFile(nodeStoreFs, path, { ...source(shorter), freedFaceCount: 1000 });
     const bytes = readFileSync(path);
-    // Drop the last frame (the freed faces' only one): the header still says 1,000.
-    const frames: number[] = [];
-    for (let at = 0; at < bytes.length; ) {
-      frames.push(at);
-      at += bytes.readUInt32LE(at) + 8;
-    }
-    expect(() => decodeMetaFile(bytes.subarray(0, frames[frames.length - 1]), path)).toThrow(/holds 0 freed faces, its header says 1000/);
+    // Cut before the freed faces' only frame (head, one frame of identities): the header still says 1,000.
+    expect(() => decodeMetaFile(bytes.subarray(0, frameStarts(bytes)[2]), path)).toThrow(/holds 0 freed faces, its header says 1000/);
+  });
+
+  it('writes free labels and tombstones in frames of their own (the head stays small after a mass delete), and reads them back', async () => {
+    const expected = meta(1200, 0, 2500);
+    const path = join(dir, 'c0.meta');
+    await writeMetaFile(nodeStoreFs, path, source(expected));
+    const bytes = readFileSync(path);
+    expect(decodeMetaFile(bytes, path)).toEqual(expected);
+    // 2,500 free labels and 2,500 tombstones (~45 KB) are not in the head frame.
+    expect(bytes.readUInt32LE(0)).toBeLessThan(200);
+    // Identities 2 frames, free labels 3, tombstones 3.
+    expect(frameStarts(bytes)).toHaveLength(1 + 2 + 3 + 3);
+  });
+
+  it('refuses a file whose free labels or tombstones do not add up to its header, and lists that changed while written', async () => {
+    const expected = meta(10, 0, 1500);
+    const path = join(dir, 'c0.meta');
+    await expect(writeMetaFile(nodeStoreFs, path, { ...source(expected), freeLabelCount: 1501 })).rejects.toThrow(/changed while.*free labels/);
+    await expect(writeMetaFile(nodeStoreFs, path, { ...source(expected), tombstoneCount: 1499 })).rejects.toThrow(/changed while.*tombstones/);
+    await writeMetaFile(nodeStoreFs, path, source(expected));
+    const bytes = readFileSync(path);
+    const starts = frameStarts(bytes);
+    // Without the last frame (the tombstones' second): the header still says 1,500.
+    expect(() => decodeMetaFile(bytes.subarray(0, starts[starts.length - 1]), path)).toThrow(/holds 1000 tombstones, its header says 1500/);
+    // Without the two frames of free labels: the tombstones' frames take their place, and none are left for the tombstones.
+    const withoutFree = Buffer.concat([bytes.subarray(0, starts[2]), bytes.subarray(starts[4])]);
+    expect(() => decodeMetaFile(withoutFree, path)).toThrow(/holds 0 tombstones, its header says 1500/);
+    // A frame more than the header accounts for.
+    expect(() => decodeMetaFile(Buffer.concat([bytes, bytes.subarray(starts[1], starts[2])]), path)).toThrow(/frames more than its header/);
+  });
+
+  it('reads the v2 format (free labels and tombstones in the head frame)', () => {
+    const expected = meta(1500);
+    const path = join(dir, 'v2.meta');
+    const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
+    const head = { v: 2, n: expected.nextLabel, f: expected.freeLabels, c: 1500, t: expected.tombstones!.map((t) => [t.identityId, t.version]), rc: 2 };
+    const tuples = expected.identities.map(identityTuple);
+    const frames = [head, tuples.slice(0, 1000), tuples.slice(1000), expected.freedFaces].map((body) => encodeFrame(packr.pack(body)));
+    writeFileSync(path, Buffer.concat(frames));
+    expect(decodeMetaFile(readFileSync(path), path)).toEqual(expected);
   });
 
   it('reads the one-frame format of earlier snapshots', () => {

@@ -9,10 +9,12 @@ import { encodeFrame, readFrameAt } from './wal-frame';
 /**
  * A snapshot's c<N>.meta, written as a sequence of frames so it never exists as one buffer:
  *
- *   frame 0: { v: 2, n: nextLabel, f: freeLabels, c: identity count, t: tombstones, p?: pinned labels, rc?: freed face count }
+ *   frame 0: { v: 3, n: nextLabel, c: identity count, fc: free label count, tc: tombstone count, p?: pinned labels, rc?: freed face count }
  *   frame 1..: arrays of identity tuples (collection-meta.ts), at most CHUNK_IDENTITIES each,
  *              c identities in all
  *   then:      arrays of freed-face tuples (freed-faces.ts), at most CHUNK_IDENTITIES each, rc in all
+ *   then:      arrays of free labels, fc in all, then arrays of [identityId, version] tombstones, tc
+ *              in all, in chunks of the same size
  *
  * Encoding 1M identities in one go held the event loop for ~1.5 s (heartbeats are every 1 s), so
  * the writer encodes a chunk, writes it, and yields whenever it has used SLICE_MS of the loop.
@@ -20,19 +22,29 @@ import { encodeFrame, readFrameAt } from './wal-frame';
  * chunk, encoding 1M took ~27 s in the 1M bench (writers piled up beside the frozen collection
  * meanwhile). Snapshots from before (one frame: the whole CollectionMeta) still load.
  * Freed faces get frames of their own for the same reason: a join's sources free a third of their
- * faces, and packing 170k freed-face tuples in one go took 40–120 ms of the loop.
+ * faces, and packing 170k freed-face tuples in one go took 40–120 ms of the loop. So do the free
+ * labels and the tombstones (v2 packed both in the head frame): each grows with the faces or
+ * identities a move or a mass delete took away, and a head frame holding them was one slice as
+ * long as they are. v2 files (lists in the head) and v1 files (one frame) still load.
  */
 const CHUNK_IDENTITIES = 1000;
 const SLICE_MS = 4;
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
 
-export interface MetaSource extends Omit<CollectionMeta, 'identities' | 'freedFaces'> {
+export interface MetaSource extends Omit<CollectionMeta, 'identities' | 'freedFaces' | 'freeLabels' | 'tombstones'> {
   identityCount: number;
   identities: Iterable<IdentityMeta>;
   freedFaceCount?: number;
   freedFaces?: Iterable<FreedFaceTuple>;
+  freeLabelCount: number;
+  freeLabels: Iterable<number>;
+  tombstoneCount: number;
+  /** [identityId, version] of each delete. */
+  tombstones: Iterable<TombstoneTuple>;
 }
+
+export type TombstoneTuple = [identityId: string, version: number];
 
 /**
  * Writes the file, unsynced: a snapshot writes it as a scratch file while the collection is
@@ -48,11 +60,10 @@ export async function writeMetaFile(fs: StoreFs, path: string, source: MetaSourc
       await writeFully(file, frame, position);
       position += frame.length;
     };
-    const tombstones = (source.tombstones ?? []).map((t) => [t.identityId, t.version]);
     const pinned = source.pinnedLabels?.length ? { p: source.pinnedLabels } : {};
     const freedCount = source.freedFaceCount ?? 0;
     const freed = freedCount > 0 ? { rc: freedCount } : {};
-    await put(packr.pack({ v: 2, n: source.nextLabel, f: source.freeLabels, c: source.identityCount, t: tombstones, ...pinned, ...freed }));
+    await put(packr.pack({ v: 3, n: source.nextLabel, c: source.identityCount, fc: source.freeLabelCount, tc: source.tombstoneCount, ...pinned, ...freed }));
     let sliceStart = performance.now();
     /** Packs `items` in chunks, one frame each, yielding once a slice of the loop is used; returns how many. */
     const putChunked = async <T, R>(items: Iterable<T>, toTuple: (item: T) => R): Promise<number> => {
@@ -72,10 +83,15 @@ export async function writeMetaFile(fs: StoreFs, path: string, source: MetaSourc
       if (chunk.length > 0) await put(packr.pack(chunk));
       return written + chunk.length;
     };
+    const same = <T>(item: T): T => item;
     const written = await putChunked(source.identities, identityTuple);
     if (written !== source.identityCount) throw new Error(`collection changed while its metadata was written (${written} of ${source.identityCount})`);
-    const freedWritten = freedCount > 0 && source.freedFaces ? await putChunked(source.freedFaces, (tuple: FreedFaceTuple) => tuple) : 0;
+    const freedWritten = freedCount > 0 && source.freedFaces ? await putChunked(source.freedFaces, same) : 0;
     if (freedWritten !== freedCount) throw new Error(`collection changed while its metadata was written (${freedWritten} of ${freedCount} freed faces)`);
+    const freeWritten = await putChunked(source.freeLabels, same);
+    if (freeWritten !== source.freeLabelCount) throw new Error(`collection changed while its metadata was written (${freeWritten} of ${source.freeLabelCount} free labels)`);
+    const tombstonesWritten = await putChunked(source.tombstones, same);
+    if (tombstonesWritten !== source.tombstoneCount) throw new Error(`collection changed while its metadata was written (${tombstonesWritten} of ${source.tombstoneCount} tombstones)`);
   } finally {
     await file.close();
   }
@@ -91,20 +107,26 @@ export function decodeMetaFile(bytes: Buffer, path: string): CollectionMeta {
     at = frame.next;
   }
   if (frames.length === 0) throw new Error(`snapshot file ${path} is damaged (empty)`);
-  const head = packr.unpack(frames[0]) as { v?: number; n: number; f: number[]; c: number; t: [string, number][]; p?: number[]; rc?: number };
-  if (head.v !== 2) {
+  const head = packr.unpack(frames[0]) as { v?: number; n: number; c: number; f?: number[]; t?: TombstoneTuple[]; fc?: number; tc?: number; p?: number[]; rc?: number };
+  if (head.v !== 2 && head.v !== 3) {
     if (frames.length !== 1) throw new Error(`snapshot file ${path} is damaged (trailing frames)`);
     return decodeMeta(frames[0]);
   }
-  // The identities' frames come first (c identities in all), then the freed faces' (rc in all).
-  const identities: IdentityMeta[] = [];
+  // In order: c identities, rc freed faces, then (v3) fc free labels and tc tombstones, each in frames of their own.
   let at = 1;
-  for (; at < frames.length && identities.length < head.c; at++) for (const tuple of packr.unpack(frames[at]) as IdentityTuple[]) identities.push(fromIdentityTuple(tuple));
-  if (identities.length !== head.c) throw new Error(`snapshot file ${path} holds ${identities.length} identities, its header says ${head.c}`);
-  const freedFaces: FreedFaceTuple[] = [];
-  for (; at < frames.length; at++) for (const tuple of packr.unpack(frames[at]) as FreedFaceTuple[]) freedFaces.push(tuple);
-  if (freedFaces.length !== (head.rc ?? 0)) throw new Error(`snapshot file ${path} holds ${freedFaces.length} freed faces, its header says ${head.rc ?? 0}`);
-  const meta: CollectionMeta = { nextLabel: head.n, freeLabels: head.f, identities, tombstones: head.t.map(([identityId, version]) => ({ identityId, version })) };
+  /** The next frames' items until `count` are read; a frame straddling two lists, or too few items, is damage. */
+  const readList = <T>(what: string, count: number): T[] => {
+    const items: T[] = [];
+    for (; at < frames.length && items.length < count; at++) for (const item of packr.unpack(frames[at]) as T[]) items.push(item);
+    if (items.length !== count) throw new Error(`snapshot file ${path} holds ${items.length} ${what}, its header says ${count}`);
+    return items;
+  };
+  const identities = readList<IdentityTuple>('identities', head.c).map(fromIdentityTuple);
+  const freedFaces = readList<FreedFaceTuple>('freed faces', head.rc ?? 0);
+  const freeLabels = head.v === 3 ? readList<number>('free labels', head.fc ?? 0) : (head.f ?? []);
+  const tombstones = head.v === 3 ? readList<TombstoneTuple>('tombstones', head.tc ?? 0) : (head.t ?? []);
+  if (at !== frames.length) throw new Error(`snapshot file ${path} has ${frames.length - at} frames more than its header accounts for`);
+  const meta: CollectionMeta = { nextLabel: head.n, freeLabels, identities, tombstones: tombstones.map(([identityId, version]) => ({ identityId, version })) };
   if (head.p?.length) meta.pinnedLabels = head.p; // faces the graph cut off (CollectionIndex.pinFace)
   if (freedFaces.length > 0) meta.freedFaces = freedFaces; // removed faces' deleted nodes (freed-faces.ts)
   return meta;
