@@ -35,6 +35,8 @@ export interface LoopGapRecord {
   mainWaitMs: number | null;
   /** Other threads of this process that ran during the gap, most CPU first. */
   threads: { thread: string; cpuMs: number }[];
+  /** The main thread's page faults during the gap (a blocked thread waiting for memory shows here). */
+  mainFaults: { minor: number; major: number } | null;
 }
 
 export interface StallRow {
@@ -91,7 +93,8 @@ export function attributeLoopGap(
   else if (gap.mainWaitMs !== null && gap.mainWaitMs >= half) cause = timerOnlyMs >= half ? 'machine (timer-only process off the CPU too)' : `CPU taken by our threads${threads ? `: ${threads}` : ' (none ran ≥ 1 ms: other processes)'}`;
   else if (gap.mainCpuMs === null) cause = timerOnlyMs >= half ? 'machine (timer-only process off the CPU too)' : 'unknown (no scheduler accounting)';
   else cause = `main thread blocked (not runnable) ${r1(gap.ms - gap.mainCpuMs - (gap.mainWaitMs ?? 0))} ms`;
-  const parts = [overlapping.length ? `GC: ${overlapping.map((g) => `${gcKindName(g.kind)} ${r1(g.ms)}`).join(', ')}` : '', frame ? `top frame: ${frame}` : '', threads ? `other threads: ${threads}` : ''];
+  const faults = gap.mainFaults && gap.mainFaults.minor + gap.mainFaults.major > 0 ? `page faults: ${gap.mainFaults.minor} minor, ${gap.mainFaults.major} major` : '';
+  const parts = [faults, overlapping.length ? `GC: ${overlapping.map((g) => `${gcKindName(g.kind)} ${r1(g.ms)}`).join(', ')}` : '', frame ? `top frame: ${frame}` : '', threads ? `other threads: ${threads}` : ''];
   return { stall: 'loop', atMs: r1(gap.atMs), ms: r1(gap.ms), cause, gcMs: r1(gcMs), mainCpuMs: gap.mainCpuMs, mainWaitMs: gap.mainWaitMs, timerOnlyMs: r1(timerOnlyMs), detail: parts.filter(Boolean).join('; ') };
 }
 

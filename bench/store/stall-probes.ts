@@ -185,5 +185,6 @@ function gapRecord(atMs: number, ms: number, before: ThreadTimes, after: ThreadT
     if (cpuMs > 0.1) threads.push({ thread: describe(tid), cpuMs: Math.round(cpuMs * 10) / 10 });
   }
   threads.sort((a, b) => b.cpuMs - a.cpuMs);
-  return { atMs, ms, mainCpuMs: delta('cpuNs', process.pid), mainWaitMs: delta('waitNs', process.pid), threads };
+  const faults = before.mainFaults && after.mainFaults ? { minor: after.mainFaults[0] - before.mainFaults[0], major: after.mainFaults[1] - before.mainFaults[1] } : null;
+  return { atMs, ms, mainCpuMs: delta('cpuNs', process.pid), mainWaitMs: delta('waitNs', process.pid), threads, mainFaults: faults };
 }

@@ -14,6 +14,8 @@ export interface ThreadTimes {
   cpuNs: Map<number, number>;
   /** ns runnable but not running, per tid. */
   waitNs: Map<number, number>;
+  /** The main thread's page faults so far (minor, major: /proc/self/task/<pid>/stat), null without /proc. */
+  mainFaults: [number, number] | null;
 }
 
 const RESCAN_MS = 100;
@@ -34,6 +36,19 @@ export function openThreadCensus(platformTids: ReadonlySet<number>): ThreadCensu
   let lastScan = -Infinity;
   const firstSeen = new Map<number, 'start' | 'later'>();
   let available = true;
+  let mainStat: number | null = null;
+  try {
+    mainStat = openSync(`/proc/self/task/${process.pid}/stat`, 'r');
+  } catch {
+    // not Linux
+  }
+  const statBuffer = Buffer.alloc(1024);
+  const mainFaults = (): [number, number] | null => {
+    if (mainStat === null) return null;
+    const text = statBuffer.toString('latin1', 0, readSync(mainStat, statBuffer, 0, statBuffer.length, 0));
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
+    return [Number(fields[7]), Number(fields[9])]; // minflt (10), majflt (12)
+  };
   const scan = (): void => {
     let tids: number[];
     try {
@@ -83,7 +98,7 @@ export function openThreadCensus(platformTids: ReadonlySet<number>): ThreadCensu
         cpuNs.set(tid, Number(cpu));
         waitNs.set(tid, Number(wait));
       }
-      return { cpuNs, waitNs };
+      return { cpuNs, waitNs, mainFaults: mainFaults() };
     },
     describe(tid) {
       if (tid === process.pid) return 'main';
@@ -93,6 +108,7 @@ export function openThreadCensus(platformTids: ReadonlySet<number>): ThreadCensu
     close() {
       for (const fd of fds.values()) closeSync(fd);
       fds.clear();
+      if (mainStat !== null) closeSync(mainStat);
     },
   };
 }
