@@ -5,12 +5,13 @@
  *
  * An event-loop gap is split by the main thread's scheduler accounting over the gap
  * (thread-census.ts): on a CPU, runnable but waiting, or neither (blocked). Then:
+ *   - it waited for a CPU at least half of it (a GC pause included): if the timer-only process
+ *     was off the CPU for at least half of it too, "machine"; else "CPU taken by <our threads
+ *     that ran>" (hnswlib's writeIndex on a libuv thread, the upkeep's worker, V8's helpers)
  *   - GC pauses cover at least half of it                      -> "GC <kind>"
  *   - the thread was on a CPU at least half of it              -> "own code: <top profile frame>"
- *   - it waited for a CPU at least half of it: if the timer-only process was off the CPU for at
- *     least half of it too, "machine"; else "CPU taken by <our threads that ran>" (hnswlib's
- *     writeIndex on a libuv thread, the upkeep's worker, V8's helpers)
- *   - otherwise "blocked" (a syscall, page fault or lock on the main thread)
+ *   - otherwise, if the timer-only process stalled for half of it too: "machine" (neither ran:
+ *     the whole VM or the kernel held them); else "blocked" (a syscall, page fault or lock)
  * A writer's wait: the log fdatasync it overlapped, if that is at least half of it; else the
  * event-loop gap it overlapped (whose own cause is in the loop's rows); else "queue".
  */
@@ -86,12 +87,14 @@ export function attributeLoopGap(
   const threads = gap.threads.filter((t) => t.cpuMs >= 1).map((t) => `${t.thread} ${r1(t.cpuMs)} ms`).join(', ');
   const frame = topFrame(from, gap.atMs);
   let cause: string;
-  if (gcMs >= half) {
+  // Waiting for a CPU comes first: a GC pause spent in the run queue is as long as the wait, not the collection.
+  if (gap.mainWaitMs !== null && gap.mainWaitMs >= half) cause = timerOnlyMs >= half ? 'machine (timer-only process off the CPU too)' : `CPU taken by our threads${threads ? `: ${threads}` : ' (none ran ≥ 1 ms: other processes)'}`;
+  else if (gcMs >= half) {
     const longest = overlapping.reduce((a, b) => (b.ms > a.ms ? b : a));
     cause = `GC ${gcKindName(longest.kind)} ${r1(longest.ms)} ms`;
   } else if (gap.mainCpuMs !== null && gap.mainCpuMs >= half) cause = `own code: ${frame ?? 'no profile'}`;
-  else if (gap.mainWaitMs !== null && gap.mainWaitMs >= half) cause = timerOnlyMs >= half ? 'machine (timer-only process off the CPU too)' : `CPU taken by our threads${threads ? `: ${threads}` : ' (none ran ≥ 1 ms: other processes)'}`;
   else if (gap.mainCpuMs === null) cause = timerOnlyMs >= half ? 'machine (timer-only process off the CPU too)' : 'unknown (no scheduler accounting)';
+  else if (timerOnlyMs >= half) cause = 'machine (neither process ran: timer-only process stalled too)';
   else cause = `main thread blocked (not runnable) ${r1(gap.ms - gap.mainCpuMs - (gap.mainWaitMs ?? 0))} ms`;
   const faults = gap.mainFaults && gap.mainFaults.minor + gap.mainFaults.major > 0 ? `page faults: ${gap.mainFaults.minor} minor, ${gap.mainFaults.major} major` : '';
   const parts = [faults, overlapping.length ? `GC: ${overlapping.map((g) => `${gcKindName(g.kind)} ${r1(g.ms)}`).join(', ')}` : '', frame ? `top frame: ${frame}` : '', threads ? `other threads: ${threads}` : ''];
