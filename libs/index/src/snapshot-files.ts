@@ -10,7 +10,6 @@ import type { LogSyncActivity } from './log-sync-activity';
 import { copyDurablyInSteps } from './paced-durable-copy';
 import { removeFolderInSteps } from './paced-removal';
 import { encodeFrame, readFrameAt } from './wal-frame';
-import { withWriterThreadLowered } from './writer-thread-priority';
 
 /** One collection's files, written into the snapshot's temp folder. */
 export interface WrittenCollection {
@@ -61,8 +60,7 @@ export interface CapturedCollection {
 
 /**
  * Writes collection number `position`: the hnswlib index file and the metadata file AT ONCE.
- * hnswlib-node's writeIndex runs on a libuv worker thread, niced while it writes
- * (writer-thread-priority.ts; the event loop stays free) while the
+ * hnswlib-node's writeIndex runs on a libuv worker thread (the event loop stays free) while the
  * metadata is encoded here in slices of a few ms. The caller keeps the collection frozen for the
  * whole time, since that thread reads the live index (addPoint or resizeIndex would race it):
  * the store holds later writes beside it (snapshot-overlay.ts). Both go to scratch files, not
@@ -77,8 +75,7 @@ export async function writeCollectionFiles(fs: StoreFs, tempDir: string, positio
   let indexWritten = false;
   const [index, meta] = await Promise.allSettled([
     fs.writeExternal(join(tempDir, scratchIndexFile), async (path) => {
-      // Its seconds of CPU at a lower priority than the event loop and the log's syncs.
-      indexWritten = await withWriterThreadLowered(path, () => collection.writeIndex(path));
+      indexWritten = await collection.writeIndex(path);
     }),
     writeMetaFile(fs, join(tempDir, scratchMetaFile), collection.metaStream()),
   ]);
