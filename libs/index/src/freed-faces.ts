@@ -1,3 +1,5 @@
+import { SegmentedMap } from './segmented-map';
+
 /** One face's freed node: the label its vector still sits under in hnswlib, marked deleted. */
 export interface FreedFace {
   label: number;
@@ -23,7 +25,7 @@ export type FreedFaceTuple = [number, string, string, 0 | 1];
  * revived or not: at most one entry per face ever removed and not added again.
  */
 export class FreedFaces {
-  private readonly byFace = new Map<string, FreedFace>();
+  private readonly byFace = new SegmentedMap<FreedFace>();
 
   constructor(tuples: readonly FreedFaceTuple[] = []) {
     for (const [label, identityId, faceId, pinned] of tuples) this.byFace.set(faceKey(identityId, faceId), { label, pinned: pinned === 1 });

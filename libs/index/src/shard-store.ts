@@ -501,7 +501,7 @@ export class ShardStore {
     return this.readsOf(collection).get(identityId);
   }
 
-  /** Ids of every identity in the collection (insertion order). */
+  /** Ids of every identity in the collection (no particular order: callers that need one sort). */
   identityIds(collection: string): string[] {
     return this.readsOf(collection).identityIds();
   }
