@@ -61,7 +61,8 @@ export interface ShardOps {
    */
   applyVersioned: {
     req: { collection: CollectionSpec; entries: VersionedIdentity[] } & RingFence;
-    res: { applied: number; skipped: number };
+    /** searchLatency: this shard's searches, for the move's latency pacing (absent: it had none). */
+    res: { applied: number; skipped: number; searchLatency?: SearchLatencyReport };
   };
   /**
    * After a ring change is committed: answers once the shard reads a ring at least as new as
@@ -80,7 +81,7 @@ export interface ShardOps {
   exportChunk: {
     req: { collection: string; move: { id: string; from: string[]; to: string[] }; after: string | null; maxEntries: number; maxBytes: number } & RingFence &
       GenerationFence;
-    res: { entries: { target: string; entry: VersionedIdentity }[]; last: string | null; done: boolean; total: number };
+    res: { entries: { target: string; entry: VersionedIdentity }[]; last: string | null; done: boolean; total: number; searchLatency?: SearchLatencyReport };
   };
   /**
    * Finalising a move on a source: forgets every identity and tombstone that the ring of
@@ -96,6 +97,18 @@ export interface ShardOps {
 }
 
 export type ShardOp = keyof ShardOps;
+
+/**
+ * A shard's searches as a move's coordinator paces by them (libs/rebalance latency-pacing.ts):
+ * their p99 over a recent window next to their p99 while no move worked on the shard, with
+ * sample counts. Attached by the shard to its answers to a move's requests.
+ */
+export interface SearchLatencyReport {
+  recentP99Ms: number;
+  recentSamples: number;
+  baselineP99Ms: number;
+  baselineSamples: number;
+}
 export type ShardRequest<O extends ShardOp> = ShardOps[O]['req'];
 export type ShardResponse<O extends ShardOp> = ShardOps[O]['res'];
 

@@ -3,17 +3,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalMetadataStore } from '@faceshard/cluster';
-import { FaceshardError, type ShardOp, type ShardRequest, type ShardResponse, type VersionedIdentity } from '@faceshard/contracts';
+import { FaceshardError, type SearchLatencyReport, type ShardOp, type ShardRequest, type ShardResponse, type VersionedIdentity } from '@faceshard/contracts';
 import type { ShardTransport } from '@faceshard/messaging';
+import { DEFAULT_LATENCY_PACING } from '@faceshard/rebalance';
 import { DEFAULT_MOVE_OPTIONS, MoveCoordinator } from './move-coordinator';
 
 const identity = (id: string): VersionedIdentity => ({ identityId: id, version: 1, faces: [{ faceId: `${id}-f`, vector: Float32Array.of(1, 0) }] });
 
 /**
  * A transport whose shards answer from scripts: `exportChunk` hands out `chunks` in order (the
- * second one only after `secondExportMs`), `applyVersioned` fails while `failApplies` > 0.
+ * second one only after `secondExportMs`), `applyVersioned` fails while `failApplies` > 0; the
+ * source's and the receiver's answers carry `sourceLatency` / `receiverLatency` if given.
  */
-function scriptedTransport(script: { chunks: string[][]; secondExportMs: number; failApplies: number }) {
+function scriptedTransport(script: {
+  chunks: string[][];
+  secondExportMs: number;
+  failApplies: number;
+  sourceLatency?: SearchLatencyReport;
+  receiverLatency?: SearchLatencyReport;
+}) {
   const applied: string[] = [];
   const transport = {
     async request<O extends ShardOp>(shardId: string, op: O, req: ShardRequest<O>): Promise<ShardResponse<O>> {
@@ -23,7 +31,8 @@ function scriptedTransport(script: { chunks: string[][]; secondExportMs: number;
         if (index > 0) await new Promise((r) => setTimeout(r, script.secondExportMs));
         const ids = script.chunks[index] ?? [];
         const last = ids[ids.length - 1] ?? after;
-        return { entries: ids.map((id) => ({ target: 'c', entry: identity(id) })), last, done: index >= script.chunks.length - 1, total: script.chunks.flat().length } as ShardResponse<O>;
+        const entries = ids.map((id) => ({ target: 'c', entry: identity(id) }));
+        return { entries, last, done: index >= script.chunks.length - 1, total: script.chunks.flat().length, searchLatency: script.sourceLatency } as ShardResponse<O>;
       }
       if (op === 'applyVersioned') {
         if (script.failApplies > 0) {
@@ -32,7 +41,7 @@ function scriptedTransport(script: { chunks: string[][]; secondExportMs: number;
         }
         const { entries } = req as ShardRequest<'applyVersioned'>;
         applied.push(...entries.map((e) => e.identityId));
-        return { applied: entries.length, skipped: 0 } as ShardResponse<O>;
+        return { applied: entries.length, skipped: 0, searchLatency: script.receiverLatency } as ShardResponse<O>;
       }
       if (op === 'dropMoved') return { dropped: 0 } as ShardResponse<O>;
       throw new Error(`unexpected ${op} to ${shardId}`);
@@ -57,6 +66,20 @@ describe('MoveCoordinator, migrate stage', () => {
     process.on('unhandledRejection', onUnhandled);
   });
 
+  /** Runs the coordinator until c joined (the move is over) or `timeoutMs` passed. */
+  async function runUntilJoined(coordinator: MoveCoordinator, timeoutMs: number): Promise<void> {
+    coordinator.start();
+    try {
+      const finished = async () => {
+        const ring = await metadata.readRing();
+        return !ring.move && ring.members.includes('c');
+      };
+      for (let waited = 0; !(await finished()) && waited < timeoutMs; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      await coordinator.stop();
+    }
+  }
+
   afterEach(async () => {
     process.off('unhandledRejection', onUnhandled);
     await metadata.close();
@@ -69,21 +92,45 @@ describe('MoveCoordinator, migrate stage', () => {
     // shard process dies of an unhandled rejection: the kill -9 test of the receiver found it).
     const { transport, applied } = scriptedTransport({ chunks: [['id1', 'id2'], ['id3']], secondExportMs: 50, failApplies: 1 });
     const coordinator = new MoveCoordinator('a', metadata, transport, { ...DEFAULT_MOVE_OPTIONS, settleMs: 0, pollMs: 10, chunksInFlight: 2 }, () => undefined);
-    coordinator.start();
-    try {
-      // The move fails once, retries after 500 ms from the last acknowledged chunk and completes.
-      const finished = async () => {
-        const ring = await metadata.readRing();
-        return !ring.move && ring.members.includes('c');
-      };
-      for (let waited = 0; !(await finished()) && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
-    } finally {
-      await coordinator.stop();
-    }
+    // The move fails once, retries after 500 ms from the last acknowledged chunk and completes.
+    await runUntilJoined(coordinator, 10_000);
     expect(unhandled).toEqual([]);
     const ring = await metadata.readRing();
     expect(ring.move).toBeUndefined();
     expect(ring.members).toEqual(['a', 'c']);
     expect(new Set(applied)).toEqual(new Set(['id1', 'id2', 'id3']));
+  });
+
+  describe('latency pacing (REBALANCE_MAX_SEARCH_P99_FACTOR)', () => {
+    /** `count` identities in chunks of 20 (the pace starts at 1,000/s, held for 1 s); the move's pace events. */
+    async function paced(latency: { sourceLatency?: SearchLatencyReport; receiverLatency?: SearchLatencyReport }, maxSearchP99Factor = 2, count = 1200) {
+      const chunks = Array.from({ length: count / 20 }, (_, c) => Array.from({ length: 20 }, (_, i) => `id${String(c * 20 + i).padStart(5, '0')}`));
+      const { transport, applied } = scriptedTransport({ chunks, secondExportMs: 0, failApplies: 0, ...latency });
+      const events: Record<string, unknown>[] = [];
+      const coordinator = new MoveCoordinator('a', metadata, transport, { ...DEFAULT_MOVE_OPTIONS, settleMs: 0, pollMs: 10, maxSearchP99Factor }, (e) => events.push(e));
+      await runUntilJoined(coordinator, 15_000);
+      expect(new Set(applied).size).toBe(count);
+      return events.filter((e) => e.event === 'move-pace') as { idsPerSecond: number; slowdown: number | null; backedOff: boolean }[];
+    }
+    const report = (recentP99Ms: number): SearchLatencyReport => ({ recentP99Ms, recentSamples: 200, baselineP99Ms: 2, baselineSamples: 1000 });
+
+    it('backs off when a receiver reports its search p99 over the factor × its baseline', async () => {
+      const paces = await paced({ receiverLatency: report(20) });
+      const backOffs = paces.filter((p) => p.backedOff);
+      expect(backOffs.length).toBeGreaterThan(0);
+      expect(backOffs[0].slowdown).toBe(10);
+      expect(Math.min(...paces.map((p) => p.idsPerSecond))).toBeLessThan(DEFAULT_LATENCY_PACING.startIdsPerSecond);
+    });
+
+    it("backs off on the source's own report too", async () => {
+      const paces = await paced({ sourceLatency: report(20), receiverLatency: report(2) });
+      expect(paces.some((p) => p.backedOff && p.slowdown === 10)).toBe(true);
+    });
+
+    it('speeds up while the searches stay within the factor', async () => {
+      const within = await paced({ sourceLatency: report(3), receiverLatency: report(3.9) }, 2, 3000);
+      expect(within.some((p) => p.backedOff)).toBe(false);
+      expect(Math.max(...within.map((p) => p.idsPerSecond))).toBeGreaterThan(1.5 * DEFAULT_LATENCY_PACING.startIdsPerSecond);
+    });
   });
 });

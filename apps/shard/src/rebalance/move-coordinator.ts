@@ -1,17 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterMetadataStore } from '@faceshard/cluster';
-import { FaceshardError, type CollectionSpec, type MoveState, type RingState, type ShardResponse, type VersionedIdentity } from '@faceshard/contracts';
+import {
+  FaceshardError,
+  type CollectionSpec,
+  type MoveState,
+  type RingState,
+  type SearchLatencyReport,
+  type ShardResponse,
+  type VersionedIdentity,
+} from '@faceshard/contracts';
 import type { ShardTransport } from '@faceshard/messaging';
 import {
   COMPLETE_STAGE,
+  DEFAULT_LATENCY_PACING,
   emptyProgress,
   initMove,
   movingSources,
   nextMoveStep,
+  nextPace,
+  pacedPauseMs,
   pauseAfterChunkMs,
   progressRate,
   recordChunk,
+  searchSlowdown,
+  startPace,
+  type LatencyPacingConfig,
+  type PaceState,
   type SourceProgress,
 } from '@faceshard/rebalance';
 import { CoordinatorLease } from './coordinator-lease.service';
@@ -31,6 +46,12 @@ export interface MoveCoordinatorOptions {
   maxIdsPerSecond: number;
   /** Flow control: at most this share of a shard's time goes to the move, in (0, 1] (1: no cap). See libs/rebalance flow-control.ts. */
   maxTimeShare: number;
+  /**
+   * Flow control by the searches' latency (libs/rebalance latency-pacing.ts): each source's pace
+   * grows while every shard it works on keeps its search p99 within this × its p99 without a move,
+   * and backs off when one does not; 0: off. Applies on top of the two caps above.
+   */
+  maxSearchP99Factor: number;
   leaseTtlMs: number;
   /** Time given to every gateway and shard to adopt a new ring epoch before the next stage relies on it. */
   settleMs: number;
@@ -44,6 +65,7 @@ export const DEFAULT_MOVE_OPTIONS: MoveCoordinatorOptions = {
   chunksInFlight: 2,
   maxIdsPerSecond: 0,
   maxTimeShare: 1,
+  maxSearchP99Factor: 0,
   leaseTtlMs: 5000,
   settleMs: 1000,
   pollMs: 500,
@@ -63,7 +85,12 @@ interface InFlightChunk {
   doneAt: number | null;
   /** How long the receivers worked on it (valid once delivered). */
   serviceMs: () => number;
+  /** What the receivers said about their searches when they acknowledged it. */
+  reports: (SearchLatencyReport | undefined)[];
 }
+
+/** How often a source logs its latency pacing (besides every back-off). */
+const PACE_LOG_EVERY_MS = 1000;
 
 /**
  * A promise the move loop awaits later, maybe never (after a failure it reads again from the last
@@ -205,6 +232,11 @@ export class MoveCoordinator {
     let movedHere = 0;
     /** Set when this coordinator must stop here: the lease was taken over, or progress could not be recorded. */
     let lostLease = false;
+    const pacing: LatencyPacingConfig = { ...DEFAULT_LATENCY_PACING, maxP99Factor: this.options.maxSearchP99Factor };
+    let pace: PaceState | null = pacing.maxP99Factor > 0 ? startPace(pacing, performance.now()) : null;
+    let paceLoggedAt = Number.NEGATIVE_INFINITY;
+    /** When the last pause ended: the pace spaces chunks from there (see pacedPauseMs). */
+    let releasedAt = performance.now();
     /** The last progress write; each waits for the one before (the revision chain). */
     let recording: Promise<void> = Promise.resolve();
     const record = (collection: string, chunk: ExportedChunk): void => {
@@ -258,15 +290,36 @@ export class MoveCoordinator {
         cursor = chunk.last;
         record(collection.name, chunk);
         movedHere += chunk.entries.length;
-        const pause = pauseAfterChunkMs(
+        let pause = pauseAfterChunkMs(
           { maxIdsPerSecond: this.options.maxIdsPerSecond, maxTimeShare: this.options.maxTimeShare },
           { busyMs: Math.max(chunk.exportMs, acknowledged.serviceMs()), moved: movedHere, elapsedMs: Date.now() - started },
         );
+        if (pace) {
+          const now = performance.now();
+          const slowdown = searchSlowdown([chunk.searchLatency, ...acknowledged.reports]);
+          const before = pace.idsPerSecond;
+          pace = nextPace(pacing, pace, { now, moved: chunk.entries.length, slowdown });
+          pause = Math.max(pause, pacedPauseMs(pace.idsPerSecond, chunk.entries.length, now - releasedAt));
+          if (pace.idsPerSecond < before || now - paceLoggedAt >= PACE_LOG_EVERY_MS) {
+            paceLoggedAt = now;
+            this.log({
+              event: 'move-pace',
+              shardId: this.shardId,
+              moveId: move.id,
+              source,
+              idsPerSecond: Math.round(pace.idsPerSecond),
+              achievedIdsPerSecond: Math.round(pace.achievedIdsPerSecond ?? 0),
+              slowdown: slowdown === null ? null : Math.round(slowdown * 100) / 100,
+              backedOff: pace.idsPerSecond < before,
+            });
+          }
+        }
         if (pause > 0) {
           // The pause is the shards' time off the move: let what is in flight finish first.
           await Promise.allSettled(inFlight.map((f) => f.delivered));
           await sleep(pause);
         }
+        releasedAt = performance.now();
       }
     }
     await recording;
@@ -309,9 +362,11 @@ export class MoveCoordinator {
     const flight: InFlightChunk = {
       chunk,
       doneAt: null,
+      reports: [],
       delivered: awaitedLater(
-        this.deliver(collection, chunk.entries).then(() => {
+        this.deliver(collection, chunk.entries).then((reports) => {
           flight.doneAt = performance.now();
+          flight.reports = reports;
         }),
       ),
       serviceMs: () => (flight.doneAt === null ? 0 : flight.doneAt - Math.max(sentAt, previous?.doneAt ?? 0)),
@@ -319,19 +374,20 @@ export class MoveCoordinator {
     return flight;
   }
 
-  /** Hands a chunk to its receivers; resolves once each acknowledged it durably. */
-  private async deliver(collection: CollectionSpec, entries: { target: string; entry: VersionedIdentity }[]): Promise<void> {
+  /** Hands a chunk to its receivers; resolves once each acknowledged it durably, with what each said about its searches. */
+  private async deliver(collection: CollectionSpec, entries: { target: string; entry: VersionedIdentity }[]): Promise<(SearchLatencyReport | undefined)[]> {
     const byTarget = new Map<string, VersionedIdentity[]>();
     for (const { target, entry } of entries) {
       const list = byTarget.get(target);
       if (list) list.push(entry);
       else byTarget.set(target, [entry]);
     }
-    await Promise.all(
+    const answers = await Promise.all(
       [...byTarget].map(([target, list]) =>
         this.transport.request(target, 'applyVersioned', { collection, entries: list }, { timeoutMs: this.options.requestTimeoutMs }),
       ),
     );
+    return answers.map((answer) => answer.searchLatency);
   }
 
   /** Sources forget what they gave away (the receivers hold it durably: the migrate stage is done). */
