@@ -16,7 +16,6 @@ import { ShardTransportServer } from './transport/shard-transport.server';
 import { searchHandlers } from './transport/search-handlers';
 import { ShardService } from './shard.service';
 import { ObservedShardAdmission } from './admission/observed-admission';
-import { SearchLatencyMonitor } from './observability/search-latency-monitor';
 import { PinoNestLogger, quietObservability, type Observability } from '@faceshard/observability';
 
 export interface ShardNode {
@@ -60,7 +59,7 @@ export async function startShardNode(deps: {
   const ringView = new RingView();
   await ringView.follow(metadata);
   const admission = new ObservedShardAdmission(config.admission, metrics?.shardOps(shardId), log);
-  const server = new ShardTransportServer(transport, shardId, admission, new SearchLatencyMonitor());
+  const server = new ShardTransportServer(transport, shardId, admission);
   const shardModule = ShardModule.forShard(shardId, store, ringView, {
     // Profiles are written next to the shard's data and fetched by the gateway in chunks.
     recorder: new ProcessProfiler(join(config.dataDir, 'profiles')),

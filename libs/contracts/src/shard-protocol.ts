@@ -61,8 +61,7 @@ export interface ShardOps {
    */
   applyVersioned: {
     req: { collection: CollectionSpec; entries: VersionedIdentity[] } & RingFence;
-    /** searchLatency: this shard's searches, for the move's latency pacing (absent: it had none). */
-    res: { applied: number; skipped: number; searchLatency?: SearchLatencyReport };
+    res: { applied: number; skipped: number };
   };
   /**
    * After a ring change is committed: answers once the shard reads a ring at least as new as
@@ -81,7 +80,7 @@ export interface ShardOps {
   exportChunk: {
     req: { collection: string; move: { id: string; from: string[]; to: string[] }; after: string | null; maxEntries: number; maxBytes: number } & RingFence &
       GenerationFence;
-    res: { entries: { target: string; entry: VersionedIdentity }[]; last: string | null; done: boolean; total: number; searchLatency?: SearchLatencyReport };
+    res: { entries: { target: string; entry: VersionedIdentity }[]; last: string | null; done: boolean; total: number };
   };
   /**
    * Finalising a move on a source: forgets every identity and tombstone that the ring of
@@ -99,9 +98,9 @@ export interface ShardOps {
 export type ShardOp = keyof ShardOps;
 
 /**
- * A shard's searches as a move's coordinator paces by them (libs/rebalance latency-pacing.ts):
- * their p99 over a recent window next to their p99 while no move worked on the shard, with
- * sample counts. Attached by the shard to its answers to a move's requests.
+ * Searches as a move's coordinator paces by them (libs/rebalance latency-pacing.ts): their p99
+ * over a recent window next to their p99 while no move ran, with sample counts. Gateways publish
+ * theirs while a move runs (libs/messaging SearchLatencyBeat).
  */
 export interface SearchLatencyReport {
   recentP99Ms: number;

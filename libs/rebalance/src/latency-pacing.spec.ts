@@ -95,7 +95,7 @@ describe('latency pacing (AIMD)', () => {
     );
   });
 
-  it('slowdown: the worst shard with enough samples in both windows', () => {
+  it('slowdown: the worst report with enough samples in both windows', () => {
     const report = (recentP99Ms: number, baselineP99Ms: number, samples = 100) => ({ recentP99Ms, baselineP99Ms, recentSamples: samples, baselineSamples: samples });
     expect(searchSlowdown([report(4, 2), report(9, 3), undefined])).toBe(3);
     expect(searchSlowdown([report(40, 2, 5), report(3, 2)])).toBe(1.5); // 5 samples say nothing

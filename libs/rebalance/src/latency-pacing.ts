@@ -1,10 +1,10 @@
 import type { SearchLatencyReport } from '@faceshard/contracts';
 
 /**
- * Latency-aware pacing of a move (AIMD): the coordinator learns, with every acknowledged chunk
- * (the shards measure: apps/shard/src/observability/search-latency-monitor.ts), how slow the searches of the shards it works on have become against their own searches without
- * a move, and sets the move's pace from that. While every shard's recent search p99 stays within
- * `maxP99Factor` × its baseline the pace grows by `increasePerSecond` every second (additive);
+ * Latency-aware pacing of a move (AIMD): after every acknowledged chunk the coordinator looks at
+ * how slow live searches have become against searches without a move (every gateway reports its
+ * own, apps/gateway SearchLatencyReporter), and sets the move's pace from that. While every
+ * gateway's recent search p99 stays within `maxP99Factor` × its baseline the pace grows by `increasePerSecond` every second (additive);
  * when one goes over, the pace drops to `backOff` × what the move actually achieved
  * (multiplicative) and stays there for `holdMs`, the time the shards' latency window needs to show
  * the new pace (backing off again on a window that still holds the old pace would overshoot).
@@ -77,8 +77,8 @@ export function startPace(config: LatencyPacingConfig, now: number): PaceState {
 }
 
 /**
- * How much slower the searches are: the largest recent-p99 / baseline-p99 among shards that have
- * enough samples in both (a search waits for its slowest shard); null when none has.
+ * How much slower the searches are: the largest recent-p99 / baseline-p99 among the reports
+ * (one per gateway) with enough samples in both; null when none has.
  */
 export function searchSlowdown(reports: readonly (SearchLatencyReport | undefined)[], minSamples = 20): number | null {
   let worst: number | null = null;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalMetadataStore } from '@faceshard/cluster';
 import { FaceshardError, type SearchLatencyReport, type ShardOp, type ShardRequest, type ShardResponse, type VersionedIdentity } from '@faceshard/contracts';
-import type { ShardTransport } from '@faceshard/messaging';
+import type { SearchLatencyBeat, ShardTransport } from '@faceshard/messaging';
 import { DEFAULT_LATENCY_PACING } from '@faceshard/rebalance';
 import { DEFAULT_MOVE_OPTIONS, MoveCoordinator } from './move-coordinator';
 
@@ -12,18 +12,16 @@ const identity = (id: string): VersionedIdentity => ({ identityId: id, version: 
 
 /**
  * A transport whose shards answer from scripts: `exportChunk` hands out `chunks` in order (the
- * second one only after `secondExportMs`), `applyVersioned` fails while `failApplies` > 0; the
- * source's and the receiver's answers carry `sourceLatency` / `receiverLatency` if given.
+ * second one only after `secondExportMs`), `applyVersioned` fails while `failApplies` > 0;
+ * `gateways` publish these search latency reports every 100 ms.
  */
-function scriptedTransport(script: {
-  chunks: string[][];
-  secondExportMs: number;
-  failApplies: number;
-  sourceLatency?: SearchLatencyReport;
-  receiverLatency?: SearchLatencyReport;
-}) {
+function scriptedTransport(script: { chunks: string[][]; secondExportMs: number; failApplies: number; gateways?: SearchLatencyReport[] }) {
   const applied: string[] = [];
   const transport = {
+    onSearchLatency(listener: (beat: SearchLatencyBeat) => void) {
+      const timer = setInterval(() => script.gateways?.forEach((report, i) => listener({ gatewayId: `g${i}`, ...report })), 100);
+      return () => clearInterval(timer);
+    },
     async request<O extends ShardOp>(shardId: string, op: O, req: ShardRequest<O>): Promise<ShardResponse<O>> {
       if (op === 'exportChunk') {
         const { after } = req as ShardRequest<'exportChunk'>;
@@ -31,8 +29,7 @@ function scriptedTransport(script: {
         if (index > 0) await new Promise((r) => setTimeout(r, script.secondExportMs));
         const ids = script.chunks[index] ?? [];
         const last = ids[ids.length - 1] ?? after;
-        const entries = ids.map((id) => ({ target: 'c', entry: identity(id) }));
-        return { entries, last, done: index >= script.chunks.length - 1, total: script.chunks.flat().length, searchLatency: script.sourceLatency } as ShardResponse<O>;
+        return { entries: ids.map((id) => ({ target: 'c', entry: identity(id) })), last, done: index >= script.chunks.length - 1, total: script.chunks.flat().length } as ShardResponse<O>;
       }
       if (op === 'applyVersioned') {
         if (script.failApplies > 0) {
@@ -41,7 +38,7 @@ function scriptedTransport(script: {
         }
         const { entries } = req as ShardRequest<'applyVersioned'>;
         applied.push(...entries.map((e) => e.identityId));
-        return { applied: entries.length, skipped: 0, searchLatency: script.receiverLatency } as ShardResponse<O>;
+        return { applied: entries.length, skipped: 0 } as ShardResponse<O>;
       }
       if (op === 'dropMoved') return { dropped: 0 } as ShardResponse<O>;
       throw new Error(`unexpected ${op} to ${shardId}`);
@@ -103,9 +100,9 @@ describe('MoveCoordinator, migrate stage', () => {
 
   describe('latency pacing (REBALANCE_MAX_SEARCH_P99_FACTOR)', () => {
     /** `count` identities in chunks of 20 (the pace starts at 1,000/s, held for 1 s); the move's pace events. */
-    async function paced(latency: { sourceLatency?: SearchLatencyReport; receiverLatency?: SearchLatencyReport }, maxSearchP99Factor = 2, count = 1200) {
+    async function paced(gateways: SearchLatencyReport[], maxSearchP99Factor = 2, count = 1200) {
       const chunks = Array.from({ length: count / 20 }, (_, c) => Array.from({ length: 20 }, (_, i) => `id${String(c * 20 + i).padStart(5, '0')}`));
-      const { transport, applied } = scriptedTransport({ chunks, secondExportMs: 0, failApplies: 0, ...latency });
+      const { transport, applied } = scriptedTransport({ chunks, secondExportMs: 0, failApplies: 0, gateways });
       const events: Record<string, unknown>[] = [];
       const coordinator = new MoveCoordinator('a', metadata, transport, { ...DEFAULT_MOVE_OPTIONS, settleMs: 0, pollMs: 10, maxSearchP99Factor }, (e) => events.push(e));
       await runUntilJoined(coordinator, 15_000);
@@ -114,21 +111,21 @@ describe('MoveCoordinator, migrate stage', () => {
     }
     const report = (recentP99Ms: number): SearchLatencyReport => ({ recentP99Ms, recentSamples: 200, baselineP99Ms: 2, baselineSamples: 1000 });
 
-    it('backs off when a receiver reports its search p99 over the factor × its baseline', async () => {
-      const paces = await paced({ receiverLatency: report(20) });
+    it("backs off when a gateway's search p99 is over the factor × its p99 without a move", async () => {
+      const paces = await paced([report(20)]);
       const backOffs = paces.filter((p) => p.backedOff);
       expect(backOffs.length).toBeGreaterThan(0);
       expect(backOffs[0].slowdown).toBe(10);
       expect(Math.min(...paces.map((p) => p.idsPerSecond))).toBeLessThan(DEFAULT_LATENCY_PACING.startIdsPerSecond);
     });
 
-    it("backs off on the source's own report too", async () => {
-      const paces = await paced({ sourceLatency: report(20), receiverLatency: report(2) });
+    it('the slowest of the gateways decides', async () => {
+      const paces = await paced([report(2), report(20)]);
       expect(paces.some((p) => p.backedOff && p.slowdown === 10)).toBe(true);
     });
 
     it('speeds up while the searches stay within the factor', async () => {
-      const within = await paced({ sourceLatency: report(3), receiverLatency: report(3.9) }, 2, 3000);
+      const within = await paced([report(3), report(3.9)], 2, 3000);
       expect(within.some((p) => p.backedOff)).toBe(false);
       expect(Math.max(...within.map((p) => p.idsPerSecond))).toBeGreaterThan(1.5 * DEFAULT_LATENCY_PACING.startIdsPerSecond);
     });

@@ -6,7 +6,6 @@ import {
   type CollectionSpec,
   type MoveState,
   type RingState,
-  type SearchLatencyReport,
   type ShardResponse,
   type VersionedIdentity,
 } from '@faceshard/contracts';
@@ -30,6 +29,7 @@ import {
   type SourceProgress,
 } from '@faceshard/rebalance';
 import { CoordinatorLease } from './coordinator-lease.service';
+import { GatewaySearchLatencies } from './gateway-search-latencies';
 
 export interface MoveCoordinatorOptions {
   /** Entries per chunk (each chunk is one request to the source and one per receiver). */
@@ -48,8 +48,9 @@ export interface MoveCoordinatorOptions {
   maxTimeShare: number;
   /**
    * Flow control by the searches' latency (libs/rebalance latency-pacing.ts): each source's pace
-   * grows while every shard it works on keeps its search p99 within this × its p99 without a move,
-   * and backs off when one does not; 0: off. Applies on top of the two caps above.
+   * grows while every gateway's search p99 (its searches to shards, reported every 250 ms during a
+   * move) stays within this × its p99 without a move, and backs off when one does not; 0: off.
+   * Applies on top of the two caps above.
    */
   maxSearchP99Factor: number;
   leaseTtlMs: number;
@@ -85,8 +86,6 @@ interface InFlightChunk {
   doneAt: number | null;
   /** How long the receivers worked on it (valid once delivered). */
   serviceMs: () => number;
-  /** What the receivers said about their searches when they acknowledged it. */
-  reports: (SearchLatencyReport | undefined)[];
 }
 
 /** How often a source logs its latency pacing (besides every back-off). */
@@ -112,6 +111,9 @@ function awaitedLater<T>(promise: Promise<T>): Promise<T> {
  */
 export class MoveCoordinator {
   private readonly lease: CoordinatorLease;
+  /** What the gateways report about their searches (only while a move runs): the latency pacing's input. */
+  private readonly searchLatency = new GatewaySearchLatencies();
+  private stopHearing: (() => void) | null = null;
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
@@ -129,11 +131,14 @@ export class MoveCoordinator {
   start(): void {
     if (this.running) return;
     this.running = true;
+    if (this.options.maxSearchP99Factor > 0) this.stopHearing = this.transport.onSearchLatency((beat) => this.searchLatency.heard(beat, performance.now()));
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopHearing?.();
+    this.stopHearing = null;
     this.wake?.();
     await this.loop;
     await this.lease.release().catch(() => undefined);
@@ -296,7 +301,7 @@ export class MoveCoordinator {
         );
         if (pace) {
           const now = performance.now();
-          const slowdown = searchSlowdown([chunk.searchLatency, ...acknowledged.reports]);
+          const slowdown = searchSlowdown(this.searchLatency.recent(now));
           const before = pace.idsPerSecond;
           pace = nextPace(pacing, pace, { now, moved: chunk.entries.length, slowdown });
           pause = Math.max(pause, pacedPauseMs(pace.idsPerSecond, chunk.entries.length, now - releasedAt));
@@ -362,11 +367,9 @@ export class MoveCoordinator {
     const flight: InFlightChunk = {
       chunk,
       doneAt: null,
-      reports: [],
       delivered: awaitedLater(
-        this.deliver(collection, chunk.entries).then((reports) => {
+        this.deliver(collection, chunk.entries).then(() => {
           flight.doneAt = performance.now();
-          flight.reports = reports;
         }),
       ),
       serviceMs: () => (flight.doneAt === null ? 0 : flight.doneAt - Math.max(sentAt, previous?.doneAt ?? 0)),
@@ -374,20 +377,19 @@ export class MoveCoordinator {
     return flight;
   }
 
-  /** Hands a chunk to its receivers; resolves once each acknowledged it durably, with what each said about its searches. */
-  private async deliver(collection: CollectionSpec, entries: { target: string; entry: VersionedIdentity }[]): Promise<(SearchLatencyReport | undefined)[]> {
+  /** Hands a chunk to its receivers; resolves once each acknowledged it durably. */
+  private async deliver(collection: CollectionSpec, entries: { target: string; entry: VersionedIdentity }[]): Promise<void> {
     const byTarget = new Map<string, VersionedIdentity[]>();
     for (const { target, entry } of entries) {
       const list = byTarget.get(target);
       if (list) list.push(entry);
       else byTarget.set(target, [entry]);
     }
-    const answers = await Promise.all(
+    await Promise.all(
       [...byTarget].map(([target, list]) =>
         this.transport.request(target, 'applyVersioned', { collection, entries: list }, { timeoutMs: this.options.requestTimeoutMs }),
       ),
     );
-    return answers.map((answer) => answer.searchLatency);
   }
 
   /** Sources forget what they gave away (the receivers hold it durably: the migrate stage is done). */

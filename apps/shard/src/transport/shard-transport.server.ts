@@ -3,7 +3,6 @@ import { lastValueFrom } from 'rxjs';
 import { FaceshardError, ShardOp } from '@faceshard/contracts';
 import type { RequestContext, ShardTransport } from '@faceshard/messaging';
 import type { ShardAdmission } from '../admission/shard-admission';
-import type { SearchLatencyMonitor } from '../observability/search-latency-monitor';
 import type { DirectHandler, DirectHandlers } from './search-handlers';
 
 /**
@@ -24,8 +23,6 @@ export class ShardTransportServer extends Server implements CustomTransportStrat
     private readonly transport: ShardTransport,
     private readonly shardId: string,
     private readonly admission: ShardAdmission,
-    /** Times searches (wait for a slot included) and tells a move's requests what they cost (rebalance pacing). */
-    private readonly searchLatency?: SearchLatencyMonitor,
   ) {
     super();
   }
@@ -49,10 +46,8 @@ export class ShardTransportServer extends Server implements CustomTransportStrat
   /** Admission control first: a full queue answers BUSY, an expired deadline DEADLINE_EXCEEDED. */
   private admitted(op: ShardOp, req: unknown, context: RequestContext | undefined): Promise<any> {
     const direct = this.directByOp.get(op);
-    const admit = direct
-      ? () => this.admission.run(op, context?.deadline, () => dispatchDirect(direct, req))
-      : () => this.admission.run(op, context?.deadline, () => this.dispatch(op, req));
-    return this.searchLatency ? this.searchLatency.observe(op, admit) : admit();
+    if (direct) return this.admission.run(op, context?.deadline, () => dispatchDirect(direct, req));
+    return this.admission.run(op, context?.deadline, () => this.dispatch(op, req));
   }
 
   private async dispatch(op: ShardOp, req: unknown): Promise<any> {
