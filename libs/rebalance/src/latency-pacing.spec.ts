@@ -49,9 +49,9 @@ describe('latency pacing (AIMD)', () => {
         for (let i = 1; i < states.length; i++) expect(states[i].idsPerSecond).toBeGreaterThanOrEqual(states[i - 1].idsPerSecond);
       }),
     );
-    // 10 s of chunks every 100 ms within the factor: held for the first second, then +1000/s per second.
+    // 10 s of chunks every 100 ms within the factor: held at first, then +1000/s per second.
     const states = run(ON, Array(100).fill(1.5), 1000, 100);
-    expect(states[states.length - 1].idsPerSecond).toBeCloseTo(ON.startIdsPerSecond + 9 * ON.increasePerSecond, 0);
+    expect(states[states.length - 1].idsPerSecond).toBeCloseTo(ON.startIdsPerSecond + ((10_000 - ON.holdMs) / 1000) * ON.increasePerSecond, 0);
   });
 
   it('backs off to a share of what the move achieved, once per hold time', () => {

@@ -36,7 +36,7 @@ export const DEFAULT_LATENCY_PACING: LatencyPacingConfig = {
   minIdsPerSecond: 100,
   increasePerSecond: 1000,
   backOff: 0.6,
-  holdMs: 1000,
+  holdMs: 2000,
 };
 
 
@@ -78,9 +78,10 @@ export function startPace(config: LatencyPacingConfig, now: number): PaceState {
 
 /**
  * How much slower the searches are: the largest recent-p99 / baseline-p99 among the reports
- * (one per gateway) with enough samples in both; null when none has.
+ * (one per gateway) with enough samples in both (fewer than 100 searches have no p99 to speak
+ * of: a quiet cluster's move is not slowed by its few searches); null when none has.
  */
-export function searchSlowdown(reports: readonly (SearchLatencyReport | undefined)[], minSamples = 20): number | null {
+export function searchSlowdown(reports: readonly (SearchLatencyReport | undefined)[], minSamples = 100): number | null {
   let worst: number | null = null;
   for (const report of reports) {
     if (!report || report.recentSamples < minSamples || report.baselineSamples < minSamples || !(report.baselineP99Ms > 0)) continue;

@@ -4,8 +4,7 @@ import type { SearchLatencyBeat } from '@faceshard/messaging';
 import { RingRouting } from '@faceshard/rebalance';
 import type { GatewayConfig } from '../config/gateway-config';
 import { SearchLatencyReporter } from './search-latency-reporter';
-import { ShardClient } from './shard-client.service';
-import { ShardHealthService } from './shard-health.service';
+import { SearchService } from '../search/search.service';
 
 const QUIET: RingState = { epoch: 1, members: ['s1', 's2'] };
 const MOVING: RingState = { epoch: 2, members: ['s1', 's2'], move: { id: 'm', from: ['s1', 's2'], to: ['s1', 's2', 's3'], stage: 'migrate-identities', startedAt: '' } };
@@ -15,13 +14,10 @@ function setup() {
   const published: SearchLatencyBeat[] = [];
   const transport = {
     publishSearchLatency: (beat: SearchLatencyBeat) => published.push(beat),
-    onHeartbeat: () => () => undefined,
-    request: () => new Promise((resolve) => setTimeout(() => resolve({ hits: [] }), 30)),
-    maxPayloadBytes: () => 1024 * 1024,
   };
   const ringService = { current: () => new RingRouting(ring.state) };
   const reporter = new SearchLatencyReporter(transport as never, ringService as never);
-  return { ring, published, transport, reporter };
+  return { ring, published, reporter };
 }
 
 describe('SearchLatencyReporter (a move paces itself by these reports)', () => {
@@ -36,15 +32,18 @@ describe('SearchLatencyReporter (a move paces itself by these reports)', () => {
     expect(published).toEqual([{ gatewayId: reporter.gatewayId, recentP99Ms: 9, recentSamples: 300, baselineP99Ms: 2, baselineSamples: 200 }]);
   });
 
-  it("is told each shard search's time by the ShardClient, from hand-off to answer", async () => {
-    const { ring, published, transport, reporter } = setup();
-    const config = { searchTimeoutMs: 2_000, shardDownAfterMs: 60_000, maxAttributesBytes: 1024, searchBatch: { windowUs: 0, maxQueries: 0 } } as GatewayConfig;
-    const client = new ShardClient(transport as never, config, new ShardHealthService(transport as never, config), undefined, undefined, reporter);
-    await client.search('s1', { collection: 'people', generation: 1 }, [{ vector: Float32Array.of(1, 0), params: { k: 3 } }]);
+  it('is told the time of every search the SearchService answers', async () => {
+    const { ring, published, reporter } = setup();
+    const collection = { name: 'people', dimension: 2, metric: 'cosine' };
+    const shards = { maxHitsPerReply: () => 100, search: () => new Promise((resolve) => setTimeout(() => resolve([{ hits: [] }]), 30)) };
+    const ringService = { current: () => new RingRouting(ring.state) };
+    const search = new SearchService({ maxK: 100 } as GatewayConfig, { require: async () => collection } as never, ringService as never, shards as never, {} as never, undefined, reporter);
+    await search.search('people', { vector: [1, 0], k: 3 });
+    await search.searchMany(collection as never, [Float32Array.of(1, 0)], { k: 3 });
     ring.state = MOVING;
     reporter.publish();
     expect(published).toHaveLength(1);
-    expect(published[0]!.recentSamples).toBe(1);
-    expect(published[0]!.baselineP99Ms).toBeGreaterThanOrEqual(25); // the transport answered after 30 ms
+    expect(published[0]!.recentSamples).toBe(2);
+    expect(published[0]!.baselineP99Ms).toBeGreaterThanOrEqual(25); // each shard answered after 30 ms
   });
 });

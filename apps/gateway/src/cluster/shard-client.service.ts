@@ -7,7 +7,6 @@ import { systemScheduler, type Scheduler } from '../fan-out/scheduler';
 import { SearchCoalescer, type Batch } from '../fan-out/search-coalescer';
 import { answersOfReply, queryCostBytes, shardSearchMessage, type SearchTarget, type ShardAnswer, type ShardQuery } from '../fan-out/shard-search-message';
 import { ShardHealthService } from './shard-health.service';
-import { SearchLatencyReporter } from './search-latency-reporter';
 import { GATEWAY_METRICS, NO_GATEWAY_METRICS, type GatewayMetrics } from '../observability/gateway-metrics';
 
 /** Generous: a collection spec and a few numbers encode to well under 1 KB. */
@@ -32,8 +31,6 @@ export class ShardClient {
     private readonly health: ShardHealthService,
     @Optional() @Inject(FAN_OUT_SCHEDULER) scheduler?: Scheduler,
     @Optional() @Inject(GATEWAY_METRICS) private readonly metrics: GatewayMetrics = NO_GATEWAY_METRICS,
-    /** Told how long each search took (a move's latency pacing); absent in tests that do not need it. */
-    @Optional() private readonly searchLatency?: SearchLatencyReporter,
   ) {
     this.scheduler = scheduler ?? systemScheduler;
   }
@@ -47,14 +44,7 @@ export class ShardClient {
    */
   search(shardId: string, target: SearchTarget, queries: readonly ShardQuery[]): Promise<ShardAnswer[]> {
     const key = `${shardId}\n${target.collection}\n${target.generation ?? ''}`;
-    const answers = this.searchCoalescer().submit(key, { ...target, shardId }, queries, this.scheduler.now() + this.config.searchTimeoutMs);
-    const reporter = this.searchLatency;
-    if (!reporter) return answers;
-    const started = performance.now();
-    return answers.then((result) => {
-      reporter.searched(performance.now() - started);
-      return result;
-    });
+    return this.searchCoalescer().submit(key, { ...target, shardId }, queries, this.scheduler.now() + this.config.searchTimeoutMs);
   }
 
   /**

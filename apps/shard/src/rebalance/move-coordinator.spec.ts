@@ -99,8 +99,8 @@ describe('MoveCoordinator, migrate stage', () => {
   });
 
   describe('latency pacing (REBALANCE_MAX_SEARCH_P99_FACTOR)', () => {
-    /** `count` identities in chunks of 20 (the pace starts at 1,000/s, held for 1 s); the move's pace events. */
-    async function paced(gateways: SearchLatencyReport[], maxSearchP99Factor = 2, count = 1200) {
+    /** `count` identities in chunks of 20 (the pace starts at 1,000/s, held for 2 s); the move's pace events. */
+    async function paced(gateways: SearchLatencyReport[], maxSearchP99Factor = 2, count = 2600) {
       const chunks = Array.from({ length: count / 20 }, (_, c) => Array.from({ length: 20 }, (_, i) => `id${String(c * 20 + i).padStart(5, '0')}`));
       const { transport, applied } = scriptedTransport({ chunks, secondExportMs: 0, failApplies: 0, gateways });
       const events: Record<string, unknown>[] = [];
@@ -125,7 +125,7 @@ describe('MoveCoordinator, migrate stage', () => {
     });
 
     it('speeds up while the searches stay within the factor', async () => {
-      const within = await paced([report(3), report(3.9)], 2, 3000);
+      const within = await paced([report(3), report(3.9)], 2, 4400);
       expect(within.some((p) => p.backedOff)).toBe(false);
       expect(Math.max(...within.map((p) => p.idsPerSecond))).toBeGreaterThan(1.5 * DEFAULT_LATENCY_PACING.startIdsPerSecond);
     });
