@@ -1,10 +1,9 @@
+import Fastify, { type FastifyReply } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import type { RingState } from '@faceshard/contracts';
 import type { SearchLatencyBeat } from '@faceshard/messaging';
 import { RingRouting } from '@faceshard/rebalance';
-import type { GatewayConfig } from '../config/gateway-config';
-import { SearchLatencyReporter } from './search-latency-reporter';
-import { SearchService } from '../search/search.service';
+import { SearchLatencyReporter, observeSearchRequests } from './search-latency-reporter';
 
 const QUIET: RingState = { epoch: 1, members: ['s1', 's2'] };
 const MOVING: RingState = { epoch: 2, members: ['s1', 's2'], move: { id: 'm', from: ['s1', 's2'], to: ['s1', 's2', 's3'], stage: 'migrate-identities', startedAt: '' } };
@@ -32,18 +31,28 @@ describe('SearchLatencyReporter (a move paces itself by these reports)', () => {
     expect(published).toEqual([{ gatewayId: reporter.gatewayId, recentP99Ms: 9, recentSamples: 300, baselineP99Ms: 2, baselineSamples: 200 }]);
   });
 
-  it('is told the time of every search the SearchService answers', async () => {
+  it('is told the time of every successful vector search request, and of nothing else', async () => {
     const { ring, published, reporter } = setup();
-    const collection = { name: 'people', dimension: 2, metric: 'cosine' };
-    const shards = { maxHitsPerReply: () => 100, search: () => new Promise((resolve) => setTimeout(() => resolve([{ hits: [] }]), 30)) };
-    const ringService = { current: () => new RingRouting(ring.state) };
-    const search = new SearchService({ maxK: 100 } as GatewayConfig, { require: async () => collection } as never, ringService as never, shards as never, {} as never, undefined, reporter);
-    await search.search('people', { vector: [1, 0], k: 3 });
-    await search.searchMany(collection as never, [Float32Array.of(1, 0)], { k: 3 });
-    ring.state = MOVING;
-    reporter.publish();
-    expect(published).toHaveLength(1);
-    expect(published[0]!.recentSamples).toBe(2);
-    expect(published[0]!.baselineP99Ms).toBeGreaterThanOrEqual(25); // each shard answered after 30 ms
+    const fastify = Fastify();
+    observeSearchRequests(fastify, reporter);
+    const slowly = (status: number) => async (_request: unknown, reply: FastifyReply) => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return reply.code(status).send({});
+    };
+    fastify.post('/v1/collections/:collection/search', slowly(200));
+    fastify.post('/v1/collections/:collection/identify', slowly(200));
+    fastify.post('/v1/collections/:collection/identities', slowly(200));
+    try {
+      await fastify.inject({ method: 'POST', url: '/v1/collections/people/search', payload: {} });
+      await fastify.inject({ method: 'POST', url: '/v1/collections/people/identify', payload: {} });
+      await fastify.inject({ method: 'POST', url: '/v1/collections/people/identities', payload: {} });
+      ring.state = MOVING;
+      reporter.publish();
+      expect(published).toHaveLength(1);
+      expect(published[0]!.recentSamples).toBe(1);
+      expect(published[0]!.baselineP99Ms).toBeGreaterThanOrEqual(25); // the route answered after 30 ms
+    } finally {
+      await fastify.close();
+    }
   });
 });

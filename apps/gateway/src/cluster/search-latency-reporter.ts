@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
 import type { ShardTransport } from '@faceshard/messaging';
 import { LatencyWindows } from '@faceshard/observability';
 import { SHARD_TRANSPORT } from '../gateway.tokens';
@@ -15,17 +16,16 @@ export const SEARCH_LATENCY_WINDOW_MS = 2000;
 
 /**
  * What this gateway's searches cost, for the latency pacing of moves (libs/rebalance
- * latency-pacing.ts, REBALANCE_MAX_SEARCH_P99_FACTOR): the time of every search (SearchService:
- * from the request's vector to its merged answer, the fan-out to every shard, NATS and this
- * process's event loop included: what a client waits for, less HTTP) over the last
- * SEARCH_LATENCY_WINDOW_MS, and a baseline of those that ran while the ring had no move. While a
- * move runs it publishes both p99s every SEARCH_LATENCY_REPORT_EVERY_MS; coordinators back off
- * when the move makes searches slow.
+ * latency-pacing.ts, REBALANCE_MAX_SEARCH_P99_FACTOR): the time of every answered vector search
+ * (observeSearchRequests: Fastify's time from the request's arrival to its answer, what a client
+ * waits for less the network) over the last SEARCH_LATENCY_WINDOW_MS, and a baseline of those
+ * that ran while the ring had no move. While a move runs it publishes both p99s every
+ * SEARCH_LATENCY_REPORT_EVERY_MS; coordinators back off when the move makes searches slow.
  *
- * Measured on the whole search rather than on the shards or per shard message: the part a move
+ * Measured on whole requests rather than on the shards or per shard message: the part a move
  * slows (a source's 2 ms export slices, a receiver's CPU) is a small share of what a client waits
- * for, so the shards' own search p99 said 2-4x while the client's was 1.5x, and the per-message
- * p99 still about 2x (bench/rebalance/README.md, 28 Nov).
+ * for, so the shards' own search p99 said 2-4x while the client's was 1.5x, and the gateway's
+ * per-message p99 still about 2x (bench/rebalance/README.md, 28 Nov).
  */
 @Injectable()
 export class SearchLatencyReporter implements OnModuleInit, OnApplicationShutdown {
@@ -58,4 +58,18 @@ export class SearchLatencyReporter implements OnModuleInit, OnApplicationShutdow
     const report = this.windows.report();
     if (report) this.transport.publishSearchLatency({ gatewayId: this.gatewayId, ...report });
   }
+}
+
+/**
+ * The vector search route. Photo routes (identify) are left out: their time is mostly the face
+ * models', a different distribution whose p99 would say nothing about the shards.
+ */
+const SEARCH_ROUTE = /^\/v1\/collections\/:[a-z]+\/search$/;
+
+/** Tells `reporter` the time of every successful search request this gateway answers. */
+export function observeSearchRequests(fastify: FastifyInstance, reporter: SearchLatencyReporter): void {
+  fastify.addHook('onResponse', (request, reply, done) => {
+    if (reply.statusCode < 300 && request.method === 'POST' && SEARCH_ROUTE.test(request.routeOptions.url ?? '')) reporter.searched(reply.elapsedTime);
+    done();
+  });
 }

@@ -8,7 +8,6 @@ import { GATEWAY_CONFIG } from '../gateway.tokens';
 import { CollectionsService } from '../collections/collections.service';
 import { RingService } from '../cluster/ring.service';
 import { ShardClient } from '../cluster/shard-client.service';
-import { SearchLatencyReporter } from '../cluster/search-latency-reporter';
 import type { SearchDto } from './search.dto';
 import { SearchThresholdService } from './search-threshold.service';
 import { thresholdFields } from '../faces/threshold-answer';
@@ -41,8 +40,6 @@ export class SearchService {
     private readonly shards: ShardClient,
     private readonly thresholds: SearchThresholdService,
     @Optional() @Inject(GATEWAY_METRICS) private readonly metrics: GatewayMetrics = NO_GATEWAY_METRICS,
-    /** Told how long each search took: moves pace themselves by it (REBALANCE_MAX_SEARCH_P99_FACTOR). */
-    @Optional() private readonly searchLatency?: SearchLatencyReporter,
   ) {}
 
   async search(collectionName: string, dto: SearchDto): Promise<SearchResult> {
@@ -68,7 +65,6 @@ export class SearchService {
     answers.forEach((answer, i) => {
       if (answer.ef !== undefined) shardEf[answeredBy[i]!] = answer.ef;
     });
-    this.searchLatency?.searched(performance.now() - started);
     return {
       hits: mergeTopK(
         answers.map((answer) => answer.hits),
@@ -92,7 +88,6 @@ export class SearchService {
     vectors: Float32Array[],
     options: { k: number; minScore?: number; ef?: number; filter?: AttributeFilter },
   ): Promise<{ hits: SearchHit[][]; partial: boolean; missingShards: SearchResult['missingShards']; ringEpoch: number }> {
-    const started = performance.now();
     const ring = this.ring.current();
     if (vectors.length === 0) return { hits: [], partial: false, missingShards: [], ringEpoch: ring.epoch };
     if (ring.members.length === 0) throw new FaceshardError('NO_SHARDS', 'no shard has joined the cluster yet');
@@ -104,7 +99,6 @@ export class SearchService {
     const queries = vectors.map((vector) => ({ vector, params: options }));
     const { answers, missingShards } = await this.fanOut(ring, (shardId) => this.shards.search(shardId, target, queries));
     const hits = vectors.map((_, i) => mergeTopK(answers.map((answer) => answer[i]?.hits ?? []), options.k));
-    this.searchLatency?.searched(performance.now() - started);
     return { hits, partial: missingShards.length > 0, missingShards, ringEpoch: ring.epoch };
   }
 
