@@ -49,18 +49,20 @@ describe('latency pacing (AIMD)', () => {
         for (let i = 1; i < states.length; i++) expect(states[i].idsPerSecond).toBeGreaterThanOrEqual(states[i - 1].idsPerSecond);
       }),
     );
-    // 10 s of chunks every 100 ms within the factor: held at first, then +1000/s per second.
+    // 10 s of chunks every 100 ms within the factor: a decision every holdMs, each adding increasePerSecond per second since the one before.
     const states = run(ON, Array(100).fill(1.5), 1000, 100);
-    expect(states[states.length - 1].idsPerSecond).toBeCloseTo(ON.startIdsPerSecond + ((10_000 - ON.holdMs) / 1000) * ON.increasePerSecond, 0);
+    expect(states[states.length - 1].idsPerSecond).toBeCloseTo(ON.startIdsPerSecond + 10 * ON.increasePerSecond, 0);
+    const changes = states.filter((s, i) => s.idsPerSecond !== (i === 0 ? ON.startIdsPerSecond : states[i - 1].idsPerSecond)).length;
+    expect(changes).toBe(10_000 / ON.holdMs);
   });
 
   it('backs off to a share of what the move achieved, once per hold time', () => {
     // Achieved 256 ids per 100 ms = 2,560/s while the pace had grown beyond it.
-    let state: PaceState = { idsPerSecond: 5000, achievedIdsPerSecond: 2560, windowStart: 0, windowMoved: 0, lastChunkAt: 0, heldUntil: 0 };
+    let state: PaceState = { idsPerSecond: 5000, achievedIdsPerSecond: 2560, windowStart: 0, windowMoved: 0, lastChunkAt: 0, decidedAt: 0, heldUntil: 0 };
     state = nextPace(ON, state, { now: 100, moved: 256, slowdown: 3 });
     expect(state.idsPerSecond).toBeCloseTo(ON.backOff * 2560, 6);
     const afterFirst = state.idsPerSecond;
-    // Within the hold time the latency window still shows the old pace: no second back-off, no growth.
+    // Until the next decision the latency window still shows the old pace: no second back-off, no growth.
     for (let t = 200; t < 100 + ON.holdMs; t += 100) {
       state = nextPace(ON, state, { now: t, moved: 256, slowdown: 3 });
       expect(state.idsPerSecond).toBe(afterFirst);

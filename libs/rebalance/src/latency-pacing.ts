@@ -1,19 +1,21 @@
 import type { SearchLatencyReport } from '@faceshard/contracts';
 
 /**
- * Latency-aware pacing of a move (AIMD): after every acknowledged chunk the coordinator looks at
- * how slow live searches have become against searches without a move (every gateway reports its
- * own, apps/gateway SearchLatencyReporter), and sets the move's pace from that. While every
- * gateway's recent search p99 stays within `maxP99Factor` × its baseline the pace grows by `increasePerSecond` every second (additive);
- * when one goes over, the pace drops to `backOff` × what the move actually achieved
- * (multiplicative) and stays there for `holdMs`, the time the shards' latency window needs to show
- * the new pace (backing off again on a window that still holds the old pace would overshoot).
+ * Latency-aware pacing of a move (AIMD): the coordinator looks at how slow live searches have
+ * become against searches without a move (every gateway reports its own over its last 2 s,
+ * apps/gateway SearchLatencyReporter), and sets the move's pace from that, once every `holdMs`:
+ * while every gateway's recent search p99 stays within `maxP99Factor` × its baseline the pace
+ * grows by `increasePerSecond` for every second since the last decision (additive); when one goes
+ * over, the pace drops to `backOff` × what the move actually achieved (multiplicative). Deciding
+ * once per window, not after every chunk: a window's p99 is a noisy estimate, and looking at a
+ * sliding one after every chunk backs off on its highest excursions (the join's searches at 1.4x
+ * their p99 overall had windows at 2x whatever the pace: bench/rebalance/README.md).
  *
  * Why not a fixed cap: on 2 cores a join (one receiver inserting into a fresh graph, its sources
  * serving the searches) and the leave of a member that joined (receivers reviving their own
  * deleted nodes, ~7x faster) need caps an order of magnitude apart (bench/rebalance/README.md).
  *
- * Pure: the shards measure, the coordinator passes what they reported, this decides.
+ * Pure: the gateways measure, the coordinator passes what they reported, this decides.
  */
 export interface LatencyPacingConfig {
   /** Search p99 during the move may be at most this × the p99 without one; 0: off (no latency pacing). */
@@ -26,7 +28,7 @@ export interface LatencyPacingConfig {
   increasePerSecond: number;
   /** On a latency over the factor the pace becomes this × the achieved rate, in (0, 1). */
   backOff: number;
-  /** After a back-off (and at the start), the pace neither grows nor backs off for this long. */
+  /** The time between two decisions (and before the first): the pace holds meanwhile. */
   holdMs: number;
 }
 
@@ -34,7 +36,7 @@ export const DEFAULT_LATENCY_PACING: LatencyPacingConfig = {
   maxP99Factor: 0,
   startIdsPerSecond: 1000,
   minIdsPerSecond: 100,
-  increasePerSecond: 1000,
+  increasePerSecond: 500,
   backOff: 0.6,
   holdMs: 2000,
 };
@@ -53,6 +55,8 @@ export interface PaceState {
   windowMoved: number;
   /** When the last chunk was acknowledged (ms, any monotonic clock). */
   lastChunkAt: number;
+  /** When the pace was last decided (at the start: when the source began). */
+  decidedAt: number;
   /** No change of pace before this time. */
   heldUntil: number;
 }
@@ -73,7 +77,7 @@ const ACHIEVED_WINDOW_MS = 250;
 
 /** A source's pacing as it starts streaming at `now`. */
 export function startPace(config: LatencyPacingConfig, now: number): PaceState {
-  return { idsPerSecond: config.startIdsPerSecond, achievedIdsPerSecond: null, windowStart: now, windowMoved: 0, lastChunkAt: now, heldUntil: now + config.holdMs };
+  return { idsPerSecond: config.startIdsPerSecond, achievedIdsPerSecond: null, windowStart: now, windowMoved: 0, lastChunkAt: now, decidedAt: now, heldUntil: now + config.holdMs };
 }
 
 /**
@@ -96,7 +100,6 @@ export function searchSlowdown(reports: readonly (SearchLatencyReport | undefine
  * `slowdown` × their baseline p99 (null: no shard searched enough to say; taken as within).
  */
 export function nextPace(config: LatencyPacingConfig, state: PaceState, chunk: { now: number; moved: number; slowdown: number | null }): PaceState {
-  const interval = Math.max(chunk.now - state.lastChunkAt, 0);
   const next: PaceState = { ...state, windowMoved: state.windowMoved + chunk.moved, lastChunkAt: chunk.now };
   // The achieved rate over windows of ACHIEVED_WINDOW_MS, not per chunk: chunks are pipelined, so
   // two acknowledgements can arrive back to back after one pause.
@@ -110,14 +113,14 @@ export function nextPace(config: LatencyPacingConfig, state: PaceState, chunk: {
   const achieved = next.achievedIdsPerSecond ?? state.idsPerSecond;
   if (chunk.slowdown !== null && chunk.slowdown > config.maxP99Factor) {
     const from = Math.min(state.idsPerSecond, achieved);
-    return { ...next, idsPerSecond: Math.max(config.minIdsPerSecond, config.backOff * from), heldUntil: chunk.now + config.holdMs };
+    return { ...next, idsPerSecond: Math.max(config.minIdsPerSecond, config.backOff * from), decidedAt: chunk.now, heldUntil: chunk.now + config.holdMs };
   }
   // Grow only while the pace is what holds the move back: a move limited by its receiver
   // (achieved well under the pace) would otherwise build up a pace it could never back off from
   // in one step.
   const ceiling = Math.max(state.idsPerSecond, 2 * achieved);
-  const grownMs = Math.min(interval, chunk.now - state.heldUntil); // only the time since the hold ended
-  return { ...next, idsPerSecond: Math.min(ceiling, state.idsPerSecond + (config.increasePerSecond * grownMs) / 1000) };
+  const grown = (config.increasePerSecond * (chunk.now - state.decidedAt)) / 1000;
+  return { ...next, idsPerSecond: Math.min(ceiling, state.idsPerSecond + grown), decidedAt: chunk.now, heldUntil: chunk.now + config.holdMs };
 }
 
 /**
