@@ -161,7 +161,8 @@ export type AttributeFilter = Record<string, string | number | boolean | (string
 
 export interface ShardStats {
   shardId: string;
-  collections: { name: string; dimension: number; metric: string; identities: number; faces: number }[];
+  /** revivedFaces: faces brought back by unmarkDelete instead of inserted, since the shard process started (absent: an older shard). */
+  collections: { name: string; dimension: number; metric: string; identities: number; faces: number; revivedFaces?: number }[];
 }
 
 /**

@@ -91,6 +91,8 @@ export interface CollectionStats {
   metric: string;
   identities: number;
   faces: number;
+  /** Faces brought back by unmarkDelete (their own deleted node) instead of inserted, since this process opened the store. */
+  revivedFaces: number;
 }
 
 export interface RecoveryInfo {
@@ -528,6 +530,7 @@ export class ShardStore {
       metric: c.spec.metric,
       identities: this.reads(c).identityCount,
       faces: this.reads(c).faceCount,
+      revivedFaces: c.revivedFaces,
     }));
   }
 

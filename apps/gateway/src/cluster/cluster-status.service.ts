@@ -50,7 +50,7 @@ export class ClusterStatusService {
         const collections = answer.status === 'fulfilled' ? (answer.value as ShardStats).collections : null;
         return { ...status, state: members[i].state, collections };
       }),
-      move: state.move ? await this.describeMove(state.move) : null,
+      move: state.move ? { ...(await this.describeMove(state.move)), revivedFaces: revivedOn(state.move.to, ids, stats) } : null,
     };
   }
 
@@ -74,4 +74,20 @@ export class ClusterStatusService {
     );
     return { id: move.id, stage: move.stage, from: move.from, to: move.to, startedAt: move.startedAt, sources };
   }
+}
+
+/**
+ * Faces the move's receivers (the members of its new ring) brought back by unmarkDelete instead
+ * of inserting them, summed over their collections: each shard counts since its process started
+ * (not persisted), so a move that revives (the leave of a member that joined) shows here how much
+ * of it was revives. Null while none of them answered its stats.
+ */
+function revivedOn(receivers: readonly string[], ids: readonly string[], stats: PromiseSettledResult<ShardStats>[]): number | null {
+  let total: number | null = null;
+  ids.forEach((shardId, i) => {
+    const answer = stats[i];
+    if (!receivers.includes(shardId) || answer.status !== 'fulfilled') return;
+    total = (total ?? 0) + answer.value.collections.reduce((sum, c) => sum + (c.revivedFaces ?? 0), 0);
+  });
+  return total;
 }
