@@ -295,16 +295,17 @@ export class MoveCoordinator {
         cursor = chunk.last;
         record(collection.name, chunk);
         movedHere += chunk.entries.length;
-        let pause = pauseAfterChunkMs(
+        const capPause = pauseAfterChunkMs(
           { maxIdsPerSecond: this.options.maxIdsPerSecond, maxTimeShare: this.options.maxTimeShare },
           { busyMs: Math.max(chunk.exportMs, acknowledged.serviceMs()), moved: movedHere, elapsedMs: Date.now() - started },
         );
+        let pacePause = 0;
         if (pace) {
           const now = performance.now();
           const slowdown = searchSlowdown(this.searchLatency.recent(now));
           const before = pace.idsPerSecond;
           pace = nextPace(pacing, pace, { now, moved: chunk.entries.length, slowdown });
-          pause = Math.max(pause, pacedPauseMs(pace.idsPerSecond, chunk.entries.length, now - releasedAt));
+          pacePause = pacedPauseMs(pace.idsPerSecond, chunk.entries.length, now - releasedAt);
           if (pace.idsPerSecond < before || now - paceLoggedAt >= PACE_LOG_EVERY_MS) {
             paceLoggedAt = now;
             this.log({
@@ -319,11 +320,14 @@ export class MoveCoordinator {
             });
           }
         }
-        if (pause > 0) {
-          // The pause is the shards' time off the move: let what is in flight finish first.
+        if (capPause > 0) {
+          // The caps' pause is the shards' time off the move: let what is in flight finish first.
           await Promise.allSettled(inFlight.map((f) => f.delivered));
-          await sleep(pause);
         }
+        // The pace only spaces the chunks: what is in flight goes on (draining it first made the
+        // join run at half its pace: the receiver idled through every pause).
+        const pause = Math.max(capPause, pacePause);
+        if (pause > 0) await sleep(pause);
         releasedAt = performance.now();
       }
     }
