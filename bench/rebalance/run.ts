@@ -1,6 +1,6 @@
 /**
  * npm run bench:rebalance [-- --count 100000 --dim 128 --idle-seconds 20 --profile-seconds 0 --leave
- *                            --drain s2|s0 --max-ids-per-sec N --max-time-share S --max-search-p99-factor F --chunk-ids N --chunks-in-flight N]
+ *                            --drain s2|s0 --max-ids-per-sec N --max-time-share S --chunk-ids N --chunks-in-flight N]
  *
  * Issue 7's benchmark: a 2-shard cluster on the shared NATS holding `count` identities grows to 3
  * shards (join) and, with --leave, shrinks back to 2 by draining the third (leave: what SIGTERM
@@ -42,7 +42,6 @@ import { pidByCommand } from './cpu-shares';
 import { moveReport, withRawRatio, type MoveReport } from './move-report';
 import { measureMove } from './move-window';
 import { freshInsertRate, receiverShapedInsertRate, type RawRate } from './raw-inserts';
-import { PaceEvents } from './pace-events';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -85,7 +84,6 @@ async function main(): Promise<void> {
   const caps = {
     maxIdsPerSecond: arg('max-ids-per-sec', DEFAULT_MOVE_OPTIONS.maxIdsPerSecond),
     maxTimeShare: arg('max-time-share', DEFAULT_MOVE_OPTIONS.maxTimeShare),
-    maxSearchP99Factor: arg('max-search-p99-factor', DEFAULT_MOVE_OPTIONS.maxSearchP99Factor),
     chunkEntries: arg('chunk-ids', DEFAULT_MOVE_OPTIONS.chunkEntries),
     chunksInFlight: arg('chunks-in-flight', DEFAULT_MOVE_OPTIONS.chunksInFlight),
   };
@@ -121,16 +119,14 @@ async function main(): Promise<void> {
     // Only what differs from the shards' defaults (which `caps` starts from), so the report says what they ran with.
     ...(caps.maxIdsPerSecond !== DEFAULT_MOVE_OPTIONS.maxIdsPerSecond ? { REBALANCE_MAX_IDS_PER_SEC: String(caps.maxIdsPerSecond) } : {}),
     ...(caps.maxTimeShare !== DEFAULT_MOVE_OPTIONS.maxTimeShare ? { REBALANCE_MAX_TIME_SHARE: String(caps.maxTimeShare) } : {}),
-    ...(caps.maxSearchP99Factor !== DEFAULT_MOVE_OPTIONS.maxSearchP99Factor ? { REBALANCE_MAX_SEARCH_P99_FACTOR: String(caps.maxSearchP99Factor) } : {}),
     ...(caps.chunkEntries !== DEFAULT_MOVE_OPTIONS.chunkEntries ? { REBALANCE_CHUNK_IDS: String(caps.chunkEntries) } : {}),
     ...(caps.chunksInFlight !== DEFAULT_MOVE_OPTIONS.chunksInFlight ? { REBALANCE_CHUNKS_IN_FLIGHT: String(caps.chunksInFlight) } : {}),
   };
-  for (const name of ['REBALANCE_MAX_IDS_PER_SEC', 'REBALANCE_MAX_TIME_SHARE', 'REBALANCE_MAX_SEARCH_P99_FACTOR', 'REBALANCE_CHUNK_IDS', 'REBALANCE_CHUNKS_IN_FLIGHT']) {
+  for (const name of ['REBALANCE_MAX_IDS_PER_SEC', 'REBALANCE_MAX_TIME_SHARE', 'REBALANCE_CHUNK_IDS', 'REBALANCE_CHUNKS_IN_FLIGHT']) {
     if (process.env[name] !== undefined) throw new Error(`${name} is set in the environment: pass it as a bench option so the report shows it`);
   }
   const shardMain = join(dist, 'apps/shard/src/main.js');
   const shardPids = new Map<string, number>();
-  const paceEvents = new PaceEvents();
   // The receiver is not a ring member while it joins (the admin profile API refuses it): with
   // --profile-seconds it runs under --cpu-prof and is stopped by SIGINT (no leave) to write it.
   // So a profiled run measures the join only.
@@ -140,7 +136,6 @@ async function main(): Promise<void> {
     const nodeArgs = profileSeconds > 0 && id === 's2' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=s2-${process.pid}.cpuprofile`] : [];
     const started = group.start(id, shardMain, { ...common, FACESHARD_ROLE: 'shard', SHARD_ID: id, DATA_DIR: join(dataRoot, id) }, 60_000, nodeArgs);
     shardPids.set(id, started.child.pid!);
-    paceEvents.listen(started.child);
     return started.ready;
   };
   let client: FaceshardClient | null = null;
@@ -224,13 +219,10 @@ async function main(): Promise<void> {
   report.rawCpuMsPerInsert = [rawBeforePasses.fresh, rawAfterPasses.fresh].map((r) => round3(r.cpuMsPerInsert));
   // The join's figures at the top level, as before --leave existed; the leave's under `leave`.
   Object.assign(report, withRawRatio(joinReport, rawBefore, rawAfter));
-  // Latency pacing (--max-search-p99-factor): [t s, source, pace/s, achieved/s, slowdown, back-off] per logged decision.
-  if (caps.maxSearchP99Factor > 0) report.pacing = paceEvents.ofMove(0);
   if (leaveReport) {
     report.leave = {
       ...withRawRatio(leaveReport, rawBefore, rawAfter),
       ...receiverRawRatio(leaveReport.movedPerSecond, rawBeforePasses.receiver!, rawAfterPasses.receiver!),
-      ...(caps.maxSearchP99Factor > 0 ? { pacing: paceEvents.ofMove(1) } : {}),
     };
   }
   // 1-minute load: at start, and after the last raw pass (each move's own are in its figures).

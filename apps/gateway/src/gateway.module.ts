@@ -22,7 +22,6 @@ import { MembershipService } from './cluster/membership.service';
 import { RingService } from './cluster/ring.service';
 import { ShardClient } from './cluster/shard-client.service';
 import { ShardHealthService } from './cluster/shard-health.service';
-import { SearchLatencyReporter } from './cluster/search-latency-reporter';
 import { HealthController } from './health/health.controller';
 import { ReadinessService } from './health/readiness.service';
 import { FACE_CONTROLLERS, faceProviders } from './faces';
@@ -54,7 +53,6 @@ export class GatewayModule {
         RingService,
         ShardHealthService,
         ReadinessService,
-        SearchLatencyReporter,
         ShardClient,
         ClusterStatusService,
         MembershipService,

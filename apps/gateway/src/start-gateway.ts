@@ -13,7 +13,6 @@ import { gatewayFastifyOptions, installEdgeLimits } from './http/fastify-options
 import { installRequestScope } from './http/request-scope';
 import { installHttpTracing } from './http/http-tracing';
 import { installRequestObserver } from './http/request-observer';
-import { observeSearchRequests, SearchLatencyReporter } from './cluster/search-latency-reporter';
 import { installDirectRoutes } from './http/direct-routes';
 import { SearchRoute } from './search/search.route';
 import { PinoNestLogger, quietObservability, type Observability } from '@faceshard/observability';
@@ -64,7 +63,6 @@ export async function startGateway(deps: {
   }
   // Nest registers its routes in listen(), after this: the search route is then served by SearchRoute.
   installDirectRoutes(adapter.getInstance(), new Map([['search', app.get(SearchRoute)]]));
-  observeSearchRequests(adapter.getInstance(), app.get(SearchLatencyReporter));
   app.useGlobalPipes(
     new ValidationPipe({
       transform: true,

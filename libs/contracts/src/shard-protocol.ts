@@ -96,18 +96,6 @@ export interface ShardOps {
 }
 
 export type ShardOp = keyof ShardOps;
-
-/**
- * Searches as a move's coordinator paces by them (libs/rebalance latency-pacing.ts): their p99
- * over a recent window next to their p99 while no move ran, with sample counts. Gateways publish
- * theirs while a move runs (libs/messaging SearchLatencyBeat).
- */
-export interface SearchLatencyReport {
-  recentP99Ms: number;
-  recentSamples: number;
-  baselineP99Ms: number;
-  baselineSamples: number;
-}
 export type ShardRequest<O extends ShardOp> = ShardOps[O]['req'];
 export type ShardResponse<O extends ShardOp> = ShardOps[O]['res'];
 

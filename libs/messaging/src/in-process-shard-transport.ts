@@ -3,7 +3,7 @@ import { answerRequest, assertTimeout, encodeRequest, readReply } from './answer
 import { currentRequestId } from '@faceshard/observability';
 import { decode, encode } from './codec';
 import type { IncomingRequestMeta } from './message-headers';
-import { isHeartbeat, isSearchLatencyBeat, type Heartbeat, type SearchLatencyBeat, type ServedShard, type ShardHandler, type ShardTransport } from './shard-transport';
+import { isHeartbeat, type Heartbeat, type ServedShard, type ShardHandler, type ShardTransport } from './shard-transport';
 import { assertShardId } from './subjects';
 
 export interface InProcessShardTransportOptions {
@@ -20,8 +20,7 @@ export interface InProcessShardTransportOptions {
  */
 export class InProcessShardTransport implements ShardTransport {
   private readonly shards = new Map<string, InProcessServedShard>();
-  private readonly heartbeats = new Broadcast<Heartbeat>(isHeartbeat);
-  private readonly searchLatencies = new Broadcast<SearchLatencyBeat>(isSearchLatencyBeat);
+  private readonly heartbeatListeners = new Set<(beat: Heartbeat) => void>();
   private readonly maxPayload: number;
   private closed = false;
 
@@ -70,58 +69,31 @@ export class InProcessShardTransport implements ShardTransport {
 
   publishHeartbeat(beat: Heartbeat): void {
     assertShardId(beat.shardId);
-    if (!this.closed) this.heartbeats.publish({ shardId: beat.shardId, sentAtMs: beat.sentAtMs });
-  }
-
-  onHeartbeat(listener: (beat: Heartbeat) => void): () => void {
-    return this.heartbeats.listen((beat) => listener({ shardId: beat.shardId, sentAtMs: beat.sentAtMs }));
-  }
-
-  publishSearchLatency(beat: SearchLatencyBeat): void {
-    if (!this.closed) this.searchLatencies.publish(beat);
-  }
-
-  onSearchLatency(listener: (beat: SearchLatencyBeat) => void): () => void {
-    return this.searchLatencies.listen(listener);
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    this.heartbeats.clear();
-    this.searchLatencies.clear();
-    await Promise.all([...this.shards.values()].map((s) => s.close()));
-  }
-}
-
-/** One kind of best-effort broadcast (heartbeats, search latency), delivered as a NATS subscription would. */
-class Broadcast<T> {
-  private readonly listeners = new Set<(value: T) => void>();
-
-  constructor(private readonly guard: (value: unknown) => value is T) {}
-
-  publish(value: T): void {
-    const data = encode(value);
-    for (const listener of this.listeners) {
+    if (this.closed) return;
+    const data = encode(beat);
+    for (const listener of this.heartbeatListeners) {
       // Each listener decodes its own copy on a later turn, as each NATS subscription would.
       setImmediate(() => {
-        if (!this.listeners.has(listener)) return;
+        if (!this.heartbeatListeners.has(listener)) return;
         const decoded = decode(data);
-        if (this.guard(decoded)) listener(decoded);
+        if (isHeartbeat(decoded)) listener({ shardId: decoded.shardId, sentAtMs: decoded.sentAtMs });
       });
     }
   }
 
-  listen(listener: (value: T) => void): () => void {
+  onHeartbeat(listener: (beat: Heartbeat) => void): () => void {
     // A distinct wrapper per call, so subscribing the same function twice gives two subscriptions.
-    const subscription = (value: T) => listener(value);
-    this.listeners.add(subscription);
+    const subscription = (beat: Heartbeat) => listener(beat);
+    this.heartbeatListeners.add(subscription);
     return () => {
-      this.listeners.delete(subscription);
+      this.heartbeatListeners.delete(subscription);
     };
   }
 
-  clear(): void {
-    this.listeners.clear();
+  async close(): Promise<void> {
+    this.closed = true;
+    this.heartbeatListeners.clear();
+    await Promise.all([...this.shards.values()].map((s) => s.close()));
   }
 }
 

@@ -6,8 +6,8 @@ import { ReplyInbox } from './reply-inbox';
 import { answerRequest, assertTimeout, encodeRequest, readReply } from './answer-request';
 import { decode, encode } from './codec';
 import { readShardRequestHeaders, shardRequestHeaders, type IncomingRequestMeta } from './message-headers';
-import { isHeartbeat, isSearchLatencyBeat, type Heartbeat, type SearchLatencyBeat, type ServedShard, type ShardHandler, type ShardTransport } from './shard-transport';
-import { assertClusterName, assertShardId, heartbeatSubject, heartbeatWildcard, opOfSubject, searchLatencySubject, shardSubject, shardWildcard } from './subjects';
+import { isHeartbeat, type Heartbeat, type ServedShard, type ShardHandler, type ShardTransport } from './shard-transport';
+import { assertClusterName, assertShardId, heartbeatSubject, heartbeatWildcard, opOfSubject, shardSubject, shardWildcard } from './subjects';
 
 /** NATS's own default max_payload, used only until the server's INFO says otherwise. */
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
@@ -28,8 +28,7 @@ export interface NatsShardTransportOptions {
  */
 export class NatsShardTransport implements ShardTransport {
   private readonly served = new Set<NatsServedShard>();
-  /** Heartbeat and search-latency subscriptions. */
-  private readonly broadcastSubs = new Set<Subscription>();
+  private readonly heartbeatSubs = new Set<Subscription>();
 
   /** Replies to our requests, on one inbox subscription (see reply-inbox.ts for why not request()). */
   private readonly replies: ReplyInbox;
@@ -104,55 +103,38 @@ export class NatsShardTransport implements ShardTransport {
 
   publishHeartbeat(beat: Heartbeat): void {
     assertShardId(beat.shardId);
-    // Best effort by design: a missed beat is what the monitor's downAfterMs tolerates.
-    this.publishBestEffort(heartbeatSubject(this.cluster, beat.shardId), beat);
-  }
-
-  onHeartbeat(listener: (beat: Heartbeat) => void): () => void {
-    return this.subscribeDecoded(heartbeatWildcard(this.cluster), isHeartbeat, (beat) => listener({ shardId: beat.shardId, sentAtMs: beat.sentAtMs }));
-  }
-
-  publishSearchLatency(beat: SearchLatencyBeat): void {
-    this.publishBestEffort(searchLatencySubject(this.cluster), beat);
-  }
-
-  onSearchLatency(listener: (beat: SearchLatencyBeat) => void): () => void {
-    return this.subscribeDecoded(searchLatencySubject(this.cluster), isSearchLatencyBeat, listener);
-  }
-
-  private publishBestEffort(subject: string, value: unknown): void {
     if (this.connection.isClosed() || this.connection.isDraining()) return;
     try {
-      this.connection.publish(subject, encode(value));
+      this.connection.publish(heartbeatSubject(this.cluster, beat.shardId), encode(beat));
     } catch {
-      // best effort (see the callers)
+      // Best effort by design: a missed beat is what the monitor's downAfterMs tolerates.
     }
   }
 
-  private subscribeDecoded<T>(subject: string, guard: (value: unknown) => value is T, listener: (value: T) => void): () => void {
-    const sub = this.connection.subscribe(subject, {
+  onHeartbeat(listener: (beat: Heartbeat) => void): () => void {
+    const sub = this.connection.subscribe(heartbeatWildcard(this.cluster), {
       callback: (err, msg) => {
         if (err) return;
-        let value: unknown;
+        let beat: unknown;
         try {
-          value = decode(msg.data);
+          beat = decode(msg.data);
         } catch {
           return; // not ours / corrupt: ignore
         }
-        if (guard(value)) listener(value);
+        if (isHeartbeat(beat)) listener({ shardId: beat.shardId, sentAtMs: beat.sentAtMs });
       },
     });
-    this.broadcastSubs.add(sub);
+    this.heartbeatSubs.add(sub);
     return () => {
-      this.broadcastSubs.delete(sub);
+      this.heartbeatSubs.delete(sub);
       if (!sub.isClosed()) sub.unsubscribe();
     };
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.served].map((s) => s.close()));
-    for (const sub of this.broadcastSubs) if (!sub.isClosed()) sub.unsubscribe();
-    this.broadcastSubs.clear();
+    for (const sub of this.heartbeatSubs) if (!sub.isClosed()) sub.unsubscribe();
+    this.heartbeatSubs.clear();
     if (this.ownsConnection && !this.connection.isClosed() && !this.connection.isDraining()) {
       await this.connection.drain();
     }

@@ -1,4 +1,4 @@
-import type { SearchLatencyReport, ShardOp, ShardRequest, ShardResponse } from '@faceshard/contracts';
+import type { ShardOp, ShardRequest, ShardResponse } from '@faceshard/contracts';
 
 /** What a shard knows about a request besides its body. */
 export interface RequestContext {
@@ -13,14 +13,6 @@ export type ShardHandler = <O extends ShardOp>(op: O, req: ShardRequest<O>, cont
 export interface Heartbeat {
   shardId: string;
   sentAtMs: number;
-}
-
-/**
- * A gateway's searches while a move runs, for the move's latency pacing (libs/rebalance
- * latency-pacing.ts): published by every gateway a few times a second, heard by coordinators.
- */
-export interface SearchLatencyBeat extends SearchLatencyReport {
-  gatewayId: string;
 }
 
 export interface ServedShard {
@@ -42,10 +34,6 @@ export interface ShardTransport {
   publishHeartbeat(beat: Heartbeat): void;
   /** Returns the unsubscribe function. */
   onHeartbeat(listener: (beat: Heartbeat) => void): () => void;
-  /** Best effort, like heartbeats: a lost report only leaves a coordinator on the last one it heard. */
-  publishSearchLatency(beat: SearchLatencyBeat): void;
-  /** Returns the unsubscribe function. */
-  onSearchLatency(listener: (beat: SearchLatencyBeat) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -76,11 +64,4 @@ export function isHeartbeat(value: unknown): value is Heartbeat {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Partial<Heartbeat>;
   return typeof v.shardId === 'string' && typeof v.sentAtMs === 'number' && Number.isFinite(v.sentAtMs);
-}
-
-export function isSearchLatencyBeat(value: unknown): value is SearchLatencyBeat {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Partial<SearchLatencyBeat>;
-  const counts = [v.recentP99Ms, v.recentSamples, v.baselineP99Ms, v.baselineSamples];
-  return typeof v.gatewayId === 'string' && counts.every((n) => typeof n === 'number' && Number.isFinite(n));
 }

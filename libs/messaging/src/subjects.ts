@@ -21,11 +21,6 @@ export function heartbeatWildcard(cluster: string): string {
   return `fs.${cluster}.heartbeat.*`;
 }
 
-/** Every gateway's search latency reports (rebalance pacing): one subject, each report names its gateway. */
-export function searchLatencySubject(cluster: string): string {
-  return `fs.${cluster}.search-latency`;
-}
-
 /** The op is the last token of a shard subject. */
 export function opOfSubject(subject: string): string {
   return subject.slice(subject.lastIndexOf('.') + 1);

@@ -9,5 +9,4 @@ export * from './metrics/sinks';
 export * from './metrics/hnsw-memory';
 export * from './metrics/faceshard-metrics';
 export * from './metrics/prometheus-text';
-export * from './metrics/latency-windows';
 export * from './observability';

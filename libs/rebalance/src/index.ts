@@ -8,4 +8,3 @@ export * from './coordinator-lease';
 export * from './flow-control';
 export * from './tombstone-gc';
 export * from './holdings';
-export * from './latency-pacing';

@@ -18,12 +18,4 @@ describe('readShardConfig: move flow control', () => {
     expect(readShardConfig({ REBALANCE_CHUNKS_IN_FLIGHT: '1' }).moves.chunksInFlight).toBe(1);
     expect(() => readShardConfig({ REBALANCE_CHUNKS_IN_FLIGHT: '0' })).toThrow();
   });
-
-  it('reads the search-latency pacing factor: 0 is off, a factor must be >= 1', () => {
-    expect(readShardConfig({}).moves.maxSearchP99Factor).toBe(DEFAULT_MOVE_OPTIONS.maxSearchP99Factor);
-    expect(readShardConfig({ REBALANCE_MAX_SEARCH_P99_FACTOR: '0' }).moves.maxSearchP99Factor).toBe(0);
-    expect(readShardConfig({ REBALANCE_MAX_SEARCH_P99_FACTOR: '1.5' }).moves.maxSearchP99Factor).toBe(1.5);
-    expect(() => readShardConfig({ REBALANCE_MAX_SEARCH_P99_FACTOR: '0.5' })).toThrow();
-    expect(() => readShardConfig({ REBALANCE_MAX_SEARCH_P99_FACTOR: 'slow' })).toThrow();
-  });
 });

@@ -50,7 +50,6 @@ export function readShardConfig(env: NodeJS.ProcessEnv = process.env): ShardConf
       chunksInFlight: intFrom(env.REBALANCE_CHUNKS_IN_FLIGHT, DEFAULT_MOVE_OPTIONS.chunksInFlight),
       maxIdsPerSecond: nonNegativeIntFrom(env.REBALANCE_MAX_IDS_PER_SEC, DEFAULT_MOVE_OPTIONS.maxIdsPerSecond),
       maxTimeShare: shareFrom('REBALANCE_MAX_TIME_SHARE', env.REBALANCE_MAX_TIME_SHARE, DEFAULT_MOVE_OPTIONS.maxTimeShare),
-      maxSearchP99Factor: p99FactorFrom(env.REBALANCE_MAX_SEARCH_P99_FACTOR, DEFAULT_MOVE_OPTIONS.maxSearchP99Factor),
       leaseTtlMs: intFrom(env.REBALANCE_LEASE_TTL_MS, DEFAULT_MOVE_OPTIONS.leaseTtlMs),
       settleMs: intFrom(env.REBALANCE_SETTLE_MS, DEFAULT_MOVE_OPTIONS.settleMs),
     },
@@ -74,13 +73,5 @@ function shareFrom(name: string, value: string | undefined, fallback: number): n
   if (value === undefined || value === '') return fallback;
   const parsed = Number(value);
   if (!Number.isFinite(parsed) || parsed <= 0 || parsed > 1) throw new Error(`${name} must be a number in (0, 1], got "${value}"`);
-  return parsed;
-}
-
-/** REBALANCE_MAX_SEARCH_P99_FACTOR: 0 (off) or a factor >= 1 of the search p99 without a move. */
-function p99FactorFrom(value: string | undefined, fallback: number): number {
-  if (value === undefined || value === '') return fallback;
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || (parsed !== 0 && parsed < 1)) throw new Error(`REBALANCE_MAX_SEARCH_P99_FACTOR must be 0 (off) or a number >= 1, got "${value}"`);
   return parsed;
 }

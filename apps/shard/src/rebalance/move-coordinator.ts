@@ -1,35 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterMetadataStore } from '@faceshard/cluster';
-import {
-  FaceshardError,
-  type CollectionSpec,
-  type MoveState,
-  type RingState,
-  type ShardResponse,
-  type VersionedIdentity,
-} from '@faceshard/contracts';
+import { FaceshardError, type CollectionSpec, type MoveState, type RingState, type ShardResponse, type VersionedIdentity } from '@faceshard/contracts';
 import type { ShardTransport } from '@faceshard/messaging';
 import {
   COMPLETE_STAGE,
-  DEFAULT_LATENCY_PACING,
   emptyProgress,
   initMove,
   movingSources,
   nextMoveStep,
-  nextPace,
-  pacedPauseMs,
   pauseAfterChunkMs,
   progressRate,
   recordChunk,
-  searchSlowdown,
-  startPace,
-  type LatencyPacingConfig,
-  type PaceState,
   type SourceProgress,
 } from '@faceshard/rebalance';
 import { CoordinatorLease } from './coordinator-lease.service';
-import { GatewaySearchLatencies } from './gateway-search-latencies';
 
 export interface MoveCoordinatorOptions {
   /** Entries per chunk (each chunk is one request to the source and one per receiver). */
@@ -46,13 +31,6 @@ export interface MoveCoordinatorOptions {
   maxIdsPerSecond: number;
   /** Flow control: at most this share of a shard's time goes to the move, in (0, 1] (1: no cap). See libs/rebalance flow-control.ts. */
   maxTimeShare: number;
-  /**
-   * Flow control by the searches' latency (libs/rebalance latency-pacing.ts): each source's pace
-   * grows while every gateway's search p99 (its searches to shards, reported every 250 ms during a
-   * move) stays within this × its p99 without a move, and backs off when one does not; 0: off.
-   * Applies on top of the two caps above.
-   */
-  maxSearchP99Factor: number;
   leaseTtlMs: number;
   /** Time given to every gateway and shard to adopt a new ring epoch before the next stage relies on it. */
   settleMs: number;
@@ -66,7 +44,6 @@ export const DEFAULT_MOVE_OPTIONS: MoveCoordinatorOptions = {
   chunksInFlight: 2,
   maxIdsPerSecond: 0,
   maxTimeShare: 1,
-  maxSearchP99Factor: 0,
   leaseTtlMs: 5000,
   settleMs: 1000,
   pollMs: 500,
@@ -88,9 +65,6 @@ interface InFlightChunk {
   serviceMs: () => number;
 }
 
-/** How often a source logs its latency pacing (besides every back-off). */
-const PACE_LOG_EVERY_MS = 1000;
-
 /**
  * A promise the move loop awaits later, maybe never (after a failure it reads again from the last
  * acknowledged chunk): marked handled now, so that it failing while the loop awaits something else
@@ -111,9 +85,6 @@ function awaitedLater<T>(promise: Promise<T>): Promise<T> {
  */
 export class MoveCoordinator {
   private readonly lease: CoordinatorLease;
-  /** What the gateways report about their searches (only while a move runs): the latency pacing's input. */
-  private readonly searchLatency = new GatewaySearchLatencies();
-  private stopHearing: (() => void) | null = null;
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
@@ -131,14 +102,11 @@ export class MoveCoordinator {
   start(): void {
     if (this.running) return;
     this.running = true;
-    if (this.options.maxSearchP99Factor > 0) this.stopHearing = this.transport.onSearchLatency((beat) => this.searchLatency.heard(beat, performance.now()));
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    this.stopHearing?.();
-    this.stopHearing = null;
     this.wake?.();
     await this.loop;
     await this.lease.release().catch(() => undefined);
@@ -237,11 +205,6 @@ export class MoveCoordinator {
     let movedHere = 0;
     /** Set when this coordinator must stop here: the lease was taken over, or progress could not be recorded. */
     let lostLease = false;
-    const pacing: LatencyPacingConfig = { ...DEFAULT_LATENCY_PACING, maxP99Factor: this.options.maxSearchP99Factor };
-    let pace: PaceState | null = pacing.maxP99Factor > 0 ? startPace(pacing, performance.now()) : null;
-    let paceLoggedAt = Number.NEGATIVE_INFINITY;
-    /** When the last pause ended: the pace spaces chunks from there (see pacedPauseMs). */
-    let releasedAt = performance.now();
     /** The last progress write; each waits for the one before (the revision chain). */
     let recording: Promise<void> = Promise.resolve();
     const record = (collection: string, chunk: ExportedChunk): void => {
@@ -295,40 +258,15 @@ export class MoveCoordinator {
         cursor = chunk.last;
         record(collection.name, chunk);
         movedHere += chunk.entries.length;
-        const capPause = pauseAfterChunkMs(
+        const pause = pauseAfterChunkMs(
           { maxIdsPerSecond: this.options.maxIdsPerSecond, maxTimeShare: this.options.maxTimeShare },
           { busyMs: Math.max(chunk.exportMs, acknowledged.serviceMs()), moved: movedHere, elapsedMs: Date.now() - started },
         );
-        let pacePause = 0;
-        if (pace) {
-          const now = performance.now();
-          const slowdown = searchSlowdown(this.searchLatency.recent(now));
-          const before = pace.idsPerSecond;
-          pace = nextPace(pacing, pace, { now, moved: chunk.entries.length, slowdown });
-          pacePause = pacedPauseMs(pace.idsPerSecond, chunk.entries.length, now - releasedAt);
-          if (pace.idsPerSecond < before || now - paceLoggedAt >= PACE_LOG_EVERY_MS) {
-            paceLoggedAt = now;
-            this.log({
-              event: 'move-pace',
-              shardId: this.shardId,
-              moveId: move.id,
-              source,
-              idsPerSecond: Math.round(pace.idsPerSecond),
-              achievedIdsPerSecond: Math.round(pace.achievedIdsPerSecond ?? 0),
-              slowdown: slowdown === null ? null : Math.round(slowdown * 100) / 100,
-              backedOff: pace.idsPerSecond < before,
-            });
-          }
-        }
-        if (capPause > 0) {
-          // The caps' pause is the shards' time off the move: let what is in flight finish first.
+        if (pause > 0) {
+          // The pause is the shards' time off the move: let what is in flight finish first.
           await Promise.allSettled(inFlight.map((f) => f.delivered));
+          await sleep(pause);
         }
-        // The pace only spaces the chunks: what is in flight goes on (draining it first made the
-        // join run at half its pace: the receiver idled through every pause).
-        const pause = Math.max(capPause, pacePause);
-        if (pause > 0) await sleep(pause);
-        releasedAt = performance.now();
       }
     }
     await recording;
