@@ -8,6 +8,10 @@ describe('readShardConfig: move flow control', () => {
     expect(readShardConfig({ REBALANCE_MAX_IDS_PER_SEC: '500' }).moves.maxIdsPerSecond).toBe(500);
   });
 
+  it('caps each source at 2,000 identities per second when REBALANCE_MAX_IDS_PER_SEC is unset (the measured 2-core choice)', () => {
+    expect(readShardConfig({}).moves.maxIdsPerSecond).toBe(2000);
+  });
+
   it('refuses a rate cap that is not a whole number', () => {
     expect(() => readShardConfig({ REBALANCE_MAX_IDS_PER_SEC: '-1' })).toThrow();
     expect(() => readShardConfig({ REBALANCE_MAX_IDS_PER_SEC: 'fast' })).toThrow();
