@@ -19,7 +19,8 @@ function snapshotDirs(dir: string): string[] {
 function fingerprint(store: ShardStore) {
   const collections = store.listCollections();
   return {
-    stats: store.stats(),
+    // revivedFaces counts since the process started (not persisted): not part of the stored state.
+    stats: store.stats().map(({ revivedFaces: _sinceStart, ...stored }) => stored),
     counts: collections.map((c) => store.debugCounts(c.name)),
     identities: collections.map((c) =>
       Array.from({ length: 80 }, (_, n) => store.getIdentity(c.name, `id-${n}`)),

@@ -66,7 +66,7 @@ describe('ShardStore on a real disk with real hnswlib', () => {
   it('ingests, finds each vector as its own best match, grows capacity beyond the initial 16', async () => {
     const identities = makeIdentities(0, 300, DIM);
     expect(await store.upsert('gallery', identities)).toEqual({ upserted: 300, faces: 300 });
-    expect(store.stats()).toEqual([{ name: 'gallery', dimension: DIM, metric: 'cosine', identities: 300, faces: 300 }]);
+    expect(store.stats()).toEqual([{ name: 'gallery', dimension: DIM, metric: 'cosine', identities: 300, faces: 300, revivedFaces: 0 }]);
     for (const identity of identities.slice(0, 50)) {
       const [top] = store.search('gallery', identity.faces[0].vector, 1);
       expect(top.identityId).toBe(identity.identityId);
