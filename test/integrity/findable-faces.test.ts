@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { IdentityUpsert, ShardIntegrityReport } from '@faceshard/contracts';
 import { ShardStore } from '@faceshard/index';
 import { RingPlacement } from '@faceshard/ring';
@@ -100,6 +100,25 @@ describe('every enrolled face is found by its own vector (real store, seeded ben
     const reopened = await ShardStore.open({ dataDir: join(dir, 'store'), graphUpkeepIdleMs: 0 });
     expect(notFound(reopened, CUT_OFF)).toEqual([]);
     await reopened.close();
+  }, 240_000);
+
+  it('the graph upkeep pins cut-off faces in slices, one turn of the writers\' lock each, so writers queued meanwhile go between them', async () => {
+    const dir = makeTempDir('pin-slices');
+    dirs.push(dir);
+    const store = await ShardStore.open({ dataDir: dir, graphUpkeepIdleMs: 0, testHooks: { pinSliceLabels: 1 } });
+    try {
+      await store.ensureCollection(spec());
+      await ingest(store, shardRows);
+      await store.snapshot();
+      const writeLock = (store as unknown as { writeLock: { run: (...args: unknown[]) => unknown } }).writeLock;
+      const turns = vi.spyOn(writeLock, 'run');
+      expect(await store.pinUnreachable(COLLECTION)).toBe(CUT_OFF.length);
+      // One turn per cut-off label at a slice of 1 (before: one turn for all of them).
+      expect(turns.mock.calls.length).toBeGreaterThanOrEqual(CUT_OFF.length);
+      expect(notFound(store, CUT_OFF)).toEqual([]);
+    } finally {
+      await store.close();
+    }
   }, 240_000);
 
   /** Writes shard s3's rows with `write` into a store whose graph upkeep runs after 20 ms without writes, takes a snapshot; every face must then be found. */

@@ -19,7 +19,7 @@ import { replayLog, type SalvageReport } from './wal-replay';
 import { WriteAheadLog } from './write-ahead-log';
 import { GraphUpkeep } from './integrity/graph-upkeep';
 import { DEFAULT_IDLE_SNAPSHOT_RULE } from './integrity/idle-snapshot-rule';
-import { pinnableFaces } from './integrity/pinnable-faces';
+import { pinnableFaces, reachabilitySlices } from './integrity/pinnable-faces';
 import { reachabilityOfIndexFile } from './integrity/snapshot-graph';
 import type { ShardIntegrityReport } from './integrity/integrity-report';
 import { readTruth } from './integrity/read-truth';
@@ -66,7 +66,11 @@ export interface ShardStoreOptions {
    */
   maxHeldChanges?: number;
   /** Fault-injection points for crash tests; awaited inside snapshot(). Not for production use. */
-  testHooks?: { onSnapshotPhase?: (phase: SnapshotPhase, lsn: number) => void | Promise<void> };
+  testHooks?: {
+    onSnapshotPhase?: (phase: SnapshotPhase, lsn: number) => void | Promise<void>;
+    /** Cut-off labels the graph upkeep pins per turn of the writers' lock (default PIN_SLICE_LABELS). */
+    pinSliceLabels?: number;
+  };
 }
 
 /** Options of a write: which generation it is for, and a check run under the write lock. */
@@ -122,6 +126,8 @@ const VERSIONED_APPLY_SLICE_MS = 0.5;
 const THAW_SLICE_MS = 5;
 /** Changes (per identity) a frozen collection holds beside it before writers wait for its thaw. */
 const DEFAULT_MAX_HELD_CHANGES = 5000;
+/** Cut-off faces pinned per turn of the writers' lock (~40 µs each: ~2.5 ms a turn). */
+const PIN_SLICE_LABELS = 64;
 
 /**
  * Everything one shard keeps for its partition: one hnswlib index per collection, identity
@@ -603,14 +609,25 @@ export class ShardStore {
       if (indexFile === null) return null; // not in that snapshot (created since) or empty there
       const graph = await reachabilityOfIndexFile(this.fs, indexFile, { log: this.wal.syncActivity, stopped: () => this.closing });
       if (graph.unreachableLabels.length === 0) return null;
-      return this.writeLock.run(() => {
-        this.assertOpen();
-        const target = this.collections.get(collection);
-        if (!target) return null; // dropped meanwhile
-        const faces = pinnableFaces(target, graph);
-        if (faces.length === 0) return null;
-        return { pinned: faces.length, lsn: this.logAndApply({ type: 'pin', collection, faces }, 0) };
-      });
+      // One slice per turn of the writers' lock: writers queued meanwhile go between slices.
+      let pinned = 0;
+      let lsn = 0;
+      for (const slice of reachabilitySlices(graph, this.hooks?.pinSliceLabels ?? PIN_SLICE_LABELS)) {
+        const step = await this.writeLock.run(() => {
+          this.assertOpen();
+          const target = this.collections.get(collection);
+          if (!target) return 'dropped' as const; // dropped meanwhile
+          const faces = pinnableFaces(target, slice);
+          if (faces.length === 0) return null;
+          return { pinned: faces.length, lsn: this.logAndApply({ type: 'pin', collection, faces }, 0) };
+        });
+        if (step === 'dropped') break;
+        if (step) {
+          pinned += step.pinned;
+          lsn = step.lsn;
+        }
+      }
+      return pinned > 0 ? { pinned, lsn } : null;
     });
     if (!result) return { pinned: 0, snapshotLsn };
     await this.wal.waitDurable(result.lsn);

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { pinnableFaces, type LiveLabels } from './pinnable-faces';
+import { pinnableFaces, reachabilitySlices, type LiveLabels } from './pinnable-faces';
 import type { SnapshotReachability } from './reachability-protocol';
 
 const DIM = 3;
@@ -46,5 +47,31 @@ describe('pinnableFaces (which of a snapshot graph\'s unreachable nodes to pin i
     ]);
     // Vectors swapped between labels: neither matches its label.
     expect(pinnableFaces(live(faces), snapshotWith({ 1: v(3), 3: v(1) }))).toEqual([]);
+  });
+});
+
+describe('reachabilitySlices (the pinning, one slice per turn of the writers\' lock)', () => {
+  it('cuts the unreachable labels into slices of at most `size`, in order, each with its own vectors, and decides the same faces as the whole', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.nat(500), { maxLength: 40 }), fc.integer({ min: 1, max: 12 }), (labels, size) => {
+        const vectors = Object.fromEntries(labels.map((label) => [label, [label, label / 2, -label]]));
+        const graph = snapshotWith(vectors);
+        const slices = [...reachabilitySlices(graph, size)];
+        expect(slices).toHaveLength(Math.ceil(graph.unreachableLabels.length / size));
+        for (const slice of slices) {
+          expect(slice.unreachableLabels.length).toBeLessThanOrEqual(size);
+          expect(slice.unreachableVectors.length).toBe(slice.unreachableLabels.length * DIM);
+          slice.unreachableLabels.forEach((label, i) => expect([...slice.unreachableVectors.subarray(i * DIM, (i + 1) * DIM)]).toEqual([label, label / 2, -label]));
+        }
+        expect(slices.flatMap((slice) => slice.unreachableLabels)).toEqual(graph.unreachableLabels);
+        // Every other label is live with its vector: the slices together pin what the whole would.
+        const collection = live(Object.fromEntries(labels.filter((l) => l % 2 === 0).map((l) => [l, { face: `p${l}`, vector: vectors[l] }])));
+        expect(slices.flatMap((slice) => pinnableFaces(collection, slice))).toEqual(pinnableFaces(collection, graph));
+      }),
+    );
+  });
+
+  it('refuses a slice size that is not a positive integer', () => {
+    expect(() => [...reachabilitySlices(snapshotWith({ 1: [1, 0.5, -0.25] }), 0)]).toThrow();
   });
 });

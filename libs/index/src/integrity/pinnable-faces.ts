@@ -31,3 +31,23 @@ function sameVector(live: number[] | null, stored: Float32Array): boolean {
   for (let i = 0; i < stored.length; i++) if (live[i] !== stored[i]) return false;
   return true;
 }
+
+/**
+ * The graph's unreachable labels (with their vectors) in slices of at most `size`, in order: the
+ * pinning decides and logs one slice per turn of the writers' lock, so that the first check after
+ * a big fill (hundreds of cut-off faces, ~40 µs of getPoint and copying each) does not hold writers
+ * for one long turn (32.9 ms at 1M, bench/store/README.md).
+ */
+export function* reachabilitySlices(graph: SnapshotReachability, size: number): Generator<SnapshotReachability> {
+  if (!Number.isInteger(size) || size < 1) throw new Error(`slice size must be a positive integer, got ${size}`);
+  const { dimension } = graph;
+  for (let at = 0; at < graph.unreachableLabels.length; at += size) {
+    const end = Math.min(at + size, graph.unreachableLabels.length);
+    yield {
+      dimension,
+      unreachableLabels: graph.unreachableLabels.slice(at, end),
+      unreachableVectors: graph.unreachableVectors.subarray(at * dimension, end * dimension),
+      noIncomingLabels: [],
+    };
+  }
+}
