@@ -46,7 +46,7 @@ export const DEFAULT_MOVE_OPTIONS: MoveCoordinatorOptions = {
    * Per source. Measured on the 2-core reference machine (bench/rebalance/README.md): a join's
    * sources move ~600/s each, below it, while the leave of a member that joined streams 9,000-16,000/s
    * uncapped and took search p99 to 4.6-6.3x; at 2,000/s that leave met both move targets in four runs
-   * of four (0.74-0.97x raw, p99 1.55-1.96x). Bigger machines can raise it; 0 = no cap.
+   * of five (0.74-0.97x raw, p99 1.55-1.96x; 0.76x / 2.05x in the fifth). Bigger machines can raise it; 0 = no cap.
    */
   maxIdsPerSecond: 2000,
   maxTimeShare: 1,
