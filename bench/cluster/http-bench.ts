@@ -178,7 +178,7 @@ export async function searchLadder(p: HttpBenchParams): Promise<{ ladder: Ladder
       ...(single ? { oneClient: { qps: single.qps, latency: summariseLatencies(single.latenciesMs), seconds: single.seconds, clientCpuUs: single.clientCpuUs, serverCpuUs: single.serverCpuUs } } : {}),
     };
     ladder.push(point);
-    const singleLog = single ? `; one client p50 ${summariseLatencies(single.latenciesMs).p50Ms.toFixed(2)} ms p99 ${summariseLatencies(single.latenciesMs).p99Ms.toFixed(2)} ms, CPU µs per request: ${perProcess(single)}` : '';
+    const singleLog = single && point.oneClient ? `; one client p50 ${point.oneClient.latency.p50Ms.toFixed(2)} ms p99 ${point.oneClient.latency.p99Ms.toFixed(2)} ms, CPU µs per request: ${perProcess(single)}` : '';
     p.log(`  ef=${ef} recall@${p.k}=${point.recall.toFixed(3)} rank-1=${point.rank1.toFixed(3)} ${Math.round(point.qps)} QPS p99 ${point.latency.p99Ms.toFixed(2)} ms, CPU µs per request: ${perProcess(r)}${singleLog}`);
     if (!p.fullLadder && reachesTarget(point, p.target)) break;
   }
