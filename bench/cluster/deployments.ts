@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { connect } from 'nats';
 import { metadataBucketName } from '@faceshard/cluster';
 import { FaceshardClient } from './faceshard-client';
+import { pinProcess, type CpuPlacement } from './cpu-placement';
 import { ProcessGroup } from './process-group';
 
 export interface Deployment {
@@ -21,6 +22,8 @@ export interface Deployment {
    * all on the same shards; `url` is the first's.
    */
   gateways: { label: string; url: string; /** Its process (embedded: the one process, shard included). */ pid?: number }[];
+  /** `--cpu-placement`: where its processes run (clusters only). */
+  placement?: string;
   /** Namespace on NATS (clusters only). */
   clusterName?: string;
   /** Temporary folder holding every process's DATA_DIR; removed by stop(). */
@@ -46,6 +49,11 @@ export interface DeploymentParams {
   nodeArgs?: string[];
   /** One gateway per entry (clusters), each with these extra variables; embedded runs the first. Default: one, as configured by default. */
   gatewayVariants?: GatewayVariant[];
+  /**
+   * `--cpu-placement`: a plan for a given shard count (cpu-placement.ts); each shard on its core, the
+   * gateways and this process on the rest. null/absent: nothing pinned. Embedded runs are not placed.
+   */
+  placement?: ((shards: number) => CpuPlacement) | null;
   /** Extra environment of every gateway and shard process (e.g. METRICS_ENABLED, OTEL_*). */
   env?: Record<string, string>;
   log: (line: string) => void;
@@ -121,16 +129,19 @@ export async function startCluster(shards: number, p: DeploymentParams): Promise
     rmSync(dataRoot, { recursive: true, force: true });
     await deleteMetadataBucket(p.natsUrl, clusterName).catch((err) => p.log(`could not delete the NATS metadata bucket of ${clusterName}: ${err}`));
   };
+  const placement = p.placement ? p.placement(shards) : null;
+  // This process is the benchmark client: it shares the gateway's cores.
+  if (placement) pinProcess(placement.rest);
   try {
     const shardProcs = Array.from({ length: shards }, (_, i) =>
-      group.start(`shard s${i}`, shard, { ...common, FACESHARD_ROLE: 'shard', SHARD_ID: `s${i}`, DATA_DIR: join(dataRoot, `s${i}`) }, undefined, p.nodeArgs),
+      group.start(`shard s${i}`, shard, { ...common, FACESHARD_ROLE: 'shard', SHARD_ID: `s${i}`, DATA_DIR: join(dataRoot, `s${i}`) }, undefined, p.nodeArgs, placement?.shardCores[i]),
     );
     await Promise.all(shardProcs.map((s) => s.ready));
     // Gateways are stateless: one per variant on the same shards, timed one at a time.
     const gateways: Deployment['gateways'] = [];
     for (const [i, variant] of (p.gatewayVariants ?? DEFAULT_VARIANTS).entries()) {
       const port = p.port === 0 ? 0 : p.port + i;
-      const gw = group.start(`gateway (${variant.label})`, gateway, { ...common, ...variant.env, FACESHARD_ROLE: 'gateway', HOST: '127.0.0.1', PORT: String(port) }, undefined, p.nodeArgs);
+      const gw = group.start(`gateway (${variant.label})`, gateway, { ...common, ...variant.env, FACESHARD_ROLE: 'gateway', HOST: '127.0.0.1', PORT: String(port) }, undefined, p.nodeArgs, placement?.rest);
       const url = urlFrom(await gw.ready, port);
       await waitForMembers(url, shards);
       gateways.push({ label: variant.label, url, pid: gw.child.pid });
@@ -141,6 +152,7 @@ export async function startCluster(shards: number, p: DeploymentParams): Promise
       shards,
       url: gateways[0]!.url,
       gateways,
+      ...(placement ? { placement: placement.description } : {}),
       clusterName,
       dataRoot,
       pids: group.pids(),

@@ -66,6 +66,11 @@ export interface BenchOptions {
   out: string;
   /** Where the compiled apps are (default <repo>/dist, what `npm run build` writes). */
   distDir: string | null;
+  /**
+   * Pin each shard process to a core of its own and the gateway(s) and the client to the rest
+   * (taskset; cpu-placement.ts); the raw baseline then searches on the first shard's core.
+   */
+  cpuPlacement: boolean;
   /** Instead of the usual configurations: search QPS with metrics and tracing off/on, side by side (observability-cost.ts). */
   observabilityCost: boolean;
   /** Timed passes per variant in that comparison, taking turns. */
@@ -108,6 +113,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   basePort: 0,
   out: 'bench/results/cluster.json',
   distDir: null,
+  cpuPlacement: false,
   observabilityCost: false,
   observabilityRounds: 3,
 };
@@ -186,6 +192,9 @@ export const USAGE = `Usage: npm run bench:cluster -- [options]
   --port N               gateway port (default 0: any free port)
   --out PATH             JSON report (default ${DEFAULT_OPTIONS.out})
   --dist DIR             compiled apps (default <repo>/dist)
+  --cpu-placement        pin each shard process to a core of its own, the gateway and this client to the
+                         cores left over (all when none is), the raw baseline to shard s0's core (Linux
+                         taskset); nats-server and the embedded process are not pinned (default off)
   --observability-cost   only compare search QPS with metrics off / metrics on / metrics on + tracing at 100%:
                          one cluster each (--shards: the first size), all at once, at the first --ef, passes taking turns
   --observability-rounds N   timed passes per variant in that comparison (default ${DEFAULT_OPTIONS.observabilityRounds})
@@ -339,6 +348,9 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
         break;
       case '--dist':
         opts.distDir = value();
+        break;
+      case '--cpu-placement':
+        opts.cpuPlacement = true;
         break;
       case '--observability-cost':
         opts.observabilityCost = true;

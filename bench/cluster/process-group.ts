@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { onCores } from './cpu-placement';
 
 export interface ReadyEvent {
   event: 'ready';
@@ -34,9 +35,10 @@ export class ProcessGroup {
     liveGroups.add(this);
   }
 
-  /** `nodeArgs` go before the script (node's own flags, e.g. --cpu-prof). */
-  start(name: string, script: string, env: NodeJS.ProcessEnv, readyTimeoutMs = 60_000, nodeArgs: string[] = []): ManagedProcess {
-    const child = spawn(process.execPath, [...nodeArgs, script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `nodeArgs` go before the script (node's own flags, e.g. --cpu-prof); `cores`: run it on these only (taskset). */
+  start(name: string, script: string, env: NodeJS.ProcessEnv, readyTimeoutMs = 60_000, nodeArgs: string[] = [], cores?: number[]): ManagedProcess {
+    const { command, args } = onCores(cores, process.execPath, [...nodeArgs, script]);
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];
     this.tails.set(name, tail);
     const remember = (line: string): void => {

@@ -25,6 +25,7 @@ import { waitUntilIdle } from './process-idle';
 import { DEFAULT_IDLE_SNAPSHOT_RULE } from '@faceshard/index';
 import { runObservabilityCost } from './observability-cost';
 import { exitCleanlyOnSignal, killAllGroupsNow } from './process-group';
+import { allowedCores, pinProcess, planCpuPlacement } from './cpu-placement';
 import { startRawAlongside, type RawAlongside } from './raw-alongside';
 import type { RawBuildReport } from './raw-hnsw-process';
 import { runRawHnswBench } from './raw-hnsw-bench';
@@ -101,6 +102,13 @@ async function main(): Promise<void> {
   const target: EfTarget = opts.targetRank1Gap !== null ? { rank1: exactRank1 - opts.targetRank1Gap } : opts.targetRecall;
   log(`operating point: the smallest ef reaching ${describeTarget(target, opts.k)}`);
 
+  // --cpu-placement: the cores this run started with; each configuration narrows them (cpu-placement.ts).
+  const cores = opts.cpuPlacement ? allowedCores() : [];
+  const placementFor = opts.cpuPlacement ? (shards: number) => planCpuPlacement(cores, shards) : null;
+  const rawCore = placementFor ? placementFor(1).shardCores[0]! : null;
+  const rawPlacementNote = rawCore ? [`--cpu-placement: searched pinned to CPU ${rawCore.join(',')}, the core of a 1-shard cluster's shard`] : [];
+  if (placementFor) log(`cpu placement over CPUs ${cores.join(',')}: 1 shard: ${placementFor(1).description}; raw baseline on CPU ${rawCore!.join(',')}`);
+
   const results: ConfigResult[] = [];
   // The raw baseline built alongside is searched once, when no cluster is inserting: before a
   // cluster's searches if its build is done by then, else after every cluster, waiting for the
@@ -137,8 +145,9 @@ async function main(): Promise<void> {
         });
         return;
       }
+      if (rawCore) pinProcess(rawCore, rawAlongside.pid);
       const raw = await rawAlongside.search(truth, { k: opts.k, efLadder: opts.efLadder, target, minSeconds: opts.minSeconds });
-      raw.notes.push('built in a child process while the cluster was being filled: its build rate is that of a shared machine');
+      raw.notes.push('built in a child process while the cluster was being filled: its build rate is that of a shared machine', ...rawPlacementNote);
       results.unshift({ ...raw, loadAverage1m: { start: loadAtStart, end: loadavg()[0] } });
     } catch (err) {
       log(`raw baseline FAILED: ${String((err as Error)?.stack ?? err)}`);
@@ -148,6 +157,7 @@ async function main(): Promise<void> {
   };
   if (opts.raw && !rawAlongside) {
     const loadAtStart = loadavg()[0];
+    if (rawCore) pinProcess(rawCore);
     const raw = await runRawHnswBench({
         data,
         truth,
@@ -159,13 +169,19 @@ async function main(): Promise<void> {
         minSeconds: opts.minSeconds,
         log,
       });
+    if (rawCore) pinProcess(cores);
+    raw.notes.push(...rawPlacementNote);
     results.push({ ...raw, loadAverage1m: { start: loadAtStart, end: loadavg()[0] } });
   }
 
   const gatewayVariants = batchingVariants(opts.searchBatching, opts.batchWindowUs, opts.batchMax);
-  const deploymentParams = { m: opts.m, efConstruction: opts.efConstruction, natsUrl: opts.natsUrl, port: opts.basePort, distDir: opts.distDir, nodeArgs: opts.nodeArgs, gatewayVariants, log };
+  const deploymentParams = { m: opts.m, efConstruction: opts.efConstruction, natsUrl: opts.natsUrl, port: opts.basePort, distDir: opts.distDir, nodeArgs: opts.nodeArgs, gatewayVariants, placement: placementFor, log };
+  // The embedded process is not placed: it and this client run on every core of the run.
+  const unpinned = () => {
+    if (placementFor) pinProcess(cores);
+  };
   const plans: { label: string; shards: number; start: () => Promise<Deployment> }[] = [
-    ...(opts.embedded ? [{ label: 'embedded, 1 in-process shard', shards: 1, start: () => startEmbedded(deploymentParams) }] : []),
+    ...(opts.embedded ? [{ label: 'embedded, 1 in-process shard', shards: 1, start: () => (unpinned(), startEmbedded(deploymentParams)) }] : []),
     ...opts.shards.map((n) => ({ label: `cluster, ${n} shard${n > 1 ? 's' : ''} (NATS)`, shards: n, start: () => startCluster(n, deploymentParams) })),
   ];
   for (const plan of plans) {
@@ -227,6 +243,7 @@ async function main(): Promise<void> {
   console.log(`\n${table}`);
   if (results.some((r) => r.chosen && !r.chosen.reachedTarget)) console.log(`* target ${typeof target === 'number' ? 'recall' : 'rank-1'} not reached on the ladder: the best ef is shown`);
   console.log(`raw: one sequential client in-process; faceshard rows: HTTP with "clients" requests in flight.`);
+  if (placementFor) console.log(`--cpu-placement: raw baseline on CPU ${rawCore!.join(',')}; ${opts.shards.map((n) => `${n} shard(s): ${placementFor(n).description}`).join('; ')}; embedded not pinned`);
   if (results.some((r) => r.memory)) console.log(`\nmemory per identity:\n${memoryTable(results)}`);
   console.log(`\nef ladder (one round over the probes each; faceshard rows at the same concurrency${opts.fullLadder ? '' : ', stopped at the first ef reaching the target'}):\n${ladderTable(results, opts.k)}`);
 
@@ -363,6 +380,7 @@ async function benchDeployment(
             `insert = POST /identities/batch, ${batchSize} identities per request, ${opts.insertInFlight} in flight, timed until every batch was acknowledged`,
             ...(deployment.gateways.length > 1 ? [`searched through the gateway "${gateway.label}" (${deployment.gateways.length} gateways on the same shards, timed one at a time; insert and memory figures shared)`] : []),
             ...(deployment.clusterName ? [`FACESHARD_CLUSTER=${deployment.clusterName}`] : []),
+            ...(deployment.placement ? [`--cpu-placement: ${deployment.placement}`] : []),
             ...Object.entries(insert.retried).map(([code, r]) => `insert: ${r.identities} identities re-sent after ${code} (first: ${r.firstMessage})`),
             ...notes,
           ],

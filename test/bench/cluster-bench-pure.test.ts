@@ -10,6 +10,7 @@ import { formatTable, ladderTable, memoryTable, rawBaselineAt, summaryTable, typ
 import { selfTimeRanking, type CpuProfile } from '../../bench/cluster/cpu-profile';
 import { FaceshardClient, vectorToB64 } from '../../bench/cluster/faceshard-client';
 import { pausedSecondsWithin } from '../../bench/cluster/raw-alongside';
+import { onCores, parseCpuList, planCpuPlacement } from '../../bench/cluster/cpu-placement';
 
 describe('parseBenchOptions', () => {
   it('gives the defaults with no arguments', () => {
@@ -87,6 +88,34 @@ describe('parseBenchOptions', () => {
     expect(() => parseBenchOptions(['--ef', '5,64'])).toThrow(/--k/);
     expect(() => parseBenchOptions(['--probes'])).toThrow(/needs a value/);
     expect(() => parseBenchOptions(['--frobnicate'])).toThrow(/unknown option/);
+  });
+});
+
+describe('--cpu-placement', () => {
+  it('is off unless asked for', () => {
+    expect(parseBenchOptions([])).toMatchObject({ cpuPlacement: false });
+    expect(parseBenchOptions(['--cpu-placement'])).toMatchObject({ cpuPlacement: true });
+  });
+
+  it('gives each shard a core of its own from the end and the gateway and client the cores left over', () => {
+    expect(planCpuPlacement([0, 1], 1)).toMatchObject({ shardCores: [[1]], rest: [0] });
+    expect(planCpuPlacement([0, 1, 2, 3], 2)).toMatchObject({ shardCores: [[3], [2]], rest: [0, 1] });
+  });
+
+  it('leaves the gateway and client on every core when the shards take them all, shards round-robin', () => {
+    const p = planCpuPlacement([0, 1], 3);
+    expect(p).toMatchObject({ shardCores: [[1], [0], [1]], rest: [0, 1] });
+    expect(p.description).toMatch(/unpinned/);
+  });
+
+  it('reads Linux CPU lists with ranges', () => {
+    expect(parseCpuList(' 0-2,5\n')).toEqual([0, 1, 2, 5]);
+    expect(() => parseCpuList('x')).toThrow(/not a CPU list/);
+  });
+
+  it('starts a process through taskset -c only when given cores', () => {
+    expect(onCores([1], '/usr/bin/node', ['a.js'])).toEqual({ command: 'taskset', args: ['-c', '1', '/usr/bin/node', 'a.js'] });
+    expect(onCores(undefined, '/usr/bin/node', ['a.js'])).toEqual({ command: '/usr/bin/node', args: ['a.js'] });
   });
 });
 
