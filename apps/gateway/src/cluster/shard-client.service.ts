@@ -91,11 +91,14 @@ export class ShardClient {
     return Math.floor((this.transport.maxPayloadBytes() - REPLY_ENVELOPE_BYTES) / (this.config.maxAttributesBytes + HIT_OVERHEAD_BYTES));
   }
 
-  async read<O extends 'search' | 'searchMany' | 'listIdentities' | 'get' | 'stats'>(shardId: string, op: O, req: ShardRequest<O>, timeoutMs?: number): Promise<ShardResponse<O>> {
-    if (await this.health.confirmedDown(shardId)) {
-      throw new FaceshardError('SHARD_UNAVAILABLE', `shard ${shardId} is down (no heartbeat)`, { shardId });
-    }
-    return this.timed(shardId, op, req, timeoutMs ?? this.config.searchTimeoutMs);
+  read<O extends 'search' | 'searchMany' | 'listIdentities' | 'get' | 'stats'>(shardId: string, op: O, req: ShardRequest<O>, timeoutMs?: number): Promise<ShardResponse<O>> {
+    const timeout = timeoutMs ?? this.config.searchTimeoutMs;
+    // The usual case, a shard not known down, goes straight out: no turn of the event loop, no promise of its own.
+    if (!this.health.isKnownDown(shardId)) return this.timed(shardId, op, req, timeout);
+    return this.health.confirmedDown(shardId).then((down) => {
+      if (down) throw new FaceshardError('SHARD_UNAVAILABLE', `shard ${shardId} is down (no heartbeat)`, { shardId });
+      return this.timed(shardId, op, req, timeout);
+    });
   }
 
   /** Made on first use: the message budget depends on the transport's payload limit, known once connected. */
@@ -121,13 +124,15 @@ export class ShardClient {
     return this.coalescer;
   }
 
-  private async sendSearches(batch: Batch<ShardSearchTarget, ShardQuery>): Promise<ShardAnswer[]> {
+  /** Not async: the coalescer turns a throw into the message's failure; one promise layer less per search. */
+  private sendSearches(batch: Batch<ShardSearchTarget, ShardQuery>): Promise<ShardAnswer[]> {
     const { shardId } = batch.target;
     const timeoutMs = Math.ceil(batch.deadline - this.scheduler.now());
     if (timeoutMs <= 0) throw new FaceshardError('SHARD_TIMEOUT', `shard ${shardId}: the search's deadline passed before it was sent`, { shardId });
     const message = shardSearchMessage(batch.target, batch.queries);
-    const reply = message.op === 'search' ? await this.read(shardId, 'search', message.req, timeoutMs) : await this.read(shardId, 'searchMany', message.req, timeoutMs);
-    return answersOfReply(message, reply);
+    const reply: Promise<ShardResponse<'search'> | ShardResponse<'searchMany'>> =
+      message.op === 'search' ? this.read(shardId, 'search', message.req, timeoutMs) : this.read(shardId, 'searchMany', message.req, timeoutMs);
+    return reply.then((r) => answersOfReply(message, r));
   }
 
   /** Records a profile in the shard process (CPU for N seconds, or a heap snapshot): the deadline is the caller's. */
@@ -151,16 +156,24 @@ export class ShardClient {
   }
 
   /** One request, its time reported per shard, op and outcome (the fan-out latency series). */
-  private async timed<O extends ShardOp>(shardId: string, op: O, req: ShardRequest<O>, timeoutMs: number): Promise<ShardResponse<O>> {
+  private timed<O extends ShardOp>(shardId: string, op: O, req: ShardRequest<O>, timeoutMs: number): Promise<ShardResponse<O>> {
     const started = performance.now();
-    let outcome = 'ok';
+    let sent: Promise<ShardResponse<O>>;
     try {
-      return await this.transport.request(shardId, op, req, { timeoutMs });
+      sent = this.transport.request(shardId, op, req, { timeoutMs });
     } catch (error) {
-      outcome = error instanceof FaceshardError ? error.code : 'INTERNAL';
-      throw error;
-    } finally {
-      this.metrics.fanOut.shardReply(shardId, op, outcome, (performance.now() - started) / 1000);
+      sent = Promise.reject(error);
     }
+    // then(ok, failed) rather than an async function with try/finally: the same record, two promises fewer per request.
+    return sent.then(
+      (reply) => {
+        this.metrics.fanOut.shardReply(shardId, op, 'ok', (performance.now() - started) / 1000);
+        return reply;
+      },
+      (error: unknown) => {
+        this.metrics.fanOut.shardReply(shardId, op, error instanceof FaceshardError ? error.code : 'INTERNAL', (performance.now() - started) / 1000);
+        throw error;
+      },
+    );
   }
 }

@@ -38,6 +38,11 @@ export class CollectionsService implements OnModuleInit, OnApplicationShutdown {
     return created;
   }
 
+  /** The cached collection, if any: the search path's synchronous look-up (require() when absent). */
+  cached(name: string): CollectionSpec | undefined {
+    return this.cache.get(name);
+  }
+
   /** The collection, or COLLECTION_NOT_FOUND. On the hot path: served from the cache. */
   async require(name: string): Promise<CollectionSpec> {
     const cached = this.cache.get(name);

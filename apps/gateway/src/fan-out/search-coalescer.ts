@@ -181,12 +181,17 @@ export class SearchCoalescer<T, Q, A> {
     } catch (error) {
       sent = Promise.reject(error);
     }
-    sent
-      .then(
-        (answers) => {
+    // One then(): each handler ends with settled() (no finally(), which costs promises of its own per message).
+    sent.then(
+      (answers) => {
+        try {
           if (!Array.isArray(answers) || answers.length !== queries.length) {
             const error = new FaceshardError('INTERNAL', `a batched search got ${Array.isArray(answers) ? answers.length : 'no'} answers for ${queries.length} queries`);
             for (const s of submissions) s.reject(error);
+            return;
+          }
+          if (submissions.length === 1) {
+            submissions[0]!.resolve(answers);
             return;
           }
           let at = 0;
@@ -194,16 +199,22 @@ export class SearchCoalescer<T, Q, A> {
             s.resolve(answers.slice(at, at + s.queries.length));
             at += s.queries.length;
           }
-        },
-        (error: unknown) => {
+        } finally {
+          this.settled(key, lane);
+        }
+      },
+      (error: unknown) => {
+        try {
           if (submissions.length > 1 && this.deps.splitOnError(error)) {
             for (const s of submissions) this.dispatch(key, lane, [s]);
             return;
           }
           for (const s of submissions) s.reject(error);
-        },
-      )
-      .finally(() => this.settled(key, lane));
+        } finally {
+          this.settled(key, lane);
+        }
+      },
+    );
   }
 
   /** A reply came back: if it was the last outstanding one, whatever waits leaves now. */

@@ -13,7 +13,11 @@ type ShardAnswer = SearchHit[] | FaceshardError;
 function serviceWith(answers: Record<string, ShardAnswer>, maxHitsPerReply = 1000, efUsed: Record<string, number> = {}) {
   const requests: { shardId: string; k: number; minScore?: number }[] = [];
   const ring = { current: () => new RingPlacement({ epoch: 7, members: Object.keys(answers) }) };
-  const collections = { require: async (name: string) => (name === collection.name ? collection : Promise.reject(new FaceshardError('COLLECTION_NOT_FOUND', name))) };
+  const collections = {
+    // The gateway's cache holds the collection; an unknown name goes to require(), as in CollectionsService.
+    cached: (name: string) => (name === collection.name ? collection : undefined),
+    require: async (name: string) => (name === collection.name ? collection : Promise.reject(new FaceshardError('COLLECTION_NOT_FOUND', name))),
+  };
   const shards = {
     maxHitsPerReply: () => maxHitsPerReply,
     search: async (shardId: string, _target: unknown, queries: { params: { k: number; minScore?: number } }[]) => {

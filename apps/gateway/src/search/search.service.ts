@@ -44,7 +44,8 @@ export class SearchService {
 
   async search(collectionName: string, dto: SearchDto): Promise<SearchResult> {
     const started = performance.now();
-    const collection = await this.collections.require(collectionName);
+    // From the cache without an await (the usual case): one promise and one microtask turn less.
+    const collection = this.collections.cached(collectionName) ?? (await this.collections.require(collectionName));
     const vector = readVector(dto, collection);
     const k = dto.k ?? 10;
     const maxK = Math.min(this.config.maxK, this.shards.maxHitsPerReply());
