@@ -138,6 +138,12 @@ describe('ShardClient searches, coalesced per shard and collection', () => {
     await expect(callers[1]).rejects.toMatchObject({ code: 'DIMENSION_MISMATCH' });
   });
 
+  it('puts a lone search to a shard not known down on the wire in the same turn, with no promise turn or event-loop turn before it', () => {
+    const { client, requests } = searchSetup();
+    void client.search('s1', target, [query(1)]);
+    expect(requests.map((r) => r.op)).toEqual(['search']);
+  });
+
   it('never coalesces when SEARCH_BATCH_MAX or SEARCH_BATCH_WINDOW_US is 0', async () => {
     for (const off of [{ windowUs: 0, maxQueries: 8 }, { windowUs: 1000, maxQueries: 0 }]) {
       const { client, requests } = searchSetup(off);
