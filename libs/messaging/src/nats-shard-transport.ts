@@ -84,8 +84,14 @@ export class NatsShardTransport implements ShardTransport {
     } catch (err) {
       return Promise.reject(err);
     }
+    let replied: Promise<Msg>;
+    try {
+      replied = this.replies.request(shardSubject(this.cluster, shardId, op), data, { timeoutMs: opts.timeoutMs, headers: shardRequestHeaders() });
+    } catch (err) {
+      return Promise.reject(mapNatsError(err, context, opts.timeoutMs));
+    }
     // One then(read, map): the reply's own errors (the shard's error, an undecodable reply) are not NATS errors and are not mapped.
-    return this.replies.request(shardSubject(this.cluster, shardId, op), data, { timeoutMs: opts.timeoutMs, headers: shardRequestHeaders() }).then(
+    return replied.then(
       (msg) => readReply<ShardResponse<O>>(msg.data, context),
       (err: unknown) => {
         throw mapNatsError(err, context, opts.timeoutMs);
