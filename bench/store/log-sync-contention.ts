@@ -64,10 +64,12 @@ type Mode = 'append' | 'overwrite';
  * idle: nothing; copy: the big file written in --step-mb steps, each datasync'ed; truncate: the
  * big file (written and synced before the cell, not timed) shrunk from its end in --step-mb steps,
  * each datasync'ed, as paced-removal.ts does with an old snapshot (the mount has `discard`);
- * unlink: that file removed in one call.
+ * unlink: that file removed in one call; dirty: the big file written in 64 KB writes and never
+ * synced, as hnswlib's writeIndex fills its scratch file (in the log's folder: its inode is likely in
+ * the same inode-table block as the log's).
  */
-type Beside = 'idle' | 'copy' | 'truncate' | 'unlink';
-const BESIDES: Beside[] = ['idle', 'copy', 'truncate', 'unlink'];
+type Beside = 'idle' | 'copy' | 'truncate' | 'unlink' | 'dirty';
+const BESIDES: Beside[] = ['idle', 'copy', 'truncate', 'unlink', 'dirty'];
 
 const PREZERO_BYTES = 64 << 20;
 const MB = 1 << 20;
@@ -154,6 +156,19 @@ async function bigRemoval(path: string, beside: 'truncate' | 'unlink', options: 
   return performance.now() - started;
 }
 
+/** The big file written in 64 KB writes, not synced (removed with the cell). */
+async function bigDirty(path: string, options: Options): Promise<number> {
+  const started = performance.now();
+  const handle = await open(path, 'w');
+  try {
+    const chunk = Buffer.alloc(64 * 1024, 0x5a);
+    for (let at = 0; at < options.bigMb * MB; at += chunk.length) await writeAll(handle, chunk, null);
+  } finally {
+    await handle.close();
+  }
+  return performance.now() - started;
+}
+
 interface Cell {
   round: number;
   mode: Mode;
@@ -177,7 +192,7 @@ async function runCell(round: number, mode: Mode, beside: Beside, options: Optio
   let copyMs: number | null = null;
   const big = join(cellDir, 'big');
   if (beside === 'truncate' || beside === 'unlink') await writeBigSynced(big, options);
-  const work = beside === 'copy' ? bigCopy(big, options) : beside === 'truncate' || beside === 'unlink' ? bigRemoval(big, beside, options) : null;
+  const work = beside === 'copy' ? bigCopy(big, options) : beside === 'dirty' ? bigDirty(big, options) : beside === 'truncate' || beside === 'unlink' ? bigRemoval(big, beside, options) : null;
   const copy = work
     ? work.then((ms) => {
         copyMs = ms;

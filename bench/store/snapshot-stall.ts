@@ -31,6 +31,7 @@ import { join } from 'node:path';
 import { ShardStore, type SnapshotPhase } from '@faceshard/index';
 import type { IdentityUpsert } from '@faceshard/contracts';
 import { SeededRandom } from '../data/prng';
+import { describeDiskWindow, diskWindow } from './disk-census';
 import { attributeLoopGap, attributeWrite, type StallRow } from './stall-attribution';
 import { LONG_GAP_MS, percentile, round, startProbes, type ProbeRecords, type ProbeReport } from './stall-probes';
 import { timedStoreFs, type FsEvent } from './timed-store-fs';
@@ -169,7 +170,14 @@ function attributeStalls(phase: string, records: ProbeRecords, writes: TimedWrit
     return top.samples === 0 ? 'no samples (off the CPU)' : top.frames.map((f) => `${f.frame} ×${f.samples}`).join(' / ') + ` of ${top.samples}`;
   };
   const loopRows = longGaps.map((gap) => attributeLoopGap(gap, gcs, baselineGaps, topFrame));
-  const writeRows = writes.filter((w) => w.ms > LONG_GAP_MS).map((w) => attributeWrite(w, fsEvents, loopRows, gcs, baselineGaps));
+  const writeRows = writes
+    .filter((w) => w.ms > LONG_GAP_MS)
+    .map((w) => {
+      const row = attributeWrite(w, fsEvents, loopRows, gcs, baselineGaps);
+      // What the disk did meanwhile: our background writes, another process's, or neither.
+      const disk = records.disk && describeDiskWindow(diskWindow(records.disk, w.atMs, w.atMs + w.ms));
+      return disk ? { ...row, detail: [row.detail, disk].filter(Boolean).join('; ') } : row;
+    });
   const rows = [...loopRows, ...writeRows];
   process.stderr.write(`\n${phase}: stalls over ${LONG_GAP_MS} ms (ms; main cpu / run-queue wait over the gap; timer-only = the timer-only process's longest gap inside it)\n`);
   process.stderr.write('| stall | at | ms | main cpu / wait | GC | timer-only | cause | detail |\n|---|---|---|---|---|---|---|---|\n');
@@ -218,7 +226,7 @@ async function main(): Promise<void> {
     const phases: Record<string, unknown> = {};
     for (const phase of options.phases) {
       await store.upsert('bench', [identity(next++, options.dimension, random)]); // something new to snapshot
-      const probes = await startProbes(threadsAtStartup, options.profileUs);
+      const probes = await startProbes(threadsAtStartup, options.profileUs, dir);
       const pageCache = samplePageCache();
       clock = () => probes.now();
       const eventsBefore = fsEvents.length;

@@ -38,6 +38,8 @@ export interface LoopGapRecord {
   threads: { thread: string; cpuMs: number }[];
   /** The main thread's page faults during the gap (a blocked thread waiting for memory shows here). */
   mainFaults: { minor: number; major: number } | null;
+  /** The main thread's user and system CPU time over the gap (10 ms ticks), null without /proc. */
+  mainUserSys?: { userMs: number; systemMs: number } | null;
 }
 
 export interface StallRow {
@@ -97,7 +99,8 @@ export function attributeLoopGap(
   else if (timerOnlyMs >= half) cause = 'machine (neither process ran: timer-only process stalled too)';
   else cause = `main thread blocked (not runnable) ${r1(gap.ms - gap.mainCpuMs - (gap.mainWaitMs ?? 0))} ms`;
   const faults = gap.mainFaults && gap.mainFaults.minor + gap.mainFaults.major > 0 ? `page faults: ${gap.mainFaults.minor} minor, ${gap.mainFaults.major} major` : '';
-  const parts = [faults, overlapping.length ? `GC: ${overlapping.map((g) => `${gcKindName(g.kind)} ${r1(g.ms)}`).join(', ')}` : '', frame ? `top frame: ${frame}` : '', threads ? `other threads: ${threads}` : ''];
+  const userSys = gap.mainUserSys ? `main thread user ${gap.mainUserSys.userMs} / system ${gap.mainUserSys.systemMs} ms (10 ms ticks)` : '';
+  const parts = [faults, userSys, overlapping.length ? `GC: ${overlapping.map((g) => `${gcKindName(g.kind)} ${r1(g.ms)}`).join(', ')}` : '', frame ? `top frame: ${frame}` : '', threads ? `other threads: ${threads}` : ''];
   return { stall: 'loop', atMs: r1(gap.atMs), ms: r1(gap.ms), cause, gcMs: r1(gcMs), mainCpuMs: gap.mainCpuMs, mainWaitMs: gap.mainWaitMs, timerOnlyMs: r1(timerOnlyMs), detail: parts.filter(Boolean).join('; ') };
 }
 

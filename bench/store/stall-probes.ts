@@ -4,8 +4,10 @@
  * 1 ms timer in a separate process that does nothing else — the machine's own share of the gaps
  * (on a loaded 2-core machine a process is off the CPU for tens of ms at a time).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { deviceOf, diskWindow, startDiskCensus, type DiskCensus, type DiskWindow } from './disk-census';
+import { startProbeChild } from './probe-child';
 import { startMainThreadProfile, type MainThreadProfile } from './main-thread-profile';
 import type { GcEvent, LoopGapRecord } from './stall-attribution';
 import { openThreadCensus, type ThreadTimes } from './thread-census';
@@ -29,6 +31,8 @@ export interface ProbeReport {
   gc: { count: number; totalMs: number; maxMs: number; longest: { atMs: number; ms: number; kind: number }[] };
   /** A timer-only process over the same span: the machine's gaps, not this process's work. */
   baselineProcess: GapSummary | null;
+  /** The data folder's disk over the phase (disk-census.ts); null when not watched. */
+  disk: DiskWindow | null;
 }
 
 /** What the attribution of long stalls needs (stall-attribution.ts); not printed as such. */
@@ -40,6 +44,8 @@ export interface ProbeRecords {
   baselineGaps: Gap[];
   /** null unless started with a profile. */
   profile: MainThreadProfile | null;
+  /** The disk's counters and who wrote, on this process's probe clock; null when not watched. */
+  disk: DiskCensus | null;
 }
 
 /** Gaps recorded with their scheduler accounting (the issue's target is a few ms). */
@@ -78,27 +84,7 @@ process.stdin.on('end', () => { clearInterval(timer); process.stdout.write(JSON.
 `;
 
 function startBaseline(): { child: ChildProcess; ready: Promise<void>; result: Promise<[number, number][] | null> } {
-  const child = spawn(process.execPath, ['-e', BASELINE_SOURCE], { stdio: ['pipe', 'pipe', 'inherit'] });
-  let out = '';
-  let resolveReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (resolveReady = resolve));
-  child.stdout?.setEncoding('utf8');
-  child.stdout?.on('data', (chunk: string) => {
-    out += chunk;
-    if (out.startsWith('ready\n')) resolveReady();
-  });
-  const result = new Promise<[number, number][] | null>((resolve) => {
-    child.on('exit', () => {
-      resolveReady();
-      const line = out.split('\n')[1];
-      try {
-        resolve(JSON.parse(line) as [number, number][]);
-      } catch {
-        resolve(null);
-      }
-    });
-  });
-  return { child, ready, result };
+  return startProbeChild<[number, number][]>(BASELINE_SOURCE);
 }
 
 export interface Probes {
@@ -109,11 +95,13 @@ export interface Probes {
 
 /**
  * `platformThreads`: this process's threads before the store opened (thread-census.ts);
- * `profileIntervalUs`: also sample this thread with V8's profiler (0: not).
+ * `profileIntervalUs`: also sample this thread with V8's profiler (0: not); `diskOf`: watch the
+ * disk that holds this path (disk-census.ts; null: not).
  */
-export async function startProbes(platformThreads: ReadonlySet<number> = new Set(), profileIntervalUs = 0): Promise<Probes> {
+export async function startProbes(platformThreads: ReadonlySet<number> = new Set(), profileIntervalUs = 0, diskOf: string | null = null): Promise<Probes> {
   const baseline = startBaseline();
-  await baseline.ready;
+  const diskCensus = startDiskCensus(diskOf ? deviceOf(diskOf) : null);
+  await Promise.all([baseline.ready, diskCensus.ready]);
   const census = openThreadCensus(platformThreads);
   // Started before the origin: starting the profiler blocks this thread ~0.1 s, which is not the phase's.
   const profiler = profileIntervalUs > 0 ? await startMainThreadProfile(profileIntervalUs, (ms) => ms - originMonotonic) : null;
@@ -150,6 +138,13 @@ export async function startProbes(platformThreads: ReadonlySet<number> = new Set
       census.close();
       const profile = profiler ? await profiler.stop() : null;
       const baselineGaps = (await baseline.result)?.map(([at, ms]) => ({ atMs: at - originMonotonic, ms })) ?? null;
+      const watched = await diskCensus.stop();
+      const disk: DiskCensus | null = watched && {
+        device: watched.device,
+        disk: watched.disk.map(([at, ...rest]) => [at - originMonotonic, ...rest] as DiskCensus['disk'][number]),
+        writes: watched.writes.map(([at, ...rest]) => [at - originMonotonic, ...rest] as DiskCensus['writes'][number]),
+      };
+      const stoppedAt = performance.now() - origin;
       const byLength = [...gaps].sort((a, b) => b.ms - a.ms);
       const gcMs = collections.map((c) => c.ms);
       return {
@@ -165,7 +160,8 @@ export async function startProbes(platformThreads: ReadonlySet<number> = new Set
           longest: [...collections].sort((a, b) => b.ms - a.ms).slice(0, 5).map((c) => ({ atMs: round(c.atMs), ms: round(c.ms), kind: c.kind })),
         },
         baselineProcess: baselineGaps ? summarizeGaps(baselineGaps.map((g) => g.ms)) : null,
-        records: { longGaps, gcs: collections, baselineGaps: (baselineGaps ?? []).filter((g) => g.ms > 2), profile },
+        disk: disk && diskWindow(disk, 0, stoppedAt),
+        records: { longGaps, gcs: collections, baselineGaps: (baselineGaps ?? []).filter((g) => g.ms > 2), profile, disk },
       };
     },
   };
@@ -186,5 +182,6 @@ function gapRecord(atMs: number, ms: number, before: ThreadTimes, after: ThreadT
   }
   threads.sort((a, b) => b.cpuMs - a.cpuMs);
   const faults = before.mainFaults && after.mainFaults ? { minor: after.mainFaults[0] - before.mainFaults[0], major: after.mainFaults[1] - before.mainFaults[1] } : null;
-  return { atMs, ms, mainCpuMs: delta('cpuNs', process.pid), mainWaitMs: delta('waitNs', process.pid), threads, mainFaults: faults };
+  const userSys = before.mainUserSysMs && after.mainUserSysMs ? { userMs: after.mainUserSysMs[0] - before.mainUserSysMs[0], systemMs: after.mainUserSysMs[1] - before.mainUserSysMs[1] } : null;
+  return { atMs, ms, mainCpuMs: delta('cpuNs', process.pid), mainWaitMs: delta('waitNs', process.pid), threads, mainFaults: faults, mainUserSys: userSys };
 }

@@ -16,6 +16,12 @@ export interface ThreadTimes {
   waitNs: Map<number, number>;
   /** The main thread's page faults so far (minor, major: /proc/self/task/<pid>/stat), null without /proc. */
   mainFaults: [number, number] | null;
+  /**
+   * The main thread's user and system CPU time so far, ms (utime, stime of the same stat file; the
+   * kernel counts them in ticks of 10 ms, so only long gaps tell): system time in an own-code gap
+   * points at the kernel (page faults, reclaim, compaction), user time at our code or hnswlib.
+   */
+  mainUserSysMs: [number, number] | null;
 }
 
 const RESCAN_MS = 100;
@@ -43,12 +49,14 @@ export function openThreadCensus(platformTids: ReadonlySet<number>): ThreadCensu
     // not Linux
   }
   const statBuffer = Buffer.alloc(1024);
-  const mainFaults = (): [number, number] | null => {
+  const ticksMs = 10; // USER_HZ is 100 on Linux
+  const mainStatFields = (): string[] | null => {
     if (mainStat === null) return null;
     const text = statBuffer.toString('latin1', 0, readSync(mainStat, statBuffer, 0, statBuffer.length, 0));
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
-    return [Number(fields[7]), Number(fields[9])]; // minflt (10), majflt (12)
+    return text.slice(text.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
   };
+  const mainFaults = (fields: string[] | null): [number, number] | null => (fields ? [Number(fields[7]), Number(fields[9])] : null); // minflt (10), majflt (12)
+  const mainUserSys = (fields: string[] | null): [number, number] | null => (fields ? [Number(fields[11]) * ticksMs, Number(fields[12]) * ticksMs] : null); // utime (14), stime (15)
   const scan = (): void => {
     let tids: number[];
     try {
@@ -98,7 +106,8 @@ export function openThreadCensus(platformTids: ReadonlySet<number>): ThreadCensu
         cpuNs.set(tid, Number(cpu));
         waitNs.set(tid, Number(wait));
       }
-      return { cpuNs, waitNs, mainFaults: mainFaults() };
+      const fields = mainStatFields();
+      return { cpuNs, waitNs, mainFaults: mainFaults(fields), mainUserSysMs: mainUserSys(fields) };
     },
     describe(tid) {
       if (tid === process.pid) return 'main';
