@@ -38,10 +38,12 @@ interface Options {
   idleRecords: number;
   modes: Mode[];
   besides: Beside[];
+  /** Where the `dirty` cell's big file goes (default: beside the log), e.g. a tmpfs. */
+  dirtyDir: string | null;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { dir: '', rounds: 3, bigMb: 640, stepMb: 32, idleRecords: 300, modes: ['append', 'overwrite'], besides: ['idle', 'copy'] };
+  const options: Options = { dir: '', rounds: 3, bigMb: 640, stepMb: 32, idleRecords: 300, modes: ['append', 'overwrite'], besides: ['idle', 'copy'], dirtyDir: null };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (flag === '--dir') options.dir = value;
@@ -51,6 +53,7 @@ function parseOptions(argv: string[]): Options {
     else if (flag === '--idle-records') options.idleRecords = Number(value);
     else if (flag === '--modes') options.modes = value.split(',') as Mode[];
     else if (flag === '--besides') options.besides = value.split(',') as Beside[];
+    else if (flag === '--dirty-dir') options.dirtyDir = value;
     else throw new Error(`unknown option ${flag} (see the comment at the top of bench/store/log-sync-contention.ts)`);
   }
   for (const beside of options.besides) if (!BESIDES.includes(beside)) throw new Error(`unknown --besides ${beside}`);
@@ -66,7 +69,7 @@ type Mode = 'append' | 'overwrite';
  * each datasync'ed, as paced-removal.ts does with an old snapshot (the mount has `discard`);
  * unlink: that file removed in one call; dirty: the big file written in 64 KB writes and never
  * synced, as hnswlib's writeIndex fills its scratch file (in the log's folder: its inode is likely in
- * the same inode-table block as the log's).
+ * the same inode-table block as the log's; `--dirty-dir` puts it elsewhere, e.g. on a tmpfs).
  */
 type Beside = 'idle' | 'copy' | 'truncate' | 'unlink' | 'dirty';
 const BESIDES: Beside[] = ['idle', 'copy', 'truncate', 'unlink', 'dirty'];
@@ -192,7 +195,7 @@ async function runCell(round: number, mode: Mode, beside: Beside, options: Optio
   let copyMs: number | null = null;
   const big = join(cellDir, 'big');
   if (beside === 'truncate' || beside === 'unlink') await writeBigSynced(big, options);
-  const work = beside === 'copy' ? bigCopy(big, options) : beside === 'dirty' ? bigDirty(big, options) : beside === 'truncate' || beside === 'unlink' ? bigRemoval(big, beside, options) : null;
+  const work = beside === 'copy' ? bigCopy(big, options) : beside === 'dirty' ? bigDirty(options.dirtyDir ? join(options.dirtyDir, `big-${round}-${mode}`) : big, options) : beside === 'truncate' || beside === 'unlink' ? bigRemoval(big, beside, options) : null;
   const copy = work
     ? work.then((ms) => {
         copyMs = ms;
@@ -218,6 +221,7 @@ async function runCell(round: number, mode: Mode, beside: Beside, options: Optio
   } finally {
     await log.close();
     rmSync(cellDir, { recursive: true, force: true });
+    if (options.dirtyDir) rmSync(join(options.dirtyDir, `big-${round}-${mode}`), { force: true });
   }
   const sorted = [...syncMs].sort((a, b) => a - b);
   const at = (q: number): number => round3(sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * q) - 1)]);

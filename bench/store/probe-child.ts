@@ -15,7 +15,9 @@ export function startProbeChild<T>(source: string, args: string[] = []): { child
     if (out.startsWith('ready\n')) resolveReady();
   });
   const result = new Promise<T | null>((resolve) => {
-    child.on('exit', () => {
+    // 'close', not 'exit': 'exit' can come before the last of stdout is read (a long phase's census
+    // then parsed as truncated JSON: null).
+    child.on('close', () => {
       resolveReady();
       try {
         resolve(JSON.parse(out.split('\n')[1]) as T);
