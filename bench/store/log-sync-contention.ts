@@ -8,7 +8,8 @@
  * the data blocks a concurrent big copy (a snapshot's durable copy) has just had allocated. An
  * overwrite of blocks already written and synced, with no size change, needs no journal commit
  * (fdatasync skips it when only timestamps changed), so it should not wait for the copy. This is
- * why PostgreSQL pre-zeroes its WAL segments.
+ * why PostgreSQL pre-zeroes its WAL segments. (On the development machine the premise fails: its
+ * root ext4 has no journal; an overwrite then saves only the inode-block write. bench/store README.)
  *
  * Each round runs four cells, order alternated per round: {append, overwrite} x {idle, copy}.
  * - append: a fresh file opened with 'a'; each record (200 B - 4 KB, random) is written at the end,
