@@ -121,6 +121,41 @@ describe('every enrolled face is found by its own vector (real store, seeded ben
     }
   }, 240_000);
 
+  it('the graph upkeep gives the event loop a turn between pin slices, so searches and heartbeats are not held for all of them at once', async () => {
+    const dir = makeTempDir('pin-slice-turns');
+    dirs.push(dir);
+    const store = await ShardStore.open({ dataDir: dir, graphUpkeepIdleMs: 0, testHooks: { pinSliceLabels: 1 } });
+    let turnsOfTheLoop = 0;
+    let counting = true;
+    const countTurns = (): void => {
+      turnsOfTheLoop++;
+      if (counting) setImmediate(countTurns);
+    };
+    try {
+      await store.ensureCollection(spec());
+      await ingest(store, shardRows);
+      await store.snapshot();
+      const writeLock = (store as unknown as { writeLock: { run: (section: () => unknown) => Promise<unknown> } }).writeLock;
+      const original = writeLock.run.bind(writeLock);
+      // The event-loop turn each pin slice's section ran in (the lock is uncontended here).
+      const sliceTurns: number[] = [];
+      vi.spyOn(writeLock, 'run').mockImplementation((section) =>
+        original(() => {
+          sliceTurns.push(turnsOfTheLoop);
+          return section();
+        }),
+      );
+      setImmediate(countTurns);
+      expect(await store.pinUnreachable(COLLECTION)).toBe(CUT_OFF.length);
+      expect(sliceTurns.length).toBeGreaterThanOrEqual(CUT_OFF.length);
+      // Strictly increasing: no two slices in one turn (before: every slice in the same turn).
+      for (let i = 1; i < sliceTurns.length; i++) expect(sliceTurns[i], `slice ${i} vs ${i - 1}: ${sliceTurns.join(',')}`).toBeGreaterThan(sliceTurns[i - 1]!);
+    } finally {
+      counting = false;
+      await store.close();
+    }
+  }, 240_000);
+
   /** Writes shard s3's rows with `write` into a store whose graph upkeep runs after 20 ms without writes, takes a snapshot; every face must then be found. */
   async function everyFaceFoundAfterUpkeep(name: string, write: (store: ShardStore, rows: number[]) => Promise<unknown>): Promise<void> {
     const dir = makeTempDir(name);

@@ -126,7 +126,7 @@ const VERSIONED_APPLY_SLICE_MS = 0.5;
 const THAW_SLICE_MS = 5;
 /** Changes (per identity) a frozen collection holds beside it before writers wait for its thaw. */
 const DEFAULT_MAX_HELD_CHANGES = 5000;
-/** Cut-off faces pinned per turn of the writers' lock (~40 µs each: ~2.5 ms a turn). */
+/** Cut-off faces pinned per turn of the writers' lock, one event-loop turn each (~40 µs a face: ~2.5 ms a turn). */
 const PIN_SLICE_LABELS = 64;
 
 /**
@@ -626,6 +626,10 @@ export class ShardStore {
           pinned += step.pinned;
           lsn = step.lsn;
         }
+        // The writers' lock is a promise chain: uncontended, the next slice would follow in the same
+        // turn of the event loop, and ~1,500 cut-off faces at 1M (~40 µs each) held it for one 60 ms
+        // turn (bench/store/README.md). A turn between slices lets searches, heartbeats and I/O in.
+        await yieldToEventLoop();
       }
       return pinned > 0 ? { pinned, lsn } : null;
     });
