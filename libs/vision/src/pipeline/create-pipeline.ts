@@ -1,7 +1,16 @@
 import { FaceshardError } from '@faceshard/contracts';
 import type { FaceDetector, FaceRecognizer } from '../types';
 import { BlazeFaceDetector, YuNetDetector } from '../detection';
-import { ARCFACE_NORMALISATION, DlibResNetRecognizer, IMAGENET_NORMALISATION, OnnxArcFaceRecognizer, type OnnxSessionSettings } from '../recognition';
+import {
+  ARCFACE_NORMALISATION,
+  checkFusionWeights,
+  DlibResNetRecognizer,
+  FusedRecognizer,
+  IMAGENET_NORMALISATION,
+  OnnxArcFaceRecognizer,
+  type FusionMember,
+  type OnnxSessionSettings,
+} from '../recognition';
 import { FaceLandmarker } from '../landmarks';
 import { FacePipeline, type PipelineLimitsInput } from './face-pipeline';
 import type { DetectorConfig, LandmarksConfig, PipelineConfig, RecognizerConfig } from './pipeline-config';
@@ -20,6 +29,21 @@ export async function createDetector(config: DetectorConfig = { kind: 'blazeface
 
 export async function createRecognizer(config: RecognizerConfig = { kind: 'dlib' }, session?: OnnxSessionSettings): Promise<FaceRecognizer> {
   switch (config.kind) {
+    case 'fused': {
+      checkFusionWeights(config.members.map((m) => m.weight));
+      const members: FusionMember[] = [];
+      try {
+        for (const m of config.members) {
+          if ((m.recognizer.kind as string) === 'fused') throw new FaceshardError('VALIDATION_FAILED', 'a fused recognizer cannot have a fused member');
+          members.push({ recognizer: await createRecognizer(m.recognizer, session), weight: m.weight });
+        }
+      } catch (err) {
+        await Promise.all(members.map((m) => m.recognizer.close()));
+        throw err;
+      }
+      const threshold = config.defaultThreshold ?? members.reduce((t, m) => t + m.weight * m.recognizer.defaultThreshold, 0);
+      return new FusedRecognizer(members, threshold, config.name);
+    }
     case 'dlib':
       return DlibResNetRecognizer.create({ ...config, session });
     case 'arcface': {

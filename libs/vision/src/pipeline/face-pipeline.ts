@@ -8,6 +8,7 @@ import { judgeQuality, measureQuality } from '../quality';
 import type { AnalyzedFace, AnalyzeOptions, FaceAnalysis, FaceAnalyzer, RecognizerInfo, StageTiming } from './analysis-types';
 import { BoundedSemaphore } from './bounded-semaphore';
 import { averageUnit } from './embedding-math';
+import { FusedRecognizer, fusionMembers } from '../recognition/fused-recognizer';
 import { requireSingleFace } from './single-face';
 
 export interface PipelineLimits {
@@ -124,21 +125,32 @@ export class FacePipeline implements FaceAnalyzer {
     // 'landmarks' (the 68-point net, its own stage so its cost shows in metrics and traces), then
     // 'align': the crops and their quality.
     const points68 = this.landmarker && detected.length > 0 ? await stages.time('landmarks', () => this.placeLandmarks(image, detected)) : detected.map(() => undefined);
+    // One crop per recognizer (a fused recognizer's members each have their own); quality on the first.
+    const members = fusionMembers(this.recognizer);
     const measured = await stages.time('align', async () => {
       return detected.map((face, i) => {
-        const crop = cutFaceCrop(image, face.landmarks, points68[i], this.recognizer);
-        const q = measureQuality(face, crop);
-        return { face, crop, points68: points68[i], quality: { ...q, ...judgeQuality(q, policy) } };
+        const crops = members.map((m) => cutFaceCrop(image, face.landmarks, points68[i], m.recognizer));
+        const q = measureQuality(face, crops[0]!);
+        return { face, crops, points68: points68[i], quality: { ...q, ...judgeQuality(q, policy) } };
       });
     });
     const kept = options.onQualityFailure === 'filter' ? measured.filter((m) => m.quality.passed) : measured;
     if (kept.length === 0) return { width: image.width, height: image.height, faces: [] };
 
-    // All faces of the photo (and their mirrors with flip) in one recognizer call.
-    const batch = kept.map((m) => m.crop);
-    if (options.flip) batch.push(...kept.map((m) => mirrorHorizontally(m.crop)));
-    const vectors = await stages.time('embed', () => this.recognizer.embed(batch));
-    if (vectors.length !== batch.length) throw new FaceshardError('INTERNAL', `recognizer returned ${vectors.length} vectors for ${batch.length} crops`);
+    // All faces of the photo (and their mirrors with flip) in one call per recognizer.
+    const batches = members.map((_, r) => {
+      const batch = kept.map((m) => m.crops[r]!);
+      if (options.flip) batch.push(...kept.map((m) => mirrorHorizontally(m.crops[r]!)));
+      return batch;
+    });
+    const perFace = (vectors: Float32Array[]): Float32Array[] => {
+      if (vectors.length !== batches[0]!.length) throw new FaceshardError('INTERNAL', `recognizer returned ${vectors.length} vectors for ${batches[0]!.length} crops`);
+      return options.flip ? kept.map((_, i) => averageUnit(vectors[i]!, vectors[i + kept.length]!)) : vectors;
+    };
+    const recognizer = this.recognizer;
+    const embeddings = await stages.time('embed', async () =>
+      recognizer instanceof FusedRecognizer ? recognizer.embedMembers(batches, perFace) : perFace(await recognizer.embed(batches[0]!)),
+    );
     const faces = kept.map((m, i) => ({
       box: m.face.box,
       score: m.face.score,
@@ -146,7 +158,7 @@ export class FacePipeline implements FaceAnalyzer {
       ...(m.points68 ? { landmarks68: m.points68 } : {}),
       alignedBy: m.points68 ? ('landmarks68' as const) : ('detector' as const),
       quality: m.quality,
-      embedding: options.flip ? averageUnit(vectors[i]!, vectors[i + kept.length]!) : vectors[i]!,
+      embedding: embeddings[i]!,
     }));
     return { width: image.width, height: image.height, faces };
   }

@@ -11,3 +11,5 @@ export * from './dlib-resnet-recognizer';
 export { ensureDlibOnnxModel, dlibOnnxCacheKey, DLIB_ONNX_BUILDER_VERSION, type DlibOnnxOptions, type DlibOnnxModel } from './dlib/build-dlib-onnx';
 export { resolveModelCacheDir } from './dlib/model-cache';
 export { DLIB_INPUT_SIZE, DLIB_DIMENSION } from './dlib/dlib-architecture';
+export * from './fusion';
+export * from './fused-recognizer';
