@@ -44,14 +44,13 @@ import {
   squareAround,
   squareAroundPoints,
   warpSimilarityAntialiased,
-  type Box,
-  type FaceLandmarks,
   type FaceRecognizer,
   type Point,
   type RgbImage,
   type Similarity,
 } from '@faceshard/vision';
-import { lfwImagePath, parseLfwPairs, type LfwPair } from './lfw-pairs';
+import { labDetectionsFile, labDetectorKey, labEmbeddingsFile, labPointsFile, labRecognizerKey, readF32, readPoints, viewOnePhotos, type LabDetection } from './lab-cache';
+import { lfwImagePath, type LfwPair } from './lfw-pairs';
 import { PIPELINE_FLAG_OPTIONS, pipelineConfigFromFlags } from './pipeline-args';
 import { findSharedDir } from './shared-dir';
 import { accuracyAt, bestThreshold, rocAuc, unitCosine, type ScoredPair } from './verification-metrics';
@@ -71,21 +70,15 @@ const MIRROR68 = (() => {
   return m;
 })();
 
-interface Det {
-  box: Box;
-  landmarks: FaceLandmarks;
-}
+type Det = LabDetection;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { variants: { type: 'string' }, test: { type: 'boolean', default: false }, 'all-pairs': { type: 'boolean', default: false }, cache: { type: 'string', default: '/tmp/accuracy-lab' }, fallback: { type: 'string' }, ...PIPELINE_FLAG_OPTIONS } });
   const lfw = path.join(findSharedDir() ?? '', 'datasets', 'lfw');
-  const train = parseLfwPairs(await readFile(path.join(lfw, 'pairsDevTrain.txt'), 'utf8')).flat();
-  const test = parseLfwPairs(await readFile(path.join(lfw, 'pairsDevTest.txt'), 'utf8')).flat();
-  const photos = [...new Set([...train, ...test].flatMap((p) => [lfwImagePath(p.nameA, p.indexA), lfwImagePath(p.nameB, p.indexB)]))].sort();
-  const index = new Map(photos.map((p, i) => [p, i]));
+  const { train, test, photos, index } = await viewOnePhotos(lfw);
   const config = pipelineConfigFromFlags(values);
-  const detKey = `${values.detector ?? 'blazeface'}-${values['blazeface-pad'] ?? 'd'}`;
-  const recKey = `${values.recognizer ?? 'dlib'}-${values['recognizer-norm'] ?? ''}`;
+  const detKey = labDetectorKey(values.detector, values['blazeface-pad']);
+  const recKey = labRecognizerKey(values.recognizer, values['recognizer-norm']);
   const dir = values.cache!;
   mkdirSync(dir, { recursive: true });
   const fallbacks = values.fallback ? values.fallback.split(',').map((t) => (t === 'inf' ? Infinity : Number(t))) : [];
@@ -93,15 +86,15 @@ async function main(): Promise<void> {
   if (fallbacks.length && !variants.includes('det|det')) variants.push('det|det');
 
   // Detections.
-  const detFile = path.join(dir, `det-${detKey}.json`);
+  const detFile = labDetectionsFile(dir, detKey);
   const dets: Array<Det | null> | null = existsSync(detFile) ? JSON.parse(readFileSync(detFile, 'utf8')) : null;
   const pointKeys = [...new Set(variants.map((v) => v.split('|')[0]!))];
-  const pointsFile = (k: string) => path.join(dir, `pts-${detKey}-${k}.f32`);
+  const pointsFile = (k: string) => labPointsFile(dir, detKey, k);
   const points = new Map<string, Float32Array>();
-  for (const k of pointKeys) if (k !== 'det' && existsSync(pointsFile(k))) points.set(k, new Float32Array(readFileSync(pointsFile(k)).buffer.slice(0)));
-  const embFile = (v: string) => path.join(dir, `emb-${detKey}-${recKey}-${v.replace(/[|/]/g, '_')}.f32`);
+  for (const k of pointKeys) if (k !== 'det' && existsSync(pointsFile(k))) points.set(k, readF32(pointsFile(k)));
+  const embFile = (v: string) => labEmbeddingsFile(dir, detKey, recKey, v);
   const emb = new Map<string, Float32Array>();
-  for (const v of variants) if (existsSync(embFile(v))) emb.set(v, new Float32Array(readFileSync(embFile(v)).buffer.slice(0)));
+  for (const v of variants) if (existsSync(embFile(v))) emb.set(v, readF32(embFile(v)));
 
   const needWork = !dets || pointKeys.some((k) => k !== 'det' && !points.has(k)) || variants.some((v) => !emb.has(v));
   let recognizer: FaceRecognizer | undefined;
@@ -228,12 +221,6 @@ function allPairsMetrics(photos: string[], train: LfwPair[], vec: (n: number) =>
     return gen.filter((g) => g <= t).length / gen.length;
   };
   return `gen ${gen.length} FNMR@1e-3 ${(fnmrAt(1e-3) * 100).toFixed(2)}% @1e-4 ${(fnmrAt(1e-4) * 100).toFixed(2)}%`;
-}
-
-function readPoints(arr: Float32Array, n: number): Point[] {
-  const out: Point[] = [];
-  for (let i = 0; i < 68; i++) out.push({ x: arr[n * 136 + 2 * i]!, y: arr[n * 136 + 2 * i + 1]! });
-  return out;
 }
 
 /** Mirrored crop's net output mapped back to image points (pixel u of a mirror shows pixel S-1-u). */

@@ -2,8 +2,8 @@
  * LFW verification accuracy of the whole pipeline, from the JPEG files (detection included).
  *
  *   npm run eval:lfw -- --images <lfw/images> --pairs <pairsDevTest.txt> [--train-pairs <pairsDevTrain.txt>]
- *     [--detector blazeface|yunet --detector-model path] [--recognizer dlib|arcface --recognizer-model path
- *     --recognizer-norm arcface|imagenet] [--landmarks face-api-68|none] [--landmark-passes 1|2] [--flip]
+ *     [--detector blazeface|yunet --detector-model path] [--recognizer dlib|arcface|fused --recognizer-model path
+ *     --recognizer-norm arcface|imagenet [--fusion-weight w]] [--landmarks face-api-68|none] [--landmark-passes 1|2] [--flip]
  *     [--threshold-on-test-pairs]
  *
  * Per photo: the face nearest the centre. A pair with a photo that yields no face is WRONG.
@@ -20,7 +20,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { BLAZEFACE_PAD_RATIO, createInProcessPipeline, pickCenterFace, type FacePipeline } from '@faceshard/vision';
+import { arcfaceMemberOf, BLAZEFACE_PAD_RATIO, createInProcessPipeline, pickCenterFace, type FacePipeline } from '@faceshard/vision';
 import { lfwImagePath, parseLfwPairs, type LfwPair } from './lfw-pairs';
 import { PIPELINE_FLAG_OPTIONS, pipelineConfigFromFlags } from './pipeline-args';
 import { findSharedDir } from './shared-dir';
@@ -77,7 +77,9 @@ async function main(): Promise<void> {
     const result: Record<string, unknown> = {
       detector: pipeline.detector.name,
       recognizer: pipeline.recognizer.name,
-      recognizerNormalisation: config.recognizer?.kind === 'arcface' ? (config.recognizer.normalisation ?? 'arcface') : 'in-graph',
+      recognizerNormalisation: arcfaceMemberOf(config.recognizer) ? (arcfaceMemberOf(config.recognizer)!.normalisation ?? 'arcface') : 'in-graph',
+      // --recognizer fused: each member's weight (dlib first).
+      fusion: config.recognizer?.kind === 'fused' ? config.recognizer.members.map((m) => ({ recognizer: m.recognizer.kind, weight: m.weight })) : null,
       flip: values.flip,
       landmarks: pipeline.landmarker ? `${pipeline.landmarker.name}, ${pipeline.landmarker.options.refine ? 2 : 1} pass(es)` : 'none (detector keypoints)',
       blazefacePad: config.detector?.kind === 'blazeface' ? (config.detector.padRatio ?? BLAZEFACE_PAD_RATIO) : null,

@@ -1,5 +1,5 @@
 import { FaceshardError } from '@faceshard/contracts';
-import type { PipelineConfig } from '@faceshard/vision';
+import { fusedDlibArcFaceConfig, type ArcFaceRecognizerConfig, type PipelineConfig } from '@faceshard/vision';
 
 /** The detector/recognizer flags shared by eval-lfw and speed. */
 export interface PipelineFlags {
@@ -15,6 +15,8 @@ export interface PipelineFlags {
   landmarks?: string;
   /** 1 or 2 passes of the landmark net (default: the library's DEFAULT_LANDMARKER). */
   'landmark-passes'?: string;
+  /** For --recognizer fused: weight w of the dlib ResNet's cosine; the --recognizer-model (ArcFace family) gets 1 - w. */
+  'fusion-weight'?: string;
 }
 
 export const PIPELINE_FLAG_OPTIONS = {
@@ -26,6 +28,7 @@ export const PIPELINE_FLAG_OPTIONS = {
   'blazeface-pad': { type: 'string' },
   landmarks: { type: 'string' },
   'landmark-passes': { type: 'string' },
+  'fusion-weight': { type: 'string' },
 } as const;
 
 export function pipelineConfigFromFlags(f: PipelineFlags): PipelineConfig {
@@ -41,12 +44,19 @@ export function pipelineConfigFromFlags(f: PipelineFlags): PipelineConfig {
   }
   else if (detectorKind === 'yunet') config.detector = { kind: 'yunet', modelPath: required(f['detector-model'], '--detector-model') };
   else throw new FaceshardError('VALIDATION_FAILED', `--detector must be blazeface or yunet, got ${detectorKind}`);
+  if (f['fusion-weight'] !== undefined && recognizerKind !== 'fused') throw new FaceshardError('VALIDATION_FAILED', '--fusion-weight needs --recognizer fused');
   if (recognizerKind === 'dlib') config.recognizer = { kind: 'dlib' };
-  else if (recognizerKind === 'arcface') {
+  else if (recognizerKind === 'arcface' || recognizerKind === 'fused') {
     const norm = f['recognizer-norm'] ?? 'arcface';
     if (norm !== 'arcface' && norm !== 'imagenet') throw new FaceshardError('VALIDATION_FAILED', `--recognizer-norm must be arcface or imagenet`);
-    config.recognizer = { kind: 'arcface', modelPath: required(f['recognizer-model'], '--recognizer-model'), normalisation: norm };
-  } else throw new FaceshardError('VALIDATION_FAILED', `--recognizer must be dlib or arcface, got ${recognizerKind}`);
+    const arcface: ArcFaceRecognizerConfig = { kind: 'arcface', modelPath: required(f['recognizer-model'], '--recognizer-model'), normalisation: norm };
+    if (recognizerKind === 'arcface') config.recognizer = arcface;
+    else {
+      const w = f['fusion-weight'] === undefined ? undefined : Number(f['fusion-weight']);
+      if (w !== undefined && !(w >= 0 && w <= 1)) throw new FaceshardError('VALIDATION_FAILED', `--fusion-weight must be in [0, 1], got ${f['fusion-weight']}`);
+      config.recognizer = fusedDlibArcFaceConfig(arcface, w);
+    }
+  } else throw new FaceshardError('VALIDATION_FAILED', `--recognizer must be dlib, arcface or fused, got ${recognizerKind}`);
   const landmarks = f.landmarks ?? 'face-api-68';
   if (landmarks === 'none') config.landmarks = false;
   else if (landmarks === 'face-api-68') {

@@ -4,7 +4,7 @@
  * the model costs).
  *
  *   npm run bench:vision -- [--photos 200] [--images <lfw/images>] [--concurrency 2] [--rounds 2]
- *     [--detector blazeface|yunet --detector-model path] [--recognizer dlib|arcface --recognizer-model path]
+ *     [--detector blazeface|yunet --detector-model path] [--recognizer dlib|arcface|fused --recognizer-model path [--fusion-weight w]]
  *     [--landmarks face-api-68|none] [--landmark-passes 1|2] [--flip] [--intra-op N]
  *
  * --intra-op sets onnxruntime's intra-op threads of every session (detector, landmarks, recognizer;
@@ -23,6 +23,7 @@ import {
   createInProcessPipeline,
   createPipelineFromConfig,
   cutFaceCrop,
+  fusionMembers,
   decodeImage,
   mirrorHorizontally,
   type RgbImage,
@@ -118,7 +119,9 @@ async function main(): Promise<void> {
     // 3. Stage by stage, sequential, and the aligned crops for the raw run.
     const stage = { decode: 0, detect: 0, landmarks: 0, align: 0, embed: 0 };
     let stageFaces = 0;
-    const crops: RgbImage[][] = [];
+    // A fused recognizer: each member its own crops and runs (fusionMembers); else the recognizer itself.
+    const members = fusionMembers(recognizer).map((m) => m.recognizer);
+    const crops: RgbImage[][][] = [];
     for (const f of files) {
       let s = performance.now();
       const img = await decodeImage(f);
@@ -132,10 +135,10 @@ async function main(): Promise<void> {
       stage.landmarks += performance.now() - s;
       s = performance.now();
       // As the pipeline cuts them (the fallback for faces the net cannot place is not timed apart).
-      const photoCrops = det.map((d, i) => cutFaceCrop(img, d.landmarks, points[i], recognizer));
+      const photoCrops = members.map((m) => det.map((d, i) => cutFaceCrop(img, d.landmarks, points[i], m)));
       stage.align += performance.now() - s;
       s = performance.now();
-      if (photoCrops.length) await recognizer.embed(values.flip ? [...photoCrops, ...photoCrops.map(mirrorHorizontally)] : photoCrops);
+      for (const [m, c] of photoCrops.entries()) if (c.length) await members[m]!.embed(values.flip ? [...c, ...c.map(mirrorHorizontally)] : c);
       stage.embed += performance.now() - s;
       crops.push(photoCrops);
     }
@@ -143,10 +146,10 @@ async function main(): Promise<void> {
     // 4. The raw recognizer alone on the same pre-aligned crops, same batching (one call per photo).
     const t2 = performance.now();
     let rawFaces = 0;
-    for (const c of crops) {
-      if (c.length === 0) continue;
-      await recognizer.embed(c);
-      rawFaces += c.length;
+    for (const photoCrops of crops) {
+      if (photoCrops[0]!.length === 0) continue;
+      for (const [m, c] of photoCrops.entries()) await members[m]!.embed(c);
+      rawFaces += photoCrops[0]!.length;
     }
     const rawSeconds = (performance.now() - t2) / 1000;
 
