@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { parseCalibration, resolveThreshold, shippedCalibration, type AppliedThreshold, type MatchOperation, type ModelCalibration } from '@faceshard/calibration';
+import { arcfaceMemberOf } from '@faceshard/vision';
 import type { FacesConfig } from './faces-config';
 import { FACES_CONFIG } from './faces.tokens';
 import { FacePipelineService, type FaceModelInfo } from './face-pipeline.service';
@@ -59,7 +60,7 @@ export class CalibrationService {
       return undefined;
     }
     if (calibration.modelSha256) {
-      const file = this.config.recognizer.kind === 'arcface' ? this.config.recognizer.modelPath : undefined;
+      const file = arcfaceMemberOf(this.config.recognizer)?.modelPath;
       const digest = file ? createHash('sha256').update(await readFile(file)).digest('hex') : undefined;
       if (digest !== calibration.modelSha256) {
         this.logger.warn(`calibration for "${model.id}" was made with another model file (sha256 ${calibration.modelSha256.slice(0, 12)}…): not used`);

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { intFrom, oneOf } from '@faceshard/config';
-import type { DetectorConfig, RecognizerConfig } from '@faceshard/vision';
+import { fusedDlibArcFaceConfig, type ArcFaceRecognizerConfig, type DetectorConfig, type RecognizerConfig } from '@faceshard/vision';
 
 export type FaceCacheKind = 'redis' | 'memory' | 'off';
 
@@ -42,17 +42,23 @@ export function readFacesConfig(env: NodeJS.ProcessEnv = process.env): FacesConf
   const detectorModel = env.FACE_DETECTOR_MODEL || undefined;
   const recognizerModel = env.FACE_RECOGNIZER_MODEL || undefined;
   const redisUrl = env.REDIS_URL || undefined;
+  const byo: ArcFaceRecognizerConfig | undefined = recognizerModel
+    ? {
+        kind: 'arcface',
+        modelPath: resolve(recognizerModel),
+        normalisation: oneOf<'arcface' | 'imagenet'>('FACE_RECOGNIZER_NORMALISATION', env.FACE_RECOGNIZER_NORMALISATION, ['arcface', 'imagenet'], 'arcface'),
+        name: env.FACE_RECOGNIZER_NAME || undefined,
+      }
+    : undefined;
+  // FACE_RECOGNIZER_FUSION=dlib: score fusion of the bring-your-own model with the npm dlib ResNet (FACE_RECOGNIZER_FUSION_WEIGHT = dlib's weight).
+  const fusion = oneOf<'off' | 'dlib'>('FACE_RECOGNIZER_FUSION', env.FACE_RECOGNIZER_FUSION, ['off', 'dlib'], 'off');
+  if (fusion === 'dlib' && !byo) throw new Error('FACE_RECOGNIZER_FUSION=dlib needs FACE_RECOGNIZER_MODEL (the model fused with dlib)');
+  const fusionWeight = env.FACE_RECOGNIZER_FUSION_WEIGHT ? Number(env.FACE_RECOGNIZER_FUSION_WEIGHT) : undefined;
+  if (fusionWeight !== undefined && !(fusionWeight >= 0 && fusionWeight <= 1)) throw new Error(`FACE_RECOGNIZER_FUSION_WEIGHT must be in [0, 1], got "${env.FACE_RECOGNIZER_FUSION_WEIGHT}"`);
   return {
     preload: env.FACE_PRELOAD !== 'false',
     detector: detectorModel ? { kind: 'yunet', modelPath: resolve(detectorModel) } : { kind: 'blazeface' },
-    recognizer: recognizerModel
-      ? {
-          kind: 'arcface',
-          modelPath: resolve(recognizerModel),
-          normalisation: oneOf<'arcface' | 'imagenet'>('FACE_RECOGNIZER_NORMALISATION', env.FACE_RECOGNIZER_NORMALISATION, ['arcface', 'imagenet'], 'arcface'),
-          name: env.FACE_RECOGNIZER_NAME || undefined,
-        }
-      : { kind: 'dlib' },
+    recognizer: byo && fusion === 'dlib' ? fusedDlibArcFaceConfig(byo, fusionWeight) : (byo ?? { kind: 'dlib' }),
     calibrationFile: env.FACE_CALIBRATION_FILE ? resolve(env.FACE_CALIBRATION_FILE) : undefined,
     workers: intFrom(env.FACE_WORKERS, 2),
     queue: env.FACE_QUEUE === '0' ? 0 : intFrom(env.FACE_QUEUE, 32),
