@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { FaceshardError } from '@faceshard/contracts';
-import type { PipelineConfig } from '@faceshard/vision';
+import { fusedDlibArcFaceConfig, type PipelineConfig } from '@faceshard/vision';
 
 /**
  * The pipelines a calibration can be made for, by model id: the same detector, recognizer and
@@ -34,7 +34,19 @@ export function calibrationPreset(modelId: string, sharedDir: string | undefined
         modelFiles: [recognizerModel],
       };
     }
+    case 'dlib-resnet-v1+mobilefacenet': {
+      const mfn = calibrationPreset('mobilefacenet', sharedDir);
+      const arcface = mfn.config.recognizer;
+      if (arcface?.kind !== 'arcface') throw new FaceshardError('INTERNAL', 'the mobilefacenet preset is not an ArcFace-family recognizer');
+      return {
+        modelId,
+        detector: 'yunet',
+        // What the gateway runs with the mobilefacenet settings above and FACE_RECOGNIZER_FUSION=dlib (default weight).
+        config: { detector: mfn.config.detector, recognizer: fusedDlibArcFaceConfig(arcface) },
+        modelFiles: mfn.modelFiles,
+      };
+    }
     default:
-      throw new FaceshardError('VALIDATION_FAILED', `no calibration preset for model "${modelId}" (dlib-resnet-v1, mobilefacenet)`);
+      throw new FaceshardError('VALIDATION_FAILED', `no calibration preset for model "${modelId}" (dlib-resnet-v1, mobilefacenet, dlib-resnet-v1+mobilefacenet)`);
   }
 }

@@ -24,7 +24,7 @@ describe.skipIf(!SHARED_DIR)(SHARED_DIR ? 'shipped calibrations match the pipeli
     for (const pipeline of pipelines) await pipeline.close();
   });
 
-  for (const modelId of ['dlib-resnet-v1', 'mobilefacenet']) {
+  for (const modelId of ['dlib-resnet-v1', 'mobilefacenet', 'dlib-resnet-v1+mobilefacenet']) {
     it(`${modelId}: today's pipeline reproduces the probe embeddings its shipped calibration was made with, within ${PROBE_TOLERANCE} (else run npm run calibrate -- --model ${modelId})`, async () => {
       const preset = calibrationPreset(modelId, SHARED_DIR);
       const shipped = shippedCalibration(modelId, preset.detector);

@@ -2,6 +2,7 @@ import type { ModelCalibration } from './calibration-types';
 import { parseCalibration } from './parse-calibration';
 import dlibBlazeface from '../data/dlib-resnet-v1.blazeface.json';
 import mobileFaceNetYunet from '../data/mobilefacenet.yunet.json';
+import dlibMobileFaceNetYunet from '../data/dlib-resnet-v1+mobilefacenet.yunet.json';
 
 /**
  * The calibrations shipped with the code (libs/calibration/data, written by `npm run calibrate`),
@@ -11,6 +12,8 @@ const SHIPPED: Record<string, unknown> = {
   'dlib-resnet-v1.blazeface': dlibBlazeface,
   // Bring-your-own: applies only with FACE_RECOGNIZER_NAME=mobilefacenet and the same model file (sha256).
   'mobilefacenet.yunet': mobileFaceNetYunet,
+  // Score fusion with dlib (FACE_RECOGNIZER_FUSION=dlib at the default weight), same MobileFaceNet file.
+  'dlib-resnet-v1+mobilefacenet.yunet': dlibMobileFaceNetYunet,
 };
 
 const parsed = new Map<string, ModelCalibration>();
