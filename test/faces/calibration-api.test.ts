@@ -188,4 +188,22 @@ describe.skipIf(!MFN_READY)(MFN_READY ? 'the bring-your-own MobileFaceNet pair g
     const explicit = await postPhoto(other, '/v1/verify', { image1: image, image2: image, threshold: 0.5 });
     expect(explicit.body).toMatchObject({ match: true, threshold: 0.5, thresholdSource: 'threshold', falseMatchRate: null });
   }, 180_000);
+
+  it('FACE_RECOGNIZER_FUSION=dlib: the fused model (256-D) gets its own shipped calibration; another weight gets none', async () => {
+    const byo = { FACE_CACHE: 'memory', FACE_WORKERS: '1', FACE_DETECTOR_MODEL: YUNET_MODEL, FACE_RECOGNIZER_MODEL: MOBILEFACENET_MODEL, FACE_RECOGNIZER_NORMALISATION: 'imagenet', FACE_RECOGNIZER_NAME: 'mobilefacenet', FACE_RECOGNIZER_FUSION: 'dlib' };
+    const url = await cluster.startExtraGateway(byo);
+    const model = await call(url, 'GET', '/v1/models/dlib-resnet-v1+mobilefacenet');
+    expect(model.status, JSON.stringify(model.body)).toBe(200);
+    expect(model.body).toMatchObject({ id: 'dlib-resnet-v1+mobilefacenet', dimension: 256, detector: 'yunet', calibrated: true, defaultFarTarget: 1e-5 });
+    expect(model.body.calibration).toMatchObject({ modelId: 'dlib-resnet-v1+mobilefacenet', detector: 'yunet' });
+    const [a, b] = lfwPeople(2, 300);
+    const same = await postPhoto(url, '/v1/verify', { image1: photo(a!.enrolled[0]), image2: photo(a!.heldOut), farTarget: 1e-3 });
+    expect(same.body).toMatchObject({ match: true, thresholdSource: 'farTarget', falseMatchRate: 1e-3 });
+    const different = await postPhoto(url, '/v1/verify', { image1: photo(a!.enrolled[0]), image2: photo(b!.heldOut), farTarget: 1e-3 });
+    expect(different.body).toMatchObject({ match: false });
+
+    const reweighted = await cluster.startExtraGateway({ ...byo, FACE_RECOGNIZER_FUSION_WEIGHT: '0.5' });
+    const listed = await call(reweighted, 'GET', '/v1/models');
+    expect(listed.body.models[0]).toMatchObject({ id: 'dlib-resnet-v1+mobilefacenet@0.5', dimension: 256, calibrated: false });
+  }, 180_000);
 });
