@@ -21,6 +21,7 @@ export interface MoveReport {
   /** Identities moved per CPU-second the receivers used (all of it: also their searches, in a leave). */
   receiverMovedPerCpuSecond: number | null;
   receiverThreads: MoveWindow['receiverThreads'];
+  receiverNice: MoveWindow['receiverNice'];
   coordinator: string | null;
   loadAverage1m: number[];
 }
@@ -50,6 +51,7 @@ export function moveReport(window: MoveWindow, moved: number, count: number, ide
     cpuDuringMigrate: window.cpuDuringMigrate,
     receiverMovedPerCpuSecond: receiverCores > 0 ? Math.round(movedPerSecond / receiverCores) : null,
     receiverThreads: window.receiverThreads,
+    receiverNice: window.receiverNice,
     coordinator: window.coordinator,
     loadAverage1m: window.loads,
   };

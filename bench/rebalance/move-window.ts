@@ -11,7 +11,7 @@ import type { RingState } from '@faceshard/contracts';
 import type { JetStreamMetadataStore } from '@faceshard/cluster';
 import type { FaceshardClient } from '../cluster/faceshard-client';
 import { CpuShareMeter, type CpuShares } from './cpu-shares';
-import { threadCores, threadCpuSeconds } from './thread-cpu';
+import { mainThreadNice, threadCores, threadCpuSeconds } from './thread-cpu';
 
 export interface MoveWindowOptions {
   client: FaceshardClient;
@@ -49,6 +49,8 @@ export interface MoveWindow {
   cpuDuringMigrate: CpuShares | null;
   /** Per receiver: cores per thread group over the migrate stage (main = the event loop). */
   receiverThreads: Record<string, Record<string, number>>;
+  /** Per receiver: its event loop thread's nice value at the end of the migrate stage (REBALANCE_RECEIVER_NICE). */
+  receiverNice: Record<string, number | null>;
   /** Holder of the coordinator lease during the migrate stage (the process relaying every chunk). */
   coordinator: string | null;
   /** 1-minute load: before the idle searches, at the start and at the end of the migrate stage. */
@@ -77,6 +79,7 @@ export async function measureMove(o: MoveWindowOptions): Promise<MoveWindow> {
   let cpuDuringMigrate: CpuShares | null = null;
   let threadsBefore = new Map<string, Map<string, number>>();
   const receiverThreads: Record<string, Record<string, number>> = {};
+  const receiverNice: Record<string, number | null> = {};
   let coordinator: Promise<string | null> = Promise.resolve(null);
   let moveId: string | null = null;
   let migrateFrom = 0;
@@ -102,7 +105,10 @@ export async function measureMove(o: MoveWindowOptions): Promise<MoveWindow> {
       migrateTo = now;
       cpuDuringMigrate = migrateCpu.stop();
       const seconds = (migrateTo - migrateFrom) / 1000;
-      for (const [receiver, before] of threadsBefore) receiverThreads[receiver] = threadCores(before, threadCpuSeconds(o.pids().get(receiver) ?? -1), seconds);
+      for (const [receiver, before] of threadsBefore) {
+        receiverThreads[receiver] = threadCores(before, threadCpuSeconds(o.pids().get(receiver) ?? -1), seconds);
+        receiverNice[receiver] = mainThreadNice(o.pids().get(receiver) ?? -1);
+      }
       loads.push(loadavg()[0]);
     }
     if (migrateFrom !== 0 && o.finished(ring)) finish();
@@ -128,6 +134,7 @@ export async function measureMove(o: MoveWindowOptions): Promise<MoveWindow> {
       cpuWithoutMove,
       cpuDuringMigrate,
       receiverThreads,
+      receiverNice,
       coordinator: await coordinator,
       loads,
     };

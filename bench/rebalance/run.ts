@@ -1,6 +1,7 @@
 /**
  * npm run bench:rebalance [-- --count 100000 --dim 128 --idle-seconds 20 --profile-seconds 0 --leave
- *                            --drain s2|s0 --max-ids-per-sec N --max-time-share S --chunk-ids N --chunks-in-flight N]
+ *                            --drain s2|s0 --max-ids-per-sec N --max-time-share S --chunk-ids N --chunks-in-flight N
+ *                            --receiver-nice N]
  *
  * Issue 7's benchmark: a 2-shard cluster on the shared NATS holding `count` identities grows to 3
  * shards (join) and, with --leave, shrinks back to 2 by draining the third (leave: what SIGTERM
@@ -34,6 +35,7 @@ import { connect, type NatsConnection } from 'nats';
 import { JetStreamMetadataStore, metadataBucketName } from '@faceshard/cluster';
 import { stateOf } from '@faceshard/rebalance';
 import { DEFAULT_MOVE_OPTIONS } from '../../apps/shard/src/rebalance/move-coordinator';
+import { DEFAULT_RECEIVER_NICE } from '../../apps/shard/src/rebalance/receiver-priority';
 import { selfTimeRanking, type CpuProfile } from '../cluster/cpu-profile';
 import { FaceshardClient } from '../cluster/faceshard-client';
 import { ProcessGroup } from '../cluster/process-group';
@@ -86,6 +88,7 @@ async function main(): Promise<void> {
     maxTimeShare: arg('max-time-share', DEFAULT_MOVE_OPTIONS.maxTimeShare),
     chunkEntries: arg('chunk-ids', DEFAULT_MOVE_OPTIONS.chunkEntries),
     chunksInFlight: arg('chunks-in-flight', DEFAULT_MOVE_OPTIONS.chunksInFlight),
+    receiverNice: arg('receiver-nice', DEFAULT_RECEIVER_NICE),
   };
   if (!Number.isInteger(count) || count < 3000) throw new Error('--count must be an integer of at least 3000');
   const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -121,8 +124,9 @@ async function main(): Promise<void> {
     ...(caps.maxTimeShare !== DEFAULT_MOVE_OPTIONS.maxTimeShare ? { REBALANCE_MAX_TIME_SHARE: String(caps.maxTimeShare) } : {}),
     ...(caps.chunkEntries !== DEFAULT_MOVE_OPTIONS.chunkEntries ? { REBALANCE_CHUNK_IDS: String(caps.chunkEntries) } : {}),
     ...(caps.chunksInFlight !== DEFAULT_MOVE_OPTIONS.chunksInFlight ? { REBALANCE_CHUNKS_IN_FLIGHT: String(caps.chunksInFlight) } : {}),
+    ...(caps.receiverNice !== DEFAULT_RECEIVER_NICE ? { REBALANCE_RECEIVER_NICE: String(caps.receiverNice) } : {}),
   };
-  for (const name of ['REBALANCE_MAX_IDS_PER_SEC', 'REBALANCE_MAX_TIME_SHARE', 'REBALANCE_CHUNK_IDS', 'REBALANCE_CHUNKS_IN_FLIGHT']) {
+  for (const name of ['REBALANCE_MAX_IDS_PER_SEC', 'REBALANCE_MAX_TIME_SHARE', 'REBALANCE_CHUNK_IDS', 'REBALANCE_CHUNKS_IN_FLIGHT', 'REBALANCE_RECEIVER_NICE']) {
     if (process.env[name] !== undefined) throw new Error(`${name} is set in the environment: pass it as a bench option so the report shows it`);
   }
   const shardMain = join(dist, 'apps/shard/src/main.js');

@@ -48,3 +48,19 @@ export function threadCores(before: Map<string, number>, after: Map<string, numb
   cores.sort((a, b) => b[1] - a[1]);
   return Object.fromEntries(cores);
 }
+
+/** Field 19 (nice) of a /proc/<pid>/task/<tid>/stat line. Pure. */
+export function niceOfStat(stat: string): number {
+  const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  if (!Number.isInteger(nice)) throw new Error('not a /proc stat line');
+  return nice;
+}
+
+/** Nice value of a live process's main thread (the event loop); null when it cannot be read. */
+export function mainThreadNice(pid: number): number | null {
+  try {
+    return niceOfStat(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8'));
+  } catch {
+    return null;
+  }
+}

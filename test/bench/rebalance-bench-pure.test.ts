@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { moveReport, withRawRatio } from '../../bench/rebalance/move-report';
 import type { MoveWindow } from '../../bench/rebalance/move-window';
 import { leaveReceiverShape } from '../../bench/rebalance/raw-inserts';
-import { threadCores, threadCpuSeconds, threadGroup } from '../../bench/rebalance/thread-cpu';
+import { niceOfStat, threadCores, threadCpuSeconds, threadGroup } from '../../bench/rebalance/thread-cpu';
 
 function window(overrides: Partial<MoveWindow> = {}): MoveWindow {
   return {
@@ -14,6 +14,7 @@ function window(overrides: Partial<MoveWindow> = {}): MoveWindow {
     cpuWithoutMove: null,
     cpuDuringMigrate: { seconds: 20, cores: { s2: 0.8, s0: 0.3 }, machineCores: 1.9, machineCoresAvailable: 2 },
     receiverThreads: {},
+    receiverNice: {},
     coordinator: 's0',
     loads: [1, 2, 3],
     ...overrides,
@@ -50,6 +51,12 @@ describe('per-thread CPU of a receiver', () => {
     expect(threadGroup(100, 100, 'node\n')).toBe('main');
     expect(threadGroup(100, 101, 'V8 DefaultWorke\n')).toBe('V8 DefaultWorke');
     expect(threadGroup(100, 102, '\n')).toBe('unnamed');
+  });
+
+  it('reads the nice value of a stat line (field 19), also with spaces and parentheses in the thread name', () => {
+    const stat = '4242 (node (x) y) R 1 4242 4242 0 -1 4194304 100 0 0 0 250 30 0 0 30 10 11 0 123 456 789';
+    expect(niceOfStat(stat)).toBe(10);
+    expect(() => niceOfStat('garbage')).toThrow();
   });
 
   it('gives cores per group between two readings, largest first, leaving out a group that went backwards', () => {

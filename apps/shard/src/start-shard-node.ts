@@ -9,6 +9,7 @@ import type { ShardConfig } from './config/shard-config';
 import { TombstoneCollector } from './rebalance/tombstone-collector';
 import { HoldingsReporter } from './rebalance/holdings-reporter';
 import { MoveCoordinator } from './rebalance/move-coordinator';
+import { ReceiverPriority } from './rebalance/receiver-priority';
 import { watchMembership } from './rebalance/membership-watch';
 import { RingView } from './ring-view';
 import { ShardModule } from './shard.module';
@@ -97,6 +98,11 @@ export async function startShardNode(deps: {
     log[event.event === 'move-retry' ? 'warn' : 'info'](event, String(event.event ?? 'move')),
   );
   coordinator.start();
+  // A joiner's event loop runs behind the serving members until it is in the read ring (REBALANCE_RECEIVER_NICE).
+  const priority = new ReceiverPriority(shardId, config.receiverNice, (event) =>
+    log[event.event === 'receiver-priority-failed' ? 'warn' : 'info'](event, String(event.event)),
+  );
+  const stopPriority = config.receiverNice > 0 ? await metadata.watchRing((ring) => priority.observe(ring)) : () => undefined;
   const tombstones = new TombstoneCollector(store, ringView, config.tombstoneGc);
   tombstones.start();
   const holdings = new HoldingsReporter(store, metadata, shardId, config.holdingsReportEveryMs);
@@ -109,6 +115,8 @@ export async function startShardNode(deps: {
     leave: () => membership.leave(),
     async close() {
       membership.stop();
+      stopPriority();
+      priority.stop();
       await coordinator.stop();
       await tombstones.stop();
       await holdings.stop();

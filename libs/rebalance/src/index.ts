@@ -8,3 +8,4 @@ export * from './coordinator-lease';
 export * from './flow-control';
 export * from './tombstone-gc';
 export * from './holdings';
+export * from './receiver-priority';

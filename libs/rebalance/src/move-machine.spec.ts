@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { moveStates } from '../../../test/support/move-states';
 import { MOVE_STAGES, type RingState } from '@faceshard/contracts';
 import { memberStatesOf, pendingChanges } from './member-states';
 import { forgetMember, requestJoin, requestLeave } from './membership-requests';
@@ -12,12 +13,7 @@ const two: RingState = { epoch: 4, members: ['s1', 's2'] };
 
 /** Runs a move from init to the end, returning every state on the way. */
 function runMove(ring: RingState): RingState[] {
-  const states = [initMove(ring, { moveId: 'm1', now })];
-  for (;;) {
-    const step = nextMoveStep(states[states.length - 1]);
-    if (step.kind !== 'stage') return states;
-    states.push(COMPLETE_STAGE[step.stage](states[states.length - 1]));
-  }
+  return moveStates(ring, 'm1', now).slice(1);
 }
 
 describe('membership requests', () => {

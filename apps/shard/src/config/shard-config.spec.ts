@@ -22,4 +22,10 @@ describe('readShardConfig: move flow control', () => {
     expect(readShardConfig({ REBALANCE_CHUNKS_IN_FLIGHT: '1' }).moves.chunksInFlight).toBe(1);
     expect(() => readShardConfig({ REBALANCE_CHUNKS_IN_FLIGHT: '0' })).toThrow();
   });
+
+  it('reads the receiver nice steps, 0-19, off (0) unless set', () => {
+    expect(readShardConfig({}).receiverNice).toBe(0);
+    expect(readShardConfig({ REBALANCE_RECEIVER_NICE: '10' }).receiverNice).toBe(10);
+    for (const bad of ['-1', '20', '2.5', 'low']) expect(() => readShardConfig({ REBALANCE_RECEIVER_NICE: bad }), bad).toThrow(/REBALANCE_RECEIVER_NICE/);
+  });
 });

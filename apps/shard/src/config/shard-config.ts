@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { intFrom, nonNegativeIntFrom } from '@faceshard/config';
 import { DEFAULT_MOVE_OPTIONS, type MoveCoordinatorOptions } from '../rebalance/move-coordinator';
+import { DEFAULT_RECEIVER_NICE } from '../rebalance/receiver-priority';
 
 /** Everything a shard process is told from outside. Read once at start-up. */
 export interface ShardConfig {
@@ -24,6 +25,12 @@ export interface ShardConfig {
   profileMaxSeconds: number;
   /** Rebalancing: chunk size, flow control (identities per second per source), lease and settle times. */
   moves: MoveCoordinatorOptions;
+  /**
+   * REBALANCE_RECEIVER_NICE, 0-19 (0: off): how many nice steps lower this shard's event loop thread
+   * runs while it only receives a move (a joiner before the read ring is committed; see
+   * rebalance/receiver-priority.ts). Only orders it against threads of its own autogroup / cgroup.
+   */
+  receiverNice: number;
   /** Tombstone GC (rebalance/tombstone-collector.ts): how often it runs (0: never) and the youngest tombstone it may forget. */
   tombstoneGc: { everyMs: number; graceMs: number };
   /** How often the shard checks whether to record its identity count in the metadata store (rebalance/holdings-reporter.ts). */
@@ -53,6 +60,7 @@ export function readShardConfig(env: NodeJS.ProcessEnv = process.env): ShardConf
       leaseTtlMs: intFrom(env.REBALANCE_LEASE_TTL_MS, DEFAULT_MOVE_OPTIONS.leaseTtlMs),
       settleMs: intFrom(env.REBALANCE_SETTLE_MS, DEFAULT_MOVE_OPTIONS.settleMs),
     },
+    receiverNice: niceFrom('REBALANCE_RECEIVER_NICE', env.REBALANCE_RECEIVER_NICE, DEFAULT_RECEIVER_NICE),
     holdingsReportEveryMs: intFrom(env.HOLDINGS_REPORT_EVERY_MS, 5_000),
     tombstoneGc: {
       everyMs: env.TOMBSTONE_GC_EVERY_MS === '0' ? 0 : intFrom(env.TOMBSTONE_GC_EVERY_MS, 60_000),
@@ -66,6 +74,14 @@ export function readShardConfig(env: NodeJS.ProcessEnv = process.env): ShardConf
       retryAfterMs: intFrom(env.SHARD_BUSY_RETRY_AFTER_MS, 1_000),
     },
   };
+}
+
+/** A nice increment, 0-19. */
+function niceFrom(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 19) throw new Error(`${name} must be an integer in 0-19, got "${value}"`);
+  return parsed;
 }
 
 /** A share of time in (0, 1] (e.g. 0.25: a quarter). */

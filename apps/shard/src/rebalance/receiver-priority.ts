@@ -1,0 +1,79 @@
+import { getPriority, setPriority } from 'node:os';
+import type { RingState } from '@faceshard/contracts';
+import { onlyReceiving } from '@faceshard/rebalance';
+
+/** The calling thread's nice value (on Linux, pid 0 is the calling thread: threads are tasks). */
+export interface ThreadNice {
+  get(): number;
+  set(nice: number): void;
+}
+
+/** Off unless set: see bench/rebalance/README.md for what it measured. */
+export const DEFAULT_RECEIVER_NICE = 0;
+
+const callingThread: ThreadNice = { get: () => getPriority(0), set: (nice) => setPriority(0, nice) };
+
+/**
+ * REBALANCE_RECEIVER_NICE: while this shard only receives a move (a joiner before the read ring is
+ * committed: it answers no get and no search, see onlyReceiving), its event loop thread, where
+ * the HNSW inserts of the move run, is `nice` steps lower in priority than it was; the nice it had
+ * comes back as soon as the ring puts it in the read ring or the move goes (committed or not).
+ * On a machine whose cores the receiver shares with the members that serve searches (and the
+ * gateway and NATS), those then run first whenever they are runnable, and the move gets the rest.
+ *
+ * Must be fed rings on the event loop thread (the metadata watch's callback): only that thread is
+ * changed, not libuv's pool nor V8's helpers. Linux orders threads by nice only against threads of
+ * the same autogroup / cgroup (sched(7)): processes in separate pods or sessions are not affected.
+ * Restoring needs the right to raise a priority (root, CAP_SYS_NICE or RLIMIT_NICE); where that is
+ * missing the lowered value stays and a warning is logged.
+ */
+export class ReceiverPriority {
+  /** The nice value before lowering; null while not lowered. */
+  private restoreTo: number | null = null;
+
+  constructor(
+    private readonly shardId: string,
+    private readonly nice: number,
+    private readonly log: (event: Record<string, unknown>) => void,
+    private readonly thread: ThreadNice = callingThread,
+  ) {}
+
+  get lowered(): boolean {
+    return this.restoreTo !== null;
+  }
+
+  observe(ring: RingState): void {
+    if (this.nice <= 0) return;
+    const receiving = onlyReceiving(ring, this.shardId);
+    if (receiving && this.restoreTo === null) this.lower(ring);
+    else if (!receiving && this.restoreTo !== null) this.restore(ring);
+  }
+
+  /** Back to the nice value from before (at shutdown). */
+  stop(): void {
+    if (this.restoreTo !== null) this.restore(null);
+  }
+
+  private lower(ring: RingState): void {
+    try {
+      const before = this.thread.get();
+      const nice = Math.min(19, before + this.nice);
+      this.thread.set(nice);
+      this.restoreTo = before;
+      this.log({ event: 'receiver-priority', nice, from: before, moveId: ring.move?.id, epoch: ring.epoch });
+    } catch (error) {
+      this.log({ event: 'receiver-priority-failed', message: (error as Error).message });
+    }
+  }
+
+  private restore(ring: RingState | null): void {
+    const nice = this.restoreTo!;
+    this.restoreTo = null;
+    try {
+      this.thread.set(nice);
+      this.log({ event: 'receiver-priority', nice, epoch: ring?.epoch, stage: ring?.move?.stage ?? null });
+    } catch (error) {
+      this.log({ event: 'receiver-priority-failed', message: `cannot restore nice ${nice}: ${(error as Error).message}` });
+    }
+  }
+}
