@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import type { RingState } from '@faceshard/contracts';
 import { onlyReceiving } from '@faceshard/rebalance';
@@ -6,12 +7,32 @@ import { onlyReceiving } from '@faceshard/rebalance';
 export interface ThreadNice {
   get(): number;
   set(nice: number): void;
+  /** Whether this process may set a thread back to `nice` once it is lower (higher nice value). */
+  mayRaiseTo(nice: number): boolean;
+}
+
+/**
+ * Linux lets a thread raise its priority again only with CAP_SYS_NICE (root outside a container;
+ * Docker's default capabilities leave it out) or up to what RLIMIT_NICE allows (20 - limit). Reads
+ * /proc/self/status and /proc/self/limits; false where they cannot be read (not Linux).
+ */
+export function mayRaisePriorityTo(nice: number, proc: (path: string) => string = (path) => readFileSync(path, 'utf8')): boolean {
+  try {
+    const capEff = /^CapEff:\s*([0-9a-f]+)$/m.exec(proc('/proc/self/status'))?.[1];
+    const CAP_SYS_NICE = 23n;
+    if (capEff !== undefined && ((BigInt(`0x${capEff}`) >> CAP_SYS_NICE) & 1n) === 1n) return true;
+    const limit = /^Max nice priority\s+(\S+)/m.exec(proc('/proc/self/limits'))?.[1];
+    if (limit === undefined) return false;
+    return limit === 'unlimited' || 20 - Number(limit) <= nice;
+  } catch {
+    return false;
+  }
 }
 
 /** Off unless set: see bench/rebalance/README.md for what it measured. */
 export const DEFAULT_RECEIVER_NICE = 0;
 
-const callingThread: ThreadNice = { get: () => getPriority(0), set: (nice) => setPriority(0, nice) };
+const callingThread: ThreadNice = { get: () => getPriority(0), set: (nice) => setPriority(0, nice), mayRaiseTo: (nice) => mayRaisePriorityTo(nice) };
 
 /**
  * REBALANCE_RECEIVER_NICE: while this shard only receives a move (a joiner before the read ring is
@@ -24,12 +45,15 @@ const callingThread: ThreadNice = { get: () => getPriority(0), set: (nice) => se
  * Must be fed rings on the event loop thread (the metadata watch's callback): only that thread is
  * changed, not libuv's pool nor V8's helpers. Linux orders threads by nice only against threads of
  * the same autogroup / cgroup (sched(7)): processes in separate pods or sessions are not affected.
- * Restoring needs the right to raise a priority (root, CAP_SYS_NICE or RLIMIT_NICE); where that is
- * missing the lowered value stays and a warning is logged.
+ * Restoring needs the right to raise a priority (CAP_SYS_NICE or RLIMIT_NICE): where the process
+ * lacks it the thread is not lowered at all (a warning is logged), since it could not serve reads
+ * at its own priority after the commit.
  */
 export class ReceiverPriority {
   /** The nice value before lowering; null while not lowered. */
   private restoreTo: number | null = null;
+  /** The move for which lowering was declined (said once per move, not on every ring of it). */
+  private declinedMove: string | null = null;
 
   constructor(
     private readonly shardId: string,
@@ -57,6 +81,12 @@ export class ReceiverPriority {
   private lower(ring: RingState): void {
     try {
       const before = this.thread.get();
+      if (!this.thread.mayRaiseTo(before)) {
+        if (this.declinedMove === (ring.move?.id ?? null)) return;
+        this.declinedMove = ring.move?.id ?? null;
+        this.log({ event: 'receiver-priority-failed', message: `not lowered: this process may not set its nice back to ${before} (needs CAP_SYS_NICE or RLIMIT_NICE)` });
+        return;
+      }
       const nice = Math.min(19, before + this.nice);
       this.thread.set(nice);
       this.restoreTo = before;
