@@ -53,6 +53,24 @@ describe.skipIf(process.platform !== 'linux')('ReceiverPriority on this thread',
   });
 });
 
+describe('ReceiverPriority: two joiners on one thread (embedded platform)', () => {
+  it('keeps the thread lowered until the last of them is in the read ring, then gives back the nice from before the first', () => {
+    let nice = 0;
+    const thread: ThreadNice = { get: () => nice, set: (n) => (nice = n), mayRaiseTo: () => true };
+    const start = requestJoin(requestJoin({ epoch: 4, members: ['s0', 's1'] }, 's2', { clusterHoldsData: true }), 's3', { clusterHoldsData: true });
+    const [, migrating] = moveStates(start);
+    const a = new ReceiverPriority('s2', 10, () => undefined, thread);
+    const b = new ReceiverPriority('s3', 10, () => undefined, thread);
+    a.observe(migrating);
+    b.observe(migrating);
+    expect(nice).toBe(10);
+    a.stop();
+    expect(nice).toBe(10);
+    b.stop();
+    expect(nice).toBe(0);
+  });
+});
+
 describe('mayRaisePriorityTo', () => {
   const proc = (capEff: string, niceLimit: string) => (path: string) =>
     path.endsWith('status') ? `Name:\tnode\nCapInh:\t0000000000000000\nCapEff:\t${capEff}\n` : `Limit  Soft Limit Hard Limit Units\nMax nice priority         ${niceLimit}                    ${niceLimit}\n`;

@@ -49,9 +49,14 @@ const callingThread: ThreadNice = { get: () => getPriority(0), set: (nice) => se
  * lacks it the thread is not lowered at all (a warning is logged), since it could not serve reads
  * at its own priority after the commit.
  */
+/**
+ * Per thread: the nice it had before the first receiver lowered it, and the receivers holding it
+ * lowered. In the embedded platform several shards share one event loop thread; two joining at
+ * once must not restore each other's value.
+ */
+const lowerings = new WeakMap<ThreadNice, { restoreTo: number; holders: Set<ReceiverPriority> }>();
+
 export class ReceiverPriority {
-  /** The nice value before lowering; null while not lowered. */
-  private restoreTo: number | null = null;
   /** The move for which lowering was declined (said once per move, not on every ring of it). */
   private declinedMove: string | null = null;
 
@@ -63,22 +68,27 @@ export class ReceiverPriority {
   ) {}
 
   get lowered(): boolean {
-    return this.restoreTo !== null;
+    return lowerings.get(this.thread)?.holders.has(this) ?? false;
   }
 
   observe(ring: RingState): void {
     if (this.nice <= 0) return;
     const receiving = onlyReceiving(ring, this.shardId);
-    if (receiving && this.restoreTo === null) this.lower(ring);
-    else if (!receiving && this.restoreTo !== null) this.restore(ring);
+    if (receiving && !this.lowered) this.lower(ring);
+    else if (!receiving && this.lowered) this.restore(ring);
   }
 
   /** Back to the nice value from before (at shutdown). */
   stop(): void {
-    if (this.restoreTo !== null) this.restore(null);
+    if (this.lowered) this.restore(null);
   }
 
   private lower(ring: RingState): void {
+    const held = lowerings.get(this.thread);
+    if (held) {
+      held.holders.add(this); // another receiver on this thread lowered it already
+      return;
+    }
     try {
       const before = this.thread.get();
       if (!this.thread.mayRaiseTo(before)) {
@@ -89,7 +99,7 @@ export class ReceiverPriority {
       }
       const nice = Math.min(19, before + this.nice);
       this.thread.set(nice);
-      this.restoreTo = before;
+      lowerings.set(this.thread, { restoreTo: before, holders: new Set([this]) });
       this.log({ event: 'receiver-priority', nice, from: before, moveId: ring.move?.id, epoch: ring.epoch });
     } catch (error) {
       this.log({ event: 'receiver-priority-failed', message: (error as Error).message });
@@ -97,13 +107,15 @@ export class ReceiverPriority {
   }
 
   private restore(ring: RingState | null): void {
-    const nice = this.restoreTo!;
-    this.restoreTo = null;
+    const held = lowerings.get(this.thread)!;
+    held.holders.delete(this);
+    if (held.holders.size > 0) return;
+    lowerings.delete(this.thread);
     try {
-      this.thread.set(nice);
-      this.log({ event: 'receiver-priority', nice, epoch: ring?.epoch, stage: ring?.move?.stage ?? null });
+      this.thread.set(held.restoreTo);
+      this.log({ event: 'receiver-priority', nice: held.restoreTo, epoch: ring?.epoch, stage: ring?.move?.stage ?? null });
     } catch (error) {
-      this.log({ event: 'receiver-priority-failed', message: `cannot restore nice ${nice}: ${(error as Error).message}` });
+      this.log({ event: 'receiver-priority-failed', message: `cannot restore nice ${held.restoreTo}: ${(error as Error).message}` });
     }
   }
 }
