@@ -35,6 +35,13 @@ export const DEFAULT_RECEIVER_NICE = 0;
 const callingThread: ThreadNice = { get: () => getPriority(0), set: (nice) => setPriority(0, nice), mayRaiseTo: (nice) => mayRaisePriorityTo(nice) };
 
 /**
+ * Per thread: the nice it had before the first receiver lowered it, and the receivers holding it
+ * lowered. In the embedded platform several shards share one event loop thread; two joining at
+ * once must not restore each other's value.
+ */
+const lowerings = new WeakMap<ThreadNice, { restoreTo: number; holders: Set<ReceiverPriority> }>();
+
+/**
  * REBALANCE_RECEIVER_NICE: while this shard only receives a move (a joiner before the read ring is
  * committed: it answers no get and no search, see onlyReceiving), its event loop thread, where
  * the HNSW inserts of the move run, is `nice` steps lower in priority than it was; the nice it had
@@ -49,13 +56,6 @@ const callingThread: ThreadNice = { get: () => getPriority(0), set: (nice) => se
  * lacks it the thread is not lowered at all (a warning is logged), since it could not serve reads
  * at its own priority after the commit.
  */
-/**
- * Per thread: the nice it had before the first receiver lowered it, and the receivers holding it
- * lowered. In the embedded platform several shards share one event loop thread; two joining at
- * once must not restore each other's value.
- */
-const lowerings = new WeakMap<ThreadNice, { restoreTo: number; holders: Set<ReceiverPriority> }>();
-
 export class ReceiverPriority {
   /** The move for which lowering was declined (said once per move, not on every ring of it). */
   private declinedMove: string | null = null;
