@@ -74,10 +74,11 @@ async function main(): Promise<void> {
     const testScored = await scoreAll(testFolds);
     const test = testScored.flat();
 
+    const byoRecognizer = arcfaceMemberOf(config.recognizer);
     const result: Record<string, unknown> = {
       detector: pipeline.detector.name,
       recognizer: pipeline.recognizer.name,
-      recognizerNormalisation: arcfaceMemberOf(config.recognizer) ? (arcfaceMemberOf(config.recognizer)!.normalisation ?? 'arcface') : 'in-graph',
+      recognizerNormalisation: byoRecognizer ? (byoRecognizer.normalisation ?? 'arcface') : 'in-graph',
       // --recognizer fused: each member's weight (dlib first).
       fusion: config.recognizer?.kind === 'fused' ? config.recognizer.members.map((m) => ({ recognizer: m.recognizer.kind, weight: m.weight })) : null,
       flip: values.flip,

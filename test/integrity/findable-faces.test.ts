@@ -102,40 +102,42 @@ describe('every enrolled face is found by its own vector (real store, seeded ben
     await reopened.close();
   }, 240_000);
 
-  it('the graph upkeep pins cut-off faces in slices, one turn of the writers\' lock each, so writers queued meanwhile go between them', async () => {
-    const dir = makeTempDir('pin-slices');
+  /** The writers' lock of a store: the pin slices' turns are counted on it. */
+  type WriteLock = { run: (section: () => unknown) => Promise<unknown> };
+
+  /** A store holding shard s3's rows and a snapshot of them, pinning one cut-off label per slice; `body` runs on it, then it is closed. */
+  async function withSnapshotPinnedOnePerSlice(name: string, body: (store: ShardStore, writeLock: WriteLock) => Promise<void>): Promise<void> {
+    const dir = makeTempDir(name);
     dirs.push(dir);
     const store = await ShardStore.open({ dataDir: dir, graphUpkeepIdleMs: 0, testHooks: { pinSliceLabels: 1 } });
     try {
       await store.ensureCollection(spec());
       await ingest(store, shardRows);
       await store.snapshot();
-      const writeLock = (store as unknown as { writeLock: { run: (...args: unknown[]) => unknown } }).writeLock;
+      await body(store, (store as unknown as { writeLock: WriteLock }).writeLock);
+    } finally {
+      await store.close();
+    }
+  }
+
+  it('the graph upkeep pins cut-off faces in slices, one turn of the writers\' lock each, so writers queued meanwhile go between them', async () => {
+    await withSnapshotPinnedOnePerSlice('pin-slices', async (store, writeLock) => {
       const turns = vi.spyOn(writeLock, 'run');
       expect(await store.pinUnreachable(COLLECTION)).toBe(CUT_OFF.length);
       // One turn per cut-off label at a slice of 1 (before: one turn for all of them).
       expect(turns.mock.calls.length).toBeGreaterThanOrEqual(CUT_OFF.length);
       expect(notFound(store, CUT_OFF)).toEqual([]);
-    } finally {
-      await store.close();
-    }
+    });
   }, 240_000);
 
   it('the graph upkeep gives the event loop a turn between pin slices, so searches and heartbeats are not held for all of them at once', async () => {
-    const dir = makeTempDir('pin-slice-turns');
-    dirs.push(dir);
-    const store = await ShardStore.open({ dataDir: dir, graphUpkeepIdleMs: 0, testHooks: { pinSliceLabels: 1 } });
-    let turnsOfTheLoop = 0;
-    let counting = true;
-    const countTurns = (): void => {
-      turnsOfTheLoop++;
-      if (counting) setImmediate(countTurns);
-    };
-    try {
-      await store.ensureCollection(spec());
-      await ingest(store, shardRows);
-      await store.snapshot();
-      const writeLock = (store as unknown as { writeLock: { run: (section: () => unknown) => Promise<unknown> } }).writeLock;
+    await withSnapshotPinnedOnePerSlice('pin-slice-turns', async (store, writeLock) => {
+      let turnsOfTheLoop = 0;
+      let counting = true;
+      const countTurns = (): void => {
+        turnsOfTheLoop++;
+        if (counting) setImmediate(countTurns);
+      };
       const original = writeLock.run.bind(writeLock);
       // The event-loop turn each pin slice's section ran in (the lock is uncontended here).
       const sliceTurns: number[] = [];
@@ -146,14 +148,15 @@ describe('every enrolled face is found by its own vector (real store, seeded ben
         }),
       );
       setImmediate(countTurns);
-      expect(await store.pinUnreachable(COLLECTION)).toBe(CUT_OFF.length);
+      try {
+        expect(await store.pinUnreachable(COLLECTION)).toBe(CUT_OFF.length);
+      } finally {
+        counting = false;
+      }
       expect(sliceTurns.length).toBeGreaterThanOrEqual(CUT_OFF.length);
       // Strictly increasing: no two slices in one turn (before: every slice in the same turn).
       for (let i = 1; i < sliceTurns.length; i++) expect(sliceTurns[i], `slice ${i} vs ${i - 1}: ${sliceTurns.join(',')}`).toBeGreaterThan(sliceTurns[i - 1]!);
-    } finally {
-      counting = false;
-      await store.close();
-    }
+    });
   }, 240_000);
 
   /** Writes shard s3's rows with `write` into a store whose graph upkeep runs after 20 ms without writes, takes a snapshot; every face must then be found. */

@@ -453,12 +453,12 @@ export class CollectionIndex {
   }
 
   meta(): CollectionMeta {
-    const { identityCount: _count, freedFaceCount: _freed, identities, freedFaces, freeLabelCount: _free, freeLabels, tombstoneCount: _tombs, tombstones, ...rest } = this.metaStream();
+    const { identityCount: _count, freedFaceCount: _freed, identities, freedFaces, freeLabelCount: _free, freeLabels, tombstoneCount: _tombs, tombstones: _tombstones, ...rest } = this.metaStream();
     return {
       ...rest,
       freeLabels: [...freeLabels],
       identities: [...identities],
-      tombstones: [...tombstones].map(([identityId, version]) => ({ identityId, version })),
+      tombstones: this.tombstoneList(),
       ...(freedFaces ? { freedFaces: [...freedFaces] } : {}),
     };
   }

@@ -26,7 +26,7 @@ export type SingleRecognizerConfig = ({ kind: 'dlib' } & Omit<DlibResNetRecogniz
 /**
  * Score fusion (FusedRecognizer): each member embeds the face from its own crop; the face's
  * embedding is their concatenation scaled by sqrt(weight), whose dot product is the weighted sum of
- * the members' cosines. Weights >= 0, summing to 1. E.g. FUSED_DLIB_MOBILEFACENET (presets.ts).
+ * the members' cosines. Weights >= 0, summing to 1. E.g. fusedDlibArcFaceConfig below.
  */
 export interface FusedRecognizerConfig {
   kind: 'fused';
