@@ -13,3 +13,5 @@ export { resolveModelCacheDir } from './dlib/model-cache';
 export { DLIB_INPUT_SIZE, DLIB_DIMENSION } from './dlib/dlib-architecture';
 export * from './fusion';
 export * from './fused-recognizer';
+export { decodeGraphWeights, float16ToFloat32, type TfjsGraphModelJson, type ConstTensor } from './tfjs-graph/tfjs-graph-model';
+export { tfjsGraphToOnnx, type TfjsGraphToOnnxOptions } from './tfjs-graph/tfjs-graph-to-onnx';
