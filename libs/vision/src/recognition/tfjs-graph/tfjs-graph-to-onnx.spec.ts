@@ -75,18 +75,24 @@ function tinyGraph(): { model: TfjsGraphModelJson; bytes: Uint8Array } {
   return { model: { format: 'graph-model', modelTopology: { node, versions: { producer: 1395 } }, weightsManifest: [{ paths: ['w.bin'], weights: consts.map((c) => c.spec) }] }, bytes };
 }
 
+/** The tiny graph converted up to `outputNode`, and tfjs loading the same graph as the reference. */
+async function convertedAndReference(outputNode: string): Promise<{ session: ort.InferenceSession; reference: Awaited<ReturnType<typeof loadGraphModel>> }> {
+  const { model, bytes } = tinyGraph();
+  const onnxBytes = tfjsGraphToOnnx(model, decodeGraphWeights(model, bytes), { outputNode, inputSize: SIDE, inputName: 'input', outputName: 'embedding', dimension: C1 * MULT, graphName: 'tiny' });
+  const session = await ort.InferenceSession.create(onnxBytes);
+  const reference = await loadGraphModel(
+    tf.io.fromMemory({ modelTopology: model.modelTopology, weightSpecs: model.weightsManifest[0].weights as tf.io.WeightsManifestEntry[], weightData: Uint8Array.from(bytes).buffer, format: 'graph-model' }),
+  );
+  return { session, reference };
+}
+
 describe('tfjsGraphToOnnx', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
   });
 
   it('computes what tfjs computes on the same graph (SAME/stride 2, depthwise with multiplier, PReLU arithmetic, squeeze, L2 norm)', async () => {
-    const { model, bytes } = tinyGraph();
-    const onnxBytes = tfjsGraphToOnnx(model, decodeGraphWeights(model, bytes), { outputNode: 'out', inputSize: SIDE, inputName: 'input', outputName: 'embedding', dimension: C1 * MULT, graphName: 'tiny' });
-    const session = await ort.InferenceSession.create(onnxBytes);
-    const reference = await loadGraphModel(
-      tf.io.fromMemory({ modelTopology: model.modelTopology, weightSpecs: model.weightsManifest[0].weights as tf.io.WeightsManifestEntry[], weightData: Uint8Array.from(bytes).buffer, format: 'graph-model' }),
-    );
+    const { session, reference } = await convertedAndReference('out');
     const batch = 2;
     const nhwc = random(batch * SIDE * SIDE * C_IN, 99);
     const expected = (reference.execute(tf.tensor4d(nhwc, [batch, SIDE, SIDE, C_IN])) as tf.Tensor).dataSync() as Float32Array;
@@ -119,6 +125,19 @@ describe('tfjsGraphToOnnx', () => {
     for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i], 5);
     expect(Math.max(...Array.from(a, (v, i) => Math.abs(v - unmapped[i])))).toBeGreaterThan(1e-3); // the map changes the answer
     await Promise.all([plain.release(), mapped.release()]);
+  });
+
+  it('flattens a pooled 4-D output ([n, 1, 1, c], e.g. the depthwise before the squeeze) to what tfjs gives for that node', async () => {
+    const { session, reference } = await convertedAndReference('dw');
+    const nhwc = random(SIDE * SIDE * C_IN, 17);
+    const expected = (reference.execute(tf.tensor4d(nhwc, [1, SIDE, SIDE, C_IN]), 'dw') as tf.Tensor).dataSync() as Float32Array;
+    const nchw = new Float32Array(nhwc.length);
+    for (let y = 0; y < SIDE; y++) for (let x = 0; x < SIDE; x++) for (let c = 0; c < C_IN; c++) nchw[(c * SIDE + y) * SIDE + x] = nhwc[(y * SIDE + x) * C_IN + c];
+    const actual = (await session.run({ input: new ort.Tensor('float32', nchw, [1, C_IN, SIDE, SIDE]) })).embedding;
+    expect(actual.dims).toEqual([1, C1 * MULT]);
+    expect(expected.length).toBe(C1 * MULT);
+    for (let i = 0; i < expected.length; i++) expect((actual.data as Float32Array)[i]).toBeCloseTo(expected[i], 5);
+    await session.release();
   });
 
   it('names the node and op it cannot convert instead of guessing', () => {

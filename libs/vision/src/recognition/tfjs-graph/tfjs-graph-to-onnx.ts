@@ -206,8 +206,10 @@ export function tfjsGraphToOnnx(model: TfjsGraphModelJson, weights: ReadonlyMap<
     return value;
   };
 
-  const output = valueOf(options.outputNode);
-  if (output.nchw) throw new Error(`${options.outputNode}: the output is still 4-D`);
+  let output = valueOf(options.outputNode);
+  // A 4-D output is accepted only as [n, c, 1, 1] (a pooled feature map): Flatten then keeps TF's
+  // order; a larger map would come out channel-major instead of NHWC, so it stays refused.
+  if (output.nchw) output = { name: g.node('Flatten', [output.name], { axis: 1 }), nchw: false };
   const named = g.node('Identity', [output.name], {}, options.outputName);
   if (named !== options.outputName) throw new Error(`output name ${options.outputName} is taken`);
   return g.toModel({
