@@ -207,9 +207,9 @@ export function tfjsGraphToOnnx(model: TfjsGraphModelJson, weights: ReadonlyMap<
   };
 
   let output = valueOf(options.outputNode);
-  // A 4-D output is accepted only as [n, c, 1, 1] (a pooled feature map): Flatten then keeps TF's
-  // order; a larger map would come out channel-major instead of NHWC, so it stays refused.
-  if (output.nchw) output = { name: g.node('Flatten', [output.name], { axis: 1 }), nchw: false };
+  // A 4-D output (e.g. a pooled [n, 1, 1, c] feature map) is flattened in TF's NHWC order, so the
+  // features come out in the order tfjs gives them whatever the map's size.
+  if (output.nchw) output = { name: g.node('Flatten', [g.node('Transpose', [output.name], { perm: [0, 2, 3, 1] })], { axis: 1 }), nchw: false };
   const named = g.node('Identity', [output.name], {}, options.outputName);
   if (named !== options.outputName) throw new Error(`output name ${options.outputName} is taken`);
   return g.toModel({
