@@ -3,8 +3,9 @@ import { attrInts, attrString, attrStrings, type ConstTensor, type TfjsGraphMode
 
 /**
  * Converts a tfjs graph model of a face-embedding CNN into an ONNX graph, for exactly the ops such
- * models use (fused convolutions, depthwise convolutions, element-wise arithmetic, PReLU written
- * as arithmetic, squeeze and an L2 normalisation). Anything else fails loudly with the op's name:
+ * models use (fused and plain convolutions, depthwise convolutions, element-wise arithmetic, PReLU
+ * written as arithmetic, Pad, Reshape + MatMul, squeeze, Sum/Mean and an L2 normalisation). Only
+ * the nodes the output depends on are converted. Anything else fails loudly with the op's name:
  * a converter that guesses would produce a model that embeds wrongly and quietly.
  *
  * TensorFlow runs NHWC; the ONNX graph runs NCHW (what ONNX Runtime's CPU kernels and the
