@@ -11,8 +11,9 @@ export interface MoveReport {
   /** Filled in once the raw pass after the cluster ran is known (against the mean of both raw passes). */
   movedPerSecondVsRaw: number | null;
   wholeMoveSeconds: number;
-  searchWithoutMove: { n: number; p50: number; p99: number };
-  searchDuringMove: { n: number; p50: number; p99: number };
+  /** perSecond: searches answered per second in the window (an open-loop load: the rate it was sent at, if kept up). */
+  searchWithoutMove: { n: number; perSecond: number; p50: number; p99: number };
+  searchDuringMove: { n: number; perSecond: number; p50: number; p99: number };
   p99DuringVsWithout: number;
   /** The slowest 1% of the searches during the move (at least 5): [seconds into the migrate stage, ms], by start time. */
   slowestDuringMove: [number, number][];
@@ -43,8 +44,8 @@ export function moveReport(window: MoveWindow, moved: number, count: number, ide
     movedPerSecond: Math.round(movedPerSecond),
     movedPerSecondVsRaw: null,
     wholeMoveSeconds: round(window.wholeSeconds, 1),
-    searchWithoutMove: { n: idle.count, p50: round(idle.p50Ms, 2), p99: round(idle.p99Ms, 2) },
-    searchDuringMove: { n: during.count, p50: round(during.p50Ms, 2), p99: round(during.p99Ms, 2) },
+    searchWithoutMove: { n: idle.count, perSecond: Math.round(idle.count / window.idleSeconds), p50: round(idle.p50Ms, 2), p99: round(idle.p99Ms, 2) },
+    searchDuringMove: { n: during.count, perSecond: Math.round(during.count / window.migrateSeconds), p50: round(during.p50Ms, 2), p99: round(during.p99Ms, 2) },
     p99DuringVsWithout: round(during.p99Ms / idle.p99Ms, 2),
     slowestDuringMove: slowest(window.during, window.duringStartSeconds),
     cpuWithoutMove: window.cpuWithoutMove,

@@ -7,6 +7,7 @@
  * searches it measures, and it saw a stage change up to 100 ms late.
  */
 import { loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RingState } from '@faceshard/contracts';
 import type { JetStreamMetadataStore } from '@faceshard/cluster';
 import type { FaceshardClient } from '../cluster/faceshard-client';
@@ -20,6 +21,13 @@ export interface MoveWindowOptions {
   idleSeconds: number;
   /** The n-th search's query vector. */
   probe: (n: number) => Float32Array;
+  /**
+   * null: one client searching back to back (a closed loop: a search that returns sooner is
+   * followed sooner, so the searches take whatever CPU the move leaves). A number: searches sent
+   * at that fixed rate whether or not earlier ones returned (an open loop, what a service sees);
+   * each search is timed from the moment it was sent.
+   */
+  searchRate: number | null;
   /** Processes whose CPU is reported (name -> pid). */
   pids: () => Map<string, number>;
   /** The shards that receive identities in this move (their threads are broken down). */
@@ -32,10 +40,15 @@ export interface MoveWindowOptions {
   onMigrateStart?: () => void;
 }
 
+/** What a search load needs: a client (only its search), the collection, the query of the n-th search. */
+export type SearchLoadTarget = { client: Pick<FaceshardClient, 'search'> } & Pick<MoveWindowOptions, 'collection' | 'probe'>;
+
 export interface MoveWindow {
   /** Search latencies (ms) without a move, and of the searches started in the migrate stage. */
   idle: number[];
   during: number[];
+  /** How long the searches without a move ran (s): with `idle`'s count, the search rate reached. */
+  idleSeconds: number;
   /**
    * When in the migrate stage (seconds from its start) each search of `during` started: a move of
    * a few seconds has a few hundred searches, so its p99 is a handful of them, and whether those
@@ -59,20 +72,14 @@ export interface MoveWindow {
 
 export async function measureMove(o: MoveWindowOptions): Promise<MoveWindow> {
   const loads = [loadavg()[0]];
-  /** Back-to-back searches until `stop()`; each sample is [start time, latency]. */
-  const timeSearches = async (stop: () => boolean) => {
-    const samples: [number, number][] = [];
-    for (let n = 0; !stop(); n++) {
-      const t = performance.now();
-      await o.client.search(o.collection, o.probe(n), 10);
-      samples.push([t, performance.now() - t]);
-    }
-    return samples;
-  };
+  const timeSearches = (stop: () => boolean) =>
+    o.searchRate === null ? searchBackToBack(o, stop) : searchAtRate(o, o.searchRate, stop);
   const idleCpu = new CpuShareMeter(o.pids);
-  const idleUntil = performance.now() + o.idleSeconds * 1000;
+  const idleFrom = performance.now();
+  const idleUntil = idleFrom + o.idleSeconds * 1000;
   idleCpu.start();
   const idle = (await timeSearches(() => performance.now() >= idleUntil)).map(([, ms]) => ms);
+  const idleSeconds = (performance.now() - idleFrom) / 1000;
   const cpuWithoutMove = idleCpu.stop();
 
   const migrateCpu = new CpuShareMeter(o.pids);
@@ -128,6 +135,7 @@ export async function measureMove(o: MoveWindowOptions): Promise<MoveWindow> {
     return {
       idle,
       during: inMigrate.map(([, ms]) => ms),
+      idleSeconds,
       duringStartSeconds: inMigrate.map(([t]) => (t - migrateFrom) / 1000),
       migrateSeconds: (migrateTo - migrateFrom) / 1000,
       wholeSeconds: (end - t0) / 1000,
@@ -141,4 +149,44 @@ export async function measureMove(o: MoveWindowOptions): Promise<MoveWindow> {
   } finally {
     stopWatch();
   }
+}
+
+/** One search at a time until `stop()`; each sample is [start time, latency ms]. */
+export async function searchBackToBack(o: SearchLoadTarget, stop: () => boolean): Promise<[number, number][]> {
+  const samples: [number, number][] = [];
+  for (let n = 0; !stop(); n++) {
+    const t = performance.now();
+    await o.client.search(o.collection, o.probe(n), 10);
+    samples.push([t, performance.now() - t]);
+  }
+  return samples;
+}
+
+/**
+ * A search every 1/rate s (on a fixed schedule: a late timer does not shift the ones after it)
+ * until `stop()`, without waiting for answers; each sample is [send time, latency ms], in send
+ * order. The first failed search fails the window, once every search sent has settled.
+ */
+export async function searchAtRate(o: SearchLoadTarget, rate: number, stop: () => boolean): Promise<[number, number][]> {
+  const samples: [number, number][] = [];
+  const inFlight: Promise<void>[] = [];
+  let failure: unknown = null;
+  const start = performance.now();
+  for (let n = 0; ; n++) {
+    const wait = start + (n * 1000) / rate - performance.now();
+    if (wait > 0) await sleep(wait);
+    if (stop()) break;
+    const t = performance.now();
+    const sample: [number, number] = [t, Number.NaN];
+    samples.push(sample);
+    inFlight.push(
+      o.client.search(o.collection, o.probe(n), 10).then(
+        () => void (sample[1] = performance.now() - t),
+        (error: unknown) => void (failure ??= error),
+      ),
+    );
+  }
+  await Promise.all(inFlight);
+  if (failure !== null) throw failure;
+  return samples;
 }

@@ -1,7 +1,5 @@
 /**
- * npm run bench:rebalance [-- --count 100000 --dim 128 --idle-seconds 20 --profile-seconds 0 --leave
- *                            --drain s2|s0 --max-ids-per-sec N --max-time-share S --chunk-ids N --chunks-in-flight N
- *                            --receiver-nice N]
+ * npm run bench:rebalance [-- options]   (options.ts; --help lists them)
  *
  * Issue 7's benchmark: a 2-shard cluster on the shared NATS holding `count` identities grows to 3
  * shards (join) and, with --leave, shrinks back to 2 by draining the third (leave: what SIGTERM
@@ -43,12 +41,8 @@ import { waitUntilIdle } from '../cluster/process-idle';
 import { pidByCommand } from './cpu-shares';
 import { moveReport, withRawRatio, type MoveReport } from './move-report';
 import { measureMove } from './move-window';
+import { parseRebalanceBenchOptions, REBALANCE_BENCH_USAGE, type RebalanceBenchOptions } from './options';
 import { freshInsertRate, receiverShapedInsertRate, type RawRate } from './raw-inserts';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
 
 function unitVectors(count: number, dim: number, seed: number): Float32Array {
   let a = seed >>> 0;
@@ -74,23 +68,26 @@ function unitVectors(count: number, dim: number, seed: number): Float32Array {
 }
 
 async function main(): Promise<void> {
-  const count = arg('count', 100_000);
-  const dim = arg('dim', 128);
-  const idleSeconds = arg('idle-seconds', 20);
-  const profileSeconds = arg('profile-seconds', 0);
-  const leave = process.argv.includes('--leave');
-  const drainAt = process.argv.indexOf('--drain');
-  const leaver = drainAt >= 0 ? process.argv[drainAt + 1] : 's2';
-  if (!['s0', 's1', 's2'].includes(leaver)) throw new Error('--drain takes s0, s1 or s2');
+  let options: RebalanceBenchOptions | 'help';
+  try {
+    options = parseRebalanceBenchOptions(process.argv.slice(2));
+  } catch (error) {
+    console.error(`bench:rebalance: ${(error as Error).message}\n\n${REBALANCE_BENCH_USAGE}`);
+    process.exit(2);
+  }
+  if (options === 'help') {
+    console.log(REBALANCE_BENCH_USAGE);
+    return;
+  }
+  const { count, dim, idleSeconds, profileSeconds, leave, leaver, searchRate } = options;
   const stayers = ['s0', 's1', 's2'].filter((id) => id !== leaver);
   const caps = {
-    maxIdsPerSecond: arg('max-ids-per-sec', DEFAULT_MOVE_OPTIONS.maxIdsPerSecond),
-    maxTimeShare: arg('max-time-share', DEFAULT_MOVE_OPTIONS.maxTimeShare),
-    chunkEntries: arg('chunk-ids', DEFAULT_MOVE_OPTIONS.chunkEntries),
-    chunksInFlight: arg('chunks-in-flight', DEFAULT_MOVE_OPTIONS.chunksInFlight),
-    receiverNice: arg('receiver-nice', DEFAULT_RECEIVER_NICE),
+    maxIdsPerSecond: options.maxIdsPerSecond ?? DEFAULT_MOVE_OPTIONS.maxIdsPerSecond,
+    maxTimeShare: options.maxTimeShare ?? DEFAULT_MOVE_OPTIONS.maxTimeShare,
+    chunkEntries: options.chunkEntries ?? DEFAULT_MOVE_OPTIONS.chunkEntries,
+    chunksInFlight: options.chunksInFlight ?? DEFAULT_MOVE_OPTIONS.chunksInFlight,
+    receiverNice: options.receiverNice ?? DEFAULT_RECEIVER_NICE,
   };
-  if (!Number.isInteger(count) || count < 3000) throw new Error('--count must be an integer of at least 3000');
   const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
   // Compiled: this file is dist/bench/rebalance/run.js, the apps are under dist/apps.
   const dist = resolve(__dirname, '../..');
@@ -134,7 +131,6 @@ async function main(): Promise<void> {
   // The receiver is not a ring member while it joins (the admin profile API refuses it): with
   // --profile-seconds it runs under --cpu-prof and is stopped by SIGINT (no leave) to write it.
   // So a profiled run measures the join only.
-  if (profileSeconds > 0 && leave) throw new Error('--profile-seconds profiles the join (s2 stops without leaving): run --leave without it');
   const profileDir = process.env.BENCH_PROFILE_DIR ?? join(tmpdir(), 'faceshard-bench-rebalance-profiles');
   const startShard = (id: string) => {
     const nodeArgs = profileSeconds > 0 && id === 's2' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=s2-${process.pid}.cpuprofile`] : [];
@@ -169,7 +165,7 @@ async function main(): Promise<void> {
     // The ingest leaves background work (snapshots, graph upkeep): "without a move" is measured after it.
     const quietWaitSeconds = await waitForQuiet([...shardPids.values()], count, log);
     const probe = (n: number) => row((n * 7919) % count);
-    const window = { client, metadata, collection: 'bench', idleSeconds, probe, pids: meteredPids };
+    const window = { client, metadata, collection: 'bench', idleSeconds, probe, searchRate, pids: meteredPids };
 
     let profiles: Promise<unknown> = Promise.resolve();
     const joined = await measureMove({
@@ -206,7 +202,7 @@ async function main(): Promise<void> {
       shardPids.delete(leaver);
       log(`leave: ${leaveReport.moved} moved in ${leaveReport.migrateSeconds} s (${leaveReport.movedPerSecond}/s), search p99 ${leaveReport.p99DuringVsWithout}x, ${leaver} (pid ${leaverPid}) exit ${exitCode}, ${total} identities held after`);
     }
-    report = { count, dim, caps, rawInserts: rawCount, rawInsertsPerSecondBefore: Math.round(rawBefore), quietWaitSeconds };
+    report = { count, dim, caps, searchLoad: searchRate === null ? 'one client, back to back' : `${searchRate} searches/s, open loop`, rawInserts: rawCount, rawInsertsPerSecondBefore: Math.round(rawBefore), quietWaitSeconds };
   } finally {
     client?.close();
     if (profileSeconds > 0) await stopForProfile(group, 's2', profileDir, log);

@@ -8,6 +8,7 @@ function window(overrides: Partial<MoveWindow> = {}): MoveWindow {
   return {
     idle: Array.from({ length: 100 }, (_, i) => 1 + i / 100), // p99 1.98
     during: Array.from({ length: 100 }, (_, i) => 2 + i / 50), // p99 3.96
+    idleSeconds: 10,
     duringStartSeconds: Array.from({ length: 100 }, (_, i) => i / 5), // over the 20 s migrate stage
     migrateSeconds: 20,
     wholeSeconds: 25,
@@ -25,8 +26,8 @@ describe('bench:rebalance report of one move', () => {
   it('gives the rate over the migrate stage, the fraction against the ideal and p99 during against without', () => {
     const report = moveReport(window(), 32_000, 100_000, 1 / 3, ['s2']);
     expect(report).toMatchObject({ moved: 32_000, movedFraction: 0.32, idealFraction: 0.333, migrateSeconds: 20, movedPerSecond: 1600, wholeMoveSeconds: 25 });
-    expect(report.searchWithoutMove).toEqual({ n: 100, p50: 1.49, p99: 1.98 });
-    expect(report.searchDuringMove).toEqual({ n: 100, p50: 2.98, p99: 3.96 });
+    expect(report.searchWithoutMove).toEqual({ n: 100, perSecond: 10, p50: 1.49, p99: 1.98 });
+    expect(report.searchDuringMove).toEqual({ n: 100, perSecond: 5, p50: 2.98, p99: 3.96 });
     expect(report.p99DuringVsWithout).toBe(2);
     expect(report.receiverMovedPerCpuSecond).toBe(2000); // 1600/s on 0.8 of a core
     expect(report.movedPerSecondVsRaw).toBeNull();
