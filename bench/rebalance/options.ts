@@ -21,7 +21,7 @@ export interface RebalanceBenchOptions {
   receiverNice?: number;
 }
 
-export const REBALANCE_BENCH_USAGE = `npm run bench:rebalance [-- options]       (the npm script adds --count 100000 --leave)
+export const REBALANCE_BENCH_USAGE = `npm run bench:rebalance [-- options]       (no options: the join of 100k identities; add --leave for the leave)
 
   --count N               identities in the 2-shard cluster before the join (default 100000, at least 3000)
   --dim N                 vector dimension (default 128)
