@@ -5,6 +5,7 @@ import { connect, type NatsConnection } from 'nats';
 import { describe, expect, it } from 'vitest';
 import { metadataBucketName } from '@faceshard/cluster';
 import { JetStreamApiKeyRepository, LocalApiKeyRepository, generateApiKey, type ApiKeyChange, type ApiKeyRepository, type StoredApiKey } from '@faceshard/access';
+import { testClusterName } from '../support/test-run';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
@@ -108,7 +109,7 @@ describeRepository('local file', async () => {
 }, false);
 
 describeRepository('JetStream KV', async () => {
-  const cluster = `t${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const cluster = testClusterName();
   const connections: NatsConnection[] = [];
   const repos: ApiKeyRepository[] = [];
   const openOne = async () => {

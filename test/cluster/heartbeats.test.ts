@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { HeartbeatMonitor, HeartbeatPublisher } from '@faceshard/cluster';
 import { InProcessShardTransport, NatsShardTransport, type Heartbeat, type ShardTransport } from '@faceshard/messaging';
 import { eventually, sleep } from './metadata-store-behaviour';
+import { testClusterName } from '../support/test-run';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
-const uniqueCluster = () => `t${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+const uniqueCluster = () => testClusterName();
 
 async function natsPair() {
   const cluster = uniqueCluster();

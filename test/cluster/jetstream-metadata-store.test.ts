@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { JetStreamMetadataStore, metadataBucketName, type ClusterMetadataStore } from '@faceshard/cluster';
 import type { RingState } from '@faceshard/contracts';
 import { describeMetadataStore, eventually, type StoreFixture } from './metadata-store-behaviour';
+import { testClusterName } from '../support/test-run';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
-const uniqueCluster = () => `t${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+const uniqueCluster = () => testClusterName();
 
 /** Every handle on its own connection, like separate processes; the bucket is deleted afterwards. */
 async function jetStreamFixture(cluster = uniqueCluster()): Promise<StoreFixture> {

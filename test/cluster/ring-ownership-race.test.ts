@@ -7,6 +7,7 @@ import { RingPlacement } from '@faceshard/ring';
 import { RingView } from '../../apps/shard/src/ring-view';
 import { ShardService } from '../../apps/shard/src/shard.service';
 import { makeTempDir, removeDir } from '../index/helpers';
+import { testClusterName } from '../support/test-run';
 
 /**
  * Issue 6 item 4 against the real JetStream KV: right after a ring change is committed (another
@@ -19,7 +20,7 @@ const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const ROUNDS = 20;
 
 describe('shard ownership right after a ring change (real JetStream KV, real store)', () => {
-  const cluster = `t${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const cluster = testClusterName();
   const connections: NatsConnection[] = [];
   let shardMeta: JetStreamMetadataStore;
   let otherProcess: JetStreamMetadataStore;

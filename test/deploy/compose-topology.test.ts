@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, NATS_URL, REPO_ROOT, startProcess, type ManagedProcess } from '../support/cluster-harness';
 import { dependencies, durationMs, readComposeFile, toLocalProcess, type LocalProcess } from '../support/compose-file';
 import { randomUnitVectors } from '../support/vectors';
+import { testClusterName } from '../support/test-run';
 
 /**
  * deploy/compose.yaml run for real, without a container engine: every faceshard service is
@@ -22,7 +23,7 @@ const adminKey = randomBytes(24).toString('base64url');
 const ownServices = Object.keys(compose.services).filter((name) => compose.services[name].image?.startsWith('faceshard'));
 
 describe('deploy/compose.yaml topology, run as local processes', () => {
-  const cluster = `compose_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const cluster = testClusterName('compose');
   const root = mkdtempSync(join(tmpdir(), 'faceshard-compose-'));
   const running = new Map<string, ManagedProcess>();
   const specs = new Map<string, LocalProcess>();

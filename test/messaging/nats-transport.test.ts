@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsShardTransport, type ShardHandler } from '@faceshard/messaging';
 import { describeShardTransport, sleep } from './transport-behaviour';
+import { testClusterName } from '../support/test-run';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
-const uniqueCluster = () => `t${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+const uniqueCluster = () => testClusterName();
 
 /** Gateway and shard on separate connections, as in a real cluster; a fresh cluster name per test. */
 async function natsPair(cluster = uniqueCluster()) {

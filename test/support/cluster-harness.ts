@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { testClusterName } from './test-run';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
 export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -53,7 +54,7 @@ export async function startProcess(main: string, env: Record<string, string>, ti
 }
 
 export class TestCluster {
-  readonly name = `t${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  readonly name = testClusterName();
   readonly root = mkdtempSync(join(tmpdir(), 'faceshard-e2e-'));
   readonly shards = new Map<string, ManagedProcess>();
   gateway?: ManagedProcess;

@@ -28,6 +28,10 @@ import { FaceshardError } from '@faceshard/contracts';
  * - interOpNumThreads = 1, executionMode 'sequential': these graphs are chains without parallel
  *   branches for an inter-op pool to run.
  * - graphOptimizationLevel 'all': constant folding and Conv+Add+Relu fusions, paid once at load.
+ * - logSeverityLevel 3 (errors only): at load ORT warns on stderr, in colour, about initializers
+ *   left unused in the shipped BlazeFace graph ("Removing initializer 'const_fold_opt__361'"):
+ *   harmless, not actionable by an operator, and it printed on every start of the platform.
+ *   Errors (a model that cannot load) still print and also reach the caller as FaceshardError.
  * - In-process by default (workers 0). Workers keep the event loop free while faces are embedded
  *   (measured: a burst of 32 faces stalls the loop 120-250 ms in-process, 10-38 ms with workers, under load)
  *   and can use both cores when one is idle, at the cost of ~0.5 s start-up and a session per
@@ -50,6 +54,7 @@ export function onnxSessionOptions(settings: OnnxSessionSettings = {}): ort.Infe
   return {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
     intraOpNumThreads: s.intraOpNumThreads,
     interOpNumThreads: s.interOpNumThreads,
     executionMode: s.executionMode,
