@@ -159,6 +159,18 @@ describe.skipIf(skipReason)(skipReason ?? 'face API on a 2-shard NATS cluster wi
     expect((await call(url, 'GET', `${C}/identities/${p.name}`)).body.faceIds).toHaveLength(2);
   });
 
+  it('re-enrolling the same photo without externalId answers created false with the face as first stored', async () => {
+    const p = people[9]!;
+    const image = photo(p.heldOut);
+    const first = await postPhoto(url, `${C}/identities/${p.name}/faces`, { image });
+    const again = await postPhoto(url, `${C}/identities/${p.name}/faces`, { image });
+    expect([first.status, first.body.created]).toEqual([201, true]);
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ created: false, faceId: first.body.faceId, enrolledAt: first.body.enrolledAt });
+    const stored = (await call(url, 'GET', `${C}/identities/${p.name}`)).body.faceIds;
+    expect(stored.filter((id: string) => id === first.body.faceId)).toHaveLength(1);
+  });
+
   it('deletes a face and an identity: gone from search on every shard and from the cache', async () => {
     const [, , c, d] = people;
     // A face: its photo no longer finds that face.

@@ -27,7 +27,8 @@ export class EnrollService {
   /**
    * The photo's face (the largest, unless requireSingleFace refuses several) becomes a face of the
    * identity, which is created if new. The faceId is derived from the externalId (so the same
-   * externalId twice stores one face) or else from the embedding (so a retried request stores one).
+   * externalId twice stores one face) or else from the embedding (so a retried request stores one);
+   * a face already enrolled under that id answers `created: false` with what was stored.
    */
   async enroll(collectionName: string, identityId: string, photo: Buffer, options: EnrollOptions) {
     checkName('identity', identityId);
@@ -50,10 +51,10 @@ export class EnrollService {
     const faceId = options.externalId !== undefined ? `x-${contentDigest(options.externalId)}` : contentFaceId(chosen.face.embedding);
     const described = describeFace(chosen);
 
-    if (options.externalId !== undefined) {
-      const existing = await this.existingFace(collection, identityId, faceId);
-      if (existing) return { created: false, identityId, faceId, externalId: options.externalId, ...(existing.meta ?? {}), model: model.id };
-    }
+    // Either way the id names what was enrolled, so a face already there is this request done
+    // before (a retry after a timeout, a client's second try): answer it as it is, unchanged.
+    const existing = await this.existingFace(collection, identityId, faceId);
+    if (existing) return { created: false, identityId, faceId, externalId: options.externalId, ...(existing.meta ?? {}), model: model.id };
     const meta: FaceMeta = {
       ...(options.externalId !== undefined ? { externalId: options.externalId } : {}),
       quality: chosen.quality,

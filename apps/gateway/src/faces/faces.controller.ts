@@ -57,11 +57,11 @@ export class FacesController {
     return this.models.get(id);
   }
 
-  /** 201 with the new face; 200 when the externalId was enrolled before (same faceId, nothing written). */
+  /** 201 with the new face; 200 when the externalId, or without one the same photo, was enrolled before (same faceId, nothing written). */
   @Post('v1/collections/:collection/identities/:id/faces')
   @ApiOperation({
     summary: "Enroll the photo's face into the identity (created if new)",
-    description: 'curl -F image=@alice.jpg -F externalId=hr-1043 .../v1/collections/faces/identities/alice/faces. 201 with the face; 200 when the externalId was enrolled before.',
+    description: 'curl -F image=@alice.jpg -F externalId=hr-1043 .../v1/collections/faces/identities/alice/faces. 201 with the face; 200 when the externalId (or, without one, the same photo) was enrolled before.',
   })
   @ApiParam({ name: 'collection', example: EXAMPLE_COLLECTION })
   @ApiParam({ name: 'id', example: EXAMPLE_IDENTITY })
