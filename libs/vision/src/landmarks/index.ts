@@ -10,4 +10,4 @@ export {
   type Landmark68OnnxOptions,
   type Landmark68OnnxModel,
 } from './build-landmark68-onnx';
-export { FaceLandmarker, DEFAULT_LANDMARKER, type FaceLandmarkerOptions } from './face-landmarker';
+export { FaceLandmarker, DEFAULT_LANDMARKER, TURNED_CROP_MIN_ROLL, TURNED_CROP_RECHECK, type FaceLandmarkerOptions } from './face-landmarker';

@@ -82,3 +82,21 @@ export function disagreementWithDetector(points: readonly Point[], detector: Fac
 function midpoint(a: Point, b: Point): Point {
   return { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
 }
+
+/** Angle of the line from the image-left to the image-right eye, radians (y down: positive = clockwise). */
+export function eyeLineAngle(leftEye: Point, rightEye: Point): number {
+  return Math.atan2(rightEye.y - leftEye.y, rightEye.x - leftEye.x);
+}
+
+/** The eye line's angle of 68 points (their eye centres). */
+export function eyeLineAngleOf68(points: readonly Point[]): number {
+  return eyeLineAngle(mean(points, IBUG68.leftEye), mean(points, IBUG68.rightEye));
+}
+
+/** a - b wrapped to (-pi, pi]. */
+export function angleBetween(a: number, b: number): number {
+  let d = (a - b) % (2 * Math.PI);
+  if (d > Math.PI) d -= 2 * Math.PI;
+  if (d <= -Math.PI) d += 2 * Math.PI;
+  return d;
+}

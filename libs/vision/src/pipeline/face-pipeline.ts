@@ -2,7 +2,7 @@ import { FaceshardError } from '@faceshard/contracts';
 import type { DetectedFace, FaceDetector, FaceRecognizer, Point, RgbImage } from '../types';
 import { DEFAULT_DECODE_LIMITS, decodeImage, type DecodeLimits } from '../decode';
 import { mirrorHorizontally } from '../alignment';
-import { disagreementWithDetector, type FaceLandmarker } from '../landmarks';
+import { disagreementWithDetector, eyeLineAngle, type FaceLandmarker } from '../landmarks';
 import { cutFaceCrop } from './face-crop';
 import { judgeQuality, measureQuality } from '../quality';
 import type { AnalyzedFace, AnalyzeOptions, FaceAnalysis, FaceAnalyzer, RecognizerInfo, StageTiming } from './analysis-types';
@@ -166,7 +166,8 @@ export class FacePipeline implements FaceAnalyzer {
   /** 68 points per face, or undefined where there is no landmark net or it cannot place the face. */
   private async placeLandmarks(image: RgbImage, faces: readonly DetectedFace[]): Promise<Array<Point[] | undefined>> {
     if (!this.landmarker || faces.length === 0) return faces.map(() => undefined);
-    const located = await this.landmarker.locate(image, faces.map((f) => f.box));
+    const rolls = faces.map((f) => eyeLineAngle(f.landmarks.leftEye, f.landmarks.rightEye));
+    const located = await this.landmarker.locate(image, faces.map((f) => f.box), rolls);
     return located.map((points, i) => (disagreementWithDetector(points, faces[i]!.landmarks) <= MAX_LANDMARK_DISAGREEMENT ? points : undefined));
   }
 }
