@@ -173,8 +173,9 @@ describe.skipIf(!HAVE_LFW)(HAVE_LFW ? 'FaceLandmarker and 68-point alignment in 
   it('a face tilted 60-90 degrees is cut along its eye line: its 68 points place it and it matches another photo of the person as well as upright', async () => {
     // The photos turned on a grey canvas; without the turned crop, 60-90 degrees gave the net a
     // sideways face and the match fell to 0.85-0.91 (bench/vision/README.md, "Tilted faces").
+    // Colin_Powell at 90 degrees: BlazeFace's keypoints collapse, so the points are checked against its box.
     const embeddingOf = async (bytes: Buffer) => pickCenterFace(await pipeline.analyze(bytes))!;
-    for (const name of ['Aaron_Peirsol', 'Serena_Williams']) {
+    for (const name of ['Aaron_Peirsol', 'Colin_Powell', 'Serena_Williams']) {
       const reference = (await embeddingOf(readFileSync(lfwPath(name, 1)))).embedding;
       const upright = (await embeddingOf(readFileSync(lfwPath(name, 2)))).embedding;
       const uprightSimilarity = dotProduct(reference, upright);

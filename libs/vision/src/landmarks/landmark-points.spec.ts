@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Point } from '../types';
 import { dlibChipPoint } from '../alignment/face-chip-68';
 import { DLIB_150_TEMPLATE } from '../recognition/templates';
-import { boundingBoxOf, disagreementWithDetector, fivePointsFrom68 } from './landmark-points';
+import { boundingBoxOf, disagreementWithDetector, fivePointsFrom68, placedInBox } from './landmark-points';
 
 /** dlib's mean face on a 150 chip for points 17..67; the jaw (0..16, absent from the mean face) set far away to prove it is not used. */
 function meanFace68(): Point[] {
@@ -74,5 +74,30 @@ describe('disagreementWithDetector', () => {
     const broken = face.map((p, i) => (i === 30 ? { x: NaN, y: p.y } : p));
     expect(disagreementWithDetector(broken, detector)).toBe(Infinity);
     expect(disagreementWithDetector(face, { ...detector, rightEye: detector.leftEye })).toBe(Infinity);
+  });
+});
+
+describe('placedInBox', () => {
+  // dlib's mean face fills a 150 chip: its eyes are ~0.4 of the chip apart, like a detector box's.
+  const chipBox = { x: 0, y: 0, width: 150, height: 150 };
+  const moved = (points: Point[], dx: number, dy: number, scale = 1) => points.map((p) => ({ x: p.x * scale + dx, y: p.y * scale + dy }));
+  const turnedAbout = (points: Point[], angle: number, c: Point) =>
+    points.map((p) => ({ x: c.x + Math.cos(angle) * (p.x - c.x) - Math.sin(angle) * (p.y - c.y), y: c.y + Math.sin(angle) * (p.x - c.x) + Math.cos(angle) * (p.y - c.y) }));
+
+  it('takes a face of the right size inside the box, turned any way', () => {
+    fc.assert(
+      fc.property(fc.double({ min: -Math.PI, max: Math.PI, noNaN: true }), (angle) => {
+        expect(placedInBox(turnedAbout(meanFace68(), angle, { x: 75, y: 75 }), chipBox)).toBe(true);
+      }),
+    );
+  });
+
+  it('refuses points off the box, a face far too small or too large for it, and NaN', () => {
+    expect(placedInBox(moved(meanFace68(), 200, 0), chipBox)).toBe(false); // a box width to the right
+    expect(placedInBox(moved(meanFace68(), 60, 60, 0.2), chipBox)).toBe(false); // eyes ~0.08 of the box apart
+    expect(placedInBox(moved(meanFace68(), -75, -75, 2), chipBox)).toBe(false); // eyes ~0.8 apart, points past the margin
+    const broken = meanFace68();
+    broken[30] = { x: NaN, y: 75 };
+    expect(placedInBox(broken, chipBox)).toBe(false);
   });
 });

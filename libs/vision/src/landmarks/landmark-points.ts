@@ -100,3 +100,21 @@ export function angleBetween(a: number, b: number): number {
   if (d <= -Math.PI) d += 2 * Math.PI;
   return d;
 }
+
+/**
+ * A sanity check of the net's points against the detector's BOX, for faces the detector saw tilted
+ * far (cut along their eye line): there BlazeFace's keypoints can collapse (a face turned 90
+ * degrees came back with its eyes 12 px apart in a 77-px box), so disagreementWithDetector would
+ * overrule correct points. The net's eyes, nose and mouth corners must lie inside the box grown by a
+ * quarter of its longer side on every side, and its eye distance must be 0.2-0.7 of that side (the
+ * detector's own is 0.38-0.44 on upright LFW faces, 5th-95th percentile of 100 photos).
+ */
+export function placedInBox(points: readonly Point[], box: Box): boolean {
+  const five = fivePointsFrom68(points);
+  const side = Math.max(box.width, box.height);
+  const margin = side / 4;
+  const inside = (p: Point) => p.x >= box.x - margin && p.x <= box.x + box.width + margin && p.y >= box.y - margin && p.y <= box.y + box.height + margin;
+  if (![five.leftEye, five.rightEye, five.nose, five.mouthLeft, five.mouthRight].every(inside)) return false; // NaN fails too
+  const eyes = Math.hypot(five.rightEye.x - five.leftEye.x, five.rightEye.y - five.leftEye.y);
+  return eyes >= 0.2 * side && eyes <= 0.7 * side;
+}
