@@ -93,7 +93,7 @@ export class FaceLandmarker {
     const regions = boxes.map((b, i) => {
       const square = squareAround(b, this.options.cropScale);
       const roll = rolls[i] ?? 0;
-      return this.options.turnedCrops && Math.abs(roll) > TURNED_CROP_MIN_ROLL ? turned(square, roll) : square;
+      return this.turnsCrop(roll) ? turned(square, roll) : square;
     });
     let points = await this.run(image, regions);
     const recheck = regions.flatMap((r, i) => (r.angle && Math.abs(angleBetween(eyeLineAngleOf68(points[i]!), r.angle)) > TURNED_CROP_RECHECK ? [i] : []));
@@ -109,6 +109,14 @@ export class FaceLandmarker {
       points = await this.run(image, points.map((p, i) => squareAroundPoints(p, this.options.refineScale, regions[i]!.angle ? eyeLineAngleOf68(p) : 0)));
     }
     return points;
+  }
+
+  /**
+   * Whether a face the detector sees at this roll (radians) is cut along its eye line. Its detector
+   * keypoints are then unreliable, so callers check its points against the box (placedInBox).
+   */
+  turnsCrop(roll: number): boolean {
+    return this.options.turnedCrops && Math.abs(roll) > TURNED_CROP_MIN_ROLL;
   }
 
   /** One pass of the net over square regions of the image. */

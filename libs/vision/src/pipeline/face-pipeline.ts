@@ -2,7 +2,7 @@ import { FaceshardError } from '@faceshard/contracts';
 import type { DetectedFace, FaceDetector, FaceRecognizer, Point, RgbImage } from '../types';
 import { DEFAULT_DECODE_LIMITS, decodeImage, type DecodeLimits } from '../decode';
 import { mirrorHorizontally } from '../alignment';
-import { disagreementWithDetector, eyeLineAngle, placedInBox, TURNED_CROP_MIN_ROLL, type FaceLandmarker } from '../landmarks';
+import { disagreementWithDetector, eyeLineAngle, placedInBox, type FaceLandmarker } from '../landmarks';
 import { cutFaceCrop } from './face-crop';
 import { judgeQuality, measureQuality } from '../quality';
 import type { AnalyzedFace, AnalyzeOptions, FaceAnalysis, FaceAnalyzer, RecognizerInfo, StageTiming } from './analysis-types';
@@ -50,8 +50,8 @@ export interface FacePipelineParts {
  * One eye distance, chosen on LFW DevTrain (accuracy-lab --fallback): with 0.35, 0.5 or 0.75 the
  * rule overruled the net on photos where the net was right (1-3 more DevTrain errors and a higher
  * false non-match rate for both shipped pipelines); at 1.0 it changes no DevTrain figure and still
- * catches a net that lands off the face. Faces the landmarker cut along their eye line (tilted over
- * TURNED_CROP_MIN_ROLL) are checked against the detector's box instead (placedInBox).
+ * catches a net that lands off the face. Faces the landmarker cut along their eye line
+ * (FaceLandmarker.turnsCrop) are checked against the detector's box instead (placedInBox).
  */
 export const MAX_LANDMARK_DISAGREEMENT = 1;
 
@@ -169,11 +169,11 @@ export class FacePipeline implements FaceAnalyzer {
     if (!this.landmarker || faces.length === 0) return faces.map(() => undefined);
     const rolls = faces.map((f) => eyeLineAngle(f.landmarks.leftEye, f.landmarks.rightEye));
     const located = await this.landmarker.locate(image, faces.map((f) => f.box), rolls);
+    const landmarker = this.landmarker;
     return located.map((points, i) => {
       const face = faces[i]!;
       // A face cut along its eye line: its detector keypoints may have collapsed (placedInBox).
-      const turned = this.landmarker!.options.turnedCrops && Math.abs(rolls[i]!) > TURNED_CROP_MIN_ROLL;
-      const placed = turned ? placedInBox(points, face.box) : disagreementWithDetector(points, face.landmarks) <= MAX_LANDMARK_DISAGREEMENT;
+      const placed = landmarker.turnsCrop(rolls[i]!) ? placedInBox(points, face.box) : disagreementWithDetector(points, face.landmarks) <= MAX_LANDMARK_DISAGREEMENT;
       return placed ? points : undefined;
     });
   }

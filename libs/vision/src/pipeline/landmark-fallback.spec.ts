@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Box, DetectedFace, FaceDetector, FaceRecognizer, Point, RgbImage } from '../types';
 import { applySimilarity, dlibChipPoint, estimateSimilarity } from '../alignment';
-import { DEFAULT_LANDMARKER, fivePointsFrom68, type FaceLandmarker } from '../landmarks';
+import { fivePointsFrom68, type FaceLandmarker } from '../landmarks';
 import { DLIB_150_TEMPLATE } from '../recognition/templates';
 import { FacePipeline } from './face-pipeline';
 
@@ -32,7 +32,7 @@ function landmarkerAt(offset: number): FaceLandmarker {
     const q = applySimilarity(t, p);
     return { x: q.x + offset, y: q.y };
   });
-  return { options: DEFAULT_LANDMARKER, locate: async (_: RgbImage, boxes: readonly Box[]) => boxes.map(() => points), close: async () => undefined } as unknown as FaceLandmarker;
+  return { turnsCrop: () => false, locate: async (_: RgbImage, boxes: readonly Box[]) => boxes.map(() => points), close: async () => undefined } as unknown as FaceLandmarker;
 }
 const image: RgbImage = { data: new Uint8Array(240 * 240 * 3).fill(90), width: 240, height: 240 };
 
