@@ -170,6 +170,17 @@ describe.skipIf(!HAVE_LFW)(HAVE_LFW ? 'FaceLandmarker and 68-point alignment in 
     expect(mean).toBeLessThan(5);
   });
 
+  it("below 30 degrees of roll the crop stays axis-aligned: the detector's rolls change no point, bit for bit", async () => {
+    for (const image of images) {
+      const faces = await detector.detect(image);
+      const rolls = faces.map((f) => Math.atan2(f.landmarks.rightEye.y - f.landmarks.leftEye.y, f.landmarks.rightEye.x - f.landmarks.leftEye.x));
+      expect(rolls.every((r) => !landmarker.turnsCrop(r))).toBe(true); // LFW's faces are near upright
+      const boxes = faces.map((f) => f.box);
+      expect(await landmarker.locate(image, boxes, rolls)).toEqual(await landmarker.locate(image, boxes));
+    }
+    expect([landmarker.turnsCrop((29 * Math.PI) / 180), landmarker.turnsCrop((-31 * Math.PI) / 180)]).toEqual([false, true]);
+  });
+
   it('a face tilted 60-90 degrees is cut along its eye line: its 68 points place it and it matches another photo of the person as well as upright', async () => {
     // The photos turned on a grey canvas; without the turned crop, 60-90 degrees gave the net a
     // sideways face and the match fell to 0.85-0.91 (bench/vision/README.md, "Tilted faces").
