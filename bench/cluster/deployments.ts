@@ -6,9 +6,8 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { connect } from 'nats';
-import { metadataBucketName } from '@faceshard/cluster';
 import { FaceshardClient } from './faceshard-client';
+import { deleteMetadataBucket } from './metadata-bucket';
 import { pinProcess, type CpuPlacement } from './cpu-placement';
 import { ProcessGroup } from './process-group';
 
@@ -205,19 +204,6 @@ export async function startEmbedded(p: DeploymentParams): Promise<Deployment> {
   } catch (err) {
     await stop();
     throw err;
-  }
-}
-
-/** The cluster's JetStream KV bucket (a stream named KV_<bucket>) outlives its processes: remove it. */
-async function deleteMetadataBucket(natsUrl: string, clusterName: string): Promise<void> {
-  const nc = await connect({ servers: natsUrl, name: 'faceshard-bench-cleanup' });
-  try {
-    const jsm = await nc.jetstreamManager();
-    await jsm.streams.delete(`KV_${metadataBucketName(clusterName)}`).catch((err: Error) => {
-      if (!/not found/i.test(err.message)) throw err;
-    });
-  } finally {
-    await nc.close();
   }
 }
 

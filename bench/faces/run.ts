@@ -3,10 +3,10 @@
  * identities (synthetic vectors for the bulk, real LFW people enrolled by photo), next to the
  * pipeline alone and the search alone on the same probe photos, cold and cached.
  *
- * Options (env): FACES_BENCH_GALLERY (5000), FACES_BENCH_PEOPLE (100 enrolled by photo, each
- * probed with another photo), FACES_BENCH_STRANGERS (20 never-enrolled probes),
- * FACES_BENCH_CONCURRENCY (2 = the pool's workers: requests in flight for the pipeline alone),
- * FACES_BENCH_CLIENTS (2,4: HTTP requests in flight, one identify pass per value), NATS_URL.
+ * Options: `npm run bench:faces -- --help` (options.ts): --gallery (5000 synthetic identities),
+ * --people (100 enrolled by photo, each probed with another photo), --strangers (20 never-enrolled
+ * probes), --concurrency (2 = the pool's workers: requests in flight for the pipeline alone),
+ * --clients (2,4: HTTP requests in flight, one identify pass per value); NATS_URL from the environment.
  *
  * Why more HTTP clients than workers: the pipeline alone keeps both workers busy with 2 calls in
  * flight, but an identify request also spends time outside the workers (upload, multipart, the
@@ -21,16 +21,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createDefaultPipeline, type FaceAnalysis } from '@faceshard/vision';
+import { deleteMetadataBucket } from '../cluster/metadata-bucket';
 import { ProcessGroup } from '../cluster/process-group';
 import { summariseLatencies, type LatencySummary } from '../cluster/latency';
 import { findSharedDir } from '../vision/shared-dir';
+import { optionsOrExit } from '../cli-options';
+import { FACES_BENCH_USAGE, parseFacesBenchOptions } from './options';
 
 const env = process.env;
-const GALLERY = Number(env.FACES_BENCH_GALLERY ?? 5000);
-const PEOPLE = Number(env.FACES_BENCH_PEOPLE ?? 100);
-const STRANGERS = Number(env.FACES_BENCH_STRANGERS ?? 20);
-const CONCURRENCY = Number(env.FACES_BENCH_CONCURRENCY ?? 2);
-const CLIENTS = (env.FACES_BENCH_CLIENTS ?? '2,4').split(',').map(Number);
 const NATS_URL = env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const ROOT = resolve(__dirname, '..', '..', '..');
 const DIST = join(ROOT, 'dist', 'apps');
@@ -42,6 +40,9 @@ interface PhaseResult {
 }
 
 async function main(): Promise<void> {
+  const options = optionsOrExit('bench:faces', FACES_BENCH_USAGE, () => parseFacesBenchOptions(process.argv.slice(2), env));
+  if (!options) return;
+  const { gallery: syntheticCount, people: peopleCount, strangers: strangerCount, concurrency, clients: clientCounts } = options;
   const shared = findSharedDir();
   if (!shared) throw new Error('shared data (../shared/datasets/lfw) not found; set FACESHARD_SHARED_DIR');
   const lfw = join(shared, 'datasets', 'lfw');
@@ -51,8 +52,8 @@ async function main(): Promise<void> {
     .filter(([n]) => n);
   const photoOf = (name: string, i: number) => join(lfw, 'images', name, `${name}_${String(i).padStart(4, '0')}.jpg`);
   // People after the first 100 with 2+ photos (the e2e test uses the first ones; no overlap needed, just habit).
-  const people = names.filter(([, c]) => Number(c) >= 2).slice(100, 100 + PEOPLE).map(([n]) => n!);
-  const strangers = names.filter(([, c]) => Number(c) === 1).slice(200, 200 + STRANGERS).map(([n]) => n!);
+  const people = names.filter(([, c]) => Number(c) >= 2).slice(100, 100 + peopleCount).map(([n]) => n!);
+  const strangers = names.filter(([, c]) => Number(c) === 1).slice(200, 200 + strangerCount).map(([n]) => n!);
   const probes = [...people.map((n) => readFileSync(photoOf(n, 2))), ...strangers.map((n) => readFileSync(photoOf(n, 1)))];
 
   const cluster = `bench_faces_${process.pid}`;
@@ -75,9 +76,9 @@ async function main(): Promise<void> {
     const started = performance.now();
     let seed = 12345;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
-    for (let from = 0; from < GALLERY; from += 500) {
+    for (let from = 0; from < syntheticCount; from += 500) {
       const identities = [];
-      for (let i = from; i < Math.min(GALLERY, from + 500); i++) {
+      for (let i = from; i < Math.min(syntheticCount, from + 500); i++) {
         const v = new Float32Array(model.dimension).map(() => random());
         const norm = Math.hypot(...v);
         identities.push({ identityId: `synthetic-${i}`, faces: [{ vectorB64: Buffer.from(v.map((x) => x / norm).buffer).toString('base64') }] });
@@ -100,14 +101,14 @@ async function main(): Promise<void> {
     // 1. The pipeline alone (same models, same 2 worker threads, no HTTP, no search, no cache).
     const pipeline = await createDefaultPipeline({ maxConcurrent: 2, maxQueued: 64 });
     const analyses: FaceAnalysis[] = [];
-    const pipelineAlone = await phase(`pipeline alone (${CONCURRENCY} in flight)`, CONCURRENCY, probes, async (bytes, i) => {
+    const pipelineAlone = await phase(`pipeline alone (${concurrency} in flight)`, concurrency, probes, async (bytes, i) => {
       analyses[i] = await pipeline.analyze(bytes);
     });
     await pipeline.close();
 
     // 2. The search alone: each probe's largest face, through HTTP /search.
     const vectors = analyses.map((a) => [...a.faces].sort((x, y) => y.box.width * y.box.height - x.box.width * x.box.height)[0]?.embedding).filter((v): v is Float32Array => !!v);
-    const searchAlone = await phase(`search alone (HTTP /search, ${Math.max(...CLIENTS)} clients)`, Math.max(...CLIENTS), vectors, async (v) => {
+    const searchAlone = await phase(`search alone (HTTP /search, ${Math.max(...clientCounts)} clients)`, Math.max(...clientCounts), vectors, async (v) => {
       await postJson(url, '/v1/collections/bench/search', { vectorB64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64'), k: 5 });
     });
 
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
     let onTop = 0;
     let matched = 0;
     let strangersMatched = 0;
-    for (const clients of CLIENTS) {
+    for (const clients of clientCounts) {
       [onTop, matched, strangersMatched] = [0, 0, 0];
       colds.push(
         await phase(`identify cold (HTTP, ${clients} clients)`, clients, probes, async (bytes, i) => {
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
       );
     }
     for (const bytes of probes) await postPhoto(cachedUrl, '/v1/collections/bench/identify', bytes);
-    const cached = await phase(`identify cached (HTTP, ${Math.max(...CLIENTS)} clients)`, Math.max(...CLIENTS), probes, async (bytes) => {
+    const cached = await phase(`identify cached (HTTP, ${Math.max(...clientCounts)} clients)`, Math.max(...clientCounts), probes, async (bytes) => {
       const answer = await postPhoto(cachedUrl, '/v1/collections/bench/identify', bytes);
       if (!answer.cached) throw new Error('second pass missed the cache');
     });
@@ -146,6 +147,7 @@ async function main(): Promise<void> {
   } finally {
     await group.stopAll();
     rmSync(dataRoot, { recursive: true, force: true });
+    await deleteMetadataBucket(NATS_URL, cluster).catch((err) => console.error(`could not delete the NATS metadata bucket of ${cluster}: ${err}`));
   }
 }
 

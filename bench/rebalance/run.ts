@@ -41,7 +41,8 @@ import { waitUntilIdle } from '../cluster/process-idle';
 import { pidByCommand } from './cpu-shares';
 import { moveReport, withRawRatio, type MoveReport } from './move-report';
 import { measureMove } from './move-window';
-import { parseRebalanceBenchOptions, REBALANCE_BENCH_USAGE, type RebalanceBenchOptions } from './options';
+import { optionsOrExit } from '../cli-options';
+import { parseRebalanceBenchOptions, REBALANCE_BENCH_USAGE } from './options';
 import { freshInsertRate, receiverShapedInsertRate, type RawRate } from './raw-inserts';
 
 function unitVectors(count: number, dim: number, seed: number): Float32Array {
@@ -68,17 +69,8 @@ function unitVectors(count: number, dim: number, seed: number): Float32Array {
 }
 
 async function main(): Promise<void> {
-  let options: RebalanceBenchOptions | 'help';
-  try {
-    options = parseRebalanceBenchOptions(process.argv.slice(2));
-  } catch (error) {
-    console.error(`bench:rebalance: ${(error as Error).message}\n\n${REBALANCE_BENCH_USAGE}`);
-    process.exit(2);
-  }
-  if (options === 'help') {
-    console.log(REBALANCE_BENCH_USAGE);
-    return;
-  }
+  const options = optionsOrExit('bench:rebalance', REBALANCE_BENCH_USAGE, () => parseRebalanceBenchOptions(process.argv.slice(2)));
+  if (!options) return;
   const { count, dim, idleSeconds, profileSeconds, leave, leaver, searchRate } = options;
   const stayers = ['s0', 's1', 's2'].filter((id) => id !== leaver);
   const caps = {
