@@ -70,11 +70,23 @@ describe('decodeWeightGroup', () => {
     expect(() => decodeWeightGroup(group, longer)).toThrow(/disagree/);
   });
 
-  it('refuses float16 quantization and unknown dtypes', () => {
-    expect(() =>
-      decodeWeightGroup({ paths: [], weights: [{ name: 'h', shape: [1], dtype: 'float32', quantization: { dtype: 'float16' } }] }, new Uint8Array(2)),
-    ).toThrow(/float16/);
+  it('decodes float16 quantization (as graph models store it) and int32 tensors as floats', () => {
+    const halves = new Uint8Array(Uint16Array.of(0x3c00, 0xc000).buffer);
+    const ints = new Uint8Array(Int32Array.of(7, -3).buffer);
+    const bytes = new Uint8Array([...halves, ...ints]);
+    const map = decodeWeightGroup(
+      { paths: [], weights: [{ name: 'h', shape: [2], dtype: 'float32', quantization: { dtype: 'float16' } }, { name: 'i', shape: [2], dtype: 'int32' }] },
+      bytes,
+    );
+    expect(map.get('h')!.data).toEqual(Float32Array.of(1, -2));
+    expect(map.get('i')!.data).toEqual(Float32Array.of(7, -3));
+  });
+
+  it('refuses unknown dtypes and quantizations', () => {
     expect(() => storedByteLength({ name: 's', shape: [1], dtype: 'string' })).toThrow(/unsupported/);
+    expect(() => decodeWeightGroup({ paths: [], weights: [{ name: 'q', shape: [1], dtype: 'float32', quantization: { dtype: 'int8' as 'uint8', scale: 1, min: 0 } }] }, new Uint8Array(4))).toThrow(
+      /quantization int8 is not supported/,
+    );
   });
 
   it('counts elements of a shape', () => {

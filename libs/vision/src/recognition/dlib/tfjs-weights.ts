@@ -1,6 +1,8 @@
 /**
- * Decoding of a tfjs *weights-only* manifest (weights_manifest.json + binary shards), as
- * face-api ships its models. Pure: bytes in, float tensors out.
+ * Decoding of tfjs weight shards: the tensors a manifest lists, stored back to back. One decoder
+ * for both kinds of model this project reads: face-api's *weights-only* manifests (the dlib ResNet,
+ * the 68-point net: float tensors out) and tfjs *graph models* (tfjs-graph-model.ts: int32 shape
+ * constants stay integers). Pure: bytes in, tensors out.
  */
 
 export interface TfjsQuantization {
@@ -9,9 +11,15 @@ export interface TfjsQuantization {
   min?: number;
 }
 
-export interface TfjsWeightSpec {
+/** One tensor of a manifest, as tfjs writes it (graph models' manifests name the same fields). */
+export interface TfjsTensorSpec {
   name: string;
   shape: number[];
+  dtype: string;
+  quantization?: { dtype: string; scale?: number; min?: number };
+}
+
+export interface TfjsWeightSpec extends TfjsTensorSpec {
   dtype: 'float32' | 'int32' | string;
   quantization?: TfjsQuantization;
 }
@@ -48,7 +56,7 @@ export function copyOfRange(bytes: Uint8Array, start: number, end: number): Uint
 }
 
 /** Bytes a tensor occupies in the shard stream. */
-export function storedByteLength(spec: TfjsWeightSpec): number {
+export function storedByteLength(spec: TfjsTensorSpec): number {
   const n = elementCount(spec.shape);
   const q = spec.quantization?.dtype;
   if (q === 'uint8') return n;
@@ -57,14 +65,20 @@ export function storedByteLength(spec: TfjsWeightSpec): number {
   throw new Error(`unsupported dtype ${spec.dtype} for ${spec.name}`);
 }
 
+/** A tensor as stored: float32 unless the manifest says int32 (integers stay integers). */
+export interface StoredTensor {
+  shape: number[];
+  data: Float32Array | Int32Array;
+}
+
 /**
- * Decodes one weight group. `bytes` is the concatenation of the group's shard files in `paths`
- * order; tensors sit back to back in `weights` order.
+ * Decodes the tensors `specs` lists, stored back to back in `bytes` in that order; `bytes` must
+ * hold exactly them (a manifest and shards that disagree are refused, never half-read).
  */
-export function decodeWeightGroup(group: TfjsWeightGroup, bytes: Uint8Array): Map<string, FloatTensor> {
-  const out = new Map<string, FloatTensor>();
+export function decodeTensors(specs: readonly TfjsTensorSpec[], bytes: Uint8Array): Map<string, StoredTensor> {
+  const out = new Map<string, StoredTensor>();
   let offset = 0;
-  for (const spec of group.weights) {
+  for (const spec of specs) {
     const len = storedByteLength(spec);
     if (offset + len > bytes.length) {
       throw new Error(`weights end at byte ${bytes.length}, ${spec.name} needs ${offset}..${offset + len}`);
@@ -73,19 +87,49 @@ export function decodeWeightGroup(group: TfjsWeightGroup, bytes: Uint8Array): Ma
     offset += len;
     out.set(spec.name, { shape: [...spec.shape], data: decodeTensor(spec, slice) });
   }
-  if (offset !== bytes.length) throw new Error(`weights use ${offset} bytes of ${bytes.length}: manifest and shards disagree`);
+  if (offset !== bytes.length) throw new Error(`weights take ${offset} bytes but the shards hold ${bytes.length}: manifest and shards disagree`);
   return out;
 }
 
-function decodeTensor(spec: TfjsWeightSpec, slice: Uint8Array): Float32Array {
+/**
+ * Decodes one weight group of a weights-only manifest into float tensors. `bytes` is the
+ * concatenation of the group's shard files in `paths` order; tensors sit back to back in
+ * `weights` order.
+ */
+export function decodeWeightGroup(group: TfjsWeightGroup, bytes: Uint8Array): Map<string, FloatTensor> {
+  const out = new Map<string, FloatTensor>();
+  for (const [name, { shape, data }] of decodeTensors(group.weights, bytes)) {
+    out.set(name, { shape, data: data instanceof Int32Array ? Float32Array.from(data) : data });
+  }
+  return out;
+}
+
+/** `slice` is a fresh copy (copyOfRange), so typed views over it start aligned. */
+function decodeTensor(spec: TfjsTensorSpec, slice: Uint8Array): Float32Array | Int32Array {
   const q = spec.quantization;
   if (q) {
-    if (q.dtype === 'float16') throw new Error(`float16 quantization (${spec.name}) is not supported`);
+    if (q.dtype === 'float16') return float16ToFloat32(slice);
+    if (q.dtype !== 'uint8' && q.dtype !== 'uint16') throw new Error(`${spec.name}: quantization ${q.dtype} is not supported`);
     if (q.scale === undefined || q.min === undefined) throw new Error(`${spec.name}: quantization without scale/min`);
     const values = q.dtype === 'uint8' ? slice : new Uint16Array(slice.buffer, slice.byteOffset, slice.length / 2);
     return dequantizeAffine(values, q.scale, q.min);
   }
   if (spec.dtype === 'float32') return new Float32Array(slice.buffer, slice.byteOffset, slice.length / 4);
-  if (spec.dtype === 'int32') return Float32Array.from(new Int32Array(slice.buffer, slice.byteOffset, slice.length / 4));
+  if (spec.dtype === 'int32') return new Int32Array(slice.buffer, slice.byteOffset, slice.length / 4);
   throw new Error(`unsupported dtype ${spec.dtype} for ${spec.name}`);
+}
+
+/** IEEE half floats (little-endian) to float32. */
+export function float16ToFloat32(bytes: Uint8Array): Float32Array {
+  const out = new Float32Array(bytes.length / 2);
+  for (let i = 0; i < out.length; i++) {
+    const h = bytes[2 * i] | (bytes[2 * i + 1] << 8);
+    const sign = h & 0x8000 ? -1 : 1;
+    const exponent = (h >> 10) & 0x1f;
+    const fraction = h & 0x3ff;
+    if (exponent === 0) out[i] = sign * 2 ** -14 * (fraction / 1024);
+    else if (exponent === 31) out[i] = fraction ? NaN : sign * Infinity;
+    else out[i] = sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+  }
+  return out;
 }

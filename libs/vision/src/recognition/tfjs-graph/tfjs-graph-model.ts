@@ -1,4 +1,6 @@
-import { copyOfRange } from '../dlib/tfjs-weights';
+import { decodeTensors, type StoredTensor } from '../dlib/tfjs-weights';
+
+export { float16ToFloat32 } from '../dlib/tfjs-weights';
 
 /**
  * A tfjs *graph model* (model.json with a TensorFlow GraphDef in `modelTopology` + binary weight
@@ -39,10 +41,8 @@ export interface TfjsGraphModelJson {
   weightsManifest: { paths: string[]; weights: TfjsGraphWeightSpec[] }[];
 }
 
-export interface ConstTensor {
-  shape: number[];
-  data: Float32Array | Int32Array;
-}
+/** A constant of the graph: float32, or int32 where the manifest says so (shape and axis constants). */
+export type ConstTensor = StoredTensor;
 
 /** A node attribute's string (they are base64 in the JSON). */
 export function attrString(node: TfjsGraphNode, key: string): string | undefined {
@@ -60,41 +60,5 @@ export function attrStrings(node: TfjsGraphNode, key: string): string[] {
 
 /** Decodes the weight shards (concatenated in manifest order) into named tensors. */
 export function decodeGraphWeights(model: TfjsGraphModelJson, shards: Uint8Array): Map<string, ConstTensor> {
-  const out = new Map<string, ConstTensor>();
-  let at = 0;
-  for (const group of model.weightsManifest) {
-    for (const spec of group.weights) {
-      const count = spec.shape.reduce((a, b) => a * b, 1);
-      const q = spec.quantization?.dtype;
-      if (q === 'float16') {
-        out.set(spec.name, { shape: spec.shape, data: float16ToFloat32(shards.subarray(at, at + count * 2)) });
-        at += count * 2;
-      } else if (q) {
-        throw new Error(`weight ${spec.name}: quantization ${q} is not supported`);
-      } else if (spec.dtype === 'float32' || spec.dtype === 'int32') {
-        const bytes = copyOfRange(shards, at, at + count * 4);
-        out.set(spec.name, { shape: spec.shape, data: spec.dtype === 'float32' ? new Float32Array(bytes.buffer) : new Int32Array(bytes.buffer) });
-        at += count * 4;
-      } else {
-        throw new Error(`weight ${spec.name}: dtype ${spec.dtype} is not supported`);
-      }
-    }
-  }
-  if (at !== shards.length) throw new Error(`weights take ${at} bytes but the shards hold ${shards.length}`);
-  return out;
-}
-
-/** IEEE half floats (little-endian) to float32. */
-export function float16ToFloat32(bytes: Uint8Array): Float32Array {
-  const out = new Float32Array(bytes.length / 2);
-  for (let i = 0; i < out.length; i++) {
-    const h = bytes[2 * i] | (bytes[2 * i + 1] << 8);
-    const sign = h & 0x8000 ? -1 : 1;
-    const exponent = (h >> 10) & 0x1f;
-    const fraction = h & 0x3ff;
-    if (exponent === 0) out[i] = sign * 2 ** -14 * (fraction / 1024);
-    else if (exponent === 31) out[i] = fraction ? NaN : sign * Infinity;
-    else out[i] = sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
-  }
-  return out;
+  return decodeTensors(model.weightsManifest.flatMap((group) => group.weights), shards);
 }
