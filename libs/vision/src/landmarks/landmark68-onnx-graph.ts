@@ -1,4 +1,4 @@
-import type { FloatTensor } from '../recognition/dlib/tfjs-weights';
+import type { FloatTensor } from '../recognition/tfjs-weights';
 import { hwioToOihw } from '../recognition/dlib/conv-folding';
 import { OnnxGraphBuilder } from '../recognition/dlib/onnx-graph-builder';
 import {

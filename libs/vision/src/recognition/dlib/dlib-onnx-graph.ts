@@ -1,4 +1,4 @@
-import type { FloatTensor } from './tfjs-weights';
+import type { FloatTensor } from '../tfjs-weights';
 import { foldConvScale, hwioToOihw } from './conv-folding';
 import { OnnxGraphBuilder } from './onnx-graph-builder';
 import {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { FaceshardError } from '@faceshard/contracts';
-import { decodeWeightGroup, type FloatTensor, type TfjsWeightsManifest } from './tfjs-weights';
+import { decodeWeightGroup, type FloatTensor, type TfjsWeightsManifest } from '../tfjs-weights';
 
 /** The dlib recognition weights as @vladmandic/face-api ships them. */
 export const FACE_API_RECOGNITION_MANIFEST = 'face_recognition_model-weights_manifest.json';

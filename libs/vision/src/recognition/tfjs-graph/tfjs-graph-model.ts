@@ -1,6 +1,6 @@
-import { decodeTensors, type StoredTensor } from '../dlib/tfjs-weights';
+import { decodeTensors, type StoredTensor } from '../tfjs-weights';
 
-export { float16ToFloat32 } from '../dlib/tfjs-weights';
+export { float16ToFloat32 } from '../tfjs-weights';
 
 /**
  * A tfjs *graph model* (model.json with a TensorFlow GraphDef in `modelTopology` + binary weight
