@@ -30,7 +30,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type NatsConnection } from 'nats';
-import { JetStreamMetadataStore, metadataBucketName } from '@faceshard/cluster';
+import { JetStreamMetadataStore } from '@faceshard/cluster';
 import { stateOf } from '@faceshard/rebalance';
 import { DEFAULT_MOVE_OPTIONS } from '../../apps/shard/src/rebalance/move-coordinator';
 import { DEFAULT_RECEIVER_NICE } from '../../apps/shard/src/rebalance/receiver-priority';
@@ -42,6 +42,7 @@ import { pidByCommand } from './cpu-shares';
 import { moveReport, withRawRatio, type MoveReport } from './move-report';
 import { measureMove } from './move-window';
 import { optionsOrExit } from '../cli-options';
+import { deleteMetadataBucket } from '../cluster/metadata-bucket';
 import { parseRebalanceBenchOptions, REBALANCE_BENCH_USAGE } from './options';
 import { freshInsertRate, receiverShapedInsertRate, type RawRate } from './raw-inserts';
 
@@ -201,9 +202,8 @@ async function main(): Promise<void> {
     await group.stopAll();
     rmSync(dataRoot, { recursive: true, force: true });
     await metadata?.close().catch(() => undefined);
-    nc ??= await connect({ servers: natsUrl });
-    await (await nc.jetstreamManager()).streams.delete(`KV_${metadataBucketName(cluster)}`).catch(() => undefined);
-    await nc.close();
+    await nc?.close();
+    await deleteMetadataBucket(natsUrl, cluster).catch(() => undefined);
   }
   const rawAfterPasses = rawPasses();
   const rawAfter = rawAfterPasses.fresh.perSecond;

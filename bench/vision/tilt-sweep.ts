@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { createInProcessPipeline, type FacePipeline } from '@faceshard/vision';
+import { cosineSimilarity, createInProcessPipeline, type FacePipeline } from '@faceshard/vision';
 import { lfwImagePath } from './lfw-pairs';
 import { findSharedDir } from './shared-dir';
 
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
           cells.push('no face');
           continue;
         }
-        cells.push(`${dot(reference.embedding, face.embedding).toFixed(3)}, ${face.alignedBy}`);
+        cells.push(`${cosineSimilarity(reference.embedding, face.embedding).toFixed(3)}, ${face.alignedBy}`);
         roll = face.quality.roll.toFixed(0);
       }
       console.log(`| ${person} | ${degrees} | ${cells.join(' | ')} | ${roll} |`);
@@ -59,12 +59,6 @@ async function main(): Promise<void> {
 
 function largestFace<T extends { box: { width: number; height: number } }>(analysis: { faces: T[] }): T | undefined {
   return [...analysis.faces].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
 }
 
 main().catch((err) => {

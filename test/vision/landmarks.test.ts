@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BlazeFaceDetector,
+  cosineSimilarity,
   createInProcessPipeline,
   decodeImage,
   disagreementWithDetector,
@@ -13,6 +14,7 @@ import {
   DLIB_CHIP_LANDMARKS,
   dlibChipTransform,
   ensureLandmark68OnnxModel,
+  eyeLineAngle,
   FaceLandmarker,
   fivePointsFrom68,
   invertSimilarity,
@@ -173,7 +175,7 @@ describe.skipIf(!HAVE_LFW)(HAVE_LFW ? 'FaceLandmarker and 68-point alignment in 
   it("below 30 degrees of roll the crop stays axis-aligned: the detector's rolls change no point, bit for bit", async () => {
     for (const image of images) {
       const faces = await detector.detect(image);
-      const rolls = faces.map((f) => Math.atan2(f.landmarks.rightEye.y - f.landmarks.leftEye.y, f.landmarks.rightEye.x - f.landmarks.leftEye.x));
+      const rolls = faces.map((f) => eyeLineAngle(f.landmarks.leftEye, f.landmarks.rightEye));
       expect(rolls.every((r) => !landmarker.turnsCrop(r))).toBe(true); // LFW's faces are near upright
       const boxes = faces.map((f) => f.box);
       expect(await landmarker.locate(image, boxes, rolls)).toEqual(await landmarker.locate(image, boxes));
@@ -191,7 +193,7 @@ describe.skipIf(!HAVE_LFW)(HAVE_LFW ? 'FaceLandmarker and 68-point alignment in 
     const image = await decodeImage(pair);
     const faces = (await detector.detect(image)).sort((a, b) => a.box.x - b.box.x);
     expect(faces).toHaveLength(2);
-    const rolls = faces.map((f) => Math.atan2(f.landmarks.rightEye.y - f.landmarks.leftEye.y, f.landmarks.rightEye.x - f.landmarks.leftEye.x));
+    const rolls = faces.map((f) => eyeLineAngle(f.landmarks.leftEye, f.landmarks.rightEye));
     expect(rolls.map((r) => landmarker.turnsCrop(r))).toEqual([false, true]);
     const both = await landmarker.locate(image, faces.map((f) => f.box), rolls);
     for (const i of [0, 1]) {
@@ -209,10 +211,10 @@ describe.skipIf(!HAVE_LFW)(HAVE_LFW ? 'FaceLandmarker and 68-point alignment in 
     for (const name of ['Aaron_Peirsol', 'Colin_Powell', 'Serena_Williams']) {
       const reference = (await embeddingOf(readFileSync(lfwPath(name, 1)))).embedding;
       const upright = (await embeddingOf(readFileSync(lfwPath(name, 2)))).embedding;
-      const uprightSimilarity = dotProduct(reference, upright);
+      const uprightSimilarity = cosineSimilarity(reference, upright);
       for (const degrees of [60, 75, 90]) {
         const face = await embeddingOf(await sharp(lfwPath(name, 2)).rotate(degrees, { background: '#808080' }).jpeg({ quality: 95 }).toBuffer());
-        const similarity = dotProduct(reference, face.embedding);
+        const similarity = cosineSimilarity(reference, face.embedding);
         expect(face.alignedBy, `${name} at ${degrees} degrees`).toBe('landmarks68');
         expect(similarity, `${name} at ${degrees} degrees`).toBeGreaterThan(uprightSimilarity - 0.02);
       }
@@ -230,9 +232,3 @@ describe.skipIf(!HAVE_LFW)(HAVE_LFW ? 'FaceLandmarker and 68-point alignment in 
     }
   });
 });
-
-function dotProduct(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
-  return sum;
-}
