@@ -71,12 +71,29 @@ export function rawBaselineAt(results: ConfigResult[], ef: number): { qps: numbe
   return point ? { qps: point.qps, p50Ms: point.latency.p50Ms } : null;
 }
 
-/** One line per configuration at its chosen ef; "x raw" and "+p50 1 client" compare with raw hnswlib at the same ef. */
+/**
+ * Raw hnswlib's timed pass at its own operating point, when it reached the target: what a
+ * configuration that also reached it is compared with at equal recall. A sharded cluster can
+ * reach the target at a smaller ef than one index (each shard holds less, and the merge of the
+ * shards' lists helps), so "at recall 0.98" and "at the same ef" are different questions; issue
+ * 10's targets ask the first.
+ */
+export function rawAtTarget(results: ConfigResult[]): { qps: number; ef: number } | null {
+  const raw = results.find((r) => r.kind === 'raw-hnswlib');
+  return raw?.chosen?.reachedTarget ? { qps: raw.chosen.qps, ef: raw.chosen.ef } : null;
+}
+
+/**
+ * One line per configuration at its chosen ef. "x raw" and "+p50 1 client" compare with raw
+ * hnswlib at the same ef; "x raw at target" with raw at its own chosen ef, both having reached the
+ * recall (or rank-1) target ("-" when either did not).
+ */
 export function summaryTable(results: ConfigResult[], exactRank1: number, k: number): string {
-  const header = ['configuration', 'insert id/s', 'ef', `recall@${k}`, `rank-1 (exact ${num(exactRank1, 3)})`, 'clients', 'QPS', 'x raw', 'p50 ms', 'p99 ms', '1-client p50', '1-client p99', '+p50 vs raw', 'load 1m'];
+  const atTarget = rawAtTarget(results);
+  const header = ['configuration', 'insert id/s', 'ef', `recall@${k}`, `rank-1 (exact ${num(exactRank1, 3)})`, 'clients', 'QPS', 'x raw', 'x raw at target', 'p50 ms', 'p99 ms', '1-client p50', '1-client p99', '+p50 vs raw', 'load 1m'];
   const rows = results.map((r) => {
     const load = `${num(r.loadAverage1m.start, 1)}-${num(r.loadAverage1m.end, 1)}`;
-    if (!r.chosen) return [r.name, int(r.insert.identitiesPerSecond), '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', load, r.error ? `FAILED: ${r.error}` : ''];
+    if (!r.chosen) return [r.name, int(r.insert.identitiesPerSecond), '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', load, r.error ? `FAILED: ${r.error}` : ''];
     const c = r.chosen;
     const raw = r.kind === 'raw-hnswlib' ? null : rawBaselineAt(results, c.ef);
     const singleP50 = r.kind === 'raw-hnswlib' ? c.latency.p50Ms : (c.oneClient?.latency.p50Ms ?? NaN);
@@ -90,6 +107,7 @@ export function summaryTable(results: ConfigResult[], exactRank1: number, k: num
       String(c.concurrency),
       int(c.qps),
       raw ? num(c.qps / raw.qps, 2) : '-',
+      r.kind !== 'raw-hnswlib' && atTarget && c.reachedTarget ? `${num(c.qps / atTarget.qps, 2)} (raw ef ${atTarget.ef})` : '-',
       num(c.latency.p50Ms, 2),
       num(c.latency.p99Ms, 2),
       num(singleP50, 3),

@@ -6,7 +6,7 @@ import { runWithConcurrency, timedRounds } from '../../bench/cluster/load';
 import { batchingVariants } from '../../bench/cluster/deployments';
 import { BIG_RUN_DEFAULTS, BIG_RUN_IDENTITIES, DEFAULT_OPTIONS, parseBenchOptions, UsageError } from '../../bench/cluster/options';
 import { elementsInIndexHeader, parseVmRss } from '../../bench/cluster/memory';
-import { formatTable, ladderTable, memoryTable, rawBaselineAt, summaryTable, type ConfigResult } from '../../bench/cluster/report';
+import { formatTable, ladderTable, memoryTable, rawAtTarget, rawBaselineAt, summaryTable, type ConfigResult } from '../../bench/cluster/report';
 import { selfTimeRanking, type CpuProfile } from '../../bench/cluster/cpu-profile';
 import { FaceshardClient, vectorToB64 } from '../../bench/cluster/faceshard-client';
 import { pausedSecondsWithin } from '../../bench/cluster/raw-alongside';
@@ -314,6 +314,21 @@ describe('comparison with raw hnswlib at the same ef', () => {
     const clusterRow = table.split('\n').find((l) => l.startsWith('cluster'))!;
     expect(clusterRow).toContain(' 0.50 '); // 2000 / 4000
     expect(clusterRow).toContain(' 0.500 '); // 0.75 - 0.25 ms
+  });
+
+  it('compares at equal recall with raw at its own chosen ef, only when both reached the target', () => {
+    // Raw reached the target at ef 64 (4000 QPS); the cluster reached it at ef 32 (its ladder
+    // round there is raw's 5000 QPS: the same-ef ratio says 0.40, the equal-recall one 0.50).
+    const atSmallerEf: ConfigResult = { ...cluster, chosen: { ...cluster.chosen!, ef: 32 } };
+    const row = (results: ConfigResult[]) => summaryTable(results, 0.8, 10).split('\n').find((l) => l.startsWith('cluster'))!;
+    expect(summaryTable([raw, atSmallerEf], 0.8, 10).split('\n')[0]).toContain('x raw at target');
+    expect(row([raw, atSmallerEf])).toMatch(/ 0\.40 +0\.50 \(raw ef 64\) /);
+    expect(rawAtTarget([raw, atSmallerEf])).toEqual({ qps: 4000, ef: 64 });
+    const missed: ConfigResult = { ...atSmallerEf, chosen: { ...atSmallerEf.chosen!, reachedTarget: false } };
+    expect(row([raw, missed])).toMatch(/ 0\.40 +- /);
+    const rawMissed: ConfigResult = { ...raw, chosen: { ...raw.chosen!, reachedTarget: false } };
+    expect(rawAtTarget([rawMissed, atSmallerEf])).toBeNull();
+    expect(row([rawMissed, atSmallerEf])).toMatch(/ 0\.40 +- /);
   });
 
   it('the ladder table shows one-client latencies per ef: raw its own, faceshard its one-client round, "-" without one', () => {
