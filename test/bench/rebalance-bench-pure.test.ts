@@ -3,6 +3,7 @@ import { moveReport, withRawRatio } from '../../bench/rebalance/move-report';
 import type { MoveWindow } from '../../bench/rebalance/move-window';
 import { leaveReceiverShape } from '../../bench/rebalance/raw-inserts';
 import { niceOfStat, threadCores, threadCpuSeconds, threadGroup } from '../../bench/rebalance/thread-cpu';
+import { unitVectors } from '../../bench/rebalance/unit-vectors';
 
 function window(overrides: Partial<MoveWindow> = {}): MoveWindow {
   return {
@@ -80,5 +81,19 @@ describe("the raw pass shaped like a leave's receiver", () => {
     expect(returned.length).toBe(16_667); // count/6: what each of the two receivers gets in a leave
     expect(returned.every((row) => row < held && row % 3 === 0)).toBe(true);
     expect(new Set(returned).size).toBe(returned.length);
+  });
+});
+
+describe('unitVectors (the benchmark data)', () => {
+  it('gives unit-length rows, the same for the same seed and different for another', () => {
+    const a = unitVectors(50, 16, 7);
+    expect(a).toHaveLength(800);
+    for (let r = 0; r < 50; r++) {
+      let norm = 0;
+      for (let j = 0; j < 16; j++) norm += a[r * 16 + j]! ** 2;
+      expect(Math.sqrt(norm)).toBeCloseTo(1, 5);
+    }
+    expect(unitVectors(50, 16, 7)).toEqual(a);
+    expect(unitVectors(50, 16, 8)).not.toEqual(a);
   });
 });
