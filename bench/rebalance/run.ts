@@ -259,6 +259,7 @@ async function stopForProfile(group: ProcessGroup, name: string, dir: string, lo
   const child = group.child(name);
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  group.expectExit(name); // stopped on purpose, to write its profile
   child.kill('SIGINT');
   await Promise.race([exited, sleep(15_000)]);
   const file = join(dir, `${name}-${process.pid}.cpuprofile`);
