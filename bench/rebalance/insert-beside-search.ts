@@ -20,6 +20,8 @@ const SEARCH_EF = 64;
 
 /** The child: builds the sources' index (efConstruction 100, untimed, to start sooner), says ready, then searches until killed. */
 function runSearcher(count: number): void {
+  // Never outlive the parent: its IPC channel closes when it exits, however it exits.
+  process.on('disconnect', () => process.exit(0));
   const n = Math.round((count * 2) / 3);
   const vectors = unitVectors(n, DIM, 11);
   const index = new HierarchicalNSW('ip', DIM);
