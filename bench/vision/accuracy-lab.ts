@@ -26,7 +26,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgsOrExit } from '../cli-options';
 import {
   alignFace,
   applySimilarity,
@@ -73,7 +73,7 @@ const MIRROR68 = (() => {
 type Det = LabDetection;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { variants: { type: 'string' }, test: { type: 'boolean', default: false }, 'all-pairs': { type: 'boolean', default: false }, cache: { type: 'string', default: '/tmp/accuracy-lab' }, fallback: { type: 'string' }, ...PIPELINE_FLAG_OPTIONS } });
+  const { values } = parseArgsOrExit('node dist/bench/vision/accuracy-lab.js', { options: { variants: { type: 'string' }, test: { type: 'boolean', default: false }, 'all-pairs': { type: 'boolean', default: false }, cache: { type: 'string', default: '/tmp/accuracy-lab' }, fallback: { type: 'string' }, ...PIPELINE_FLAG_OPTIONS } });
   const lfw = path.join(findSharedDir() ?? '', 'datasets', 'lfw');
   const { train, test, photos, index } = await viewOnePhotos(lfw);
   const config = pipelineConfigFromFlags(values);

@@ -15,7 +15,7 @@
 import { readFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgsOrExit } from '../cli-options';
 import {
   alignFace,
   averageUnit,
@@ -55,7 +55,7 @@ const VARIANTS: Variant[] = [
 ];
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { 'train-only': { type: 'boolean', default: false }, 'compare-norms': { type: 'boolean', default: false }, variants: { type: 'string' }, limit: { type: 'string' }, images: { type: 'string' }, ...PIPELINE_FLAG_OPTIONS } });
+  const { values } = parseArgsOrExit('node dist/bench/vision/alignment-study.js', { options: { 'train-only': { type: 'boolean', default: false }, 'compare-norms': { type: 'boolean', default: false }, variants: { type: 'string' }, limit: { type: 'string' }, images: { type: 'string' }, ...PIPELINE_FLAG_OPTIONS } });
   const lfw = path.join(findSharedDir() ?? '', 'datasets', 'lfw');
   const imagesDir = values.images ?? path.join(lfw, 'images');
   const limit = values.limit ? Number(values.limit) : Infinity;

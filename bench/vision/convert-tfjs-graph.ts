@@ -13,7 +13,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgsOrExit } from '../cli-options';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
@@ -21,7 +21,7 @@ import * as ort from 'onnxruntime-node';
 import { decodeGraphWeights, tfjsGraphToOnnx, type TfjsGraphModelJson } from '@faceshard/vision';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = parseArgsOrExit('node dist/bench/vision/convert-tfjs-graph.js', {
     options: {
       model: { type: 'string' },
       'output-node': { type: 'string' },

@@ -12,7 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgsOrExit } from '../cli-options';
 import sharp from 'sharp';
 import { BlazeFaceDetector, decodeImage, pickCenterFace, type DetectedFace, type RgbImage } from '@faceshard/vision';
 import { SeededRandom } from '../data/prng';
@@ -68,7 +68,7 @@ function found(faces: readonly DetectedFace[], f: Frame): boolean {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { pads: { type: 'string', default: '0,0.1,0.2,0.28' }, photos: { type: 'string', default: '600' } } });
+  const { values } = parseArgsOrExit('node dist/bench/vision/detector-padding.js', { options: { pads: { type: 'string', default: '0,0.1,0.2,0.28' }, photos: { type: 'string', default: '600' } } });
   const pads = values.pads.split(',').map(Number);
   const n = Number(values.photos);
   const lfw = path.join(findSharedDir() ?? '', 'datasets', 'lfw');

@@ -19,7 +19,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgsOrExit } from '../cli-options';
 import { arcfaceMemberOf, BLAZEFACE_PAD_RATIO, createInProcessPipeline, pickCenterFace, type FacePipeline } from '@faceshard/vision';
 import { lfwImagePath, parseLfwPairs, type LfwPair } from './lfw-pairs';
 import { PIPELINE_FLAG_OPTIONS, pipelineConfigFromFlags } from './pipeline-args';
@@ -27,7 +27,7 @@ import { findSharedDir } from './shared-dir';
 import { accuracyAt, bestThreshold, binomialStandardError, crossValidatedAccuracy, rocAuc, tarAtFar, unitCosine, type ScoredPair } from './verification-metrics';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = parseArgsOrExit('npm run eval:lfw --', {
     options: {
       images: { type: 'string' },
       pairs: { type: 'string' },

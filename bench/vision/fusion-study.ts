@@ -20,7 +20,7 @@
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgsOrExit } from '../cli-options';
 import { averageUnit, disagreementWithDetector, fuseEmbeddings, MAX_LANDMARK_DISAGREEMENT } from '@faceshard/vision';
 import { labDetectionsFile, labDetectorKey, labEmbeddingsFile, labPointsFile, readF32, readPoints, viewOnePhotos, type LabDetection } from './lab-cache';
 import { lfwImagePath, type LfwPair } from './lfw-pairs';
@@ -41,7 +41,7 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = parseArgsOrExit('node dist/bench/vision/fusion-study.js', {
     options: {
       cache: { type: 'string', default: '/tmp/fusion-lab' },
       detector: { type: 'string', default: 'yunet' },

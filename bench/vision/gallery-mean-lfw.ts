@@ -16,7 +16,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgsOrExit } from '../cli-options';
 import { createInProcessPipeline, pickCenterFace } from '@faceshard/vision';
 import { exactTopK, rank1Rate } from '../data/exact-search';
 import { meanRow, subtractMeanAndNormalise } from '../data/gallery-mean';
@@ -31,7 +31,7 @@ interface Person {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = parseArgsOrExit('node dist/bench/vision/gallery-mean-lfw.js', {
     options: {
       people: { type: 'string' },
       distractors: { type: 'string', default: '1000' },

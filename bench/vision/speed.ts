@@ -16,7 +16,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
+import { parseArgsOrExit } from '../cli-options';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import {
   DEFAULT_ONNX_SESSION_SETTINGS,
@@ -33,7 +33,7 @@ import { loadSpreadSample } from './lfw-sample';
 import { findSharedDir } from './shared-dir';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = parseArgsOrExit('npm run bench:vision --', {
     options: {
       photos: { type: 'string', default: '200' },
       images: { type: 'string' },

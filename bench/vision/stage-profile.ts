@@ -12,7 +12,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
+import { parseArgsOrExit } from '../cli-options';
 import sharp from 'sharp';
 import * as ort from 'onnxruntime-node';
 import {
@@ -41,7 +41,7 @@ import { loadSpreadSample } from './lfw-sample';
 import { findSharedDir } from './shared-dir';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = parseArgsOrExit('node dist/bench/vision/stage-profile.js', {
     options: {
       photos: { type: 'string', default: '100' },
       intra: { type: 'string', default: '1' },

@@ -11,14 +11,14 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgsOrExit } from '../cli-options';
 import sharp from 'sharp';
 import { cosineSimilarity, createInProcessPipeline, type FacePipeline } from '@faceshard/vision';
 import { lfwImagePath } from './lfw-pairs';
 import { findSharedDir } from './shared-dir';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = parseArgsOrExit('node dist/bench/vision/tilt-sweep.js', {
     options: {
       people: { type: 'string', default: 'Aaron_Peirsol,Colin_Powell,Serena_Williams' },
       angles: { type: 'string', default: '0,15,30,45,60,75,90,105,120,135,150,180' },
