@@ -4,13 +4,13 @@
  *   node dist/bench/calibration/embed-only.js --model dlib-resnet-v1 [--workers 2]
  */
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgsOrExit } from '../cli-options';
 import { findSharedDir } from '../vision/shared-dir';
 import { calibrationPreset } from './model-presets';
 import { lfwEmbeddings, loadavg } from './lfw-embeddings';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { model: { type: 'string', default: 'dlib-resnet-v1' }, limit: { type: 'string' }, workers: { type: 'string', default: '1' } } });
+  const { values } = parseArgsOrExit('node dist/bench/calibration/embed-only.js', { options: { model: { type: 'string', default: 'dlib-resnet-v1' }, limit: { type: 'string' }, workers: { type: 'string', default: '1' } } });
   const shared = findSharedDir();
   if (!shared) throw new Error('no ../shared/datasets/lfw (set FACESHARD_SHARED_DIR)');
   const preset = calibrationPreset(values.model!, shared);

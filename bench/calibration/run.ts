@@ -16,7 +16,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgsOrExit } from '../cli-options';
 import {
   CALIBRATION_FORMAT,
   averageOverGalleries,
@@ -40,7 +40,7 @@ const LFW_SIZES = [100, 200, 500, 1000];
 const SYNTHETIC_SIZES = [1e4, 1e5, 1e6, 1e7];
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = parseArgsOrExit('npm run calibrate --', {
     options: {
       model: { type: 'string', default: 'dlib-resnet-v1' },
       'identify-far': { type: 'string', default: '1e-5' },

@@ -16,14 +16,14 @@ import { loadEmbeddingStats } from '../data/embedding-stats';
 import { rank1Rate, recallAtK, type TopK } from '../data/exact-search';
 import { generateFaceDataset } from '../data/face-embedding-model';
 import { meanRow, subtractMeanAndNormalise } from '../data/gallery-mean';
-import { parseArgs } from 'node:util';
+import { parseArgsOrExit } from '../cli-options';
 import { loadavg } from 'node:os';
 
 const log = (line: string): void => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 const list = (s: string): number[] => s.split(',').map(Number);
 
 function main(): void {
-  const { values } = parseArgs({
+  const { values } = parseArgsOrExit('node dist/bench/cluster/shard-ef-calibration.js', {
     options: {
       sizes: { type: 'string', default: '12500,25000,50000,100000,200000' },
       probes: { type: 'string', default: '1000' },

@@ -10,7 +10,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
+import { parseArgsOrExit } from '../cli-options';
 import { HierarchicalNSW } from 'hnswlib-node';
 import { freshInsertRate } from './raw-inserts';
 import { unitVectors } from './unit-vectors';
@@ -52,7 +52,7 @@ async function startSearcher(count: number): Promise<ChildProcess> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { count: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '3' }, searcher: { type: 'boolean', default: false } } });
+  const { values } = parseArgsOrExit('node dist/bench/rebalance/insert-beside-search.js', { options: { count: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '3' }, searcher: { type: 'boolean', default: false } } });
   const count = Number(values.count);
   const rounds = Number(values.rounds);
   if (!Number.isInteger(count) || count < 3000 || !Number.isInteger(rounds) || rounds < 1) {
