@@ -10,8 +10,8 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { parseArgsOrExit } from '../cli-options';
 import { HierarchicalNSW } from 'hnswlib-node';
+import { parseArgsOrExit } from '../cli-options';
 import { freshInsertRate } from './raw-inserts';
 import { unitVectors } from './unit-vectors';
 
@@ -67,7 +67,10 @@ async function main(): Promise<void> {
     const alone = freshInsertRate(vectors, DIM, count);
     const searcher = await startSearcher(count);
     const beside = freshInsertRate(vectors, DIM, count);
+    // Gone before the next round's "alone" pass starts.
+    const exited = new Promise((resolve) => searcher.once('exit', resolve));
     searcher.kill();
+    await exited;
     const cells = [String(round).padStart(5), alone.cpuMsPerInsert.toFixed(3).padStart(19), beside.cpuMsPerInsert.toFixed(3).padStart(20), (beside.cpuMsPerInsert / alone.cpuMsPerInsert).toFixed(2).padStart(14), loadavg()[0]!.toFixed(2).padStart(7)];
     console.log(cells.join('  '));
   }
