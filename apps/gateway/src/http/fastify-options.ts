@@ -52,6 +52,22 @@ export function gatewayFastifyOptions(config: Pick<GatewayConfig, 'bodyLimits'>)
 }
 
 /**
+ * Largest body, by its Content-Length, that the gateway still reads and throws away after refusing
+ * it with 413 (nginx's "lingering close"). Fastify refuses a declared oversize body before reading
+ * it and closes the connection; a client still sending that body then meets a reset (EPIPE,
+ * ECONNRESET) instead of reading the 413. Draining keeps the answer readable and the connection
+ * usable, at the cost of reading bytes nobody keeps; beyond this the connection is closed as before.
+ */
+export const DRAIN_REFUSED_BODY_MAX = 64 * 1024 * 1024;
+
+/** Whether a 413 for this request may drain the body and keep the connection. Pure. */
+export function drainsRefusedBody(declaredLength: number, routeLimit: number, bodyRead: boolean): boolean {
+  // Only a body refused unread, by its declared length (Node then reads it off the wire itself);
+  // one refused midway (chunked, or a parser that stopped reading) keeps Fastify's close.
+  return !bodyRead && Number.isFinite(declaredLength) && declaredLength > routeLimit && declaredLength <= DRAIN_REFUSED_BODY_MAX;
+}
+
+/**
  * Before Nest registers its routes: turn each route's BodyLimit kind into Fastify's per-route
  * bodyLimit, and accept only JSON bodies on the API (Fastify's text/plain parser would hand a
  * string to handlers that expect an object).
@@ -62,6 +78,14 @@ export function installEdgeLimits(fastify: FastifyInstance, config: Pick<Gateway
     if (kind) route.bodyLimit = config.bodyLimits[kind];
   });
   fastify.removeContentTypeParser('text/plain');
+  // A body refused by its Content-Length is drained rather than cut off (DRAIN_REFUSED_BODY_MAX).
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode === 413 && reply.getHeader('connection') === 'close') {
+      const limit = request.routeOptions.bodyLimit ?? config.bodyLimits.default;
+      if (drainsRefusedBody(Number(request.headers['content-length']), limit, request.raw.readableDidRead)) reply.removeHeader('connection');
+    }
+    return payload;
+  });
   // After parsing, before Nest's pipes walk the body recursively.
   fastify.addHook('preValidation', async (request, reply) => {
     if (request.body !== undefined && jsonDepthExceeds(request.body, MAX_JSON_DEPTH)) {
