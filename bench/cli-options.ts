@@ -43,14 +43,7 @@ export function usageOfOptions(bench: string, options: Record<string, ArgOption>
 export function parseArgsOrExit<C extends ParseArgsConfig>(bench: string, config: C, more = ''): ReturnType<typeof parseArgs<C>> {
   const args = config.args ?? process.argv.slice(2);
   const usage = usageOfOptions(bench, (config.options ?? {}) as Record<string, ArgOption>, more);
-  if (args.includes('--help')) {
-    console.log(usage);
-    process.exit(0);
-  }
-  try {
-    return parseArgs(config);
-  } catch (error) {
-    console.error(`${bench}: ${(error as Error).message}\n\n${usage}`);
-    process.exit(2);
-  }
+  const parsed = optionsOrExit(bench, usage, () => (args.includes('--help') ? 'help' : parseArgs(config)));
+  if (parsed === undefined) process.exit(0); // --help printed the usage
+  return parsed;
 }

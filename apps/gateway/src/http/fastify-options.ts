@@ -79,12 +79,14 @@ export function installEdgeLimits(fastify: FastifyInstance, config: Pick<Gateway
   });
   fastify.removeContentTypeParser('text/plain');
   // A body refused by its Content-Length is drained rather than cut off (DRAIN_REFUSED_BODY_MAX).
-  fastify.addHook('onSend', async (request, reply, payload) => {
+  // Callback style, not async: it runs on every response, the search hot path included, and an
+  // async hook would cost a promise (and the request scope's async hook) per request.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     if (reply.statusCode === 413 && reply.getHeader('connection') === 'close') {
       const limit = request.routeOptions.bodyLimit ?? config.bodyLimits.default;
       if (drainsRefusedBody(Number(request.headers['content-length']), limit, request.raw.readableDidRead)) reply.removeHeader('connection');
     }
-    return payload;
+    done(null, payload);
   });
   // After parsing, before Nest's pipes walk the body recursively.
   fastify.addHook('preValidation', async (request, reply) => {
