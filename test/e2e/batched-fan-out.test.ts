@@ -75,13 +75,34 @@ describe('batched fan-out over NATS: fewer shard messages, the same answers', ()
     return { result, seen: new Map(seen) };
   }
 
+  /** Resolves once each shard's subject has carried `queries` queries, or after `timeoutMs` (the assertions then say what arrived). */
+  async function untilEveryQueryIsOnTheWire(queries: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && !shardIds.every((id) => (seen.get(id)?.queries ?? 0) >= queries)) {
+      await listener.flush();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
   it('answers concurrent searches with fewer shard messages than searches, every query on the wire exactly once, each answer equal to the unbatched one', async () => {
     const expected = [];
     for (let i = 0; i < CONCURRENT; i++) expected.push((await call(unbatched, 'POST', '/v1/collections/people/search', requestOf(i))).body);
 
-    const { result: answers, seen: wire } = await counted(() =>
-      Promise.all(Array.from({ length: CONCURRENT }, (_, i) => call(batched, 'POST', '/v1/collections/people/search', requestOf(i)))),
-    );
+    // Coalescing happens only while a shard is busy with an earlier message. On a quiet machine
+    // 64 concurrent searches overlap by themselves; on a loaded one (CI runs test files side by
+    // side) each reply can come back before the gateway has parsed the next request, and nothing
+    // would coalesce. So the shards are held busy (stopped) until every query is on the wire.
+    const { result: answers, seen: wire } = await counted(async () => {
+      await Promise.all(shardIds.map((id) => cluster.kill(id, 'SIGSTOP')));
+      try {
+        const replies = Promise.all(Array.from({ length: CONCURRENT }, (_, i) => call(batched, 'POST', '/v1/collections/people/search', requestOf(i))));
+        await untilEveryQueryIsOnTheWire(CONCURRENT, 2_000);
+        await Promise.all(shardIds.map((id) => cluster.kill(id, 'SIGCONT')));
+        return await replies;
+      } finally {
+        await Promise.all(shardIds.map((id) => cluster.kill(id, 'SIGCONT')));
+      }
+    });
 
     for (let i = 0; i < CONCURRENT; i++) {
       expect(answers[i]!.status, JSON.stringify(answers[i]!.body)).toBe(200);
