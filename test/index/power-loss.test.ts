@@ -50,7 +50,8 @@ async function workload(fs: FaultInjectingFs, dir: string): Promise<Outcome> {
     }
   };
   try {
-    const store = await ShardStore.open({ dataDir: dir, fs, snapshotEveryOps: 12, hnsw: HNSW });
+    // After the cut the store keeps trying to reload from disk (every call fails): quiet, expected.
+    const store = await ShardStore.open({ dataDir: dir, fs, snapshotEveryOps: 12, hnsw: HNSW, log: () => undefined });
     await store.ensureCollection(spec);
     outcome.collectionAcked = true;
     const settled = await Promise.allSettled([writer(store, 0, 5), writer(store, 1, 5)]);
@@ -90,6 +91,7 @@ async function workloadDuringSnapshot(fs: FaultInjectingFs, dir: string): Promis
       fs,
       hnsw: HNSW,
       graphUpkeepIdleMs: 0,
+      log: () => undefined, // reload attempts after the cut fail, as expected
       testHooks: {
         onSnapshotPhase: async (phase) => {
           if (phase !== 'rotated' || !armed || !store) return;
@@ -123,6 +125,15 @@ async function workloadDuringSnapshot(fs: FaultInjectingFs, dir: string): Promis
 }
 
 /** After the power comes back: every promise kept, nothing invented, memory and index agree. */
+/** Polls until `done` holds (the store reloads in the background), at most 10 s. */
+async function until(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the store');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 async function verifyRecovered(dir: string, outcome: Outcome, context: string): Promise<void> {
   // Through a fault-injecting fs too: no real fsyncs, which keeps the crash sweep fast.
   const store = await ShardStore.open({ dataDir: dir, hnsw: HNSW, fs: await FaultInjectingFs.create(dir) }).catch((error: Error) => {
@@ -217,36 +228,76 @@ describe('power loss (fault-injecting file system: unsynced writes and folder en
     await verifyRecovered(dir, { collectionAcked: true, sent: new Set(['a', 'b']), acked: new Set(['a', 'b']), deleteSent: new Set(), deleted: new Set() }, 'cut after ack');
   });
 
-  describe('injected I/O errors: the store stops taking writes and never acknowledges one that is not durable', () => {
+  describe('injected I/O errors: a failed log write is not stored, not visible, and the store takes writes again', () => {
     for (const fault of [
-      { op: 'datasync' as const, code: 'EIO' as const },
-      { op: 'write' as const, code: 'ENOSPC' as const },
+      { op: 'datasync' as const, code: 'EIO' as const, expected: 'SHARD_UNAVAILABLE' },
+      { op: 'write' as const, code: 'ENOSPC' as const, expected: 'STORAGE_FULL' },
     ]) {
-      it(`${fault.code} on the log's ${fault.op}: the write and every later one fail; what was acknowledged survives a power cut`, async () => {
+      it(`${fault.code} on the log's ${fault.op}: the writes fail (${fault.expected}, retryable), the store reloads from disk without them, later writes are acknowledged and survive a power cut`, async () => {
         const fs = await FaultInjectingFs.create(dir);
-        const store = await ShardStore.open({ dataDir: dir, fs, hnsw: HNSW });
-        await store.ensureCollection(spec);
-        await store.upsert(COLLECTION, [identity('before')]);
-
-        fs.inject({ ...fault, path: /\.wal$/, times: 1 });
-        const [failed, concurrent] = await Promise.allSettled([store.upsert(COLLECTION, [identity('failed')]), store.upsert(COLLECTION, [identity('concurrent')])]);
-        expect(failed).toMatchObject({ status: 'rejected', reason: { code: 'INTERNAL', message: expect.stringContaining(fault.code) } });
-        expect(concurrent.status).toBe('rejected');
-        // The fault is gone, yet the log stays failed: a retried fsync could "succeed" without the lost pages.
-        await expect(store.upsert(COLLECTION, [identity('after')])).rejects.toMatchObject({ code: 'INTERNAL' });
-        await expect(store.deleteIdentities(COLLECTION, ['before'])).rejects.toMatchObject({ code: 'INTERNAL' });
-        await expect(store.ensureCollection({ name: 'other', dimension: 4, metric: 'ip' })).rejects.toMatchObject({ code: 'INTERNAL' });
-
-        await fs.powerCycle();
-        const reopened = await ShardStore.open({ dataDir: dir, hnsw: HNSW });
+        const logLines: string[] = [];
+        const store = await ShardStore.open({ dataDir: dir, fs, hnsw: HNSW, log: (line) => logLines.push(line), graphUpkeepIdleMs: 0 });
         try {
-          expect(reopened.identityIds(COLLECTION)).toEqual(['before']);
-          await reopened.upsert(COLLECTION, [identity('after')]);
+          await store.ensureCollection(spec);
+          await store.upsert(COLLECTION, [identity('before')]);
+
+          fs.inject({ ...fault, path: /\.wal$/, times: 1 });
+          const [failed, concurrent] = await Promise.allSettled([store.upsert(COLLECTION, [identity('failed')]), store.upsert(COLLECTION, [identity('concurrent')])]);
+          expect(failed).toMatchObject({ status: 'rejected', reason: { code: fault.expected, retryable: true, details: { osCode: fault.code } } });
+          expect(concurrent).toMatchObject({ status: 'rejected', reason: { code: fault.expected, retryable: true } });
+
+          // The writes were applied in memory before their fsync failed; the reload takes them out.
+          await until(() => store.storageStatus().state === 'ok');
+          expect(store.storageStatus().reloads).toBe(1);
+          expect(store.identityIds(COLLECTION)).toEqual(['before']);
+          expect(store.getIdentity(COLLECTION, 'failed')).toBeNull();
+          const hits = store.search(COLLECTION, vectorFor('failed', 'f0', DIM), 3);
+          expect(hits.map((h) => h.identityId)).not.toContain('failed');
+          expect(logLines.some((line) => line.includes('reloaded from disk after a failed write'))).toBe(true);
+
+          // The fault is gone: writes go again (a fresh log handle, never a retried fsync).
+          await store.upsert(COLLECTION, [identity('after')]);
+          await store.deleteIdentities(COLLECTION, ['before']);
+          expect(store.identityIds(COLLECTION)).toEqual(['after']);
+        } finally {
+          await store.close();
+        }
+        await fs.powerCycle();
+        await verifyRecovered(dir, { collectionAcked: true, sent: new Set(['before', 'after', 'failed', 'concurrent']), acked: new Set(['before', 'after']), deleteSent: new Set(['before']), deleted: new Set(['before']) }, `after ${fault.code}`);
+        const reopened = await ShardStore.open({ dataDir: dir, hnsw: HNSW, graphUpkeepIdleMs: 0 });
+        try {
+          expect(reopened.identityIds(COLLECTION)).toEqual(['after']);
         } finally {
           await reopened.close();
         }
       });
     }
+
+    it('a disk that stays full: each write fails STORAGE_FULL, memory never keeps a failed write, and after a second failure in a row writes pause instead of reloading on every one', async () => {
+      const fs = await FaultInjectingFs.create(dir);
+      const store = await ShardStore.open({ dataDir: dir, fs, hnsw: HNSW, log: () => undefined, graphUpkeepIdleMs: 0 });
+      try {
+        await store.ensureCollection(spec);
+        await store.upsert(COLLECTION, [identity('kept')]);
+        fs.inject({ op: 'write', code: 'ENOSPC', path: /\.wal$/ });
+        await expect(store.upsert(COLLECTION, [identity('x1')])).rejects.toMatchObject({ code: 'STORAGE_FULL' });
+        await until(() => store.storageStatus().state === 'ok');
+        await expect(store.upsert(COLLECTION, [identity('x2')])).rejects.toMatchObject({ code: 'STORAGE_FULL' });
+        await until(() => store.storageStatus().reloads === 2 && store.storageStatus().state !== 'reloading');
+        // Second reload in a row: writes wait a while rather than try the disk (and reload) again.
+        expect(store.storageStatus()).toMatchObject({ state: 'paused', detail: expect.stringContaining('ENOSPC') });
+        await expect(store.upsert(COLLECTION, [identity('x3')])).rejects.toMatchObject({ code: 'STORAGE_FULL', message: expect.stringContaining('takes writes again in') });
+        expect(store.storageStatus().reloads).toBe(2);
+        expect(store.identityIds(COLLECTION)).toEqual(['kept']);
+
+        fs.clearFaults(); // room again
+        await until(() => store.storageStatus().state === 'ok');
+        await store.upsert(COLLECTION, [identity('later')]);
+        expect(store.identityIds(COLLECTION).sort()).toEqual(['kept', 'later']);
+      } finally {
+        await store.close();
+      }
+    });
 
     it('ENOSPC while writing a snapshot fails that snapshot only: writes go on, and a later snapshot succeeds', async () => {
       const fs = await FaultInjectingFs.create(dir);

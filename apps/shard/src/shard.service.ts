@@ -147,7 +147,7 @@ export class ShardService {
   }
 
   stats(): ShardStats {
-    return { shardId: this.shardId, collections: this.store.stats() };
+    return { shardId: this.shardId, collections: this.store.stats(), storage: this.store.storageStatus() };
   }
 
   /** An operator's check of this shard's state against its own snapshot + log (see ShardStore.integrityCheck). */

@@ -60,6 +60,12 @@ export const ErrorCodes = {
   /** The shard dropped the request unstarted: the caller's deadline had already passed. */
   DEADLINE_EXCEEDED: { status: 504, retryable: true },
   NOT_READY: { status: 503, retryable: true },
+  /**
+   * The shard's disk is full (ENOSPC, EDQUOT): the write was not acknowledged and its outcome is
+   * unknown (part of a log write may have reached the disk). The shard reloads its state from disk
+   * and takes writes again once there is room: retrying is safe (writes are idempotent).
+   */
+  STORAGE_FULL: { status: 507, retryable: true },
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -151,6 +151,12 @@ export interface ShardStats {
   shardId: string;
   /** revivedFaces: faces brought back by unmarkDelete instead of inserted, since the shard process started (absent: an older shard). */
   collections: { name: string; dimension: number; metric: string; identities: number; faces: number; revivedFaces?: number }[];
+  /**
+   * Whether the shard takes writes (absent: an older shard). `ok`; `reloading` its state from disk
+   * after a failed log write; `paused` (writes failed again right after a reload, e.g. a disk still
+   * full); `failed` (a reload failed and is retried). `detail` says why; `reloads` counts since start.
+   */
+  storage?: { state: 'ok' | 'reloading' | 'paused' | 'failed'; detail?: string; reloads: number };
 }
 
 /**

@@ -1,5 +1,5 @@
 export { ShardStore } from './shard-store';
-export type { ShardStoreOptions, CollectionStats, RecoveryInfo, SnapshotPhase } from './shard-store';
+export type { ShardStoreOptions, CollectionStats, RecoveryInfo, SnapshotPhase, StorageStatus } from './shard-store';
 export type { HnswParams, SearchOptions } from './collection-index';
 export { DEFAULT_HNSW } from './collection-index';
 export type { WriteOptions } from './shard-store';

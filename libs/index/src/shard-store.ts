@@ -3,7 +3,7 @@ import type { IndexMetricsSink } from './index-metrics';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { FaceshardError, MAX_DIMENSION, NAME_PATTERN } from '@faceshard/contracts';
 import type { CollectionSpec, IdentityUpsert, SearchHit, StoredIdentity, VersionedIdentity } from '@faceshard/contracts';
-import { applyOp, generationOf, type StoreCatalog } from './apply-op';
+import { applyOp, generationOf } from './apply-op';
 import { AsyncMutex } from './async-mutex';
 import { CollectionIndex, DEFAULT_HNSW, type HnswParams, type SearchOptions } from './collection-index';
 import { DataLayout } from './data-layout';
@@ -15,7 +15,8 @@ import type { WalOp } from './wal-ops';
 import { isCollectionWalOp, prepareCollectionOp } from './collection-op';
 import { SnapshotOverlay, type CollectionReads } from './snapshot-overlay';
 import { nodeStoreFs, type StoreFs } from './store-fs';
-import { replayLog, type SalvageReport } from './wal-replay';
+import type { ReplayOptions, SalvageReport } from './wal-replay';
+import { loadDurableState, type DurableState } from './load-durable-state';
 import { WriteAheadLog } from './write-ahead-log';
 import { GraphUpkeep } from './integrity/graph-upkeep';
 import { DEFAULT_IDLE_SNAPSHOT_RULE } from './integrity/idle-snapshot-rule';
@@ -108,6 +109,20 @@ export interface RecoveryInfo {
   salvaged: SalvageReport | null;
 }
 
+/** Whether the store takes writes (see ShardStore.storageStatus). */
+export interface StorageStatus {
+  state: 'ok' | 'reloading' | 'paused' | 'failed';
+  /** Why writes are refused (absent when ok). */
+  detail?: string;
+  /** Reloads from disk after a failed write, since the store was opened. */
+  reloads: number;
+}
+
+/** How long writes wait after a reload when they failed again right after the previous one; it doubles up to the max. */
+const RELOAD_PAUSE_MS = 1_000;
+const RELOAD_PAUSE_MAX_MS = 60_000;
+/** While reloading in place, the log replay yields to the event loop after this long (ms). */
+const RELOAD_REPLAY_SLICE_MS = 10;
 /** Time an ingest batch may hold the event loop before yielding to searches. */
 const APPLY_SLICE_MS = 10;
 /**
@@ -153,8 +168,17 @@ export class ShardStore {
   private snapshotLsn: number;
   private backgroundSnapshot: Promise<void> | null = null;
   private closing = false;
-  /** Set when memory may no longer match the log; writes are refused from then on. */
+  /** Set when memory may no longer match the log; writes are refused until the store reloaded from disk. */
   private failure: Error | null = null;
+  /** The reload from disk under way (see failed()), or the timer that starts the next one. */
+  private reloading: Promise<void> | null = null;
+  private reloadTimer: ReturnType<typeof setTimeout> | null = null;
+  private reloads = 0;
+  /** Reloads since the last durable write: writes failing again right after a reload pause for longer. */
+  private reloadsInARow = 0;
+  private writesPausedUntil = -Infinity;
+  private pauseReason = '';
+  private pauseCode: 'STORAGE_FULL' | 'SHARD_UNAVAILABLE' = 'SHARD_UNAVAILABLE';
   /** Last failure of a background snapshot (they retry on the next trigger). */
   lastSnapshotError: Error | null = null;
   private readonly graphUpkeep: GraphUpkeep;
@@ -173,6 +197,7 @@ export class ShardStore {
     upkeepIdleMs: number,
     log: ShardStoreOptions['log'],
     idleSnapshotMs: number,
+    private readonly replayOptions: ReplayOptions,
   ) {
     this.snapshotLsn = recovery.snapshotLsn;
     const line = log ?? ((text: string) => process.stderr.write(`${text}\n`));
@@ -203,24 +228,8 @@ export class ShardStore {
     await mkdirDurable(fs, layout.snapshotsDir);
     const releaseLock = await acquireDataDirLock(fs, layout.root, layout.lockFile);
     try {
-      await pruneSnapshots(fs, layout, null); // temp folders of snapshots a crash interrupted
-      const installed = await listSnapshots(fs, layout);
-      const newest = installed[installed.length - 1];
-      const catalog: StoreCatalog = { collections: new Map(), dropped: new Map() };
-      let snapshotLsn = 0;
-      if (newest !== undefined) {
-        const snapshot = await loadSnapshot(fs, layout, newest);
-        snapshotLsn = snapshot.lsn;
-        for (const entry of snapshot.collections) {
-          catalog.collections.set(entry.spec.name, CollectionIndex.restore(entry.spec, entry.hnsw, entry.meta, params));
-        }
-        for (const [name, generation] of Object.entries(snapshot.dropped)) catalog.dropped.set(name, generation);
-        await pruneSnapshots(fs, layout, newest);
-      }
-      const replay = await replayLog(fs, layout, snapshotLsn, (record) => applyOp(catalog, record.op, params), {
-        salvage: options.walSalvage ?? false,
-        log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
-      });
+      const replayOptions = { salvage: options.walSalvage ?? false, log: options.log ?? ((line: string) => process.stderr.write(`${line}\n`)) };
+      const { catalog, snapshotLsn, replay } = await loadDurableState(fs, layout, params, replayOptions);
       const wal = await WriteAheadLog.open(fs, layout, replay);
       if (options.metrics) wal.metrics = options.metrics;
       await wal.deleteCoveredSegments(snapshotLsn); // left behind if a crash hit right after a snapshot
@@ -231,26 +240,133 @@ export class ShardStore {
         nextLsn: replay.nextLsn,
         salvaged: replay.salvaged,
       };
-      const store = new ShardStore(fs, layout, params, snapshotEveryOps, options.testHooks, releaseLock, wal, recovery, options.graphUpkeepIdleMs ?? 1000, options.log, options.graphUpkeepIdleSnapshotMs ?? DEFAULT_IDLE_SNAPSHOT_RULE.afterMs);
+      const store = new ShardStore(fs, layout, params, snapshotEveryOps, options.testHooks, releaseLock, wal, recovery, options.graphUpkeepIdleMs ?? 1000, options.log, options.graphUpkeepIdleSnapshotMs ?? DEFAULT_IDLE_SNAPSHOT_RULE.afterMs, replayOptions);
       if (options.maxHeldChanges !== undefined) {
         if (!Number.isInteger(options.maxHeldChanges) || options.maxHeldChanges < 1) throw new FaceshardError('VALIDATION_FAILED', 'maxHeldChanges must be a positive integer');
         store.maxHeldChanges = options.maxHeldChanges;
       }
-      store.graphUpkeep.snapshotInstalled(snapshotLsn);
-      for (const [name, collection] of catalog.collections) {
-        store.collections.set(name, collection);
-        store.clock.observe(collection.maxVersion);
-        // A graph from before this process may hold cut-off faces: the snapshot's is checked once
-        // writes pause, what the log replayed on top of it after the next snapshot.
-        store.graphUpkeep.noteWrites(name, collection.faceCount, snapshotLsn);
-        if (replay.nextLsn - 1 > snapshotLsn) store.graphUpkeep.noteWrites(name, collection.faceCount, replay.nextLsn - 1);
-      }
-      for (const [name, generation] of catalog.dropped) store.dropped.set(name, generation);
+      store.adopt({ catalog, snapshotLsn, replay });
       return store;
     } catch (error) {
       await releaseLock();
       throw error;
     }
+  }
+
+  /**
+   * Takes the state read from disk as this store's memory: at open, and when reloading in place
+   * after a failed write (the caller then holds both locks, so nothing is frozen or being written).
+   */
+  private adopt({ catalog, snapshotLsn, replay }: DurableState): void {
+    this.collections.clear();
+    this.dropped.clear();
+    this.overlays.clear();
+    this.creationLsn.clear();
+    this.snapshotLsn = snapshotLsn;
+    this.graphUpkeep.snapshotInstalled(snapshotLsn);
+    for (const [name, collection] of catalog.collections) {
+      this.collections.set(name, collection);
+      this.clock.observe(collection.maxVersion); // the clock only moves forward: versions stay monotonic
+      // A graph from before this process may hold cut-off faces: the snapshot's is checked once
+      // writes pause, what the log replayed on top of it after the next snapshot.
+      this.graphUpkeep.noteWrites(name, collection.faceCount, snapshotLsn);
+      if (replay.nextLsn - 1 > snapshotLsn) this.graphUpkeep.noteWrites(name, collection.faceCount, replay.nextLsn - 1);
+    }
+    for (const [name, generation] of catalog.dropped) this.dropped.set(name, generation);
+  }
+
+  /**
+   * Whether writes go: `ok`; `reloading` from disk after a failed write; `paused` (writes failed
+   * again right after a reload, e.g. a disk still full: writes wait a while before they try the
+   * disk again); `failed` (a reload failed; it is retried). `reloads`: done since open.
+   */
+  storageStatus(): StorageStatus {
+    const paused = performance.now() < this.writesPausedUntil;
+    const state = this.reloading ? 'reloading' : this.failure ? 'failed' : paused ? 'paused' : 'ok';
+    const detail = this.failure?.message ?? (paused ? this.pauseReason : undefined);
+    return { state, ...(detail ? { detail } : {}), reloads: this.reloads };
+  }
+
+  /**
+   * A write failed in the log (or applying a logged change failed). Memory may then hold changes
+   * that never reached the disk — a write is applied before its group fsync — and searches and
+   * gets would go on returning them, then lose them at the next restart. So the store reloads its
+   * state from disk in place at once, as a restart would, without one: memory is the log again,
+   * and writes go again. Writes are refused (retryable) until then. When writes fail again before
+   * one became durable (a disk that stays full), each reload pauses writes for longer
+   * (RELOAD_PAUSE_MS, doubling up to RELOAD_PAUSE_MAX_MS) instead of reloading on every write.
+   */
+  private failed(error: unknown): void {
+    this.failure ??= error instanceof Error ? error : new Error(String(error));
+    this.scheduleReload(0);
+  }
+
+  private scheduleReload(afterMs: number): void {
+    if (this.reloading || this.reloadTimer || this.closing) return;
+    this.reloadTimer = setTimeout(() => {
+      this.reloadTimer = null;
+      void this.reloadFromDisk();
+    }, afterMs);
+    this.reloadTimer.unref?.();
+  }
+
+  /** The pause after the nth reload since the last durable write (0 for the first). */
+  private pauseAfterReload(reloadsInARow: number): number {
+    return reloadsInARow <= 1 ? 0 : Math.min(RELOAD_PAUSE_MAX_MS, RELOAD_PAUSE_MS * 2 ** (reloadsInARow - 2));
+  }
+
+  private reloadFromDisk(): Promise<void> {
+    this.reloadsInARow++;
+    const run = this.snapshotLock.run(() =>
+      this.writeLock.run(async () => {
+        const failure = this.failure;
+        if (this.closing || !failure) return;
+        // A failed log is cut back to its last fsync (what was not acknowledged does not come back);
+        // a healthy one (applying failed) is flushed: its records are the truth memory missed.
+        if (this.wal.failed) await this.wal.cutToDurableAndClose();
+        else await this.wal.close();
+        // Reads and heartbeats go on meanwhile (on the old state): the replay gives the event loop turns.
+        const state = await loadDurableState(this.fs, this.layout, this.params, { ...this.replayOptions, yieldEveryMs: RELOAD_REPLAY_SLICE_MS });
+        const wal = await WriteAheadLog.open(this.fs, this.layout, state.replay);
+        wal.metrics = this.wal.metrics;
+        this.wal = wal;
+        this.adopt(state);
+        this.opsSinceSnapshot = state.replay.replayedRecords;
+        this.failure = null;
+        this.reloads++;
+        const pauseMs = this.pauseAfterReload(this.reloadsInARow);
+        this.writesPausedUntil = performance.now() + pauseMs;
+        this.pauseReason = failure.message;
+        this.pauseCode = failure instanceof FaceshardError && failure.code === 'STORAGE_FULL' ? 'STORAGE_FULL' : 'SHARD_UNAVAILABLE';
+        this.log('reloaded from disk after a failed write: memory holds what the log holds again', {
+          failure: failure.message,
+          snapshotLsn: state.snapshotLsn,
+          nextLsn: state.replay.nextLsn,
+          truncatedBytes: state.replay.truncatedBytes,
+          writesPausedMs: pauseMs,
+        });
+      }),
+    );
+    this.reloading = run
+      .catch((error: unknown) => {
+        this.log('reloading from disk after a failed write failed; retrying', { error: String(error) });
+      })
+      .finally(() => {
+        this.reloading = null;
+        if (this.failure) this.scheduleReload(Math.max(RELOAD_PAUSE_MS, this.pauseAfterReload(this.reloadsInARow)));
+      });
+    return this.reloading;
+  }
+
+  /** Waits for a write's log record to be durable; a failed log makes the store reload. */
+  private async durable(lsn: number): Promise<void> {
+    try {
+      await this.wal.waitDurable(lsn);
+    } catch (error) {
+      if (this.wal.failed) this.failed(this.wal.failed);
+      throw error;
+    }
+    this.reloadsInARow = 0;
   }
 
   /**
@@ -264,6 +380,7 @@ export class ShardStore {
     // Fast path (the shard calls this before every upsert): no queueing behind a running batch.
     const held = this.collections.get(spec.name);
     if (held && generationOf(held) === (spec.generation ?? 0)) return this.confirmExisting(spec);
+    this.refuseWritesWhileFailed();
     const lsn = await this.writeLock.run(() => {
       this.assertOpen();
       this.refuseDroppedGeneration(spec);
@@ -279,7 +396,7 @@ export class ShardStore {
       return created;
     });
     if (lsn === null) return this.confirmExisting(spec);
-    await this.wal.waitDurable(lsn);
+    await this.durable(lsn);
   }
 
   /** Same spec: fine once its creation is durable. Another dimension/metric: COLLECTION_EXISTS. */
@@ -291,7 +408,7 @@ export class ShardStore {
         metric: existing.spec.metric,
       });
     }
-    await this.wal.waitDurable(this.creationLsn.get(spec.name) ?? 0);
+    await this.durable(this.creationLsn.get(spec.name) ?? 0);
   }
 
   /**
@@ -302,6 +419,7 @@ export class ShardStore {
    */
   async dropCollection(name: string, generation?: number): Promise<boolean> {
     if (generation !== undefined && !isGeneration(generation)) throw new FaceshardError('VALIDATION_FAILED', 'generation must be a non-negative safe integer');
+    this.refuseWritesWhileFailed();
     const result = await this.writeLock.run(() => {
       this.assertOpen();
       const existing = this.collections.get(name);
@@ -312,7 +430,7 @@ export class ShardStore {
       if (!drops && !remembers) return { dropped: false, lsn: this.wal.lastAppendedLsn };
       return { dropped: drops, lsn: this.logAndApply({ type: 'drop', name, generation: mark }, 1) };
     });
-    await this.wal.waitDurable(result.lsn);
+    await this.durable(result.lsn);
     this.maybeSnapshotInBackground();
     return result.dropped;
   }
@@ -337,6 +455,7 @@ export class ShardStore {
    * new version, higher than its current version or tombstone (see VersionClock).
    */
   async upsert(collection: string, identities: IdentityUpsert[], options: WriteOptions = {}): Promise<{ upserted: number; faces: number }> {
+    this.refuseWritesWhileFailed();
     const lsn = await this.writeLock.run(async () => {
       this.assertOpen();
       const target = this.requireCollection(collection, options.generation);
@@ -364,7 +483,7 @@ export class ShardStore {
       }
       return appended;
     });
-    await this.wal.waitDurable(lsn);
+    await this.durable(lsn);
     this.maybeSnapshotInBackground();
     const faces = identities.reduce((sum, identity) => sum + identity.faces.length, 0);
     this.graphUpkeep.noteWrites(collection, faces, lsn);
@@ -381,6 +500,7 @@ export class ShardStore {
     if (!Array.isArray(identityIds) || identityIds.some((id) => typeof id !== 'string')) {
       throw new FaceshardError('VALIDATION_FAILED', 'identityIds must be an array of strings');
     }
+    this.refuseWritesWhileFailed();
     const result = await this.writeLock.run(async () => {
       this.assertOpen();
       const target = this.requireCollection(collection, options.generation);
@@ -394,7 +514,7 @@ export class ShardStore {
       const versions = this.assignVersions(reads, stamped);
       return { deleted: present.length, lsn: this.logAndApply({ type: 'delete', collection, identityIds: stamped, versions }, stamped.length) };
     });
-    await this.wal.waitDurable(result.lsn);
+    await this.durable(result.lsn);
     this.maybeSnapshotInBackground();
     return result.deleted;
   }
@@ -406,6 +526,7 @@ export class ShardStore {
    * version of each identity. Only the entries that win are logged. Resolves once durable.
    */
   async applyVersioned(collection: string, entries: VersionedIdentity[], options: WriteOptions = {}): Promise<{ applied: number; skipped: number }> {
+    this.refuseWritesWhileFailed();
     const result = await this.writeLock.run(async () => {
       this.assertOpen();
       const target = this.requireCollection(collection, options.generation);
@@ -444,7 +565,7 @@ export class ShardStore {
       }
       return { applied: winning.length, skipped: prepared.length - winning.length, lsn, faces };
     });
-    await this.wal.waitDurable(result.lsn);
+    await this.durable(result.lsn);
     this.maybeSnapshotInBackground();
     // Faces a move brings are inserted like any others, so hnswlib's pruning can cut them off too.
     this.graphUpkeep.noteWrites(collection, result.faces, result.lsn);
@@ -465,6 +586,7 @@ export class ShardStore {
       throw new FaceshardError('VALIDATION_FAILED', 'upToVersions must have one version per identity id');
     }
     const limitOf = new Map(limits ? identityIds.map((id, i) => [id, limits[i]]) : []);
+    this.refuseWritesWhileFailed();
     const result = await this.writeLock.run(async () => {
       this.assertOpen();
       const target = this.requireCollection(collection, options.generation);
@@ -477,7 +599,7 @@ export class ShardStore {
       if (present.length === 0) return { purged: 0, lsn: this.wal.lastAppendedLsn };
       return { purged: present.length, lsn: this.logAndApply({ type: 'purge', collection, identityIds: present }, present.length) };
     });
-    await this.wal.waitDurable(result.lsn);
+    await this.durable(result.lsn);
     return result.purged;
   }
 
@@ -634,7 +756,7 @@ export class ShardStore {
       return pinned > 0 ? { pinned, lsn } : null;
     });
     if (!result) return { pinned: 0, snapshotLsn };
-    await this.wal.waitDurable(result.lsn);
+    await this.durable(result.lsn);
     return { pinned: result.pinned, snapshotLsn };
   }
 
@@ -691,7 +813,7 @@ export class ShardStore {
       },
       options,
     );
-    await this.wal.waitDurable(pinLsn);
+    await this.durable(pinLsn);
     // A rebuilt collection is a new graph: the upkeep looks for faces it cut off.
     for (const collection of report.collections) if (collection.repairs.length > 0) this.graphUpkeep.noteWrites(collection.collection, collection.faces, this.wal.lastAppendedLsn);
     return report;
@@ -700,6 +822,9 @@ export class ShardStore {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    this.reloadTimer = null;
+    if (this.reloading) await this.reloading;
     await this.graphUpkeep.stop();
     if (this.backgroundSnapshot) await this.backgroundSnapshot;
     await this.snapshotLock.run(() => undefined);
@@ -866,8 +991,8 @@ export class ShardStore {
     try {
       apply();
     } catch (error) {
-      this.failure = error instanceof Error ? error : new Error(String(error));
-      throw new FaceshardError('INTERNAL', `applying a logged change failed; store needs reopening: ${this.failure.message}`);
+      this.failed(error);
+      throw new FaceshardError('SHARD_UNAVAILABLE', `applying a logged change failed; the shard reloads its state from disk, retry: ${String(error)}`);
     }
   }
 
@@ -878,8 +1003,24 @@ export class ShardStore {
     return collection;
   }
 
+  /**
+   * Before queueing for the writers' lock: a write arriving while the store has failed or reloads
+   * from disk fails at once (retryable) instead of waiting the whole reload for the lock.
+   */
+  private refuseWritesWhileFailed(): void {
+    if (this.failure || this.wal.failed) this.assertOpen();
+  }
+
   private assertOpen(): void {
-    if (this.failure) throw new FaceshardError('INTERNAL', `shard store stopped accepting writes: ${this.failure.message}`);
+    if (!this.failure && this.wal.failed) this.failed(this.wal.failed);
+    if (this.failure) {
+      const code = this.failure instanceof FaceshardError && this.failure.code === 'STORAGE_FULL' ? 'STORAGE_FULL' : 'SHARD_UNAVAILABLE';
+      throw new FaceshardError(code, `the shard takes no writes until it has reloaded its state from disk after a failed write; retry. The failure: ${this.failure.message}`);
+    }
+    const pausedMs = this.writesPausedUntil - performance.now();
+    if (pausedMs > 0) {
+      throw new FaceshardError(this.pauseCode, `writes failed again right after the shard reloaded from disk (${this.pauseReason}); it takes writes again in ${Math.ceil(pausedMs / 1000)} s`);
+    }
     if (this.closing) throw new FaceshardError('SHARD_UNAVAILABLE', 'shard store is closing');
   }
 }

@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { basename, join } from 'node:path';
 import { FaceshardError } from '@faceshard/contracts';
 import { DataLayout, parseLsnName } from './data-layout';
@@ -27,6 +28,12 @@ export interface ReplayOptions {
   /** Cut at the first damage (keeping what was cut under salvage/) instead of refusing to open. */
   salvage: boolean;
   log: (line: string) => void;
+  /**
+   * Give the event loop a turn once records have been applied for this long (ms). Unset at open
+   * (nothing else runs yet); set when a serving store reloads in place, so heartbeats and reads of
+   * the old state go on while a long log is replayed. A record (a batch) is applied whole.
+   */
+  yieldEveryMs?: number;
 }
 
 export interface ReplayResult {
@@ -148,6 +155,7 @@ export async function replayLog(fs: StoreFs, layout: DataLayout, afterLsn: numbe
   let truncatedBytes = 0;
   let replayedRecords = 0;
   let salvaged: SalvageReport | null = null;
+  let sliceStart = performance.now();
 
   for (let i = 0; i < segments.length && !salvaged; i++) {
     const start = segments[i];
@@ -178,6 +186,10 @@ export async function replayLog(fs: StoreFs, layout: DataLayout, afterLsn: numbe
             apply(frame.record);
             replayedRecords++;
             expected++;
+            if (options.yieldEveryMs !== undefined && performance.now() - sliceStart > options.yieldEveryMs) {
+              await yieldToEventLoop();
+              sliceStart = performance.now();
+            }
           }
           lsn++;
           position = frame.next;

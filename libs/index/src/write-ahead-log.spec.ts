@@ -39,3 +39,27 @@ describe('WriteAheadLog sync activity (what a snapshot copy gives way to)', () =
     expect(wal.syncActivity.syncing).toBe(false);
   });
 });
+
+describe('WriteAheadLog after a failed write', () => {
+  it('cuts the segment back to its last successful fdatasync, so records never acknowledged do not come back', async () => {
+    const { fs, wal } = await openLog();
+    await wal.waitDurable(wal.append(op));
+    const segment = new DataLayout(fs.root).segmentFile(1);
+    const acknowledgedSize = await fs.size(segment);
+    fs.inject({ op: 'datasync', code: 'EIO', times: 1 }); // the bytes reach the file, their fsync fails
+    const lost = wal.append(op);
+    await expect(wal.waitDurable(lost)).rejects.toMatchObject({ code: 'SHARD_UNAVAILABLE', details: { osCode: 'EIO' } });
+    expect(await fs.size(segment)).toBeGreaterThan(acknowledgedSize);
+    await wal.cutToDurableAndClose();
+    expect(await fs.size(segment)).toBe(acknowledgedSize);
+  });
+
+  it('maps a full disk to STORAGE_FULL (retryable) and refuses a wait for a record it never appended', async () => {
+    const { fs, wal } = await openLog();
+    fs.inject({ op: 'write', code: 'ENOSPC', times: 1 });
+    await expect(wal.waitDurable(wal.append(op))).rejects.toMatchObject({ code: 'STORAGE_FULL', retryable: true, details: { osCode: 'ENOSPC' } });
+    const { wal: fresh } = await openLog();
+    await expect(fresh.waitDurable(5)).rejects.toMatchObject({ code: 'SHARD_UNAVAILABLE', message: expect.stringContaining('never appended') });
+    await fresh.close();
+  });
+});

@@ -29,10 +29,16 @@ export class WriteAheadLog {
   private pending: Buffer[] = [];
   private waiters: DurabilityWaiter[] = [];
   private flushing: Promise<void> | null = null;
-  private failure: Error | null = null;
+  private failure: FaceshardError | null = null;
   private closed = false;
+  private cutDone = false;
   /** fsyncs done so far (observability; lets tests check that group commit happens). */
   fsyncCount = 0;
+  /** Why this log stopped taking records (a failed write or fsync), or null. */
+  get failed(): FaceshardError | null {
+    return this.failure;
+  }
+
   /** Where fsync (and the store's snapshot) times are reported. */
   metrics: IndexMetricsSink = NO_INDEX_METRICS;
   /** When a round of records is being written and synced: a snapshot's copy waits for its end. */
@@ -45,6 +51,8 @@ export class WriteAheadLog {
     private segmentStart: number,
     private readonly segments: number[],
     private lastLsn: number,
+    /** Bytes of the current segment written and fdatasync'ed: every acknowledged record ends within them. */
+    private syncedBytes: number,
   ) {
     this.durableLsn = lastLsn;
   }
@@ -69,7 +77,7 @@ export class WriteAheadLog {
     const handle = await fs.open(layout.segmentFile(start), 'a');
     await handle.datasync();
     await fs.fsyncPath(layout.walDir);
-    return new WriteAheadLog(fs, layout, handle, start, segments, recovered.nextLsn - 1);
+    return new WriteAheadLog(fs, layout, handle, start, segments, recovered.nextLsn - 1, await handle.size());
   }
 
   get lastAppendedLsn(): number {
@@ -93,6 +101,8 @@ export class WriteAheadLog {
   waitDurable(lsn: number): Promise<void> {
     if (lsn <= this.durableLsn) return Promise.resolve();
     if (this.failure) return Promise.reject(this.failure);
+    // Not appended to this log: it went with a failed log that the store replaced by reloading from disk.
+    if (lsn > this.lastLsn) return Promise.reject(new FaceshardError('SHARD_UNAVAILABLE', `log record ${lsn} was never appended to this log (the store reloaded from disk after a failed write)`));
     return new Promise<void>((resolve, reject) => {
       this.waiters.push({ lsn, resolve, reject });
       this.kick();
@@ -119,6 +129,7 @@ export class WriteAheadLog {
     await this.fs.fsyncPath(this.layout.walDir);
     const previous = this.handle;
     this.handle = next;
+    this.syncedBytes = 0;
     this.segmentStart = start;
     this.segments.push(start);
     await previous.close();
@@ -147,8 +158,32 @@ export class WriteAheadLog {
     await this.handle.close();
   }
 
+  /**
+   * Closes a failed log after cutting its current segment back to the last successful fdatasync:
+   * the records after it were never acknowledged, and whatever of them reached the file (a partial
+   * write before ENOSPC, or bytes whose fsync failed and that may be in the page cache only) must
+   * not come back when the store reloads from this file. After this the file holds exactly the
+   * acknowledged records, so a failed write's outcome is known: not stored.
+   */
+  async cutToDurableAndClose(): Promise<void> {
+    if (this.cutDone) return;
+    while (this.flushing) await this.flushing;
+    // Closed already: by an earlier cut that failed midway (it is tried again on a fresh handle).
+    if (this.closed) this.handle = await this.fs.open(this.layout.segmentFile(this.segmentStart), 'a');
+    this.closed = true;
+    try {
+      if ((await this.handle.size()) > this.syncedBytes) {
+        await this.handle.truncate(this.syncedBytes);
+        await this.handle.datasync();
+      }
+      this.cutDone = true;
+    } finally {
+      await this.handle.close();
+    }
+  }
+
   private assertUsable(): void {
-    if (this.failure) throw new FaceshardError('INTERNAL', `write-ahead log failed earlier: ${this.failure.message}`);
+    if (this.failure) throw new FaceshardError(this.failure.code, `write-ahead log failed earlier: ${this.failure.message}`, this.failure.details);
     if (this.closed) throw new FaceshardError('SHARD_UNAVAILABLE', 'write-ahead log is closed');
   }
 
@@ -177,13 +212,14 @@ export class WriteAheadLog {
           this.syncActivity.ended();
         }
         this.fsyncCount++;
+        this.syncedBytes += batch.length;
         this.durableLsn = upTo;
         this.settle(upTo);
       }
     } catch (error) {
       // Never retried: after a failed fsync the kernel may have dropped the dirty pages, and a
       // second fsync would then "succeed" without them. Nothing after this point is acknowledged.
-      this.failure = new FaceshardError('INTERNAL', `write-ahead log write failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.failure = logWriteFailure(error);
       const waiters = this.waiters;
       this.waiters = [];
       for (const waiter of waiters) waiter.reject(this.failure);
@@ -198,4 +234,23 @@ export class WriteAheadLog {
     }
     this.waiters = stillWaiting;
   }
+}
+
+/** Operating-system codes of a full disk: the write did not fit, nothing is wrong with what is stored. */
+const DISK_FULL_CODES: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT']);
+
+/**
+ * What a failed log write or fsync becomes: STORAGE_FULL for a full disk, SHARD_UNAVAILABLE
+ * otherwise. Both are retryable: the store cuts the log back to its last fsync (so the write is
+ * not stored), reloads itself from disk (shard-store.ts) and takes writes again. The OS code
+ * travels in details.osCode.
+ */
+export function logWriteFailure(error: unknown): FaceshardError {
+  const osCode = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : undefined;
+  const reason = error instanceof Error ? error.message : String(error);
+  const details = osCode ? { osCode } : undefined;
+  if (osCode && DISK_FULL_CODES.has(osCode)) {
+    return new FaceshardError('STORAGE_FULL', `the shard's disk is full: the write was not stored (write-ahead log: ${reason}); free disk space and retry`, details);
+  }
+  return new FaceshardError('SHARD_UNAVAILABLE', `the write was not stored: write-ahead log write failed (${reason}); the shard reloads its state from disk, retry`, details);
 }

@@ -48,7 +48,8 @@ export class ClusterStatusService {
       members: statuses.map((status, i) => {
         const answer = stats[i];
         const collections = answer.status === 'fulfilled' ? (answer.value as ShardStats).collections : null;
-        return { ...status, state: members[i].state, collections };
+        const storage = answer.status === 'fulfilled' ? ((answer.value as ShardStats).storage ?? null) : null;
+        return { ...status, state: members[i].state, collections, storage };
       }),
       move: state.move ? { ...(await this.describeMove(state.move)), revivedFaces: revivedOn(state.move.to, ids, stats) } : null,
     };

@@ -43,7 +43,7 @@ export const answers = {
     readEpoch: null,
     writeEpoch: null,
     readMembers: [SHARD],
-    members: [{ shardId: SHARD, health: 'up', lastHeartbeatMs: 1795770259112, state: 'active', collections: [{ ...createCollectionExample, identities: 3, faces: 3 }] }],
+    members: [{ shardId: SHARD, health: 'up', lastHeartbeatMs: 1795770259112, state: 'active', collections: [{ ...createCollectionExample, identities: 3, faces: 3 }], storage: { state: 'ok', reloads: 0 } }],
     move: null,
   },
 };
