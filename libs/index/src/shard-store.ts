@@ -992,7 +992,8 @@ export class ShardStore {
       apply();
     } catch (error) {
       this.failed(error);
-      throw new FaceshardError('SHARD_UNAVAILABLE', `applying a logged change failed; the shard reloads its state from disk, retry: ${String(error)}`);
+      // The change is in the log (the reload applies it again), so its outcome is unknown to the caller.
+      throw new FaceshardError('SHARD_UNAVAILABLE', `applying a logged change failed; the shard reloads its state from disk, retry: ${String(error)}`, { outcome: 'unknown' });
     }
   }
 
