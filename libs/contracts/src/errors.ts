@@ -48,6 +48,8 @@ export const ErrorCodes = {
   PROFILER_BUSY: { status: 409, retryable: true },
   /** A shard's write-ahead log is damaged beyond a torn tail; the store will not open (see WAL_SALVAGE). */
   WAL_CORRUPT: { status: 500, retryable: false },
+  /** A shard's snapshot index file does not match the checksum its manifest recorded; the store will not open. */
+  SNAPSHOT_CORRUPT: { status: 500, retryable: false },
   /** Another process (or store) has the shard's data folder open. */
   DATA_DIR_LOCKED: { status: 500, retryable: false },
   // The HTTP edge (issue 6): malformed bodies, size bounds, admission control, readiness.

@@ -19,8 +19,12 @@ export interface CollectionMeta {
 export interface SnapshotManifest {
   version: 1;
   lsn: number;
-  /** indexBytes: size of the hnswlib file, checked before hnswlib reads it (it trusts its input). */
-  collections: { spec: CollectionSpec; indexFile: string | null; indexBytes: number; metaFile: string }[];
+  /**
+   * indexBytes: size of the hnswlib file, checked before hnswlib reads it (it trusts its input).
+   * indexCrc32: CRC32 of that file, checked before loading too (absent in snapshots made before
+   * 28 Nov 2026: not checked). The index file is the only copy of the faces' vectors.
+   */
+  collections: { spec: CollectionSpec; indexFile: string | null; indexBytes: number; indexCrc32?: number; metaFile: string }[];
   /** Highest dropped generation per collection name (absent in snapshots from before generations). */
   dropped?: Record<string, number>;
 }
