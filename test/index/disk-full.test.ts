@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaceshardError } from '@faceshard/contracts';
+import { resolveShardId } from '@faceshard/cluster';
 import { ShardStore } from '@faceshard/index';
 import { makeTempDir, vectorFor } from './helpers';
 
@@ -122,4 +123,48 @@ describe.skipIf(unavailable !== null)(`a shard store on a real full file system 
       await reopened.close();
     }
   }, 120_000);
+
+  it('a shard whose disk is full starts again (its id, its data-folder lock) and serves reads; writes fail STORAGE_FULL', async () => {
+    const shardDir = join(mountPoint, 'shard-b');
+    const id = await resolveShardId(shardDir);
+    const dataDir = join(shardDir, 'store');
+    const first = await ShardStore.open({ dataDir, hnsw: HNSW, graphUpkeepIdleMs: 0, graphUpkeepIdleSnapshotMs: 0, log: () => undefined });
+    await first.ensureCollection({ name: COLLECTION, dimension: DIM, metric: 'cosine' });
+    await first.upsert(COLLECTION, batch(0));
+    await first.close();
+    fillToTheLastBlock(join(mountPoint, 'filler'));
+
+    expect(await resolveShardId(shardDir)).toBe(id); // read, not written again
+    const store = await ShardStore.open({ dataDir, hnsw: HNSW, graphUpkeepIdleMs: 0, graphUpkeepIdleSnapshotMs: 0, log: () => undefined });
+    try {
+      expect(store.identityIds(COLLECTION).length).toBe(BATCH);
+      expect(store.search(COLLECTION, vectorFor('p-7', 'f0', DIM), 1)[0]?.identityId).toBe('p-7');
+      await expect(store.upsert(COLLECTION, batch(BATCH))).rejects.toMatchObject({ code: 'STORAGE_FULL' });
+    } finally {
+      await store.close();
+      unlinkSync(join(mountPoint, 'filler'));
+    }
+  }, 60_000);
 });
+
+/** Writes zeros until the file system refuses (root may use the blocks reserved for it, so df's 0 is not full). */
+function fillToTheLastBlock(path: string): void {
+  const fd = openSync(path, 'w');
+  const block = Buffer.alloc(64 * 1024);
+  try {
+    for (;;) {
+      try {
+        writeSync(fd, block);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+        try {
+          writeSync(fd, block, 0, 512); // the last partial block
+        } catch {
+          return;
+        }
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}

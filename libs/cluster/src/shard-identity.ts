@@ -20,10 +20,18 @@ export async function resolveShardId(dataDir: string, given?: string): Promise<s
   if (wanted !== undefined) assertShardId(wanted);
   await mkdir(dataDir, { recursive: true });
 
-  const candidate = wanted ?? `shard-${randomBytes(5).toString('hex')}`;
-  // Create-if-absent: if two processes race on one fresh directory, exactly one id is recorded.
-  const created = await createFileAtomic(file, candidate + '\n');
-  const recorded = created ? candidate : await readRecorded(file);
+  // Recorded already (every start but the first): read it, writing nothing, so a shard whose disk
+  // is full still starts and serves reads.
+  let recorded = await readRecorded(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  });
+  if (recorded === null) {
+    const candidate = wanted ?? `shard-${randomBytes(5).toString('hex')}`;
+    // Create-if-absent: if two processes race on one fresh directory, exactly one id is recorded.
+    const created = await createFileAtomic(file, candidate + '\n');
+    recorded = created ? candidate : await readRecorded(file);
+  }
   if (wanted !== undefined && recorded !== wanted) {
     throw new FaceshardError('VALIDATION_FAILED', `data directory ${dataDir} belongs to shard ${recorded}, not ${wanted}: use its own directory or its own id`, {
       dataDir,

@@ -44,8 +44,13 @@ export async function acquireDataDirLock(fs: StoreFs, root: string, lockFile: st
     await file.truncate(0);
     await writeFully(file, Buffer.from(`${process.pid}\n`));
   } catch (error) {
-    await file.close();
-    throw error;
+    // The pid only makes the error message of a second opener nicer: a full disk must not stop a
+    // shard from opening (and serving reads) over it.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOSPC' && code !== 'EDQUOT') {
+      await file.close();
+      throw error;
+    }
   }
   return async () => {
     // Closing the descriptor releases the lock; the file stays (removing it would race a new holder).

@@ -18,3 +18,14 @@ describe('retryAfterSeconds', () => {
     expect(retryAfterSeconds(timeoutStatus, timeout)).toBeUndefined();
   });
 });
+
+describe('toHttpError', () => {
+  it('answers a raw full-disk error (ENOSPC, EDQUOT) as 507 STORAGE_FULL, retryable, and any other raw error as a bare 500', () => {
+    for (const code of ['ENOSPC', 'EDQUOT']) {
+      const [status, body] = toHttpError(Object.assign(new Error(`${code}: no space left on device, write`), { code }));
+      expect(status).toBe(507);
+      expect(body).toMatchObject({ code: 'STORAGE_FULL', retryable: true, details: { osCode: code } });
+    }
+    expect(toHttpError(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }))).toEqual([500, { code: 'INTERNAL', message: 'internal error', retryable: false }]);
+  });
+});

@@ -59,5 +59,10 @@ export function toHttpError(exception: unknown): [number, ErrorBody] {
     const code = statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : statusCode === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'VALIDATION_FAILED';
     return [statusCode, { code, message: String((exception as Error).message), retryable: false }];
   }
+  // A full disk under this process (the embedded metadata file, the key store): the answer says so.
+  const osCode = (exception as { code?: unknown })?.code;
+  if (osCode === 'ENOSPC' || osCode === 'EDQUOT') {
+    return [507, { code: 'STORAGE_FULL', message: `the disk is full (${String((exception as Error).message)}): the change was not made; free disk space and retry`, retryable: true, details: { osCode } }];
+  }
   return [500, { code: 'INTERNAL', message: 'internal error', retryable: false }];
 }
