@@ -280,13 +280,18 @@ describe('power loss (fault-injecting file system: unsynced writes and folder en
         await store.ensureCollection(spec);
         await store.upsert(COLLECTION, [identity('kept')]);
         fs.inject({ op: 'write', code: 'ENOSPC', path: /\.wal$/ });
-        await expect(store.upsert(COLLECTION, [identity('x1')])).rejects.toMatchObject({ code: 'STORAGE_FULL' });
+        // As the shard does: every upsert confirms its collection first (a wait for a record durable long ago).
+        const upsert = async (id: string) => {
+          await store.ensureCollection(spec);
+          return store.upsert(COLLECTION, [identity(id)]);
+        };
+        await expect(upsert('x1')).rejects.toMatchObject({ code: 'STORAGE_FULL' });
         await until(() => store.storageStatus().state === 'ok');
-        await expect(store.upsert(COLLECTION, [identity('x2')])).rejects.toMatchObject({ code: 'STORAGE_FULL' });
+        await expect(upsert('x2')).rejects.toMatchObject({ code: 'STORAGE_FULL' });
         await until(() => store.storageStatus().reloads === 2 && store.storageStatus().state !== 'reloading');
         // Second reload in a row: writes wait a while rather than try the disk (and reload) again.
         expect(store.storageStatus()).toMatchObject({ state: 'paused', detail: expect.stringContaining('ENOSPC') });
-        await expect(store.upsert(COLLECTION, [identity('x3')])).rejects.toMatchObject({ code: 'STORAGE_FULL', message: expect.stringContaining('takes writes again in') });
+        await expect(upsert('x3')).rejects.toMatchObject({ code: 'STORAGE_FULL', message: expect.stringContaining('takes writes again in') });
         expect(store.storageStatus().reloads).toBe(2);
         expect(store.identityIds(COLLECTION)).toEqual(['kept']);
 

@@ -366,7 +366,9 @@ export class ShardStore {
       if (this.wal.failed) this.failed(this.wal.failed);
       throw error;
     }
-    this.reloadsInARow = 0;
+    // Only a round of records written and synced by this log says the disk takes writes again (a
+    // wait for a record durable long ago, as every upsert's collection check makes, says nothing).
+    if (this.wal.fsyncCount > 0) this.reloadsInARow = 0;
   }
 
   /**
