@@ -10,6 +10,7 @@ import { GatewayModule } from './gateway.module';
 import { AccessService } from './access/access.service';
 import { setupOpenApi } from './openapi/setup-openapi';
 import { gatewayFastifyOptions, installEdgeLimits } from './http/fastify-options';
+import { installShutdownAnswer } from './http/shutdown-answer';
 import { installRequestScope } from './http/request-scope';
 import { installHttpTracing } from './http/http-tracing';
 import { installRequestObserver } from './http/request-observer';
@@ -48,6 +49,7 @@ export async function startGateway(deps: {
   installRequestScope(adapter.getInstance());
   installRequestObserver(adapter.getInstance(), observability.log, observability.metrics?.http(), deps.config.accessLog);
   installEdgeLimits(adapter.getInstance(), deps.config);
+  const shutdown = installShutdownAnswer(adapter.getInstance());
   installHttpTracing(adapter.getInstance());
   adapter.getInstance().addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) routes.push({ method, url: route.url });
@@ -94,6 +96,7 @@ export async function startGateway(deps: {
     firstAdminKey,
     routes,
     async close() {
+      shutdown.begin();
       await app.close();
       await access.close();
     },

@@ -282,8 +282,9 @@ export class ShardStore {
    */
   storageStatus(): StorageStatus {
     const paused = performance.now() < this.writesPausedUntil;
-    const state = this.reloading ? 'reloading' : this.failure ? 'failed' : paused ? 'paused' : 'ok';
-    const detail = this.failure?.message ?? (paused ? this.pauseReason : undefined);
+    const failure = this.failure ?? this.wal.failed; // the log may have failed before any caller noticed
+    const state = this.reloading ? 'reloading' : failure ? 'failed' : paused ? 'paused' : 'ok';
+    const detail = failure?.message ?? (paused ? this.pauseReason : undefined);
     return { state, ...(detail ? { detail } : {}), reloads: this.reloads };
   }
 

@@ -33,6 +33,8 @@ export function gatewayFastifyOptions(config: Pick<GatewayConfig, 'bodyLimits'>)
     bodyLimit: config.bodyLimits.default,
     ...requestIdOptions(),
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // A shutting-down gateway answers in the API's shape (installShutdownAnswer), not Fastify's bare 503.
+    return503OnClosing: false,
     frameworkErrors: (error: Error, _request: FastifyRequest, reply: FastifyReply) => {
       const [status, body] = fastifyErrorBody(error) ?? [400, { code: 'VALIDATION_FAILED', message: error.message, retryable: false }];
       void reply.status(status).send(body);
