@@ -44,4 +44,19 @@ describe('embedded single-process platform', () => {
     expect(res.body.hits[0].identityId).toBe('e17');
     expect(res.body.partial).toBe(false);
   });
+
+  it('publishes the collections its shards hold again when the metadata file was lost while it was down', async () => {
+    await platform!.close();
+    platform = undefined;
+    rmSync(join(dataDir, 'cluster.json'));
+    platform = await startPlatform(readGatewayConfig(env), env);
+    const url = platform.gateway.url;
+    const collection = await call(url, 'GET', '/v1/collections/faces');
+    expect(collection.status).toBe(200);
+    expect(collection.body).toMatchObject({ name: 'faces', dimension: 8 });
+    expect((await call(url, 'GET', '/v1/collections/faces/identities/e17')).status).toBe(200);
+    const vectors = randomUnitVectors(200, 8, 11);
+    const res = await call(url, 'POST', '/v1/collections/faces/search', { vector: Array.from(vectors[42]), k: 1 });
+    expect(res.body.hits[0].identityId).toBe('e42');
+  });
 });

@@ -78,4 +78,28 @@ describe('metadata bucket lost under a running cluster', () => {
       expect(found.body.hits[0].identityId).toBe(`m-${i}`);
     }
   });
+
+  it('shards that were down while the bucket was lost come back as its active members and publish their collections at start', async () => {
+    const generationBefore = (await call(url, 'GET', '/v1/collections/kept')).body.generation;
+    await Promise.all(['ml-a', 'ml-b'].map((id) => cluster.kill(id, 'SIGKILL')));
+    const nc = await connect({ servers: NATS_URL });
+    await (await nc.jetstreamManager()).streams.delete(`KV_${metadataBucketName(cluster.name)}`);
+    await nc.close();
+    await sleep(300);
+    await Promise.all(['ml-a', 'ml-b'].map((id) => cluster.startShard(id)));
+
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const status = (await call(url, 'GET', '/v1/cluster')).body;
+      const collection = await call(url, 'GET', '/v1/collections/kept');
+      const active = (status.members ?? []).filter((m: { state: string; health: string }) => m.state === 'active' && m.health === 'up').length;
+      if (active === 2 && collection.status === 200 && collection.body.generation === generationBefore) break;
+      if (Date.now() > deadline) throw new Error(`not published again: ${JSON.stringify(status)} ${collection.status}`);
+      await sleep(200);
+    }
+    for (let i = 0; i < 60; i++) expect((await call(url, 'GET', `/v1/collections/kept/identities/m-${i}`)).status, `m-${i}`).toBe(200);
+    const found = await call(url, 'POST', '/v1/collections/kept/search', { vector: Array.from(vectors[45]), k: 1 });
+    expect(found.body).toMatchObject({ partial: false });
+    expect(found.body.hits[0].identityId).toBe('m-45');
+  });
 });

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { HeartbeatPublisher, resolveShardId, type ClusterMetadataStore } from '@faceshard/cluster';
+import { HeartbeatPublisher, metadataLostSinceLastServed, readServedIncarnation, recordServedIncarnation, resolveShardId, type ClusterMetadataStore } from '@faceshard/cluster';
 import { ShardStore } from '@faceshard/index';
 import type { ShardTransport } from '@faceshard/messaging';
 import { ProcessProfiler } from '@faceshard/profiling';
@@ -82,15 +82,29 @@ export async function startShardNode(deps: {
 
   // Join only once requests can be answered: a gateway that sees the new member may route to it
   // at once. Into a cluster holding data it joins as `joining`: a move streams its share first.
-  await metadata.registerShard(shardId);
+  // Unless the metadata was lost and re-created since this shard last ran (a NATS server that lost
+  // its store, a deleted cluster.json, see served-incarnation.ts): then it comes back as an active
+  // member, the holder of its data, and publishes its collections again, as a running shard does.
+  const served = await readServedIncarnation(config.dataDir);
+  const lostWhileDown = metadataLostSinceLastServed(served, metadata.incarnation);
+  if (lostWhileDown) await metadata.addMember(shardId);
+  else await metadata.registerShard(shardId);
   // The metadata store was lost and re-created (new incarnation, empty ring): this shard still
   // holds its identities, so it registers again at once, as the holder of its data.
   // Its collections are published again with their own generations: re-creating a name would give
   // it a newer generation, and a newer generation replaces (drops) what the shards hold.
-  const stopRejoining = metadata.onReincarnation(() => {
+  const stopRejoining = metadata.onReincarnation((incarnation) => {
     void metadata.addMember(shardId).catch(() => undefined);
     for (const spec of store.listCollections()) void metadata.adoptCollection(spec).catch(() => undefined);
+    void recordServedIncarnation(config.dataDir, incarnation).catch(() => undefined);
   });
+  if (lostWhileDown) {
+    const collections = store.listCollections();
+    log.warn({ event: 'metadata-lost-while-down', served, current: metadata.incarnation, collections: collections.map((c) => c.name) }, 'the cluster metadata was re-created since this shard last ran: publishing its collections again');
+    for (const spec of collections) await metadata.adoptCollection(spec).catch(() => undefined);
+  }
+  // Best effort: a full disk must not stop a shard that serves reads (the record is tried again at the next start).
+  await recordServedIncarnation(config.dataDir, metadata.incarnation).catch((error: Error) => log.warn({ event: 'served-incarnation-not-recorded', error: error.message }, 'could not record the metadata incarnation'));
   const heartbeats = new HeartbeatPublisher(transport, shardId, config.heartbeatEveryMs);
   heartbeats.start();
   // Move events as JSON log lines of this shard (a retry is a warning: a source or receiver restarting).
