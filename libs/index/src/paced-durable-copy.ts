@@ -3,9 +3,9 @@ import { pacingOf, runPacedSteps, type PacedStepsOptions } from './paced-steps';
 import { readExactly, writeFully, type StoreFs } from './store-fs';
 
 /**
- * Copies `from` into a new file `to`, fdatasyncing step by step, and returns the CRC32 of the bytes
- * copied (a snapshot's manifest keeps it for its index file, so damage is found at load), so the file reaches the disk a
- * little per sync instead of all at once. Why: on ext4 (data=ordered), an fsync allocates the
+ * Copies `from` into a new file `to`, fdatasyncing step by step, so the file reaches the disk a
+ * little per sync instead of all at once, and returns the CRC32 of the bytes copied (a snapshot's
+ * manifest keeps it for its index file, so damage is found at load). Why the steps: on ext4 (data=ordered), an fsync allocates the
  * file's delayed blocks in the running journal transaction, and every other fsync that commits
  * that transaction — the log's, which acknowledges writers — first waits for all of that data.
  * One fsync of a 100 MB index file held writers' acknowledgements for as long as that file took
