@@ -75,6 +75,7 @@ export async function startShardNode(deps: {
     metrics?.watchShard(shardId, {
       collections: () => store.metricsView(),
       gates: () => [admission.searches, admission.writes].map((gate) => ({ gate: gate.name, ...gate.stats })),
+      storage: () => store.storageStatus(),
     }) ?? (() => undefined);
   // Searches skip Nest's per-message dispatch; the control plane keeps its @MessagePattern handlers.
   server.answerDirectly(searchHandlers(app.get(ShardService)));

@@ -47,6 +47,20 @@ describe('FaceshardMetrics', () => {
     expect(s.filter((x) => x.name === 'faceshard_collection_faces')).toEqual([]);
   });
 
+  it('reads whether each shard store takes writes, and its reloads after failed log writes, at scrape time', async () => {
+    const m = new FaceshardMetrics({ defaultMetrics: false });
+    let storage = { state: 'ok', reloads: 0 };
+    m.watchShard('s1', { collections: () => [], gates: () => [], storage: () => storage });
+    m.watchShard('s2', { collections: () => [], gates: () => [] }); // reports nothing: no series
+    let s = await scrape(m);
+    expect(sumSamples(s, 'faceshard_store_writes_refused', { shard: 's1' })).toBe(0);
+    expect(s.filter((x) => x.name === 'faceshard_store_writes_refused' && x.labels.shard === 's2')).toEqual([]);
+    storage = { state: 'paused', reloads: 2 };
+    s = await scrape(m);
+    expect(sumSamples(s, 'faceshard_store_writes_refused', { shard: 's1' })).toBe(1);
+    expect(sumSamples(s, 'faceshard_store_reloads', { shard: 's1' })).toBe(2);
+  });
+
   it('records shard ops (ok and errors), rejections, fan-out, partial answers, cache, inference, WAL and rebalance', async () => {
     const m = new FaceshardMetrics({ defaultMetrics: false });
     const ops = m.shardOps('s1');

@@ -8,6 +8,8 @@ import type { CacheMetricsSink, CacheOutcome, FanOutMetricsSink, InferenceMetric
 export interface ShardGaugeSource {
   collections(): { name: string; identities: number; faces: number; index: HnswShape }[];
   gates(): { gate: string; running: number; queued: number }[];
+  /** Whether the store takes writes (ShardStore.storageStatus); absent: not reported. */
+  storage?(): { state: string; reloads: number };
 }
 
 /** One source shard of the running move, as the cluster metadata says at scrape time. */
@@ -100,6 +102,16 @@ export class FaceshardMetrics {
     perCollection('indexMemory', (c) => estimateHnswBytes(c.index));
     perGate('admissionQueueDepth', (g) => g.queued);
     perGate('admissionRunning', (g) => g.running);
+    const perShardStorage = (key: keyof typeof METRICS, value: (s: { state: string; reloads: number }) => number) =>
+      this.gauge(key, function () {
+        this.reset();
+        for (const [shard, source] of shards) {
+          const storage = source.storage?.();
+          if (storage) this.set({ shard }, value(storage));
+        }
+      });
+    perShardStorage('storeWritesRefused', (s) => (s.state === 'ok' ? 0 : 1));
+    perShardStorage('storeReloads', (s) => s.reloads);
     // One metadata read per scrape, shared by the three move gauges (collected in this order).
     let moves: Promise<MoveSourceProgress[]> = Promise.resolve([]);
     this.gauge('rebalanceMoved', async function () {

@@ -53,6 +53,8 @@ export const METRICS = {
   },
   admissionQueueDepth: { name: 'faceshard_admission_queue_depth', help: 'Shard requests waiting for an admission slot, per gate (searches, writes)', labels: ['shard', 'gate'] },
   admissionRunning: { name: 'faceshard_admission_running', help: 'Shard requests holding an admission slot, per gate', labels: ['shard', 'gate'] },
+  storeWritesRefused: { name: 'faceshard_store_writes_refused', help: 'Shard store refuses writes after a failed log write (full disk, I/O error): 1 while reloading from disk, paused or failed, else 0', labels: ['shard'] },
+  storeReloads: { name: 'faceshard_store_reloads', help: 'Shard store reloads from disk after a failed log write, since the process started', labels: ['shard'] },
   admissionRejections: {
     name: 'faceshard_admission_rejections_total',
     help: 'Shard requests refused by admission control, per gate and reason (busy: queue full; deadline: caller gave up first)',
