@@ -59,4 +59,15 @@ describe('embedded single-process platform', () => {
     const res = await call(url, 'POST', '/v1/collections/faces/search', { vector: Array.from(vectors[42]), k: 1 });
     expect(res.body.hits[0].identityId).toBe('e42');
   });
+
+  it('refuses to start fewer shards than hold data (EMBEDDED_SHARDS lowered), saying how to go down, and starts again with the count it had', async () => {
+    await platform!.close();
+    platform = undefined;
+    const fewer = { ...env, EMBEDDED_SHARDS: '1' };
+    await expect(startPlatform(readGatewayConfig(fewer), fewer)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/EMBEDDED_SHARDS=1 would leave shards\/1 .*Start with EMBEDDED_SHARDS=2/) });
+    platform = await startPlatform(readGatewayConfig(env), env); // the refusal left nothing open (the data folder's locks)
+    const res = await call(platform.gateway.url, 'POST', '/v1/collections/faces/search', { vector: Array.from(randomUnitVectors(200, 8, 11)[3]), k: 1 });
+    expect(res.body).toMatchObject({ partial: false });
+    expect(res.body.hits[0].identityId).toBe('e3');
+  });
 });

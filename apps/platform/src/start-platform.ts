@@ -8,6 +8,7 @@ import { startClusterGateway, startGatewayOwning } from '../../gateway/src/start
 import type { RunningGateway } from '../../gateway/src/start-gateway';
 import { readShardConfig } from '../../shard/src/config/shard-config';
 import { startShardNode, type ShardNode } from '../../shard/src/start-shard-node';
+import { assertNoShardLeftOut, readEmbeddedShardFolders, shardFoldersLeftOut } from './embedded-shard-folders';
 
 export interface RunningPlatform {
   gateway: RunningGateway;
@@ -41,6 +42,8 @@ export async function startPlatform(config: GatewayConfig, env: NodeJS.ProcessEn
     await transport.close();
   };
   try {
+    // Fewer shards than last time would strand the others' data: refuse, saying how to go down.
+    assertNoShardLeftOut(shardFoldersLeftOut(await readEmbeddedShardFolders(config.dataDir), config.embeddedShards, await metadata.readRing()), config.embeddedShards);
     for (let i = 0; i < config.embeddedShards; i++) {
       const shardConfig = { ...readShardConfig(env), shardId: undefined, dataDir: join(config.dataDir, 'shards', String(i)) };
       // One registry for the process: the gateway's /metrics includes its in-process shards.
