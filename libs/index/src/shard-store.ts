@@ -17,6 +17,7 @@ import { SnapshotOverlay, type CollectionReads } from './snapshot-overlay';
 import { nodeStoreFs, type StoreFs } from './store-fs';
 import type { ReplayOptions, SalvageReport } from './wal-replay';
 import { loadDurableState, type DurableState } from './load-durable-state';
+import { pauseAfterReload, RELOAD_PAUSE_MS, storageStateOf, type StorageState } from './reload-pause';
 import { WriteAheadLog } from './write-ahead-log';
 import { GraphUpkeep } from './integrity/graph-upkeep';
 import { DEFAULT_IDLE_SNAPSHOT_RULE } from './integrity/idle-snapshot-rule';
@@ -111,16 +112,13 @@ export interface RecoveryInfo {
 
 /** Whether the store takes writes (see ShardStore.storageStatus). */
 export interface StorageStatus {
-  state: 'ok' | 'reloading' | 'paused' | 'failed';
+  state: StorageState;
   /** Why writes are refused (absent when ok). */
   detail?: string;
   /** Reloads from disk after a failed write, since the store was opened. */
   reloads: number;
 }
 
-/** How long writes wait after a reload when they failed again right after the previous one; it doubles up to the max. */
-const RELOAD_PAUSE_MS = 1_000;
-const RELOAD_PAUSE_MAX_MS = 60_000;
 /** While reloading in place, the log replay yields to the event loop after this long (ms). */
 const RELOAD_REPLAY_SLICE_MS = 10;
 /** Time an ingest batch may hold the event loop before yielding to searches. */
@@ -281,10 +279,9 @@ export class ShardStore {
    * disk again); `failed` (a reload failed; it is retried). `reloads`: done since open.
    */
   storageStatus(): StorageStatus {
-    const paused = performance.now() < this.writesPausedUntil;
     const failure = this.failure ?? this.wal.failed; // the log may have failed before any caller noticed
-    const state = this.reloading ? 'reloading' : failure ? 'failed' : paused ? 'paused' : 'ok';
-    const detail = failure?.message ?? (paused ? this.pauseReason : undefined);
+    const state = storageStateOf({ reloading: this.reloading !== null, failed: failure !== null, pausedUntil: this.writesPausedUntil, now: performance.now() });
+    const detail = failure?.message ?? (state === 'paused' ? this.pauseReason : undefined);
     return { state, ...(detail ? { detail } : {}), reloads: this.reloads };
   }
 
@@ -311,11 +308,6 @@ export class ShardStore {
     this.reloadTimer.unref?.();
   }
 
-  /** The pause after the nth reload since the last durable write (0 for the first). */
-  private pauseAfterReload(reloadsInARow: number): number {
-    return reloadsInARow <= 1 ? 0 : Math.min(RELOAD_PAUSE_MAX_MS, RELOAD_PAUSE_MS * 2 ** (reloadsInARow - 2));
-  }
-
   private reloadFromDisk(): Promise<void> {
     this.reloadsInARow++;
     const run = this.snapshotLock.run(() =>
@@ -335,7 +327,7 @@ export class ShardStore {
         this.opsSinceSnapshot = state.replay.replayedRecords;
         this.failure = null;
         this.reloads++;
-        const pauseMs = this.pauseAfterReload(this.reloadsInARow);
+        const pauseMs = pauseAfterReload(this.reloadsInARow);
         this.writesPausedUntil = performance.now() + pauseMs;
         this.pauseReason = failure.message;
         this.pauseCode = failure instanceof FaceshardError && failure.code === 'STORAGE_FULL' ? 'STORAGE_FULL' : 'SHARD_UNAVAILABLE';
@@ -354,7 +346,7 @@ export class ShardStore {
       })
       .finally(() => {
         this.reloading = null;
-        if (this.failure) this.scheduleReload(Math.max(RELOAD_PAUSE_MS, this.pauseAfterReload(this.reloadsInARow)));
+        if (this.failure) this.scheduleReload(Math.max(RELOAD_PAUSE_MS, pauseAfterReload(this.reloadsInARow)));
       });
     return this.reloading;
   }
