@@ -125,6 +125,16 @@ async function workloadDuringSnapshot(fs: FaultInjectingFs, dir: string): Promis
 }
 
 /** After the power comes back: every promise kept, nothing invented, memory and index agree. */
+/** A store on a fault-injecting fs that acknowledged one identity, 'before'; its log lines are kept. */
+async function storeHoldingBefore(dir: string): Promise<{ fs: FaultInjectingFs; store: ShardStore; logLines: string[] }> {
+  const fs = await FaultInjectingFs.create(dir);
+  const logLines: string[] = [];
+  const store = await ShardStore.open({ dataDir: dir, fs, hnsw: HNSW, log: (line) => logLines.push(line), graphUpkeepIdleMs: 0 });
+  await store.ensureCollection(spec);
+  await store.upsert(COLLECTION, [identity('before')]);
+  return { fs, store, logLines };
+}
+
 /** Polls until `done` holds (the store reloads in the background), at most 10 s. */
 async function until(done: () => boolean): Promise<void> {
   const deadline = Date.now() + 10_000;
@@ -234,12 +244,8 @@ describe('power loss (fault-injecting file system: unsynced writes and folder en
       { op: 'write' as const, code: 'ENOSPC' as const, expected: 'STORAGE_FULL' },
     ]) {
       it(`${fault.code} on the log's ${fault.op}: the writes fail (${fault.expected}, retryable), the store reloads from disk without them, later writes are acknowledged and survive a power cut`, async () => {
-        const fs = await FaultInjectingFs.create(dir);
-        const logLines: string[] = [];
-        const store = await ShardStore.open({ dataDir: dir, fs, hnsw: HNSW, log: (line) => logLines.push(line), graphUpkeepIdleMs: 0 });
+        const { fs, store, logLines } = await storeHoldingBefore(dir);
         try {
-          await store.ensureCollection(spec);
-          await store.upsert(COLLECTION, [identity('before')]);
 
           fs.inject({ ...fault, path: /\.wal$/, times: 1 });
           const [failed, concurrent] = await Promise.allSettled([store.upsert(COLLECTION, [identity('failed')]), store.upsert(COLLECTION, [identity('concurrent')])]);
@@ -272,6 +278,36 @@ describe('power loss (fault-injecting file system: unsynced writes and folder en
         }
       });
     }
+
+    it('a disk that refuses even the cut (EIO on fsync and truncate): the unacknowledged write leaves memory at once, writes stay refused, and once the disk works the reload cuts it and writes go', async () => {
+      const { fs, store, logLines } = await storeHoldingBefore(dir);
+      try {
+        fs.inject({ op: 'datasync', code: 'EIO', path: /\.wal$/ });
+        fs.inject({ op: 'truncate', code: 'EIO', path: /\.wal$/ });
+        await expect(store.upsert(COLLECTION, [identity('lost')])).rejects.toMatchObject({ code: 'SHARD_UNAVAILABLE', retryable: true, details: { osCode: 'EIO', outcome: 'unknown' } });
+        // The record's bytes are in the file (only their fsync failed) and cannot be cut: memory drops them anyway.
+        await until(() => logLines.some((line) => line.includes('memory holds its acknowledged records only')));
+        expect(store.getIdentity(COLLECTION, 'lost')).toBeNull();
+        expect(store.identityIds(COLLECTION)).toEqual(['before']);
+        expect(store.storageStatus().state).not.toBe('ok');
+        await expect(store.upsert(COLLECTION, [identity('refused')])).rejects.toMatchObject({ code: 'SHARD_UNAVAILABLE' });
+
+        fs.clearFaults(); // the disk works again
+        await until(() => store.storageStatus().state === 'ok');
+        await store.upsert(COLLECTION, [identity('after')]);
+        expect(store.identityIds(COLLECTION).sort()).toEqual(['after', 'before']);
+      } finally {
+        await store.close();
+      }
+      await fs.powerCycle();
+      await verifyRecovered(dir, { collectionAcked: true, sent: new Set(['before', 'lost', 'refused', 'after']), acked: new Set(['before', 'after']), deleteSent: new Set(), deleted: new Set() }, 'after a refused cut');
+      const reopened = await ShardStore.open({ dataDir: dir, hnsw: HNSW, graphUpkeepIdleMs: 0 });
+      try {
+        expect(reopened.identityIds(COLLECTION).sort()).toEqual(['after', 'before']); // the lost record did not come back
+      } finally {
+        await reopened.close();
+      }
+    });
 
     it('a disk that stays full: each write fails STORAGE_FULL, memory never keeps a failed write, and after a second failure in a row writes pause instead of reloading on every one', async () => {
       const fs = await FaultInjectingFs.create(dir);

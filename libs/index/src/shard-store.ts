@@ -316,8 +316,19 @@ export class ShardStore {
         if (this.closing || !failure) return;
         // A failed log is cut back to its last fsync (what was not acknowledged does not come back);
         // a healthy one (applying failed) is flushed: its records are the truth memory missed.
-        if (this.wal.failed) await this.wal.cutToDurableAndClose();
-        else await this.wal.close();
+        if (this.wal.failed) {
+          const cut = await this.wal.cutToDurableAndClose().then(
+            () => null,
+            (error: unknown) => error,
+          );
+          if (cut !== null) {
+            // The disk refuses even the cut (EIO, EROFS): memory at least drops what was never
+            // acknowledged (the acknowledged records only), while writes stay refused; the next
+            // attempt cuts and reloads for real.
+            await this.dropUnacknowledgedFromMemory(failure);
+            throw cut;
+          }
+        } else await this.wal.close();
         // Reads and heartbeats go on meanwhile (on the old state): the replay gives the event loop turns.
         const state = await loadDurableState(this.fs, this.layout, this.params, { ...this.replayOptions, yieldEveryMs: RELOAD_REPLAY_SLICE_MS });
         const wal = await WriteAheadLog.open(this.fs, this.layout, state.replay);
@@ -349,6 +360,17 @@ export class ShardStore {
         if (this.failure) this.scheduleReload(Math.max(RELOAD_PAUSE_MS, pauseAfterReload(this.reloadsInARow)));
       });
     return this.reloading;
+  }
+
+  /**
+   * Memory as the disk's acknowledged records say, reading only (no cut, no new log, a torn tail
+   * left in place): for a reload whose cut failed.
+   */
+  private async dropUnacknowledgedFromMemory(failure: Error): Promise<void> {
+    const acknowledged = this.wal.lastDurableLsn;
+    const state = await loadDurableState(this.fs, this.layout, this.params, { ...this.replayOptions, yieldEveryMs: RELOAD_REPLAY_SLICE_MS, readOnly: true }, acknowledged);
+    this.adopt(state);
+    this.log('could not cut the failed log; memory holds its acknowledged records only, writes stay refused', { failure: failure.message, acknowledgedLsn: acknowledged });
   }
 
   /** Waits for a write's log record to be durable; a failed log makes the store reload. */

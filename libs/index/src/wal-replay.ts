@@ -34,6 +34,11 @@ export interface ReplayOptions {
    * the old state go on while a long log is replayed. A record (a batch) is applied whole.
    */
   yieldEveryMs?: number;
+  /**
+   * Read only (a disk that refuses writes): a torn tail is left in place rather than cut (its
+   * record is not applied either: it was never acknowledged), and damage is never salvaged.
+   */
+  readOnly?: boolean;
 }
 
 export interface ReplayResult {
@@ -166,13 +171,13 @@ export async function replayLog(fs: StoreFs, layout: DataLayout, afterLsn: numbe
     const path = layout.segmentFile(start);
     if (start > expected) {
       const reason = `gap: the segment starts at lsn ${start}, lsn ${expected} was expected`;
-      if (!options.salvage) throw corrupt(path, 0, reason);
+      if (!options.salvage || options.readOnly) throw corrupt(path, 0, reason);
       salvaged = await salvageFrom(fs, layout, segments, i, null, 0, reason, options);
       segments.length = i;
       break;
     }
 
-    const file = await fs.open(path, 'r+');
+    const file = await fs.open(path, options.readOnly ? 'r' : 'r+');
     try {
       const reader = new SegmentReader(file, await file.size());
       let position = 0;
@@ -198,13 +203,15 @@ export async function replayLog(fs: StoreFs, layout: DataLayout, afterLsn: numbe
         const reason = damage as string;
         const after = await findRecordAfter(reader, position + 1);
         if (isLast && after === null && frame.kind === 'bad') {
-          await file.truncate(position);
-          await file.datasync();
+          if (!options.readOnly) {
+            await file.truncate(position);
+            await file.datasync();
+          }
           truncatedBytes = reader.size - position;
           break;
         }
         const detail = after ? `${reason}; an intact record (lsn ${after.lsn}) follows at byte ${after.offset}` : `${reason}; later segments follow`;
-        if (!options.salvage) throw corrupt(path, position, detail);
+        if (!options.salvage || options.readOnly) throw corrupt(path, position, detail);
         salvaged = await salvageFrom(fs, layout, segments, i + 1, { file, reader }, position, detail, options);
         segments.length = i + 1;
         break;

@@ -80,6 +80,11 @@ export class WriteAheadLog {
     return new WriteAheadLog(fs, layout, handle, start, segments, recovered.nextLsn - 1, await handle.size());
   }
 
+  /** The last record acknowledged durable (every record up to it was written and fdatasync'ed). */
+  get lastDurableLsn(): number {
+    return this.durableLsn;
+  }
+
   get lastAppendedLsn(): number {
     return this.lastLsn;
   }
@@ -241,9 +246,10 @@ const DISK_FULL_CODES: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT']);
 
 /**
  * What a failed log write or fsync becomes: STORAGE_FULL for a full disk, SHARD_UNAVAILABLE
- * otherwise. Both are retryable: the store cuts the log back to its last fsync (so the write is
- * not stored), reloads itself from disk (shard-store.ts) and takes writes again. The OS code
- * travels in details.osCode.
+ * (details.outcome 'unknown') otherwise. Both are retryable: the store cuts the log back to its
+ * last fsync, reloads itself from disk (shard-store.ts) and takes writes again. On a full disk the
+ * cut always works (shrinking a file needs no space), so the write is not stored; an I/O error
+ * may refuse the cut too. The OS code travels in details.osCode.
  */
 export function logWriteFailure(error: unknown): FaceshardError {
   const osCode = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : undefined;
@@ -252,5 +258,6 @@ export function logWriteFailure(error: unknown): FaceshardError {
   if (osCode && DISK_FULL_CODES.has(osCode)) {
     return new FaceshardError('STORAGE_FULL', `the shard's disk is full: the write was not stored (write-ahead log: ${reason}); free disk space and retry`, details);
   }
-  return new FaceshardError('SHARD_UNAVAILABLE', `the write was not stored: write-ahead log write failed (${reason}); the shard reloads its state from disk, retry`, details);
+  // Another error (EIO, EROFS) may also keep the shard from cutting the record out of its log: its outcome is unknown.
+  return new FaceshardError('SHARD_UNAVAILABLE', `write-ahead log write failed (${reason}): the write was not acknowledged and may or may not be stored; the shard reloads its state from disk, retry (writes are idempotent)`, { ...details, outcome: 'unknown' });
 }
