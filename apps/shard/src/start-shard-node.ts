@@ -105,7 +105,9 @@ export async function startShardNode(deps: {
     for (const spec of collections) await metadata.adoptCollection(spec).catch(() => undefined);
   }
   // Best effort: a full disk must not stop a shard that serves reads (the record is tried again at the next start).
-  await recordServedIncarnation(config.dataDir, metadata.incarnation).catch((error: Error) => log.warn({ event: 'served-incarnation-not-recorded', error: error.message }, 'could not record the metadata incarnation'));
+  if (served !== metadata.incarnation) {
+    await recordServedIncarnation(config.dataDir, metadata.incarnation).catch((error: Error) => log.warn({ event: 'served-incarnation-not-recorded', error: error.message }, 'could not record the metadata incarnation'));
+  }
   const heartbeats = new HeartbeatPublisher(transport, shardId, config.heartbeatEveryMs);
   heartbeats.start();
   // Move events as JSON log lines of this shard (a retry is a warning: a source or receiver restarting).

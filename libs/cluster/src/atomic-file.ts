@@ -64,6 +64,11 @@ async function fsyncDir(dir: string): Promise<void> {
 /** The file's text, or null if it does not exist yet; creates its directory for the first write. */
 export async function readTextIfExists(path: string): Promise<string | null> {
   await mkdir(dirname(path), { recursive: true });
+  return readTextIfPresent(path);
+}
+
+/** The file's text, or null if it does not exist; writes nothing (a full disk must not stop a read). */
+export async function readTextIfPresent(path: string): Promise<string | null> {
   try {
     return await readFile(path, 'utf8');
   } catch (err) {

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-file';
+import { readTextIfPresent, writeFileAtomic } from './atomic-file';
 
 /**
  * A shard records in its data folder which incarnation of the cluster metadata it last served
@@ -14,18 +13,12 @@ export const SERVED_INCARNATION_FILE = 'metadata-incarnation';
 
 /** The incarnation recorded in `dataDir`, or null when none is (first start, or a shard from before the record). */
 export async function readServedIncarnation(dataDir: string): Promise<string | null> {
-  try {
-    const text = (await readFile(join(dataDir, SERVED_INCARNATION_FILE), 'utf8')).trim();
-    return text === '' ? null : text;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
+  const text = (await readTextIfPresent(join(dataDir, SERVED_INCARNATION_FILE)))?.trim();
+  return text ? text : null;
 }
 
-/** Records `incarnation` (atomically), writing nothing when it is the one recorded already. */
+/** Records `incarnation` (atomically); callers write only when it changed (a start writes nothing otherwise). */
 export async function recordServedIncarnation(dataDir: string, incarnation: string): Promise<void> {
-  if ((await readServedIncarnation(dataDir)) === incarnation) return;
   await writeFileAtomic(join(dataDir, SERVED_INCARNATION_FILE), `${incarnation}\n`);
 }
 

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FaceshardError, SHARD_ID_PATTERN } from '@faceshard/contracts';
 import { assertShardId } from '@faceshard/messaging';
-import { createFileAtomic } from './atomic-file';
+import { createFileAtomic, readTextIfPresent } from './atomic-file';
 
 export const SHARD_ID_FILE = 'shard-id';
 
@@ -22,15 +22,13 @@ export async function resolveShardId(dataDir: string, given?: string): Promise<s
 
   // Recorded already (every start but the first): read it, writing nothing, so a shard whose disk
   // is full still starts and serves reads.
-  let recorded = await readRecorded(file).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return null;
-    throw error;
-  });
+  let recorded = await readRecorded(file);
   if (recorded === null) {
     const candidate = wanted ?? `shard-${randomBytes(5).toString('hex')}`;
     // Create-if-absent: if two processes race on one fresh directory, exactly one id is recorded.
     const created = await createFileAtomic(file, candidate + '\n');
     recorded = created ? candidate : await readRecorded(file);
+    if (recorded === null) throw new FaceshardError('INTERNAL', `${file} vanished right after another process created it`);
   }
   if (wanted !== undefined && recorded !== wanted) {
     throw new FaceshardError('VALIDATION_FAILED', `data directory ${dataDir} belongs to shard ${recorded}, not ${wanted}: use its own directory or its own id`, {
@@ -42,8 +40,11 @@ export async function resolveShardId(dataDir: string, given?: string): Promise<s
   return recorded;
 }
 
-async function readRecorded(file: string): Promise<string> {
-  const id = (await readFile(file, 'utf8')).trim();
+/** The id recorded in `file`, or null when none is. */
+async function readRecorded(file: string): Promise<string | null> {
+  const text = await readTextIfPresent(file);
+  if (text === null) return null;
+  const id = text.trim();
   if (!SHARD_ID_PATTERN.test(id)) {
     throw new FaceshardError('INTERNAL', `${file} holds ${JSON.stringify(id)}, not a valid shard id`);
   }

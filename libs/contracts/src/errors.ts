@@ -63,14 +63,20 @@ export const ErrorCodes = {
   DEADLINE_EXCEEDED: { status: 504, retryable: true },
   NOT_READY: { status: 503, retryable: true },
   /**
-   * The shard's disk is full (ENOSPC, EDQUOT): the write was not acknowledged and its outcome is
-   * unknown (part of a log write may have reached the disk). The shard reloads its state from disk
-   * and takes writes again once there is room: retrying is safe (writes are idempotent).
+   * A disk under the shard or gateway is full (ENOSPC, EDQUOT): the write was not stored (a shard
+   * cuts it from its log and reloads its state from disk) and goes again once there is room:
+   * retrying is safe (writes are idempotent).
    */
   STORAGE_FULL: { status: 507, retryable: true },
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
+
+/** The operating-system error of a full disk (ENOSPC, or EDQUOT: over quota), as Node reports it in `code`. */
+export function isDiskFullError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
 
 export class FaceshardError extends Error {
   readonly status: number;

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { FaceshardError } from '@faceshard/contracts';
+import { FaceshardError, isDiskFullError } from '@faceshard/contracts';
 import { writeFully, type StoreFs } from './store-fs';
 
 type FsNativeExtensions = typeof import('fs-native-extensions');
@@ -46,8 +46,7 @@ export async function acquireDataDirLock(fs: StoreFs, root: string, lockFile: st
   } catch (error) {
     // The pid only makes the error message of a second opener nicer: a full disk must not stop a
     // shard from opening (and serving reads) over it.
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOSPC' && code !== 'EDQUOT') {
+    if (!isDiskFullError(error)) {
       await file.close();
       throw error;
     }

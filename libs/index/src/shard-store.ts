@@ -341,7 +341,7 @@ export class ShardStore {
         const pauseMs = pauseAfterReload(this.reloadsInARow);
         this.writesPausedUntil = performance.now() + pauseMs;
         this.pauseReason = failure.message;
-        this.pauseCode = failure instanceof FaceshardError && failure.code === 'STORAGE_FULL' ? 'STORAGE_FULL' : 'SHARD_UNAVAILABLE';
+        this.pauseCode = refusalCodeOf(failure);
         this.log('reloaded from disk after a failed write: memory holds what the log holds again', {
           failure: failure.message,
           snapshotLsn: state.snapshotLsn,
@@ -1032,8 +1032,7 @@ export class ShardStore {
   private assertOpen(): void {
     if (!this.failure && this.wal.failed) this.failed(this.wal.failed);
     if (this.failure) {
-      const code = this.failure instanceof FaceshardError && this.failure.code === 'STORAGE_FULL' ? 'STORAGE_FULL' : 'SHARD_UNAVAILABLE';
-      throw new FaceshardError(code, `the shard takes no writes until it has reloaded its state from disk after a failed write; retry. The failure: ${this.failure.message}`);
+      throw new FaceshardError(refusalCodeOf(this.failure), `the shard takes no writes until it has reloaded its state from disk after a failed write; retry. The failure: ${this.failure.message}`);
     }
     const pausedMs = this.writesPausedUntil - performance.now();
     if (pausedMs > 0) {
@@ -1041,6 +1040,11 @@ export class ShardStore {
     }
     if (this.closing) throw new FaceshardError('SHARD_UNAVAILABLE', 'shard store is closing');
   }
+}
+
+/** The code writes are refused with after a failed write: a full disk says so, anything else is a retryable unavailability. */
+function refusalCodeOf(failure: Error): 'STORAGE_FULL' | 'SHARD_UNAVAILABLE' {
+  return failure instanceof FaceshardError && failure.code === 'STORAGE_FULL' ? 'STORAGE_FULL' : 'SHARD_UNAVAILABLE';
 }
 
 function validateSpec(spec: CollectionSpec): void {

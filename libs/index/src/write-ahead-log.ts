@@ -1,4 +1,4 @@
-import { FaceshardError } from '@faceshard/contracts';
+import { FaceshardError, isDiskFullError } from '@faceshard/contracts';
 import { NO_INDEX_METRICS, type IndexMetricsSink } from './index-metrics';
 import { DataLayout } from './data-layout';
 import { LogSyncActivity } from './log-sync-activity';
@@ -241,9 +241,6 @@ export class WriteAheadLog {
   }
 }
 
-/** Operating-system codes of a full disk: the write did not fit, nothing is wrong with what is stored. */
-const DISK_FULL_CODES: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT']);
-
 /**
  * What a failed log write or fsync becomes: STORAGE_FULL for a full disk, SHARD_UNAVAILABLE
  * (details.outcome 'unknown') otherwise. Both are retryable: the store cuts the log back to its
@@ -255,7 +252,7 @@ export function logWriteFailure(error: unknown): FaceshardError {
   const osCode = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : undefined;
   const reason = error instanceof Error ? error.message : String(error);
   const details = osCode ? { osCode } : undefined;
-  if (osCode && DISK_FULL_CODES.has(osCode)) {
+  if (isDiskFullError(error)) {
     return new FaceshardError('STORAGE_FULL', `the shard's disk is full: the write was not stored (write-ahead log: ${reason}); free disk space and retry`, details);
   }
   // Another error (EIO, EROFS) may also keep the shard from cutting the record out of its log: its outcome is unknown.

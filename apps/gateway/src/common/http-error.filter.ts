@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ErrorBody, FaceshardError } from '@faceshard/contracts';
+import { ErrorBody, FaceshardError, isDiskFullError } from '@faceshard/contracts';
 import { fastifyErrorBody } from '../http/fastify-errors';
 
 /** Every error leaves the gateway as {code, message, retryable, details?} with a fitting status. */
@@ -60,8 +60,8 @@ export function toHttpError(exception: unknown): [number, ErrorBody] {
     return [statusCode, { code, message: String((exception as Error).message), retryable: false }];
   }
   // A full disk under this process (the embedded metadata file, the key store): the answer says so.
-  const osCode = (exception as { code?: unknown })?.code;
-  if (osCode === 'ENOSPC' || osCode === 'EDQUOT') {
+  if (isDiskFullError(exception)) {
+    const osCode = (exception as { code: string }).code;
     return [507, { code: 'STORAGE_FULL', message: `the disk is full (${String((exception as Error).message)}): the change was not made; free disk space and retry`, retryable: true, details: { osCode } }];
   }
   return [500, { code: 'INTERNAL', message: 'internal error', retryable: false }];
