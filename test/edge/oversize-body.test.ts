@@ -72,4 +72,23 @@ describe('a body refused by its Content-Length (the embedded platform)', () => {
     expect(errors).toEqual([]);
     socket.destroy();
   });
+
+  it('a request the HTTP parser refuses (a bad Content-Length), with more bytes behind it: the client reads the 400 every time, not a reset', async () => {
+    const { hostname, port } = new URL(platform.gateway.url);
+    const request = `POST /v1/collections HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: abc\r\n\r\n${'x'.repeat(4 << 20)}`;
+    const outcomes: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      outcomes.push(
+        await new Promise<string>((resolve) => {
+          const socket = connect(Number(port), hostname, () => socket.write(request));
+          let data = '';
+          socket.on('data', (chunk) => (data += chunk.toString('latin1')));
+          socket.on('error', (error: NodeJS.ErrnoException) => resolve(`${error.code}: ${data.slice(0, 12)}`));
+          socket.on('close', () => resolve(data.slice(0, 12)));
+          socket.setTimeout(5_000, () => socket.destroy());
+        }),
+      );
+    }
+    expect(new Set(outcomes)).toEqual(new Set(['HTTP/1.1 400']));
+  });
 });
