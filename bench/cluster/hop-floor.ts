@@ -13,21 +13,12 @@
  *
  *   npm run build && node dist/bench/cluster/hop-floor.js [--requests 3000] [--nats nats://127.0.0.1:4222]
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { Agent, createServer, request } from 'node:http';
+import type { ChildProcess } from 'node:child_process';
+import { Agent, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect, type NatsConnection } from 'nats';
+import { forkServer, postSearch, SEARCH_BODY, TEN_HITS_REPLY } from './hop-parts';
 import { summariseLatencies } from './latency';
-
-const REPLY = JSON.stringify({
-  hits: Array.from({ length: 10 }, (_, i) => ({ identityId: `p${i}`, faceId: 'f0', score: 0.9, shardId: 's0' })),
-  partial: false,
-  missingShards: [],
-  ringEpoch: 1,
-  tookMs: 1,
-  shardEf: { s0: 256 },
-});
-const BODY = JSON.stringify({ vectorB64: Buffer.alloc(128 * 4, 7).toString('base64'), k: 10, ef: 256 });
 
 type Role = 'http' | 'echo' | 'http+nats';
 
@@ -56,8 +47,8 @@ async function serve(role: Role, natsUrl: string, subject: string): Promise<void
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const answer = (): void => {
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(REPLY) });
-        res.end(REPLY);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(TEN_HITS_REPLY) });
+        res.end(TEN_HITS_REPLY);
       };
       if (!nc) return answer();
       const body = Buffer.concat(chunks);
@@ -71,31 +62,7 @@ async function serve(role: Role, natsUrl: string, subject: string): Promise<void
 }
 
 function startChild(role: Role, natsUrl: string, subject: string): Promise<{ child: ChildProcess; port?: number }> {
-  const child = fork(__filename, ['--serve', role, '--nats', natsUrl, '--subject', subject], { stdio: 'inherit' });
-  return new Promise((resolve, reject) => {
-    child.once('message', (m: { port?: number }) => resolve({ child, port: m.port }));
-    child.once('exit', (code) => reject(new Error(`${role} server exited (${code}) before it was ready`)));
-  });
-}
-
-function httpRound(agent: Agent, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { agent, host: '127.0.0.1', port, method: 'POST', path: '/v1/collections/c/search', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          JSON.parse(Buffer.concat(chunks).toString('utf8'));
-          resolve();
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.write(BODY);
-    req.end();
-  });
+  return forkServer(__filename, role, ['--nats', natsUrl, '--subject', subject]);
 }
 
 async function time(label: string, requests: number, round: () => Promise<void>): Promise<void> {
@@ -125,13 +92,13 @@ async function main(): Promise<void> {
     children.push(http.child, echo.child, gateway.child);
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const nc = await connect({ servers: natsUrl, noAsyncTraces: true });
-    const payload = Buffer.from(BODY);
+    const payload = Buffer.from(SEARCH_BODY);
     console.log(`hop floor, one sequential client, ${requests} rounds each (load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')})`);
-    await time('http', requests, () => httpRound(agent, http.port!));
+    await time('http', requests, () => postSearch(agent, http.port!));
     await time('nats', requests, async () => {
       await nc.request(subject, payload, { timeout: 5_000 });
     });
-    await time('http+nats', requests, () => httpRound(agent, gateway.port!));
+    await time('http+nats', requests, () => postSearch(agent, gateway.port!));
     await nc.close();
     agent.destroy();
   } finally {
