@@ -1,39 +1,60 @@
 /**
  * The throughput ceiling of faceshard's process layout on this machine, with no faceshard code:
  * how many searches per second 8 HTTP clients get through the same hops as bench:cluster when
- * every server does the least any implementation must do (read the request, answer) and the
- * "search" is a busy spin of exactly `--work-us` µs: a perfectly hot search that costs what raw
- * hnswlib's one thread costs per query. The spin alone on one thread answers 1e6 / work-us per
- * second, so "x spin" is the best any code could reach against issue 10's raw-hnswlib ratio:
+ * every server does the least any implementation must do (read the JSON request, search, answer).
+ * The search is either
  *
- *   embedded   client -> one node:http process (parse, spin, answer)
- *   1 shard    client -> node:http gateway -> NATS -> shard process (spin) -> back. The gateway
+ *   --index-dir D   raw hnswlib on the indexes shard-search-cost.ts --save D built (the same
+ *                   100k vectors as bench:cluster; each shard of 2 its half at the per-shard ef),
+ *                   with the saved probes; the baseline is raw hnswlib's one hot thread on the
+ *                   whole index in this process, measured just before the passes; or
+ *   --work-us W     a busy spin of exactly W µs per query (a perfectly hot search that costs what
+ *                   raw hnswlib's one thread costs); the baseline is one thread spinning, 1e6 / W.
+ *
+ * and the layouts are
+ *
+ *   embedded   client -> one node:http process (parse, search, answer)
+ *   1 shard    client -> node:http gateway -> NATS -> shard process (search) -> back. The gateway
  *              coalesces like faceshard's fan-out: while `in flight` messages are out, arriving
  *              queries wait and leave together in the next one (at most 64), which the shard answers
  *              in one reply. Passes with 1, 2 and `clients` messages in flight (the last: every query
  *              leaves at once in a message of its own, no coalescing).
- *   2 shards   the same with two shard processes, each message sent to both; each shard spins
- *              `--two-shard-work-us` per query (what raw hnswlib spends on half the data at the
- *              per-shard ef: shard-search-cost.ts measures it).
+ *   2 shards   the same with two shard processes; each message goes to both and the gateway merges
+ *              the two top-10s (with --work-us: each shard spins --two-shard-work-us per query).
  *
- * CPU per request is read for every process of the path (the client's own process.cpuUsage; the
- * servers' and nats-server's from /proc), so a row also says which side runs out of core first.
- * See bench/cluster/README.md, "The ceiling of the layout".
+ * "x raw" is the most any implementation of this layout could reach against issue 10's
+ * raw-hnswlib ratio on this machine. CPU per request is read for every process of the path (the
+ * client's own process.cpuUsage; servers' and nats-server's from /proc), so a row also says which
+ * side runs out of core first. See bench/cluster/README.md, "The ceiling of the layout".
  *
- *   npm run build && node dist/bench/cluster/shard-search-cost.js --ef 64,256      # raw µs per search: whole, per shard
- *   node dist/bench/cluster/hop-ceiling.js --work-us <whole µs at 64,256> --two-shard-work-us <per-shard µs> [--clients 8] [--seconds 8]
+ *   npm run build && node dist/bench/cluster/shard-search-cost.js --ef 64,256 --save /tmp/hop-index
+ *   node dist/bench/cluster/hop-ceiling.js --index-dir /tmp/hop-index --ef 64,256 [--clients 8] [--seconds 8]
+ *   node dist/bench/cluster/hop-ceiling.js --work-us 176,551 --two-shard-work-us 96,273
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { Agent, createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
-import { connect, type Msg, type NatsConnection } from 'nats';
-import { forkServer, postSearch, TEN_HITS_REPLY } from './hop-parts';
+import { join } from 'node:path';
+import { HierarchicalNSW } from 'hnswlib-node';
+import { connect, type Msg } from 'nats';
+import { shardEf } from '@faceshard/query';
+import { forkServer, postSearch, SEARCH_BODY, TEN_HITS_REPLY } from './hop-parts';
 import { cpuSeconds } from './process-idle';
 
 const MAX_BATCH = 64;
+const K = 10;
 
 type Role = 'embedded' | 'shard' | 'gateway';
+
+/** What a server does per query: `spin:<µs>` or `hnsw:<index file>:<dimension>:<ef>`. */
+type Work = string;
+
+interface Hits {
+  neighbors: number[];
+  distances: number[];
+}
 
 function option(name: string, fallback: string): string {
   const at = process.argv.indexOf(name);
@@ -48,50 +69,81 @@ function spin(us: number): void {
   }
 }
 
-function readBody(req: import('node:http').IncomingMessage, then: (body: Buffer) => void): void {
-  const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => then(Buffer.concat(chunks)));
+/** The per-query work of a server: a parsed search request in, its top-K out. */
+function searcherFor(work: Work): (request: { vectorB64?: string }) => Hits | null {
+  const [kind, ...rest] = work.split(':');
+  if (kind === 'spin') {
+    const us = Number(rest[0]);
+    return () => {
+      spin(us);
+      return null;
+    };
+  }
+  const [file, dimension, ef] = [rest.slice(0, -2).join(':'), Number(rest.at(-2)), Number(rest.at(-1))];
+  const index = new HierarchicalNSW('cosine', dimension);
+  index.readIndexSync(file);
+  index.setEf(ef);
+  return (request) => {
+    const bytes = Buffer.from(request.vectorB64!, 'base64');
+    const vector = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+    return index.searchKnn(Array.from(vector), K);
+  };
 }
 
-function answer(res: import('node:http').ServerResponse): void {
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(TEN_HITS_REPLY) });
-  res.end(TEN_HITS_REPLY);
+/** The top K of several shards' answers to one query. */
+function mergeTopK(answers: (Hits | null)[]): Hits | null {
+  if (answers.every((a) => a === null)) return null;
+  const all: { n: number; d: number }[] = [];
+  for (const a of answers) a?.neighbors.forEach((n, i) => all.push({ n, d: a.distances[i]! }));
+  all.sort((x, y) => x.d - y.d);
+  const top = all.slice(0, K);
+  return { neighbors: top.map((h) => h.n), distances: top.map((h) => h.d) };
+}
+
+function readBody(req: IncomingMessage, then: (body: string) => void): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => then(Buffer.concat(chunks).toString('utf8')));
+}
+
+function answer(res: ServerResponse, hits: Hits | null): void {
+  const body = hits ? JSON.stringify({ hits }) : TEN_HITS_REPLY;
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
 }
 
 /** One server role in a child process; tells the parent its port (or that it is ready) over IPC. */
-async function serve(role: Role, natsUrl: string, subject: string, workUs: number, maxInFlight: number, shards: number): Promise<void> {
+async function serve(role: Role, natsUrl: string, subject: string, work: Work, maxInFlight: number, shards: number): Promise<void> {
   if (role === 'shard') {
+    const search = searcherFor(work);
     const nc = await connect({ servers: natsUrl, noAsyncTraces: true });
     nc.subscribe(subject, {
       callback: (_err, msg: Msg) => {
-        const queries = msg.data[0]! | (msg.data[1]! << 8); // the gateway's count header; the bodies follow
-        spin(workUs * queries);
-        msg.respond(Buffer.from(JSON.stringify(Array.from({ length: queries }, () => TEN_HITS_REPLY))));
+        const requests = JSON.parse(msg.string()) as { vectorB64?: string }[];
+        msg.respond(Buffer.from(JSON.stringify(requests.map(search))));
       },
     });
     await nc.flush();
     process.send!({ ready: true });
     return;
   }
-  let send: ((body: Buffer, done: () => void) => void) | undefined;
+  let send: ((body: string, done: (hits: Hits | null) => void) => void) | undefined;
+  const search = role === 'embedded' ? searcherFor(work) : undefined;
   if (role === 'gateway') {
-    const nc: NatsConnection = await connect({ servers: natsUrl, noAsyncTraces: true });
-    const waiting: { body: Buffer; done: () => void }[] = [];
+    const nc = await connect({ servers: natsUrl, noAsyncTraces: true });
+    const waiting: { body: string; done: (hits: Hits | null) => void }[] = [];
     let inFlight = 0;
     const flush = (): void => {
       if (inFlight >= maxInFlight || waiting.length === 0) return;
       const batch = waiting.splice(0, MAX_BATCH);
       inFlight++;
-      const header = Buffer.alloc(2);
-      header.writeUInt16LE(batch.length, 0);
-      const message = Buffer.concat([header, ...batch.map((q) => q.body)]);
+      const message = `[${batch.map((q) => q.body).join(',')}]`;
       const replies = Array.from({ length: shards }, (_, i) => nc.request(`${subject}.${i}`, message, { timeout: 10_000 }));
       Promise.all(replies).then(
-        (answers) => {
-          for (const reply of answers) JSON.parse(reply.string());
+        (replies) => {
+          const perShard = replies.map((r) => JSON.parse(r.string()) as (Hits | null)[]);
           inFlight--;
-          for (const q of batch) q.done();
+          batch.forEach((q, i) => q.done(mergeTopK(perShard.map((answers) => answers[i]!))));
           flush();
         },
         (err: Error) => {
@@ -107,20 +159,17 @@ async function serve(role: Role, natsUrl: string, subject: string, workUs: numbe
   }
   const server = createServer((req, res) => {
     readBody(req, (body) => {
-      JSON.parse(body.toString('utf8')); // what any gateway must do with a JSON request
-      if (!send) {
-        spin(workUs);
-        return answer(res);
-      }
-      send(body, () => answer(res));
+      const request = JSON.parse(body) as { vectorB64?: string }; // what any gateway must do with a JSON request
+      if (search) return answer(res, search(request));
+      send!(body, (hits) => answer(res, hits));
     });
   });
   server.keepAliveTimeout = 60_000;
   server.listen(0, '127.0.0.1', () => process.send!({ port: (server.address() as AddressInfo).port }));
 }
 
-function startChild(role: Role, natsUrl: string, subject: string, workUs: number, inFlight = 1, shards = 1): Promise<{ child: ChildProcess; port?: number }> {
-  return forkServer(__filename, role, ['--nats', natsUrl, '--subject', subject, '--work-us', String(workUs), '--in-flight', String(inFlight), '--shards', String(shards)]);
+function startChild(role: Role, natsUrl: string, subject: string, work: Work, inFlight = 1, shards = 1): Promise<{ child: ChildProcess; port?: number }> {
+  return forkServer(__filename, role, ['--nats', natsUrl, '--subject', subject, '--work', work, '--in-flight', String(inFlight), '--shards', String(shards)]);
 }
 
 function natsServerPid(): number | undefined {
@@ -137,15 +186,16 @@ interface Pass {
   cpuUsPerRequest: Record<string, number>;
 }
 
-/** `clients` closed loops for `seconds` after a 1 s warm-up; CPU of every listed process over the timed part. */
-async function measure(port: number, clients: number, seconds: number, pids: Record<string, number | undefined>): Promise<Pass> {
+/** `clients` closed loops over `bodies` for `seconds` after a 1 s warm-up; CPU of every listed process over the timed part. */
+async function measure(port: number, bodies: string[], clients: number, seconds: number, pids: Record<string, number | undefined>): Promise<Pass> {
   const agent = new Agent({ keepAlive: true, maxSockets: clients });
   let counting = false;
   let done = 0;
+  let next = 0;
   let stop = false;
   const loops = Array.from({ length: clients }, async () => {
     while (!stop) {
-      await postSearch(agent, port);
+      await postSearch(agent, port, bodies[next++ % bodies.length]!);
       if (counting) done++;
     }
   });
@@ -166,59 +216,107 @@ async function measure(port: number, clients: number, seconds: number, pids: Rec
   return { qps: done / elapsed, cpuUsPerRequest };
 }
 
+/** One row of the table: what each server does, the request bodies, and the baseline's QPS. */
+interface Setting {
+  label: string;
+  baselineQps: number;
+  bodies: string[];
+  whole: Work;
+  perShard?: Work[];
+}
+
+/** Raw hnswlib's one hot thread on the whole index: QPS over every probe, best of 3 passes. */
+function rawQps(file: string, dimension: number, probes: number[][], ef: number): number {
+  const index = new HierarchicalNSW('cosine', dimension);
+  index.readIndexSync(file);
+  index.setEf(ef);
+  let best = 0;
+  for (let pass = 0; pass < 3; pass++) {
+    const t0 = process.hrtime.bigint();
+    for (const probe of probes) index.searchKnn(probe, K);
+    best = Math.max(best, probes.length / (Number(process.hrtime.bigint() - t0) / 1e9));
+  }
+  return best;
+}
+
+function settingsFromIndexDir(dir: string, efs: number[]): Setting[] {
+  const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { dimension: number; shards: number; probes: number };
+  const raw = readFileSync(join(dir, 'probes.f32'));
+  const vectors = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  const probes = Array.from({ length: meta.probes }, (_, i) => Array.from(vectors.subarray(i * meta.dimension, (i + 1) * meta.dimension)));
+  return efs.map((ef) => {
+    const bodies = probes.map((p) => JSON.stringify({ vectorB64: Buffer.from(Float32Array.from(p).buffer).toString('base64'), k: K, ef }));
+    const partEf = shardEf(ef, meta.shards);
+    return {
+      label: `raw hnswlib, ef ${ef} (each of ${meta.shards} shards at ef ${partEf})`,
+      baselineQps: rawQps(join(dir, 'whole.hnsw'), meta.dimension, probes, ef),
+      bodies,
+      whole: `hnsw:${join(dir, 'whole.hnsw')}:${meta.dimension}:${ef}`,
+      perShard: Array.from({ length: meta.shards }, (_, i) => `hnsw:${join(dir, `part${i}.hnsw`)}:${meta.dimension}:${partEf}`),
+    };
+  });
+}
+
+function settingsFromSpins(works: number[], twoShardWorks: number[]): Setting[] {
+  return works.map((us, i) => ({
+    label: `spin ${us} µs`,
+    baselineQps: 1e6 / us,
+    bodies: [SEARCH_BODY],
+    whole: `spin:${us}`,
+    perShard: twoShardWorks[i] === undefined ? undefined : [`spin:${twoShardWorks[i]}`, `spin:${twoShardWorks[i]}`],
+  }));
+}
+
 async function main(): Promise<void> {
   const natsUrl = option('--nats', 'nats://127.0.0.1:4222');
   const subject = option('--subject', `bench.hopceiling.${process.pid}`);
   const serveRole = option('--serve', '');
-  if (serveRole) return serve(serveRole as Role, natsUrl, subject, Number(option('--work-us', '0')), Number(option('--in-flight', '1')), Number(option('--shards', '1')));
+  if (serveRole) return serve(serveRole as Role, natsUrl, subject, option('--work', 'spin:0'), Number(option('--in-flight', '1')), Number(option('--shards', '1')));
 
-  const works = option('--work-us', '330,810').split(',').map(Number);
-  // Per-shard spin of a 2-shard pass, one per --work-us (a shard searches half the data at a smaller ef: what it costs is measured, see the README).
-  const twoShardWork = option('--two-shard-work-us', '').split(',').filter(Boolean).map(Number);
   const clients = Number(option('--clients', '8'));
   const seconds = Number(option('--seconds', '8'));
+  const indexDir = option('--index-dir', '');
+  const list = (s: string): number[] => s.split(',').filter(Boolean).map(Number);
+  const settings = indexDir
+    ? settingsFromIndexDir(indexDir, list(option('--ef', '64,256')))
+    : settingsFromSpins(list(option('--work-us', '330,810')), list(option('--two-shard-work-us', '')));
   const natsPid = natsServerPid();
-  console.log(
-    `hop ceiling: ${clients} clients, ${seconds} s per pass, spin per search ${works.join(' / ')} µs, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
-  );
+  console.log(`hop ceiling: ${clients} clients, ${seconds} s per pass, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const rows: unknown[] = [];
-  for (const [w, workUs] of works.entries()) {
-    const spinQps = 1e6 / workUs;
+  for (const setting of settings) {
     const children: ChildProcess[] = [];
+    const passes: Record<string, Pass> = {};
     try {
-      const embedded = await startChild('embedded', natsUrl, subject, workUs);
+      const embedded = await startChild('embedded', natsUrl, subject, setting.whole);
       children.push(embedded.child);
-      const e = await measure(embedded.port!, clients, seconds, { server: embedded.child.pid });
+      passes.embedded = await measure(embedded.port!, setting.bodies, clients, seconds, { server: embedded.child.pid });
       embedded.child.kill('SIGTERM');
-      const cluster: Record<string, Pass> = {};
-      const layouts: { label: string; shards: number; shardWorkUs: number }[] = [{ label: '1 shard', shards: 1, shardWorkUs: workUs }];
-      if (twoShardWork[w] !== undefined) layouts.push({ label: '2 shards', shards: 2, shardWorkUs: twoShardWork[w]! });
-      for (const layout of layouts) {
-        const lane = `${subject}.${layout.shards}.${workUs}`;
+      const layouts = [{ label: '1 shard', works: [setting.whole] }];
+      if (setting.perShard) layouts.push({ label: `${setting.perShard.length} shards`, works: setting.perShard });
+      for (const [l, layout] of layouts.entries()) {
+        const lane = `${subject}.${rows.length}.${l}`;
         const shardChildren: ChildProcess[] = [];
-        for (let i = 0; i < layout.shards; i++) shardChildren.push((await startChild('shard', natsUrl, `${lane}.${i}`, layout.shardWorkUs)).child);
+        for (const [i, work] of layout.works.entries()) shardChildren.push((await startChild('shard', natsUrl, `${lane}.${i}`, work)).child);
         children.push(...shardChildren);
-        for (const inFlight of layout.shards === 1 ? [1, 2, clients] : [1, clients]) {
-          const gateway = await startChild('gateway', natsUrl, lane, workUs, inFlight, layout.shards);
+        for (const inFlight of layout.works.length === 1 ? [1, 2, clients] : [1, clients]) {
+          const gateway = await startChild('gateway', natsUrl, lane, 'spin:0', inFlight, layout.works.length);
           children.push(gateway.child);
           const pids: Record<string, number | undefined> = { gateway: gateway.child.pid, natsServer: natsPid };
           shardChildren.forEach((c, i) => (pids[`shard${i}`] = c.pid));
-          cluster[`${layout.label} (${layout.shardWorkUs} µs each), ${inFlight} in flight`] = await measure(gateway.port!, clients, seconds, pids);
+          passes[`${layout.label}, ${inFlight} in flight`] = await measure(gateway.port!, setting.bodies, clients, seconds, pids);
           gateway.child.kill('SIGTERM');
         }
         for (const c of shardChildren) c.kill('SIGTERM');
       }
-      const fmt = (p: Pass): string =>
-        `${p.qps.toFixed(0).padStart(6)} QPS  x spin ${(p.qps / spinQps).toFixed(2)}  CPU µs/request ${Object.entries(p.cpuUsPerRequest)
-          .map(([k, v]) => `${k} ${v.toFixed(0)}`)
-          .join(', ')}`;
-      console.log(`spin ${workUs} µs (one thread: ${spinQps.toFixed(0)} QPS)`);
-      console.log(`  embedded  ${fmt(e)}`);
-      for (const [label, c] of Object.entries(cluster)) console.log(`  ${label}  ${fmt(c)}`);
-      rows.push({ workUs, spinQps, embedded: e, cluster });
     } finally {
       for (const child of children) child.kill('SIGTERM');
     }
+    console.log(`${setting.label}: one thread ${setting.baselineQps.toFixed(0)} QPS`);
+    for (const [label, p] of Object.entries(passes)) {
+      const cpu = Object.entries(p.cpuUsPerRequest).map(([k, v]) => `${k} ${v.toFixed(0)}`);
+      console.log(`  ${label.padEnd(24)} ${p.qps.toFixed(0).padStart(6)} QPS  x raw ${(p.qps / setting.baselineQps).toFixed(2)}  CPU µs/request ${cpu.join(', ')}`);
+    }
+    rows.push({ setting: setting.label, baselineQps: setting.baselineQps, passes });
   }
   console.log(JSON.stringify({ clients, seconds, rows }));
 }

@@ -27,11 +27,11 @@ export function forkServer(file: string, role: string, args: string[]): Promise<
   });
 }
 
-/** One POST of SEARCH_BODY over `agent`; resolves when the JSON answer has been read and parsed. */
-export function postSearch(agent: Agent, port: number): Promise<void> {
+/** One POST of a search body over `agent`; resolves when the JSON answer has been read and parsed. */
+export function postSearch(agent: Agent, port: number, body: string = SEARCH_BODY): Promise<void> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { agent, host: '127.0.0.1', port, method: 'POST', path: '/v1/collections/c/search', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(SEARCH_BODY) } },
+      { agent, host: '127.0.0.1', port, method: 'POST', path: '/v1/collections/c/search', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -43,6 +43,6 @@ export function postSearch(agent: Agent, port: number): Promise<void> {
       },
     );
     req.on('error', reject);
-    req.end(SEARCH_BODY);
+    req.end(body);
   });
 }

@@ -4,13 +4,18 @@
  * searches each half of the data at shardEf(ef, 2) (libs/query/src/shard-ef.ts); HNSW's cost
  * grows with ef and only slowly with the index's size, so each half costs more than half a search.
  *
- *   npm run build && node dist/bench/cluster/shard-search-cost.js [--identities 100000] [--ef 64,256] [--shards 2] [--passes 3]
+ *   npm run build && node dist/bench/cluster/shard-search-cost.js [--identities 100000] [--ef 64,256] [--shards 2] [--passes 3] [--save DIR]
+ *
+ * `--save DIR` keeps what it built for hop-ceiling.ts's `--index-dir`: whole.hnsw, part<i>.hnsw,
+ * probes.f32 (the probes' vectors, little-endian float32, one after another) and meta.json.
  *
  * Same vectors as bench:cluster (seed 42, 2,000 probes, M 16, efConstruction 200); the halves are
  * identities split by index parity (the ring's split is by hash: any even split of these i.i.d.
  * identities is alike). Prints µs per search, best of `passes` passes over all probes.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { HierarchicalNSW } from 'hnswlib-node';
 import { shardEf } from '@faceshard/query';
 import { makeBenchDataset } from './bench-dataset';
@@ -62,6 +67,16 @@ function main(): void {
     );
     return { ef, wholeUs, shardEf: partEf, shardUs: partUs };
   });
+  const save = option('--save', '');
+  if (save) {
+    mkdirSync(save, { recursive: true });
+    whole.writeIndexSync(join(save, 'whole.hnsw'));
+    parts.forEach((part, i) => part.writeIndexSync(join(save, `part${i}.hnsw`)));
+    const p = data.probes.vectors;
+    writeFileSync(join(save, 'probes.f32'), Buffer.from(p.buffer, p.byteOffset, p.byteLength));
+    writeFileSync(join(save, 'meta.json'), JSON.stringify({ dimension: dim, identities, shards, probes: data.probes.count }));
+    console.error(`saved the indexes and probes in ${save}`);
+  }
   console.log(JSON.stringify({ identities, shards, passes, loadavg: loadavg(), rows }));
 }
 
