@@ -1,9 +1,10 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LocalMetadataStore } from '@faceshard/cluster';
 import { describeMetadataStore } from './metadata-store-behaviour';
+import { useTempDir } from '../support/temp-dir';
 
 describeMetadataStore(
   'local file',
@@ -24,14 +25,10 @@ describeMetadataStore(
 );
 
 describe('local file store specifics', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'faceshard-meta-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = useTempDir('faceshard-meta-');
 
   it('keeps the ring and collections across a reopen', async () => {
-    const file = join(dir, 'cluster.json');
+    const file = join(dir(), 'cluster.json');
     const first = await LocalMetadataStore.open(file);
     await first.addMember('s1');
     await first.addMember('s2');
@@ -52,7 +49,7 @@ describe('local file store specifics', () => {
   });
 
   it('reads a file written before generations: its collections are generation 0, new ones start above', async () => {
-    const file = join(dir, 'cluster.json');
+    const file = join(dir(), 'cluster.json');
     writeFileSync(file, JSON.stringify({ version: 1, ring: { epoch: 1, members: ['s'] }, collections: { old: { name: 'old', dimension: 4, metric: 'ip' } } }));
     const store = await LocalMetadataStore.open(file);
     expect(await store.getCollection('old')).toEqual({ name: 'old', dimension: 4, metric: 'ip', generation: 0 });
@@ -61,17 +58,17 @@ describe('local file store specifics', () => {
   });
 
   it('writes a readable JSON file and leaves no temp files behind', async () => {
-    const file = join(dir, 'cluster.json');
+    const file = join(dir(), 'cluster.json');
     const store = await LocalMetadataStore.open(file);
-    expect(readdirSync(dir)).toEqual([]); // nothing written until something changes
+    expect(readdirSync(dir())).toEqual([]); // nothing written until something changes
     await Promise.all(['a', 'b', 'c', 'd'].map((id) => store.addMember(id)));
     await store.close();
-    expect(readdirSync(dir)).toEqual(['cluster.json']);
+    expect(readdirSync(dir())).toEqual(['cluster.json']);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ version: 1, ring: { epoch: 4, members: ['a', 'b', 'c', 'd'] } });
   });
 
   it('refuses to open a corrupt file rather than starting from an empty ring', async () => {
-    const file = join(dir, 'cluster.json');
+    const file = join(dir(), 'cluster.json');
     writeFileSync(file, '{"version":1,"ring":');
     await expect(LocalMetadataStore.open(file)).rejects.toMatchObject({ code: 'INTERNAL' });
     writeFileSync(file, JSON.stringify({ version: 1, ring: { epoch: 'x', members: [] }, collections: {} }));
@@ -79,7 +76,7 @@ describe('local file store specifics', () => {
   });
 
   it('refuses changes after close', async () => {
-    const store = await LocalMetadataStore.open(join(dir, 'cluster.json'));
+    const store = await LocalMetadataStore.open(join(dir(), 'cluster.json'));
     await store.close();
     await expect(store.addMember('s')).rejects.toMatchObject({ code: 'INTERNAL' });
   });

@@ -1,23 +1,19 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { metadataLostSinceLastServed, readServedIncarnation, recordServedIncarnation, SERVED_INCARNATION_FILE } from '@faceshard/cluster';
+import { useTempDir } from '../support/temp-dir';
 
 describe('the metadata incarnation a shard last served under', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'faceshard-incarnation-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = useTempDir('faceshard-incarnation-');
 
   it('is null until recorded, then reads back what was recorded last', async () => {
-    expect(await readServedIncarnation(dir)).toBeNull();
-    await recordServedIncarnation(dir, 'a1');
-    expect(await readServedIncarnation(dir)).toBe('a1');
-    await recordServedIncarnation(dir, 'b2');
-    expect(await readServedIncarnation(dir)).toBe('b2');
-    expect(readFileSync(join(dir, SERVED_INCARNATION_FILE), 'utf8')).toBe('b2\n');
+    expect(await readServedIncarnation(dir())).toBeNull();
+    await recordServedIncarnation(dir(), 'a1');
+    expect(await readServedIncarnation(dir())).toBe('a1');
+    await recordServedIncarnation(dir(), 'b2');
+    expect(await readServedIncarnation(dir())).toBe('b2');
+    expect(readFileSync(join(dir(), SERVED_INCARNATION_FILE), 'utf8')).toBe('b2\n');
   });
 
   it('says the metadata was lost only when another incarnation was recorded (no record: a first start or an upgrade)', () => {

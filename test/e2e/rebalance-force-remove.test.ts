@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RingPlacement } from '@faceshard/ring';
 import { call, sleep, TestCluster } from '../support/cluster-harness';
-import { RebalanceLoad } from '../support/rebalance-load';
+import { type RebalanceLoad, startSeededCluster } from '../support/rebalance-load';
 import { randomUnitVectors } from '../support/vectors';
 
 /**
@@ -20,12 +20,7 @@ describe('removing a dead shard with ?force=true', () => {
   let load: RebalanceLoad;
 
   beforeAll(async () => {
-    await Promise.all(['fa', 'fb', 'fc'].map((id) => cluster.startShard(id)));
-    url = await cluster.startGateway();
-    await cluster.waitForMembers(['fa', 'fb', 'fc']);
-    load = new RebalanceLoad(url, 'forced', 'f', vectors, COUNT);
-    expect((await call(url, 'POST', '/v1/collections', { name: 'forced', dimension: DIM })).status).toBe(201);
-    await load.seed(COUNT);
+    ({ url, load } = await startSeededCluster(cluster, ['fa', 'fb', 'fc'], { collection: 'forced', dimension: DIM, prefix: 'f', vectors, count: COUNT }));
   }, 60_000);
 
   afterAll(() => cluster.stop());

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RingPlacement } from '@faceshard/ring';
 import { call, sleep, TestCluster } from '../support/cluster-harness';
-import { RebalanceLoad, settledCounts, waitForCluster } from '../support/rebalance-load';
+import { type RebalanceLoad, settledCounts, startSeededCluster, waitForCluster } from '../support/rebalance-load';
 import { randomUnitVectors } from '../support/vectors';
 
 /**
@@ -20,12 +20,7 @@ describe('shrink 3 -> 2 shards by SIGTERM under search and write load', () => {
   let load: RebalanceLoad;
 
   beforeAll(async () => {
-    await Promise.all(['sa', 'sb', 'sc'].map((id) => cluster.startShard(id)));
-    url = await cluster.startGateway();
-    await cluster.waitForMembers(['sa', 'sb', 'sc']);
-    load = new RebalanceLoad(url, 'shrink', 's', vectors, BASE);
-    expect((await call(url, 'POST', '/v1/collections', { name: 'shrink', dimension: DIM })).status).toBe(201);
-    await load.seed(BASE);
+    ({ url, load } = await startSeededCluster(cluster, ['sa', 'sb', 'sc'], { collection: 'shrink', dimension: DIM, prefix: 's', vectors, count: BASE }));
   });
 
   afterAll(() => cluster.stop());

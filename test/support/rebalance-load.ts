@@ -100,6 +100,25 @@ export class RebalanceLoad {
   }
 }
 
+/**
+ * Starts the named shards and a gateway, waits until every shard is up, creates `collection` and
+ * seeds identities 0..count-1 through a RebalanceLoad, which it returns with the gateway's URL.
+ */
+export async function startSeededCluster(
+  cluster: TestCluster,
+  shardIds: string[],
+  o: { collection: string; dimension: number; prefix: string; vectors: Float32Array[]; count: number },
+): Promise<{ url: string; load: RebalanceLoad }> {
+  await Promise.all(shardIds.map((id) => cluster.startShard(id)));
+  const url = await cluster.startGateway();
+  await cluster.waitForMembers(shardIds);
+  const load = new RebalanceLoad(url, o.collection, o.prefix, o.vectors, o.count);
+  const created = await call(url, 'POST', '/v1/collections', { name: o.collection, dimension: o.dimension });
+  if (created.status !== 201) throw new Error(`creating ${o.collection}: ${created.status} ${JSON.stringify(created.body)}`);
+  await load.seed(o.count);
+  return { url, load };
+}
+
 /** Polls GET /v1/cluster until `done` says so; on timeout throws with the shards' move log lines. */
 export async function waitForCluster(cluster: TestCluster, url: string, done: (status: any) => boolean, timeoutMs = 60_000): Promise<{ status: any; sawMove: boolean }> {
   const deadline = Date.now() + timeoutMs;

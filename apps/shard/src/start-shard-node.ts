@@ -1,8 +1,18 @@
 import { join } from 'node:path';
 import { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { HeartbeatPublisher, metadataLostSinceLastServed, readServedIncarnation, recordServedIncarnation, resolveShardId, type ClusterMetadataStore } from '@faceshard/cluster';
+import {
+  HeartbeatPublisher,
+  metadataLostSinceLastServed,
+  readServedIncarnation,
+  recordServedIncarnation,
+  resolveShardId,
+  returnedAfterRemoval,
+  setAsideRemovedData,
+  type ClusterMetadataStore,
+} from '@faceshard/cluster';
 import { ShardStore } from '@faceshard/index';
+import { stateOf } from '@faceshard/rebalance';
 import type { ShardTransport } from '@faceshard/messaging';
 import { ProcessProfiler } from '@faceshard/profiling';
 import type { ShardConfig } from './config/shard-config';
@@ -36,6 +46,9 @@ export interface ShardNode {
  * Brings one shard up: open (and recover) its store, answer requests, then join the ring
  * and start heartbeating. Used by the shard process and, in-process, by the embedded default.
  */
+/** The store's folder inside DATA_DIR. */
+const STORE_FOLDER = 'store';
+
 export async function startShardNode(deps: {
   config: ShardConfig;
   transport: ShardTransport;
@@ -49,13 +62,31 @@ export async function startShardNode(deps: {
   const observability = deps.observability ?? quietObservability({ role: 'shard' });
   const log = observability.log.child({ shardId });
   const metrics = observability.metrics;
-  const store = await ShardStore.open({
-    dataDir: join(config.dataDir, 'store'),
-    hnsw: config.hnsw,
-    snapshotEveryOps: config.snapshotEveryOps,
-    walSalvage: config.walSalvage,
-    metrics: metrics?.index(shardId),
-  });
+  const openStore = () =>
+    ShardStore.open({
+      dataDir: join(config.dataDir, STORE_FOLDER),
+      hnsw: config.hnsw,
+      snapshotEveryOps: config.snapshotEveryOps,
+      walSalvage: config.walSalvage,
+      metrics: metrics?.index(shardId),
+    });
+  let store = await openStore();
+  const served = await readServedIncarnation(config.dataDir);
+  const lostWhileDown = metadataLostSinceLastServed(served, metadata.incarnation);
+  // Taken off the ring while it was away (forced removal): what it holds is older than the cluster
+  // and may include identities deleted since; it starts empty, its data kept aside (removed-shard-data.ts).
+  const member = stateOf(await metadata.readRing(), shardId) !== null;
+  const held = store.stats();
+  const heldIdentities = held.reduce((sum, c) => sum + c.identities, 0);
+  if (returnedAfterRemoval({ served, current: metadata.incarnation, member, heldIdentities })) {
+    await store.close();
+    const keptIn = await setAsideRemovedData(config.dataDir, STORE_FOLDER);
+    log.warn(
+      { event: 'removed-shard-data-set-aside', identities: heldIdentities, collections: held.map((c) => c.name), keptIn },
+      `this shard was taken off the ring while it was away: the ${heldIdentities} identities it held are no longer the cluster's (kept aside in ${keptIn}, never served); it joins empty`,
+    );
+    store = await openStore();
+  }
 
   const ringView = new RingView();
   await ringView.follow(metadata);
@@ -86,8 +117,6 @@ export async function startShardNode(deps: {
   // Unless the metadata was lost and re-created since this shard last ran (a NATS server that lost
   // its store, a deleted cluster.json, see served-incarnation.ts): then it comes back as an active
   // member, the holder of its data, and publishes its collections again, as a running shard does.
-  const served = await readServedIncarnation(config.dataDir);
-  const lostWhileDown = metadataLostSinceLastServed(served, metadata.incarnation);
   if (lostWhileDown) await metadata.addMember(shardId);
   else await metadata.registerShard(shardId);
   // The metadata store was lost and re-created (new incarnation, empty ring): this shard still

@@ -35,6 +35,12 @@ export async function createFileAtomic(path: string, data: string): Promise<bool
   }
 }
 
+/** Renames `from` to `to` (a file or a folder, same file system) and makes the rename durable. */
+export async function renameDurable(from: string, to: string): Promise<void> {
+  await rename(from, to);
+  await fsyncDir(dirname(to));
+}
+
 async function writeTemp(path: string, data: string): Promise<string> {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fh = await open(tmp, 'w');

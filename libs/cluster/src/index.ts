@@ -5,6 +5,7 @@ export * from './jetstream-metadata-store';
 export * from './local-metadata-store';
 export * from './shard-identity';
 export * from './served-incarnation';
+export * from './removed-shard-data';
 export * from './heartbeat-monitor';
 export * from './heartbeat-publisher';
 export { writeFileAtomic, createFileAtomic, readTextIfExists } from './atomic-file';
