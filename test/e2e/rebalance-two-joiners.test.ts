@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RingPlacement } from '@faceshard/ring';
+import { call, TestCluster } from '../support/cluster-harness';
+import { type RebalanceLoad, settledCounts, startSeededCluster, waitForCluster } from '../support/rebalance-load';
+import { randomUnitVectors } from '../support/vectors';
+
+/**
+ * Two shards start at once into a cluster holding data (a StatefulSet scaled from 2 to 4): one
+ * move at a time runs, the second joiner waits its turn, and at the end every identity lives
+ * exactly once, on its owner under the 4-member ring, found by id and by search.
+ */
+const DIM = 16;
+const COUNT = 1200;
+const vectors = randomUnitVectors(COUNT, DIM, 2024);
+
+describe('two shards joining at once', () => {
+  const cluster = new TestCluster({ REBALANCE_SETTLE_MS: '300', REBALANCE_CHUNK_IDS: '100', SHARD_DOWN_AFTER_MS: '15000' });
+  let url = '';
+  let load: RebalanceLoad;
+
+  beforeAll(async () => {
+    ({ url, load } = await startSeededCluster(cluster, ['ja', 'jb'], { collection: 'pair', dimension: DIM, prefix: 'j', vectors, count: COUNT }));
+  }, 60_000);
+
+  afterAll(() => cluster.stop());
+
+  it('ends with each identity once, on its owner under the ring of all four', async () => {
+    await Promise.all([cluster.startShard('jc'), cluster.startShard('jd')]);
+    const { status } = await waitForCluster(
+      cluster,
+      url,
+      (s) => !s.move && ['jc', 'jd'].every((id) => s.members.find((m: any) => m.shardId === id)?.state === 'active'),
+      120_000,
+    );
+    expect(status.readMembers).toEqual(['ja', 'jb', 'jc', 'jd']);
+
+    const placement = new RingPlacement({ epoch: 0, members: ['ja', 'jb', 'jc', 'jd'] });
+    const expected: Record<string, number> = { ja: 0, jb: 0, jc: 0, jd: 0 };
+    for (let i = 0; i < COUNT; i++) expected[placement.ownerOf(load.idOf(i))]!++;
+    expect(await settledCounts(url, 'pair')).toEqual(expected);
+    for (let i = 0; i < COUNT; i += 37) {
+      const got = await call(url, 'GET', `/v1/collections/pair/identities/${load.idOf(i)}`);
+      expect(got.status, load.idOf(i)).toBe(200);
+      expect(got.body.shardId, load.idOf(i)).toBe(placement.ownerOf(load.idOf(i)));
+      const found = await call(url, 'POST', '/v1/collections/pair/search', { vector: Array.from(vectors[i]), k: 1 });
+      expect(found.body.hits[0]?.identityId, `search ${load.idOf(i)}`).toBe(load.idOf(i));
+    }
+  }, 180_000);
+});
