@@ -42,13 +42,13 @@ export interface ShardNode {
   close(): Promise<void>;
 }
 
+/** The store's folder inside DATA_DIR. */
+const STORE_FOLDER = 'store';
+
 /**
  * Brings one shard up: open (and recover) its store, answer requests, then join the ring
  * and start heartbeating. Used by the shard process and, in-process, by the embedded default.
  */
-/** The store's folder inside DATA_DIR. */
-const STORE_FOLDER = 'store';
-
 export async function startShardNode(deps: {
   config: ShardConfig;
   transport: ShardTransport;
