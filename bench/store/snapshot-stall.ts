@@ -20,7 +20,8 @@
  * --ef-construction (40), --phases (steady,snapshot,upkeep; none: only fill a kept folder), --dir (a temp folder, removed after),
  * --writer-batch (identities per write during the phases, default 1), --profile-us (sample the
  * event loop with V8's profiler at this interval during phases, to name the function of each long
- * stall in the `stalls` table; default 0: off, since the sampler adds its own work), --keep (keep --dir and, when it already holds the filled store, reuse it: no fill; the 1M fill
+ * stall in the `stalls` table; default 0: off, since the sampler adds its own work), --searcher off
+ * (the writer alone, no searcher: tells CPU contention from waits on the disk), --keep (keep --dir and, when it already holds the filled store, reuse it: no fill; the 1M fill
  * takes tens of minutes on a loaded machine and what is measured does not depend on it).
  */
 // First: the threads of node and V8 are told apart from libuv's by being there before it starts.
@@ -53,10 +54,12 @@ interface Options {
   writerBatch: number;
   /** Sample the event loop's thread with V8's profiler every this many µs during phases (0: off), to name the function in a long gap. */
   profileUs: number;
+  /** Run the back-to-back searcher beside the writer (off: the writer alone, to tell CPU contention from disk waits). */
+  searcher: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { identities: 100_000, dimension: 128, m: 8, efConstruction: 40, phases: [...PHASES], dir: null, keep: false, writerBatch: 1, profileUs: 0 };
+  const options: Options = { identities: 100_000, dimension: 128, m: 8, efConstruction: 40, phases: [...PHASES], dir: null, keep: false, writerBatch: 1, profileUs: 0, searcher: true };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (flag === '--identities') options.identities = Number(value);
@@ -67,6 +70,10 @@ function parseOptions(argv: string[]): Options {
     else if (flag === '--dir') options.dir = value;
     else if (flag === '--writer-batch') options.writerBatch = Number(value);
     else if (flag === '--profile-us') options.profileUs = Number(value);
+    else if (flag === '--searcher') {
+      if (value !== 'on' && value !== 'off') throw new Error(`--searcher takes on or off, got ${value}`);
+      options.searcher = value === 'on';
+    }
     else if (flag === '--keep') {
       options.keep = true;
       i--; // a flag without a value
@@ -243,7 +250,7 @@ async function main(): Promise<void> {
       })();
       const searcher = (async () => {
         const query = identity(0, options.dimension, random).faces[0].vector;
-        while (running) {
+        while (running && options.searcher) {
           const started = performance.now();
           store.search('bench', query, 10);
           searches.push(performance.now() - started);
