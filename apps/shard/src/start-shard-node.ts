@@ -21,6 +21,7 @@ import { HoldingsReporter } from './rebalance/holdings-reporter';
 import { MoveCoordinator } from './rebalance/move-coordinator';
 import { ReceiverPriority } from './rebalance/receiver-priority';
 import { watchMembership } from './rebalance/membership-watch';
+import { comebackAfterMetadataLoss, joinOnceReadMembersAreBack } from './rebalance/return-after-metadata-loss';
 import { RingView } from './ring-view';
 import { ShardModule } from './shard.module';
 import { ShardTransportServer } from './transport/shard-transport.server';
@@ -123,8 +124,22 @@ export async function startShardNode(deps: {
   // holds its identities, so it registers again at once, as the holder of its data.
   // Its collections are published again with their own generations: re-creating a name would give
   // it a newer generation, and a newer generation replaces (drops) what the shards hold.
+  // A joiner whose move had not committed the read ring holds only part of its share: it joins
+  // again once the read members are back, and a new move streams its share (return-after-metadata-loss.ts).
+  let closing = false;
   const stopRejoining = metadata.onReincarnation((incarnation) => {
-    void metadata.addMember(shardId).catch(() => undefined);
+    // Called before the re-created store's ring reaches the view: the view still holds the last ring before the loss.
+    const lastRing = ringView.current.state;
+    const comeback = comebackAfterMetadataLoss(lastRing, shardId);
+    log.warn({ event: 'metadata-lost', incarnation, comeback }, comeback === 'active' ? 'the cluster metadata was re-created: back on the ring as an active member, publishing its collections again' : 'the cluster metadata was re-created during this shard\'s join: joining again once the read members are back');
+    if (comeback === 'active') void metadata.addMember(shardId).catch(() => undefined);
+    else {
+      void joinOnceReadMembersAreBack(metadata, shardId, lastRing.members, { pollMs: 200, timeoutMs: 120_000, isStopped: () => closing })
+        .then((joined) => {
+          if (!joined && !closing) log.error({ event: 'rejoin-gave-up' }, 'no read member came back onto the re-created ring within 120 s: restart this shard to join again');
+        })
+        .catch((error: Error) => log.error({ event: 'rejoin-failed', error: error.message }, 'could not join the re-created ring: restart this shard to join again'));
+    }
     for (const spec of store.listCollections()) void metadata.adoptCollection(spec).catch(() => undefined);
     void recordServedIncarnation(config.dataDir, incarnation).catch(() => undefined);
   });
@@ -160,6 +175,7 @@ export async function startShardNode(deps: {
     left: membership.left,
     leave: () => membership.leave(),
     async close() {
+      closing = true;
       membership.stop();
       stopPriority();
       priority.stop();

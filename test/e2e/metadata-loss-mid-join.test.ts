@@ -1,0 +1,58 @@
+import { connect } from 'nats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metadataBucketName } from '@faceshard/cluster';
+import { RingPlacement } from '@faceshard/ring';
+import { call, NATS_URL, TestCluster } from '../support/cluster-harness';
+import { type RebalanceLoad, settledCounts, startSeededCluster, waitForCluster } from '../support/rebalance-load';
+import { randomUnitVectors } from '../support/vectors';
+
+/**
+ * The metadata bucket is lost (a NATS server that lost its JetStream store) while a third shard's
+ * join streams its share. The sources still hold all of it; the joiner only what came so far. The
+ * joiner must not come back as an active owner of identities it never received: it joins again
+ * once the read members are back, a new move streams its share, and then every identity is found
+ * by id on its owner and by search, held exactly once.
+ */
+const DIM = 16;
+const COUNT = 1500;
+const vectors = randomUnitVectors(COUNT, DIM, 31);
+
+describe('metadata lost while a shard joins', () => {
+  // A slow move (50 identities per second per source) so that the loss lands in its migrate stage.
+  const cluster = new TestCluster({ REBALANCE_SETTLE_MS: '300', REBALANCE_CHUNK_IDS: '20', REBALANCE_MAX_IDS_PER_SEC: '50', SHARD_DOWN_AFTER_MS: '15000' });
+  let url = '';
+  let load: RebalanceLoad;
+
+  beforeAll(async () => {
+    ({ url, load } = await startSeededCluster(cluster, ['ma', 'mb'], { collection: 'lost', dimension: DIM, prefix: 'm', vectors, count: COUNT }));
+  }, 60_000);
+
+  afterAll(() => cluster.stop());
+
+  it('the joiner joins again and a new move completes it: every identity once, found on its owner', async () => {
+    await cluster.startShard('mc');
+    await waitForCluster(cluster, url, (status) => (status.move?.sources ?? []).some((s: any) => s.moved > 40));
+    const nc = await connect({ servers: NATS_URL });
+    await (await nc.jetstreamManager()).streams.delete(`KV_${metadataBucketName(cluster.name)}`);
+    await nc.close();
+
+    const { status } = await waitForCluster(
+      cluster,
+      url,
+      (s) => !s.move && s.readMembers?.length === 3 && s.members.every((m: any) => m.state === 'active'),
+      120_000,
+    );
+    expect(status.readMembers).toEqual(['ma', 'mb', 'mc']);
+    const placement = new RingPlacement({ epoch: 0, members: ['ma', 'mb', 'mc'] });
+    const expected: Record<string, number> = { ma: 0, mb: 0, mc: 0 };
+    for (let i = 0; i < COUNT; i++) expected[placement.ownerOf(load.idOf(i))]!++;
+    expect(await settledCounts(url, 'lost')).toEqual(expected);
+    for (let i = 0; i < COUNT; i += 7) {
+      const got = await call(url, 'GET', `/v1/collections/lost/identities/${load.idOf(i)}`);
+      expect(got.status, load.idOf(i)).toBe(200);
+      expect(got.body.shardId, load.idOf(i)).toBe(placement.ownerOf(load.idOf(i)));
+      const found = await call(url, 'POST', '/v1/collections/lost/search', { vector: Array.from(vectors[i]), k: 1 });
+      expect(found.body.hits[0]?.identityId, `search ${load.idOf(i)}`).toBe(load.idOf(i));
+    }
+  }, 180_000);
+});
