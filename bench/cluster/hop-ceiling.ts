@@ -32,14 +32,14 @@
  *   node dist/bench/cluster/hop-ceiling.js --work-us 176,551 --two-shard-work-us 96,273
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import { HierarchicalNSW } from 'hnswlib-node';
 import { connect, type Msg } from 'nats';
 import { shardEf } from '@faceshard/query';
+import { parseArgsOrExit } from '../cli-options';
+import { readHopIndex, searchBodies } from './hop-index';
 import { forkServer, postSearch, SEARCH_BODY, TEN_HITS_REPLY } from './hop-parts';
 import { cpuSeconds } from './process-idle';
 
@@ -54,11 +54,6 @@ type Work = string;
 interface Hits {
   neighbors: number[];
   distances: number[];
-}
-
-function option(name: string, fallback: string): string {
-  const at = process.argv.indexOf(name);
-  return at >= 0 && process.argv[at + 1] ? process.argv[at + 1]! : fallback;
 }
 
 /** Busy-waits `us` microseconds: the stand-in for one hot hnswlib search. */
@@ -240,19 +235,17 @@ function rawQps(file: string, dimension: number, probes: number[][], ef: number)
 }
 
 function settingsFromIndexDir(dir: string, efs: number[]): Setting[] {
-  const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { dimension: number; shards: number; probes: number };
-  const raw = readFileSync(join(dir, 'probes.f32'));
-  const vectors = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
-  const probes = Array.from({ length: meta.probes }, (_, i) => Array.from(vectors.subarray(i * meta.dimension, (i + 1) * meta.dimension)));
+  const index = readHopIndex(dir);
+  const { dimension, shards, probes: count } = index.meta;
+  const probes = Array.from({ length: count }, (_, i) => Array.from(index.probes.subarray(i * dimension, (i + 1) * dimension)));
   return efs.map((ef) => {
-    const bodies = probes.map((p) => JSON.stringify({ vectorB64: Buffer.from(Float32Array.from(p).buffer).toString('base64'), k: K, ef }));
-    const partEf = shardEf(ef, meta.shards);
+    const partEf = shardEf(ef, shards);
     return {
-      label: `raw hnswlib, ef ${ef} (each of ${meta.shards} shards at ef ${partEf})`,
-      baselineQps: rawQps(join(dir, 'whole.hnsw'), meta.dimension, probes, ef),
-      bodies,
-      whole: `hnsw:${join(dir, 'whole.hnsw')}:${meta.dimension}:${ef}`,
-      perShard: Array.from({ length: meta.shards }, (_, i) => `hnsw:${join(dir, `part${i}.hnsw`)}:${meta.dimension}:${partEf}`),
+      label: `raw hnswlib, ef ${ef} (each of ${shards} shards at ef ${partEf})`,
+      baselineQps: rawQps(index.wholeFile, dimension, probes, ef),
+      bodies: searchBodies(index, K, ef),
+      whole: `hnsw:${index.wholeFile}:${dimension}:${ef}`,
+      perShard: Array.from({ length: shards }, (_, i) => `hnsw:${index.partFile(i)}:${dimension}:${partEf}`),
     };
   });
 }
@@ -268,18 +261,32 @@ function settingsFromSpins(works: number[], twoShardWorks: number[]): Setting[] 
 }
 
 async function main(): Promise<void> {
-  const natsUrl = option('--nats', 'nats://127.0.0.1:4222');
-  const subject = option('--subject', `bench.hopceiling.${process.pid}`);
-  const serveRole = option('--serve', '');
-  if (serveRole) return serve(serveRole as Role, natsUrl, subject, option('--work', 'spin:0'), Number(option('--in-flight', '1')), Number(option('--shards', '1')));
+  const { values } = parseArgsOrExit('node dist/bench/cluster/hop-ceiling.js', {
+    options: {
+      'index-dir': { type: 'string' },
+      ef: { type: 'string', default: '64,256' },
+      'work-us': { type: 'string', default: '330,810' },
+      'two-shard-work-us': { type: 'string', default: '' },
+      clients: { type: 'string', default: '8' },
+      seconds: { type: 'string', default: '8' },
+      nats: { type: 'string', default: 'nats://127.0.0.1:4222' },
+      // What this tool passes to the server roles it forks of itself.
+      serve: { type: 'string' },
+      subject: { type: 'string', default: `bench.hopceiling.${process.pid}` },
+      work: { type: 'string', default: 'spin:0' },
+      'in-flight': { type: 'string', default: '1' },
+      shards: { type: 'string', default: '1' },
+    },
+  });
+  const { nats: natsUrl, subject } = values;
+  if (values.serve) return serve(values.serve as Role, natsUrl, subject, values.work, Number(values['in-flight']), Number(values.shards));
 
-  const clients = Number(option('--clients', '8'));
-  const seconds = Number(option('--seconds', '8'));
-  const indexDir = option('--index-dir', '');
+  const clients = Number(values.clients);
+  const seconds = Number(values.seconds);
   const list = (s: string): number[] => s.split(',').filter(Boolean).map(Number);
-  const settings = indexDir
-    ? settingsFromIndexDir(indexDir, list(option('--ef', '64,256')))
-    : settingsFromSpins(list(option('--work-us', '330,810')), list(option('--two-shard-work-us', '')));
+  const settings = values['index-dir']
+    ? settingsFromIndexDir(values['index-dir'], list(values.ef))
+    : settingsFromSpins(list(values['work-us']), list(values['two-shard-work-us']));
   const natsPid = natsServerPid();
   console.log(`hop ceiling: ${clients} clients, ${seconds} s per pass, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const rows: unknown[] = [];

@@ -17,15 +17,11 @@ import type { ChildProcess } from 'node:child_process';
 import { Agent, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect, type NatsConnection } from 'nats';
+import { parseArgsOrExit } from '../cli-options';
 import { forkServer, postSearch, SEARCH_BODY, TEN_HITS_REPLY } from './hop-parts';
 import { summariseLatencies } from './latency';
 
 type Role = 'http' | 'echo' | 'http+nats';
-
-function option(name: string, fallback: string): string {
-  const at = process.argv.indexOf(name);
-  return at >= 0 && process.argv[at + 1] ? process.argv[at + 1]! : fallback;
-}
 
 /** A server role in a child process: prints its port (or "ready") to the parent over IPC. */
 async function serve(role: Role, natsUrl: string, subject: string): Promise<void> {
@@ -78,12 +74,19 @@ async function time(label: string, requests: number, round: () => Promise<void>)
 }
 
 async function main(): Promise<void> {
-  const natsUrl = option('--nats', 'nats://127.0.0.1:4222');
-  const serveRole = option('--serve', '');
-  const subject = option('--subject', `bench.hopfloor.${process.pid}`);
-  if (serveRole) return serve(serveRole as Role, natsUrl, subject);
+  const { values } = parseArgsOrExit('node dist/bench/cluster/hop-floor.js', {
+    options: {
+      requests: { type: 'string', default: '3000' },
+      nats: { type: 'string', default: 'nats://127.0.0.1:4222' },
+      // A server role this tool forks of itself, and the subject its servers share.
+      serve: { type: 'string' },
+      subject: { type: 'string', default: `bench.hopfloor.${process.pid}` },
+    },
+  });
+  const { nats: natsUrl, subject } = values;
+  if (values.serve) return serve(values.serve as Role, natsUrl, subject);
 
-  const requests = Number(option('--requests', '3000'));
+  const requests = Number(values.requests);
   const children: ChildProcess[] = [];
   try {
     const http = await startChild('http', natsUrl, subject);

@@ -6,24 +6,19 @@
  *
  *   npm run build && node dist/bench/cluster/shard-search-cost.js [--identities 100000] [--ef 64,256] [--shards 2] [--passes 3] [--save DIR]
  *
- * `--save DIR` keeps what it built for hop-ceiling.ts's `--index-dir`: whole.hnsw, part<i>.hnsw,
- * probes.f32 (the probes' vectors, little-endian float32, one after another) and meta.json.
+ * `--save DIR` keeps what it built for hop-ceiling.ts's and move-ceiling.ts's `--index-dir`
+ * (hop-index.ts).
  *
  * Same vectors as bench:cluster (seed 42, 2,000 probes, M 16, efConstruction 200); the halves are
  * identities split by index parity (the ring's split is by hash: any even split of these i.i.d.
  * identities is alike). Prints µs per search, best of `passes` passes over all probes.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import { HierarchicalNSW } from 'hnswlib-node';
 import { shardEf } from '@faceshard/query';
+import { parseArgsOrExit } from '../cli-options';
 import { makeBenchDataset } from './bench-dataset';
-
-function option(name: string, fallback: string): string {
-  const at = process.argv.indexOf(name);
-  return at >= 0 && process.argv[at + 1] ? process.argv[at + 1]! : fallback;
-}
+import { saveHopIndex } from './hop-index';
 
 function build(vectors: Float32Array, dimension: number, ids: number[]): HierarchicalNSW {
   const index = new HierarchicalNSW('cosine', dimension);
@@ -45,10 +40,19 @@ function timeSearches(index: HierarchicalNSW, probes: number[][], ef: number, pa
 }
 
 function main(): void {
-  const identities = Number(option('--identities', '100000'));
-  const efs = option('--ef', '64,256').split(',').map(Number);
-  const shards = Number(option('--shards', '2'));
-  const passes = Number(option('--passes', '3'));
+  const { values } = parseArgsOrExit('node dist/bench/cluster/shard-search-cost.js', {
+    options: {
+      identities: { type: 'string', default: '100000' },
+      ef: { type: 'string', default: '64,256' },
+      shards: { type: 'string', default: '2' },
+      passes: { type: 'string', default: '3' },
+      save: { type: 'string' },
+    },
+  });
+  const identities = Number(values.identities);
+  const efs = values.ef.split(',').map(Number);
+  const shards = Number(values.shards);
+  const passes = Number(values.passes);
   const data = makeBenchDataset({ identities, probes: 2000, facesPerIdentity: 1, unenrolledFraction: 0.2, seed: 42, centre: false });
   const dim = data.dimension;
   const all = Array.from({ length: data.gallery.count }, (_, i) => i);
@@ -67,15 +71,9 @@ function main(): void {
     );
     return { ef, wholeUs, shardEf: partEf, shardUs: partUs };
   });
-  const save = option('--save', '');
-  if (save) {
-    mkdirSync(save, { recursive: true });
-    whole.writeIndexSync(join(save, 'whole.hnsw'));
-    parts.forEach((part, i) => part.writeIndexSync(join(save, `part${i}.hnsw`)));
-    const p = data.probes.vectors;
-    writeFileSync(join(save, 'probes.f32'), Buffer.from(p.buffer, p.byteOffset, p.byteLength));
-    writeFileSync(join(save, 'meta.json'), JSON.stringify({ dimension: dim, identities, shards, probes: data.probes.count }));
-    console.error(`saved the indexes and probes in ${save}`);
+  if (values.save) {
+    saveHopIndex(values.save, { dimension: dim, identities, shards, probes: data.probes.count }, whole, parts, data.probes.vectors);
+    console.error(`saved the indexes and probes in ${values.save}`);
   }
   console.log(JSON.stringify({ identities, shards, passes, loadavg: loadavg(), rows }));
 }

@@ -14,22 +14,18 @@
  *   node dist/bench/rebalance/move-ceiling.js --index-dir /tmp/hop-index [--ef 128] [--share 0.7] [--rounds 3] [--seconds 10]
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { HierarchicalNSW } from 'hnswlib-node';
 import { shardEf } from '@faceshard/query';
+import { parseArgsOrExit } from '../cli-options';
+import { readHopIndex, searchBodies } from '../cluster/hop-index';
 import { forkServer, postSearch } from '../cluster/hop-parts';
 import { summariseLatencies } from '../cluster/latency';
 import { unitVectors } from './unit-vectors';
 
 const DIM = 128;
-
-function option(name: string, fallback: string): string {
-  const at = process.argv.indexOf(name);
-  return at >= 0 && process.argv[at + 1] ? process.argv[at + 1]! : fallback;
-}
 
 /** The receiver (a child): inserts into fresh indexes of `count` vectors at `rate` per second (0 = as fast as it can), reporting its rate every second. */
 function runReceiver(count: number, rate: number): void {
@@ -65,7 +61,7 @@ function runReceiver(count: number, rate: number): void {
 }
 
 function startReceiver(count: number, rate: number): { child: ChildProcess; lastRate: () => number } {
-  const child = fork(__filename, ['--receiver', String(count), String(rate)], { stdio: 'inherit' });
+  const child = fork(__filename, ['--receiver', String(count), '--receiver', String(rate)], { stdio: 'inherit' });
   let last = NaN;
   child.on('message', (m: { perSecond: number }) => (last = m.perSecond));
   return { child, lastRate: () => last };
@@ -87,23 +83,31 @@ async function searchFor(port: number, bodies: string[], seconds: number): Promi
 }
 
 async function main(): Promise<void> {
-  const at = process.argv.indexOf('--receiver');
-  if (at >= 0) return runReceiver(Number(process.argv[at + 1]), Number(process.argv[at + 2]));
+  const { values } = parseArgsOrExit('node dist/bench/rebalance/move-ceiling.js', {
+    options: {
+      'index-dir': { type: 'string' },
+      ef: { type: 'string', default: '128' },
+      share: { type: 'string', default: '0.7' },
+      rounds: { type: 'string', default: '3' },
+      seconds: { type: 'string', default: '10' },
+      nats: { type: 'string', default: 'nats://127.0.0.1:4222' },
+      // The receiver this tool forks of itself: its vector count and rate per second (0: unpaced).
+      receiver: { type: 'string', multiple: true },
+    },
+  });
+  if (values.receiver) return runReceiver(Number(values.receiver[0]), Number(values.receiver[1]));
 
-  const dir = option('--index-dir', '');
+  const dir = values['index-dir'];
   if (!dir) throw new Error('--index-dir DIR is required (shard-search-cost.js --save DIR builds it)');
-  const ef = Number(option('--ef', '128'));
-  const share = Number(option('--share', '0.7'));
-  const rounds = Number(option('--rounds', '3'));
-  const seconds = Number(option('--seconds', '10'));
-  const natsUrl = option('--nats', 'nats://127.0.0.1:4222');
-  const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { dimension: number; identities: number; shards: number; probes: number };
+  const ef = Number(values.ef);
+  const share = Number(values.share);
+  const rounds = Number(values.rounds);
+  const seconds = Number(values.seconds);
+  const natsUrl = values.nats;
+  const index = readHopIndex(dir);
+  const meta = index.meta;
   const joinerCount = Math.round(meta.identities / 3);
-  const raw = readFileSync(join(dir, 'probes.f32'));
-  const probes = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
-  const bodies = Array.from({ length: meta.probes }, (_, i) =>
-    JSON.stringify({ vectorB64: Buffer.from(probes.slice(i * meta.dimension, (i + 1) * meta.dimension).buffer).toString('base64'), k: 10, ef }),
-  );
+  const bodies = searchBodies(index, 10, ef);
 
   // The receiver's own rate, alone.
   const alone = startReceiver(joinerCount, 0);
@@ -118,7 +122,7 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   try {
     for (let i = 0; i < meta.shards; i++) {
-      const work = `hnsw:${join(dir, `part${i}.hnsw`)}:${meta.dimension}:${shardEf(ef, meta.shards)}`;
+      const work = `hnsw:${index.partFile(i)}:${meta.dimension}:${shardEf(ef, meta.shards)}`;
       children.push((await forkServer(hopCeiling, 'shard', ['--nats', natsUrl, '--subject', `${subject}.${i}`, '--work', work])).child);
     }
     const gateway = await forkServer(hopCeiling, 'gateway', ['--nats', natsUrl, '--subject', subject, '--in-flight', '1', '--shards', String(meta.shards)]);

@@ -1,9 +1,9 @@
 import { connect } from 'nats';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { metadataBucketName } from '@faceshard/cluster';
 import { RingPlacement } from '@faceshard/ring';
-import { call, NATS_URL, TestCluster } from '../support/cluster-harness';
-import { type RebalanceLoad, settledCounts, startSeededCluster, waitForCluster } from '../support/rebalance-load';
+import { call, NATS_URL } from '../support/cluster-harness';
+import { settledCounts, useSeededCluster, waitForCluster } from '../support/rebalance-load';
 import { randomUnitVectors } from '../support/vectors';
 
 /**
@@ -19,17 +19,11 @@ const vectors = randomUnitVectors(COUNT, DIM, 31);
 
 describe('metadata lost while a shard joins', () => {
   // A slow move (50 identities per second per source) so that the loss lands in its migrate stage.
-  const cluster = new TestCluster({ REBALANCE_SETTLE_MS: '300', REBALANCE_CHUNK_IDS: '20', REBALANCE_MAX_IDS_PER_SEC: '50', SHARD_DOWN_AFTER_MS: '15000' });
-  let url = '';
-  let load: RebalanceLoad;
-
-  beforeAll(async () => {
-    ({ url, load } = await startSeededCluster(cluster, ['ma', 'mb'], { collection: 'lost', dimension: DIM, prefix: 'm', vectors, count: COUNT }));
-  }, 60_000);
-
-  afterAll(() => cluster.stop());
+  const seeded = useSeededCluster({ REBALANCE_SETTLE_MS: '300', REBALANCE_CHUNK_IDS: '20', REBALANCE_MAX_IDS_PER_SEC: '50', SHARD_DOWN_AFTER_MS: '15000' }, ['ma', 'mb'], { collection: 'lost', dimension: DIM, prefix: 'm', vectors, count: COUNT });
+  const { cluster } = seeded;
 
   it('the joiner joins again and a new move completes it: every identity once, found on its owner', async () => {
+    const { url, load } = seeded;
     await cluster.startShard('mc');
     await waitForCluster(cluster, url, (status) => (status.move?.sources ?? []).some((s: any) => s.moved > 40));
     const nc = await connect({ servers: NATS_URL });

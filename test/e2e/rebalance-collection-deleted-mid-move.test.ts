@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, sleep, TestCluster } from '../support/cluster-harness';
-import { type RebalanceLoad, startSeededCluster, waitForCluster } from '../support/rebalance-load';
+import { describe, expect, it } from 'vitest';
+import { call, sleep } from '../support/cluster-harness';
+import { useSeededCluster, waitForCluster } from '../support/rebalance-load';
 import { randomUnitVectors } from '../support/vectors';
 
 /**
@@ -15,17 +15,11 @@ const vectors = randomUnitVectors(COUNT + 10, DIM, 99);
 
 describe('a collection deleted and created again while a join streams it', () => {
   // A slow move (50 identities per second per source, chunks of 20: ~5 s for the ~500 that move) so that the delete lands in its middle.
-  const cluster = new TestCluster({ REBALANCE_SETTLE_MS: '300', REBALANCE_CHUNK_IDS: '20', REBALANCE_MAX_IDS_PER_SEC: '50', SHARD_DOWN_AFTER_MS: '15000' });
-  let url = '';
-  let load: RebalanceLoad;
-
-  beforeAll(async () => {
-    ({ url, load } = await startSeededCluster(cluster, ['da', 'db'], { collection: 'gone', dimension: DIM, prefix: 'd', vectors, count: COUNT }));
-  }, 60_000);
-
-  afterAll(() => cluster.stop());
+  const seeded = useSeededCluster({ REBALANCE_SETTLE_MS: '300', REBALANCE_CHUNK_IDS: '20', REBALANCE_MAX_IDS_PER_SEC: '50', SHARD_DOWN_AFTER_MS: '15000' }, ['da', 'db'], { collection: 'gone', dimension: DIM, prefix: 'd', vectors, count: COUNT });
+  const { cluster } = seeded;
 
   it('lands none of the old generation in the new collection', async () => {
+    const { url, load } = seeded;
     await cluster.startShard('dc');
     await waitForCluster(cluster, url, (status) => (status.move?.sources ?? []).some((s: any) => s.moved > 0));
     expect((await call(url, 'DELETE', '/v1/collections/gone')).status).toBe(200);

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RingPlacement } from '@faceshard/ring';
-import { call, sleep, TestCluster } from '../support/cluster-harness';
-import { type RebalanceLoad, startSeededCluster } from '../support/rebalance-load';
+import { call, sleep } from '../support/cluster-harness';
+import { useSeededCluster } from '../support/rebalance-load';
 import { randomUnitVectors } from '../support/vectors';
 
 /**
@@ -15,17 +15,11 @@ const COUNT = 600;
 const vectors = randomUnitVectors(COUNT, DIM, 777);
 
 describe('removing a dead shard with ?force=true', () => {
-  const cluster = new TestCluster({ SHARD_DOWN_AFTER_MS: '15000', HOLDINGS_REPORT_EVERY_MS: '300' });
-  let url = '';
-  let load: RebalanceLoad;
-
-  beforeAll(async () => {
-    ({ url, load } = await startSeededCluster(cluster, ['fa', 'fb', 'fc'], { collection: 'forced', dimension: DIM, prefix: 'f', vectors, count: COUNT }));
-  }, 60_000);
-
-  afterAll(() => cluster.stop());
+  const seeded = useSeededCluster({ SHARD_DOWN_AFTER_MS: '15000', HOLDINGS_REPORT_EVERY_MS: '300' }, ['fa', 'fb', 'fc'], { collection: 'forced', dimension: DIM, prefix: 'f', vectors, count: COUNT });
+  const { cluster } = seeded;
 
   it('is refused without force, then says exactly how many identities the dead shard took with it; the rest are served', async () => {
+    const { url, load } = seeded;
     const before = new RingPlacement({ epoch: 0, members: ['fa', 'fb', 'fc'] });
     const onDead = [...load.acknowledged].map((i) => load.idOf(i)).filter((id) => before.ownerOf(id) === 'fc');
     expect(onDead.length).toBeGreaterThan(50);

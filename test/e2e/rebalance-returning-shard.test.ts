@@ -1,9 +1,9 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RingPlacement } from '@faceshard/ring';
-import { call, sleep, TestCluster } from '../support/cluster-harness';
-import { type RebalanceLoad, startSeededCluster, waitForCluster } from '../support/rebalance-load';
+import { call, sleep } from '../support/cluster-harness';
+import { useSeededCluster, waitForCluster } from '../support/rebalance-load';
 import { randomUnitVectors } from '../support/vectors';
 
 /**
@@ -19,17 +19,11 @@ const COUNT = 600;
 const vectors = randomUnitVectors(COUNT + 100, DIM, 4242);
 
 describe('a force-removed shard that comes back with its old data', () => {
-  const cluster = new TestCluster({ SHARD_DOWN_AFTER_MS: '15000', HOLDINGS_REPORT_EVERY_MS: '300', TOMBSTONE_GC_EVERY_MS: '300', TOMBSTONE_GC_GRACE_MS: '1000' });
-  let url = '';
-  let load: RebalanceLoad;
-
-  beforeAll(async () => {
-    ({ url, load } = await startSeededCluster(cluster, ['ra', 'rb', 'rc'], { collection: 'back', dimension: DIM, prefix: 'r', vectors, count: COUNT }));
-  }, 60_000);
-
-  afterAll(() => cluster.stop());
+  const seeded = useSeededCluster({ SHARD_DOWN_AFTER_MS: '15000', HOLDINGS_REPORT_EVERY_MS: '300', TOMBSTONE_GC_EVERY_MS: '300', TOMBSTONE_GC_GRACE_MS: '1000' }, ['ra', 'rb', 'rc'], { collection: 'back', dimension: DIM, prefix: 'r', vectors, count: COUNT });
+  const { cluster } = seeded;
 
   it('brings back neither a deleted identity nor an old face nor what was declared lost; its old data is kept aside', async () => {
+    const { url, load } = seeded;
     const placement = new RingPlacement({ epoch: 0, members: ['ra', 'rb', 'rc'] });
     const onRc = Array.from({ length: COUNT }, (_, i) => i).filter((i) => placement.ownerOf(load.idOf(i)) === 'rc');
     expect(onRc.length).toBeGreaterThan(100);

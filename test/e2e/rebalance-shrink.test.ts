@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RingPlacement } from '@faceshard/ring';
-import { call, sleep, TestCluster } from '../support/cluster-harness';
-import { type RebalanceLoad, settledCounts, startSeededCluster, waitForCluster } from '../support/rebalance-load';
+import { call, sleep } from '../support/cluster-harness';
+import { settledCounts, useSeededCluster, waitForCluster } from '../support/rebalance-load';
 import { randomUnitVectors } from '../support/vectors';
 
 /**
@@ -15,17 +15,11 @@ const EXTRA = 200;
 const vectors = randomUnitVectors(BASE + EXTRA, DIM, 4242);
 
 describe('shrink 3 -> 2 shards by SIGTERM under search and write load', () => {
-  const cluster = new TestCluster({ REBALANCE_SETTLE_MS: '600', REBALANCE_CHUNK_IDS: '100', SHARD_DOWN_AFTER_MS: '15000' });
-  let url = '';
-  let load: RebalanceLoad;
-
-  beforeAll(async () => {
-    ({ url, load } = await startSeededCluster(cluster, ['sa', 'sb', 'sc'], { collection: 'shrink', dimension: DIM, prefix: 's', vectors, count: BASE }));
-  });
-
-  afterAll(() => cluster.stop());
+  const seeded = useSeededCluster({ REBALANCE_SETTLE_MS: '600', REBALANCE_CHUNK_IDS: '100', SHARD_DOWN_AFTER_MS: '15000' }, ['sa', 'sb', 'sc'], { collection: 'shrink', dimension: DIM, prefix: 's', vectors, count: BASE });
+  const { cluster } = seeded;
 
   it('refuses to remove a member holding the only copy of identities without force, and says how many', async () => {
+    const { url } = seeded;
     const refused = await call(url, 'DELETE', '/v1/cluster/members/sb');
     expect(refused.status).toBe(409);
     expect(refused.body.code).toBe('DATA_WOULD_BE_LOST');
@@ -34,6 +28,7 @@ describe('shrink 3 -> 2 shards by SIGTERM under search and write load', () => {
   });
 
   it('the SIGTERMed shard hands everything over and exits 0; nothing lost, nothing resurrected, searches never fail', async () => {
+    const { url, load } = seeded;
     load.start(BASE, BASE + EXTRA);
     await sleep(300);
     const leaving = cluster.shards.get('sc')!.child;

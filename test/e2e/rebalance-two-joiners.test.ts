@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RingPlacement } from '@faceshard/ring';
-import { call, TestCluster } from '../support/cluster-harness';
-import { type RebalanceLoad, settledCounts, startSeededCluster, waitForCluster } from '../support/rebalance-load';
+import { call } from '../support/cluster-harness';
+import { settledCounts, useSeededCluster, waitForCluster } from '../support/rebalance-load';
 import { randomUnitVectors } from '../support/vectors';
 
 /**
@@ -14,17 +14,11 @@ const COUNT = 1200;
 const vectors = randomUnitVectors(COUNT, DIM, 2024);
 
 describe('two shards joining at once', () => {
-  const cluster = new TestCluster({ REBALANCE_SETTLE_MS: '300', REBALANCE_CHUNK_IDS: '100', SHARD_DOWN_AFTER_MS: '15000' });
-  let url = '';
-  let load: RebalanceLoad;
-
-  beforeAll(async () => {
-    ({ url, load } = await startSeededCluster(cluster, ['ja', 'jb'], { collection: 'pair', dimension: DIM, prefix: 'j', vectors, count: COUNT }));
-  }, 60_000);
-
-  afterAll(() => cluster.stop());
+  const seeded = useSeededCluster({ REBALANCE_SETTLE_MS: '300', REBALANCE_CHUNK_IDS: '100', SHARD_DOWN_AFTER_MS: '15000' }, ['ja', 'jb'], { collection: 'pair', dimension: DIM, prefix: 'j', vectors, count: COUNT });
+  const { cluster } = seeded;
 
   it('ends with each identity once, on its owner under the ring of all four', async () => {
+    const { url, load } = seeded;
     await Promise.all([cluster.startShard('jc'), cluster.startShard('jd')]);
     const { status } = await waitForCluster(
       cluster,

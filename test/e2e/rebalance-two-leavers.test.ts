@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RingPlacement } from '@faceshard/ring';
-import { call, TestCluster } from '../support/cluster-harness';
-import { type RebalanceLoad, settledCounts, startSeededCluster, waitForCluster } from '../support/rebalance-load';
+import { call } from '../support/cluster-harness';
+import { settledCounts, useSeededCluster, waitForCluster } from '../support/rebalance-load';
 import { randomUnitVectors } from '../support/vectors';
 
 /**
@@ -14,17 +14,11 @@ const COUNT = 1200;
 const vectors = randomUnitVectors(COUNT, DIM, 2025);
 
 describe('two shards leaving at once by SIGTERM', () => {
-  const cluster = new TestCluster({ REBALANCE_SETTLE_MS: '300', REBALANCE_CHUNK_IDS: '100', SHARD_DOWN_AFTER_MS: '15000' });
-  let url = '';
-  let load: RebalanceLoad;
-
-  beforeAll(async () => {
-    ({ url, load } = await startSeededCluster(cluster, ['la', 'lb', 'lc', 'ld'], { collection: 'shrink2', dimension: DIM, prefix: 'l', vectors, count: COUNT }));
-  }, 60_000);
-
-  afterAll(() => cluster.stop());
+  const seeded = useSeededCluster({ REBALANCE_SETTLE_MS: '300', REBALANCE_CHUNK_IDS: '100', SHARD_DOWN_AFTER_MS: '15000' }, ['la', 'lb', 'lc', 'ld'], { collection: 'shrink2', dimension: DIM, prefix: 'l', vectors, count: COUNT });
+  const { cluster } = seeded;
 
   it('both hand everything over and exit 0; each identity ends once, on its owner', async () => {
+    const { url, load } = seeded;
     const exits = ['lc', 'ld'].map(
       (id) => new Promise<number | null>((resolve) => cluster.shards.get(id)!.child.once('exit', (code) => resolve(code))),
     );

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { call, sleep, TestCluster } from './cluster-harness';
 
 /**
@@ -100,23 +101,37 @@ export class RebalanceLoad {
   }
 }
 
+/** What useSeededCluster gives a describe: its cluster, and (once its beforeAll ran) the gateway's URL and the seeding load. */
+export interface SeededCluster {
+  readonly cluster: TestCluster;
+  url: string;
+  load: RebalanceLoad;
+}
+
 /**
- * Starts the named shards and a gateway, waits until every shard is up, creates `collection` and
- * seeds identities 0..count-1 through a RebalanceLoad, which it returns with the gateway's URL.
+ * For a describe of the rebalancing tests: a TestCluster with `env`, and before its tests the
+ * named shards and a gateway, every shard up, `collection` created and identities 0..count-1
+ * seeded through a RebalanceLoad; the cluster is stopped after them. Read `url` and `load` inside
+ * the tests (they are set by the beforeAll).
  */
-export async function startSeededCluster(
-  cluster: TestCluster,
+export function useSeededCluster(
+  env: Record<string, string>,
   shardIds: string[],
   o: { collection: string; dimension: number; prefix: string; vectors: Float32Array[]; count: number },
-): Promise<{ url: string; load: RebalanceLoad }> {
-  await Promise.all(shardIds.map((id) => cluster.startShard(id)));
-  const url = await cluster.startGateway();
-  await cluster.waitForMembers(shardIds);
-  const load = new RebalanceLoad(url, o.collection, o.prefix, o.vectors, o.count);
-  const created = await call(url, 'POST', '/v1/collections', { name: o.collection, dimension: o.dimension });
-  if (created.status !== 201) throw new Error(`creating ${o.collection}: ${created.status} ${JSON.stringify(created.body)}`);
-  await load.seed(o.count);
-  return { url, load };
+): SeededCluster {
+  const seeded = { cluster: new TestCluster(env), url: '', load: undefined as unknown as RebalanceLoad };
+  beforeAll(async () => {
+    const { cluster } = seeded;
+    await Promise.all(shardIds.map((id) => cluster.startShard(id)));
+    seeded.url = await cluster.startGateway();
+    await cluster.waitForMembers(shardIds);
+    seeded.load = new RebalanceLoad(seeded.url, o.collection, o.prefix, o.vectors, o.count);
+    const created = await call(seeded.url, 'POST', '/v1/collections', { name: o.collection, dimension: o.dimension });
+    if (created.status !== 201) throw new Error(`creating ${o.collection}: ${created.status} ${JSON.stringify(created.body)}`);
+    await seeded.load.seed(o.count);
+  }, 60_000);
+  afterAll(() => seeded.cluster.stop());
+  return seeded;
 }
 
 /** Polls GET /v1/cluster until `done` says so; on timeout throws with the shards' move log lines. */
