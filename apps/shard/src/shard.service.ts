@@ -4,6 +4,7 @@ import type { ShardStore } from '@faceshard/index';
 import { assertOwnsAll } from './ownership';
 import type { RingView } from './ring-view';
 import { searchEfOfShard } from './search-ef';
+import { servedIdentities } from './served-identities';
 import { RING_VIEW, SHARD_ID, SHARD_STORE } from './shard.tokens';
 
 /** The shard's answers to gateway requests, over its local store. */
@@ -88,7 +89,8 @@ export class ShardService {
       throw new FaceshardError('INVALID_VECTOR', 'search vector must arrive as a Float32Array');
     }
     const ef = this.searchEf(req.ef);
-    const hits = this.store.search(req.collection, req.vector, req.k, { minScore: req.minScore, ef });
+    const admitsIdentity = servedIdentities(this.ring.current, this.shardId);
+    const hits = this.store.search(req.collection, req.vector, req.k, { minScore: req.minScore, ef, admitsIdentity });
     for (const hit of hits) hit.shardId = this.shardId;
     return { hits, ef };
   }
@@ -106,9 +108,10 @@ export class ShardService {
     }
     if (!this.store.hasCollection(req.collection, req.generation)) return { hits: req.vectors.map(() => []) };
     const efs = req.vectors.map((_, i) => this.searchEf((req.params?.[i] ?? req).ef));
+    const admitsIdentity = servedIdentities(this.ring.current, this.shardId);
     const hits = req.vectors.map((vector, i) => {
       const p = req.params?.[i] ?? req;
-      return this.store.search(req.collection, vector, p.k, { minScore: p.minScore, ef: efs[i], filter: p.filter });
+      return this.store.search(req.collection, vector, p.k, { minScore: p.minScore, ef: efs[i], filter: p.filter, admitsIdentity });
     });
     for (const hit of hits.flat()) hit.shardId = this.shardId;
     return { hits, efs };
@@ -118,9 +121,10 @@ export class ShardService {
   listIdentities(req: ShardRequest<'listIdentities'>): ShardResponse<'listIdentities'> {
     if (!this.store.hasCollection(req.collection, req.generation)) return { identities: [] };
     const after = req.after;
+    const serves = servedIdentities(this.ring.current, this.shardId);
     const ids = this.store
       .identityIds(req.collection)
-      .filter((id) => after === undefined || id > after)
+      .filter((id) => (after === undefined || id > after) && (serves === undefined || serves(id)))
       .sort()
       .slice(0, req.limit);
     const identities = ids.flatMap((identityId) => {

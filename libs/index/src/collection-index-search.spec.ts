@@ -63,3 +63,31 @@ describe('CollectionIndex.search with pinned faces', () => {
     expect(collection.search(query, 5).map((h) => h.identityId)).toEqual(['a', 'b']);
   });
 });
+
+describe('CollectionIndex.search with admitsIdentity (a shard leaving out copies it handed over)', () => {
+  const evenOnly = (identityId: string) => Number(identityId.slice(-2)) % 2 === 0;
+
+  it('answers the k nearest admitted identities, as a search of a collection holding only them', () => {
+    const collection = nearAndFar();
+    const hits = collection.search(query, 5, { admitsIdentity: evenOnly });
+    expect(hits.map((h) => h.identityId)).toEqual(['near-00', 'near-02', 'near-04', 'near-06', 'near-08']);
+  });
+
+  it('applies together with an attribute filter: both must admit', () => {
+    const collection = collectionOf(
+      Array.from({ length: 8 }, (_, i) => ({
+        identityId: `id-${String(i).padStart(2, '0')}`,
+        attributes: { team: i < 4 ? 'a' : 'b' },
+        faces: [{ faceId: 'f0', vector: unit([1, 0.05 * i, 0, 0]) }],
+        mode: 'replace' as const,
+      })),
+    );
+    const hits = collection.search(query, 8, { filter: { team: 'b' }, admitsIdentity: evenOnly });
+    expect(hits.map((h) => h.identityId)).toEqual(['id-04', 'id-06']);
+  });
+
+  it('admitting every identity changes nothing', () => {
+    const collection = nearAndFar();
+    expect(collection.search(query, 7, { admitsIdentity: () => true })).toEqual(collection.search(query, 7));
+  });
+});

@@ -70,6 +70,11 @@ export interface SearchOptions {
   ef?: number;
   /** Only identities whose attributes match (applied inside the HNSW walk, so k is still met). */
   filter?: AttributeFilter;
+  /**
+   * Only identities this says yes to (inside the walk too): a shard that still holds copies it
+   * handed over in a move, and no longer serves, leaves them out (apps/shard served-identities.ts).
+   */
+  admitsIdentity?: (identityId: string) => boolean;
 }
 
 /**
@@ -411,8 +416,7 @@ export class CollectionIndex {
       this.currentEf = ef;
     }
     const minScore = options.minScore ?? -Infinity;
-    const { filter } = options;
-    const admits = filter ? (label: number) => matchesFilter(this.ownerByLabel[label]?.attributes, filter) : undefined;
+    const admits = labelAdmission(this.ownerByLabel, options);
     let fetch = initialFetchCount(k, live, this.identitiesWithFaces);
     for (;;) {
       const found = tracing.on ? this.tracedKnn(point, fetch, ef, admits) : admits ? this.hnsw.searchKnn(point, fetch, admits) : this.hnsw.searchKnn(point, fetch);
@@ -732,4 +736,22 @@ function cloneAttributes(attributes: Attributes, n: number): Attributes {
   } catch {
     throw new FaceshardError('VALIDATION_FAILED', `identities[${n}].attributes must be plain data`);
   }
+}
+
+/** The HNSW walk's label predicate for a search's filters, or undefined when nothing is filtered. */
+function labelAdmission(ownerByLabel: (IdentityRecord | undefined)[], { filter, admitsIdentity }: SearchOptions): ((label: number) => boolean) | undefined {
+  if (filter && admitsIdentity) {
+    return (label) => {
+      const owner = ownerByLabel[label];
+      return owner !== undefined && matchesFilter(owner.attributes, filter) && admitsIdentity(owner.identityId);
+    };
+  }
+  if (filter) return (label) => matchesFilter(ownerByLabel[label]?.attributes, filter);
+  if (admitsIdentity) {
+    return (label) => {
+      const owner = ownerByLabel[label];
+      return owner !== undefined && admitsIdentity(owner.identityId);
+    };
+  }
+  return undefined;
 }

@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { FaceshardError, type IdentitySummary } from '@faceshard/contracts';
+import { FaceshardError } from '@faceshard/contracts';
 import type { GatewayConfig } from '../config/gateway-config';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
 import { CollectionsService } from '../collections/collections.service';
 import { RingService } from '../cluster/ring.service';
 import { ShardClient } from '../cluster/shard-client.service';
+import { onePerIdentity } from './identity-page-merge';
 
 const MAX_PAGE = 1000;
 
@@ -23,10 +24,11 @@ export class IdentityPagesService {
     const limit = options.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw new FaceshardError('VALIDATION_FAILED', `limit must be an integer in 1..${MAX_PAGE}`);
     const after = options.cursor ? decodeCursor(options.cursor) : undefined;
-    const members = this.ring.current().members;
+    const ring = this.ring.current();
+    const members = ring.members;
     // A listing must be complete or fail: a silent gap would look like missing people.
     const pages = await Promise.all(members.map((shardId) => this.shards.read(shardId, 'listIdentities', { collection: collection.name, generation: collection.generation, after, limit: limit + 1 }, this.config.searchTimeoutMs)));
-    const merged: IdentitySummary[] = pages.flatMap((p) => p.identities).sort((a, b) => (a.identityId < b.identityId ? -1 : a.identityId > b.identityId ? 1 : 0));
+    const merged = onePerIdentity(members.map((shardId, i) => ({ shardId, identities: pages[i]!.identities })), (id) => ring.readOwner(id));
     const identities = merged.slice(0, limit);
     const more = merged.length > limit;
     return { identities, nextCursor: more ? encodeCursor(identities[identities.length - 1]!.identityId) : null };
