@@ -121,12 +121,17 @@ export class ShardService {
   listIdentities(req: ShardRequest<'listIdentities'>): ShardResponse<'listIdentities'> {
     if (!this.store.hasCollection(req.collection, req.generation)) return { identities: [] };
     const after = req.after;
-    const serves = servedIdentities(this.ring.current, this.shardId);
-    const ids = this.store
+    const sorted = this.store
       .identityIds(req.collection)
-      .filter((id) => (after === undefined || id > after) && (serves === undefined || serves(id)))
-      .sort()
-      .slice(0, req.limit);
+      .filter((id) => after === undefined || id > after)
+      .sort();
+    // Asked only of the ids the page walks over (a ring lookup each), not of every id held.
+    const serves = servedIdentities(this.ring.current, this.shardId);
+    const ids: string[] = [];
+    for (const id of sorted) {
+      if (ids.length >= req.limit) break;
+      if (serves === undefined || serves(id)) ids.push(id);
+    }
     const identities = ids.flatMap((identityId) => {
       const stored = this.store.getIdentity(req.collection, identityId);
       if (!stored) return [];
