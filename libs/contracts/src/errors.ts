@@ -63,6 +63,11 @@ export const ErrorCodes = {
   DEADLINE_EXCEEDED: { status: 504, retryable: true },
   NOT_READY: { status: 503, retryable: true },
   /**
+   * This gateway could not load its face models (a missing or unreadable model file): photo routes
+   * answer this until a load succeeds (each request tries again); /health/ready says why meanwhile.
+   */
+  MODELS_UNAVAILABLE: { status: 503, retryable: true },
+  /**
    * A disk under the shard or gateway is full (ENOSPC, EDQUOT): the write was not stored (a shard
    * cuts it from its log and reloads its state from disk) and goes again once there is room:
    * retrying is safe (writes are idempotent).

@@ -5,6 +5,7 @@ import type { FacesConfig } from './faces-config';
 import { FACES_CONFIG } from './faces.tokens';
 import { GATEWAY_METRICS, NO_GATEWAY_METRICS, type GatewayMetrics } from '../observability/gateway-metrics';
 import type { InferenceMetricsSink } from '@faceshard/observability';
+import type { ReadinessCheck } from '../health/readiness.service';
 
 /** A model as GET /v1/models lists it. */
 export interface FaceModelInfo {
@@ -26,6 +27,8 @@ export class FacePipelineService implements OnModuleInit, OnApplicationShutdown 
   private readonly logger = new Logger('FacePipeline');
   private loading?: Promise<WorkerFacePipeline>;
   private loaded?: WorkerFacePipeline;
+  /** Why the last load failed (cleared when one starts again). */
+  private loadFailure?: string;
 
   private readonly metrics: InferenceMetricsSink;
 
@@ -54,9 +57,26 @@ export class FacePipelineService implements OnModuleInit, OnApplicationShutdown 
     await pipeline?.close();
   }
 
-  /** True once the models are loaded (for readiness). */
+  /** True once the models are loaded. */
   get ready(): boolean {
     return this.loaded !== undefined;
+  }
+
+  /**
+   * The readiness condition "models loaded" (/health/ready): a gateway that cannot analyse photos
+   * must not get traffic. Loading at start (the default): not ready until loaded; after a failed
+   * load, each probe starts another attempt (a model file put in place later is picked up). With
+   * FACE_PRELOAD=false the operator chose to load on the first photo: ready without them.
+   */
+  readiness(): ReadinessCheck {
+    if (this.loaded) return { ok: true, detail: `loaded (${this.loaded.detectorName}, ${this.loaded.recognizerInfo.name})` };
+    const failure = this.loadFailure;
+    if (failure !== undefined) {
+      if (!this.loading) this.load().catch(() => undefined);
+      return { ok: false, detail: `failed to load, trying again: ${failure}` };
+    }
+    if (!this.config.preload) return { ok: true, detail: 'loaded on the first photo (FACE_PRELOAD=false)' };
+    return { ok: false, detail: 'loading' };
   }
 
   async model(): Promise<FaceModelInfo> {
@@ -83,7 +103,12 @@ export class FacePipelineService implements OnModuleInit, OnApplicationShutdown 
   }
 
   private load(): Promise<WorkerFacePipeline> {
-    this.loading ??= createPipelineFromConfig({
+    this.loading ??= this.startLoading();
+    return this.loading;
+  }
+
+  private startLoading(): Promise<WorkerFacePipeline> {
+    return createPipelineFromConfig({
       detector: this.config.detector,
       recognizer: this.config.recognizer,
       limits: {
@@ -97,13 +122,15 @@ export class FacePipelineService implements OnModuleInit, OnApplicationShutdown 
         const models = { detector: pipeline.detectorName, recognizer: pipeline.recognizerInfo.name };
         pipeline.onStages = (stages) => this.metrics.photoAnalysed(models, stages);
         this.loaded = pipeline;
+        this.loadFailure = undefined;
         return pipeline;
       },
-      (error) => {
-        this.loading = undefined; // the next request tries again
-        throw error;
+      (error: Error) => {
+        this.loading = undefined; // the next request (or readiness probe) tries again
+        this.loadFailure = error.message;
+        // Not the client's fault nor an internal bug: this gateway cannot do photos until its models load.
+        throw new FaceshardError('MODELS_UNAVAILABLE', `the face models could not be loaded: ${error.message}`, (error as FaceshardError).details);
       },
     );
-    return this.loading;
   }
 }

@@ -6,6 +6,7 @@ import { readFacesConfig, type FacesConfig } from './faces-config';
 import { FACES_CONFIG } from './faces.tokens';
 import { FacesController } from './faces.controller';
 import { FacePipelineService } from './face-pipeline.service';
+import { FaceReadiness } from './face-readiness';
 import { FaceAnalysisService } from './face-analysis.service';
 import { FaceCollectionsService } from './face-collections.service';
 import { FaceModelsService } from './face-models.service';
@@ -36,6 +37,7 @@ export function faceProviders(config: FacesConfig | undefined, clusterName: stri
     },
     IdentityEvents,
     FacePipelineService,
+    FaceReadiness,
     FaceAnalysisService,
     FaceCollectionsService,
     FaceModelsService,
