@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/cluster-harness';
-import { durationMs, interpolate, mapHosts, readComposeFile, startOrder, toLocalProcess } from '../support/compose-file';
+import { durationMs, interpolate, mapHosts, natsConfigOf, readComposeFile, startOrder, toLocalProcess } from '../support/compose-file';
 
 /**
  * deploy/compose.yaml against the Compose Specification's JSON schema (as shipped by the
@@ -30,6 +30,13 @@ describe('deploy/compose.yaml', () => {
     const wrongType = structuredClone(compose);
     (wrongType.services['shard-1'] as Record<string, unknown>).command = 42;
     expect(validateCompose(wrongType)).toBe(false);
+  });
+
+  it('runs NATS with JetStream fsyncing every write (sync_interval: always): by default it fsyncs every 2 minutes, and a power cut of the one node would lose acknowledged metadata', () => {
+    const conf = natsConfigOf(compose);
+    expect(conf).toMatch(/jetstream\s*\{[^}]*store_dir:\s*\/data[^}]*\}/);
+    expect(conf).toMatch(/jetstream\s*\{[^}]*sync_interval:\s*always[^}]*\}/);
+    expect(compose.services.nats.volumes).toContain('nats-data:/data');
   });
 
   it('gives every shard its own volume and id, and starts the gateway after NATS, Redis and the shards', () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, NATS_URL, REPO_ROOT, startProcess, type ManagedProcess } from '../support/cluster-harness';
-import { dependencies, durationMs, readComposeFile, toLocalProcess, type LocalProcess } from '../support/compose-file';
+import { dependencies, durationMs, natsConfigOf, readComposeFile, toLocalProcess, type LocalProcess } from '../support/compose-file';
 import { randomUnitVectors } from '../support/vectors';
 import { testClusterName } from '../support/test-run';
 
@@ -84,7 +84,7 @@ describe('deploy/compose.yaml topology, run as local processes', () => {
   it('describes 1 gateway and 3 shards built from the faceshard image, plus NATS with JetStream and Redis', () => {
     const roles = ownServices.map((name) => compose.services[name].environment?.FACESHARD_ROLE).sort();
     expect(roles).toEqual(['gateway', 'shard', 'shard', 'shard']);
-    expect(compose.services.nats.command).toContain('--jetstream');
+    expect(natsConfigOf(compose)).toMatch(/jetstream\s*\{/);
     expect(compose.services.redis.image).toMatch(/^redis:/);
     const shardIds = ownServices.map((name) => compose.services[name].environment?.SHARD_ID).filter(Boolean);
     expect(new Set(shardIds).size).toBe(3);
@@ -120,8 +120,17 @@ describe('deploy/compose.yaml topology, run as local processes', () => {
     const container = deployment.spec.template.spec.containers[0];
     const paths = [container.startupProbe, container.readinessProbe, container.livenessProbe].map((probe) => probe.httpGet.path as string);
     const composeCheck = compose.services.gateway.healthcheck!.test!.join(' ').match(/http:\/\/127\.0\.0\.1:\d+(\/[^'"]+)/)![1];
-    for (const path of new Set([...paths, composeCheck])) expect((await fetch(url + path)).status, path).toBe(200);
-  });
+    // Ready waits for the face models, which load in the background at start: ask until it says so.
+    for (const path of new Set([...paths, composeCheck])) {
+      const deadline = Date.now() + 60_000;
+      let status = (await fetch(url + path)).status;
+      while (status !== 200 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        status = (await fetch(url + path)).status;
+      }
+      expect(status, path).toBe(200);
+    }
+  }, 90_000);
 
   it("requires the compose file's admin key", async () => {
     expect((await fetch(`${url}/v1/cluster`)).status).toBe(401);
@@ -184,3 +193,4 @@ describe('deploy/compose.yaml topology, run as local processes', () => {
     }
   }, 90_000);
 });
+

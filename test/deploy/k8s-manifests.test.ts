@@ -147,6 +147,8 @@ describe('deploy/k8s manifests', () => {
     expect(nats.spec.replicas).toBe(3);
     const conf = find('ConfigMap', 'nats-config').data!['nats.conf'];
     expect(conf).toMatch(/jetstream\s*\{/);
+    // Replication survives one node's power cut; all three at once (one zone) needs each write fsynced (default: every 2 min).
+    expect(conf).toMatch(/jetstream\s*\{[^}]*sync_interval:\s*always[^}]*\}/);
     for (let i = 0; i < 3; i++) expect(conf).toContain(`nats://nats-${i}.${nats.spec.serviceName}:6222`);
     for (const name of ['gateway', 'shard']) {
       const w = workloads.find((o) => o.metadata.name === name)!;

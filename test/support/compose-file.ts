@@ -14,12 +14,24 @@ export interface ComposeService {
   healthcheck?: { test?: string[] };
   stop_signal?: string;
   stop_grace_period?: string;
+  configs?: { source: string; target: string }[];
 }
 
 export interface ComposeFile {
   services: Record<string, ComposeService>;
   volumes?: Record<string, unknown>;
+  configs?: Record<string, { content?: string; file?: string }>;
   [extension: string]: unknown;
+}
+
+/** The NATS server's configuration as compose hands it to the `nats` service: the inline `configs` entry its `--config` names. */
+export function natsConfigOf(compose: ComposeFile): string {
+  const command = compose.services.nats?.command ?? [];
+  const target = command[command.indexOf('--config') + 1];
+  const mounted = compose.services.nats?.configs?.find((c) => c.target === target);
+  const content = mounted ? compose.configs?.[mounted.source]?.content : undefined;
+  if (!target || content === undefined) throw new Error('the nats service does not run a configuration given inline under configs');
+  return content;
 }
 
 /** Parses a compose file as Compose does: YAML merge keys (`<<: *anchor`) resolved. */
