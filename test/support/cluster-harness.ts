@@ -10,7 +10,7 @@ export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 export const GATEWAY_MAIN = join(REPO_ROOT, 'dist/apps/gateway/src/main.js');
 /** `npm start`'s entry point: the embedded platform by default, or the role FACESHARD_ROLE names. */
 export const PLATFORM_MAIN = join(REPO_ROOT, 'dist/apps/platform/src/main.js');
-const SHARD_MAIN = join(REPO_ROOT, 'dist/apps/shard/src/main.js');
+export const SHARD_MAIN = join(REPO_ROOT, 'dist/apps/shard/src/main.js');
 
 /** Real processes of a real cluster on the real NATS server, each test cluster under its own name. */
 export function assertBuilt(): void {

@@ -37,6 +37,8 @@ export function announceAccess(gateway: RunningGateway): void {
 
 /** The last word of a process that could not start. */
 export function exitOnFatal(error: unknown): never {
-  console.error(JSON.stringify({ event: 'fatal', message: String((error as Error)?.stack ?? error) }));
+  // The code (WAL_CORRUPT, SNAPSHOT_CORRUPT, DATA_DIR_LOCKED…) is what an operator's tooling matches on.
+  const code = (error as { code?: unknown })?.code;
+  console.error(JSON.stringify({ event: 'fatal', ...(typeof code === 'string' ? { code } : {}), message: String((error as Error)?.stack ?? error) }));
   process.exit(1);
 }

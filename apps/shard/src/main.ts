@@ -53,7 +53,9 @@ export async function runShardProcess(env: NodeJS.ProcessEnv = process.env): Pro
 
 if (require.main === module) {
   runShardProcess().catch((error) => {
-    console.error(JSON.stringify({ event: 'fatal', role: 'shard', message: String(error?.stack ?? error) }));
+    // The code (WAL_CORRUPT, SNAPSHOT_CORRUPT, DATA_DIR_LOCKED…) is what an operator's tooling matches on.
+    const code = typeof error?.code === 'string' ? { code: error.code } : {};
+    console.error(JSON.stringify({ event: 'fatal', role: 'shard', ...code, message: String(error?.stack ?? error) }));
     process.exit(1);
   });
 }

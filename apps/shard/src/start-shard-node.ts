@@ -28,6 +28,7 @@ import { ShardTransportServer } from './transport/shard-transport.server';
 import { searchHandlers } from './transport/search-handlers';
 import { ShardService } from './shard.service';
 import { ObservedShardAdmission } from './admission/observed-admission';
+import { storeLogLine } from './observability/store-log';
 import { PinoNestLogger, quietObservability, type Observability } from '@faceshard/observability';
 
 export interface ShardNode {
@@ -70,6 +71,7 @@ export async function startShardNode(deps: {
       snapshotEveryOps: config.snapshotEveryOps,
       walSalvage: config.walSalvage,
       metrics: metrics?.index(shardId),
+      log: storeLogLine(log),
     });
   let store = await openStore();
   const served = await readServedIncarnation(config.dataDir);
