@@ -75,6 +75,27 @@ describe('cluster over NATS: ingest, search, delete', () => {
     expect(found / (probes.length * 10)).toBeGreaterThanOrEqual(0.95);
   });
 
+  it('filters by attributes across the shards: only matching identities, the top k of them (checked against brute force)', async () => {
+    // One identity in ten, by its attribute n: the filter runs inside each shard's HNSW walk.
+    const wanted = Array.from({ length: COUNT / 10 }, (_, i) => i * 10 + 3);
+    const subset = new Map(wanted.map((n) => [ids[n]!, vectors[n]!]));
+    const probes = randomUnitVectors(20, DIM, 8);
+    let found = 0;
+    for (const probe of probes) {
+      const res = await call(url, 'POST', '/v1/collections/people/search', { vector: Array.from(probe), k: 10, ef: 400, filter: { n: wanted } });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      const got: string[] = res.body.hits.map((h: any) => h.identityId);
+      expect(got).toHaveLength(10);
+      for (const hit of res.body.hits) expect(wanted, hit.identityId).toContain(hit.attributes.n);
+      const truth = new Set(exactTopK(probe, subset, 10));
+      found += got.filter((id) => truth.has(id)).length;
+    }
+    expect(found / (probes.length * 10)).toBeGreaterThanOrEqual(0.95);
+    const bad = await call(url, 'POST', '/v1/collections/people/search', { vector: Array.from(probes[0]), filter: { n: { $gt: 3 } } });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('filter.n') });
+  });
+
   it('finds an enrolled vector as its own best match, with its attributes', async () => {
     const res = await call(url, 'POST', '/v1/collections/people/search', { vector: Array.from(vectors[123]), k: 3 });
     expect(res.body.hits[0]).toMatchObject({ identityId: 'person-123', faceId: 'f0', attributes: { n: 123 } });

@@ -31,9 +31,22 @@ describe('parseSearchBody', () => {
   });
 
   it('refuses unknown fields, naming each', () => {
-    const error = errorOf(() => parseSearchBody({ vector: [1], owner: 'm', filter: {} }));
+    const error = errorOf(() => parseSearchBody({ vector: [1], owner: 'm', team: 'ops' }));
     expect(error.code).toBe('VALIDATION_FAILED');
-    expect(error.details).toEqual({ errors: ['property owner should not exist', 'property filter should not exist'] });
+    expect(error.details).toEqual({ errors: ['property owner should not exist', 'property team should not exist'] });
+  });
+
+  it('takes an attribute filter (a value or a non-empty array of values per key); an empty one is no filter', () => {
+    expect(parseSearchBody({ vector: [1], filter: { team: 'ops', level: [1, 2], on: true } })).toEqual({ vector: [1], filter: { team: 'ops', level: [1, 2], on: true } });
+    expect(parseSearchBody({ vector: [1], filter: {} })).toEqual({ vector: [1] });
+  });
+
+  it('refuses a filter that is not an object of scalar values, with the other problems of the body', () => {
+    for (const filter of ['ops', [1], { team: { $ne: 'ops' } }, { team: [] }, { team: [{}] }]) {
+      const error = errorOf(() => parseSearchBody({ vector: [1], k: 0, filter }));
+      expect(error.code, JSON.stringify(filter)).toBe('VALIDATION_FAILED');
+      expect((error.details as { errors: string[] }).errors, JSON.stringify(filter)).toHaveLength(2);
+    }
   });
 
   it('lists every wrongly typed field in one answer', () => {

@@ -1,10 +1,11 @@
 import { FaceshardError } from '@faceshard/contracts';
+import { readAttributeFilter } from '@faceshard/query';
 import type { SearchDto } from './search.dto';
 
 /** Largest `ef` a search may ask for. */
 export const MAX_SEARCH_EF = 10_000;
 
-const FIELDS: ReadonlySet<string> = new Set(['vector', 'vectorB64', 'k', 'minScore', 'farTarget', 'ef']);
+const FIELDS: ReadonlySet<string> = new Set(['vector', 'vectorB64', 'k', 'minScore', 'farTarget', 'ef', 'filter']);
 
 /**
  * Reads a search request body in one pass over its (few) fields, with the rules the global
@@ -51,6 +52,15 @@ export function parseSearchBody(body: unknown): SearchDto {
       case 'farTarget':
         if (typeof value === 'number' && value > 0 && value < 1) out.farTarget = value;
         else errors.push('farTarget must be a false-match rate within (0, 1), e.g. 1e-5');
+        break;
+      case 'filter':
+        // The same attribute filter identify takes, applied by each shard inside its HNSW walk.
+        try {
+          const filter = readAttributeFilter(value);
+          if (filter) out.filter = filter;
+        } catch (error) {
+          errors.push((error as Error).message);
+        }
         break;
     }
   }

@@ -1,4 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
+import type { AttributeFilter } from '@faceshard/contracts';
 
 /**
  * The search request body as the OpenAPI document shows it. It is not validated by decorators:
@@ -28,4 +29,12 @@ export class SearchDto {
   /** HNSW search breadth for the whole collection; each of S shards searches with ef·S^-0.5 (its share needs less). */
   @ApiPropertyOptional({ example: 100, minimum: 1, maximum: 10_000, description: 'HNSW search breadth as one index of the whole collection would use it; each of S shards searches with ceil(ef / sqrt(S)) (the answer\'s shardEf); larger = better recall, slower' })
   ef?: number;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: { team: 'ops' },
+    description: 'Only identities whose attributes match: each key equal to the value, or to one of the values of an array ({"team": ["a", "b"]}); every key must match. Applied inside each shard\'s HNSW walk, so k is still met.',
+  })
+  filter?: AttributeFilter;
 }

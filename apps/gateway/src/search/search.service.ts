@@ -60,7 +60,7 @@ export class SearchService {
     const target = { collection: collection.name, generation: collection.generation };
     const applied = dto.minScore === undefined && dto.farTarget === undefined ? undefined : await this.thresholds.resolve(collection, dto);
     const minScore = applied ? applied.threshold : dto.minScore;
-    const queries = [{ vector, params: { k, minScore, ef: dto.ef } }];
+    const queries = [{ vector, params: dto.filter ? { k, minScore, ef: dto.ef, filter: dto.filter } : { k, minScore, ef: dto.ef } }];
     const { answers, answeredBy, missingShards } = await this.fanOut(ring, async (shardId) => (await this.shards.search(shardId, target, queries))[0]!);
     const shardEf: Record<string, number> = {};
     answers.forEach((answer, i) => {
