@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readGatewayConfig } from '../../apps/gateway/src/config/gateway-config';
 import { startPlatform, type RunningPlatform } from '../../apps/platform/src/start-platform';
-import { call } from '../support/cluster-harness';
+import { call, sleep } from '../support/cluster-harness';
 import { randomUnitVectors } from '../support/vectors';
 
 /**
@@ -51,6 +51,14 @@ describe('embedded single-process platform', () => {
     rmSync(join(dataDir, 'cluster.json'));
     platform = await startPlatform(readGatewayConfig(env), env);
     const url = platform.gateway.url;
+    // The first shard back is alone on the re-created ring (active); the second finds it there and
+    // joins by a move that merges by version (nothing to stream here): wait until both serve.
+    for (let waited = 0; ; waited += 100) {
+      const status = (await call(url, 'GET', '/v1/cluster')).body;
+      if (!status.move && status.readMembers?.length === 2) break;
+      if (waited > 30_000) throw new Error(`the shards did not both come back: ${JSON.stringify(status)}`);
+      await sleep(100);
+    }
     const collection = await call(url, 'GET', '/v1/collections/faces');
     expect(collection.status).toBe(200);
     expect(collection.body).toMatchObject({ name: 'faces', dimension: 8 });

@@ -21,7 +21,7 @@ import { HoldingsReporter } from './rebalance/holdings-reporter';
 import { MoveCoordinator } from './rebalance/move-coordinator';
 import { ReceiverPriority } from './rebalance/receiver-priority';
 import { watchMembership } from './rebalance/membership-watch';
-import { comebackAfterMetadataLoss, joinOnceReadMembersAreBack } from './rebalance/return-after-metadata-loss';
+import { comebackAfterMetadataLoss, joinOnceReadMembersAreBack, ringOnReturnAfterLossWhileDown } from './rebalance/return-after-metadata-loss';
 import { RingView } from './ring-view';
 import { ShardModule } from './shard.module';
 import { ShardTransportServer } from './transport/shard-transport.server';
@@ -117,10 +117,12 @@ export async function startShardNode(deps: {
 
   // Join only once requests can be answered: a gateway that sees the new member may route to it
   // at once. Into a cluster holding data it joins as `joining`: a move streams its share first.
-  // Unless the metadata was lost and re-created since this shard last ran (a NATS server that lost
-  // its store, a deleted cluster.json, see served-incarnation.ts): then it comes back as an active
-  // member, the holder of its data, and publishes its collections again, as a running shard does.
-  if (lostWhileDown) await metadata.addMember(shardId);
+  // If the metadata was lost and re-created since this shard last ran (a NATS server that lost its
+  // store, a deleted cluster.json, see served-incarnation.ts), it publishes its collections again
+  // and comes back as the holder of its data: active when alone on the re-created ring, else as a
+  // joiner, so that what the others took for it meanwhile wins over its older copies
+  // (ringOnReturnAfterLossWhileDown).
+  if (lostWhileDown) await metadata.changeRing((ring) => ringOnReturnAfterLossWhileDown(ring, shardId));
   else await metadata.registerShard(shardId);
   // The metadata store was lost and re-created (new incarnation, empty ring): this shard still
   // holds its identities, so it registers again at once, as the holder of its data.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RingState } from '@faceshard/contracts';
 import { stateOf } from '@faceshard/rebalance';
-import { comebackAfterMetadataLoss, joinOnceReadMembersAreBack } from './return-after-metadata-loss';
+import { comebackAfterMetadataLoss, joinOnceReadMembersAreBack, ringOnReturnAfterLossWhileDown } from './return-after-metadata-loss';
 
 const midJoin: RingState = { epoch: 5, members: ['a', 'b'], memberStates: [{ shardId: 'c', state: 'joining' }] };
 
@@ -14,6 +14,28 @@ describe('how a running shard comes back after the metadata was re-created', () 
     expect(comebackAfterMetadataLoss({ ...midJoin, members: ['a', 'b', 'c'] }, 'c')).toBe('active');
     // No read member anywhere (the cluster's first shard): nothing to stream from.
     expect(comebackAfterMetadataLoss({ epoch: 0, members: [] }, 'c')).toBe('active');
+  });
+});
+
+describe('how a shard that was down while the metadata was lost comes back at its start', () => {
+  it('alone on the re-created ring: an active member at once', () => {
+    const back = ringOnReturnAfterLossWhileDown({ epoch: 0, members: [], incarnation: 'new' }, 'b');
+    expect(back.members).toEqual(['b']);
+    expect(stateOf(back, 'b')).toBe('active');
+    expect(back.epoch).toBe(1);
+  });
+
+  it('others already on it (they took the writes meanwhile): joining, so that a move merges by version before it serves', () => {
+    const back = ringOnReturnAfterLossWhileDown({ epoch: 3, members: ['a'], incarnation: 'new' }, 'b');
+    expect(back.members).toEqual(['a']);
+    expect(stateOf(back, 'b')).toBe('joining');
+    // A joiner serves nothing before its read-ring commit: with only a joiner on the ring, nobody took writes.
+    expect(stateOf(ringOnReturnAfterLossWhileDown({ epoch: 3, members: [], memberStates: [{ shardId: 'c', state: 'joining' }] }, 'b'), 'b')).toBe('active');
+  });
+
+  it('already on the ring (a restart that raced its own registration): unchanged', () => {
+    const ring: RingState = { epoch: 4, members: ['a', 'b'] };
+    expect(ringOnReturnAfterLossWhileDown(ring, 'b')).toBe(ring);
   });
 });
 
