@@ -14,7 +14,7 @@ const byRing = new WeakMap<RingRouting, Map<string, (identityId: string) => bool
  * a deleted identity back into a search and find an identity by a face it no longer has. So a
  * source then serves only what a ring still places on it. Earlier stages need nothing: writes reach
  * both owners, both copies are current, and the gateway keeps an identity once (merge-top-k.ts,
- * identity-pages.service.ts).
+ * identity-page-merge.ts).
  *
  * Undefined when everything held is served (no cost on the search path); otherwise a predicate,
  * one per ring state, remembering its answers (a ring lookup hashes the id).

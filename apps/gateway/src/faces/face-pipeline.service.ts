@@ -27,7 +27,7 @@ export class FacePipelineService implements OnModuleInit, OnApplicationShutdown 
   private readonly logger = new Logger('FacePipeline');
   private loading?: Promise<WorkerFacePipeline>;
   private loaded?: WorkerFacePipeline;
-  /** Why the last load failed (cleared when one starts again). */
+  /** Why the last load failed (cleared once a load succeeds). */
   private loadFailure?: string;
 
   private readonly metrics: InferenceMetricsSink;

@@ -14,8 +14,10 @@ export function storeLogLine(log: Pick<Logger, 'warn' | 'error'>): (line: string
       log.warn({ ...fields, event: fields.event ?? 'store' }, typeof message === 'string' ? message : 'store');
       return;
     }
-    const report = parseObject(line.slice(line.indexOf('{"event"')));
-    log.error({ ...(report ?? { event: 'store' }) }, line.includes('{"event"') ? line.slice(0, line.indexOf('{"event"')).trim() : line);
+    // A salvage: its text, then its report as JSON from `{"event"` on.
+    const at = line.indexOf('{"event"');
+    const report = at >= 0 ? parseObject(line.slice(at)) : null;
+    log.error(report ?? { event: 'store' }, report ? line.slice(0, at).trim() : line);
   };
 }
 

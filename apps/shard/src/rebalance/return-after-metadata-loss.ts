@@ -1,6 +1,5 @@
-import type { ClusterMetadataStore } from '@faceshard/cluster';
+import { ringWithMember, type ClusterMetadataStore } from '@faceshard/cluster';
 import type { RingState } from '@faceshard/contracts';
-import { ringWithMember } from '@faceshard/cluster';
 import { requestJoin, stateOf } from '@faceshard/rebalance';
 
 /**
@@ -59,9 +58,9 @@ export async function joinOnceReadMembersAreBack(
  *
  * - No other read member on it: an active member at once, the holder of its data (nothing to
  *   stream from; while the read ring was empty no write could be placed anywhere).
- * - Other read members are on it: they may have been serving without it, so writes made meanwhile to the
- *   identities it owns (enrolled again, created, deleted) landed on them. Coming back active would
- *   hide those behind its older copies (GET answered the old face). It joins as `joining` instead:
+ * - Other read members are on it: they may have been serving without it, so writes made meanwhile
+ *   to the identities it owns (enrolled again, created, deleted) landed on them. Coming back active
+ *   would hide those behind its older copies (GET answered the old face). It joins as `joining`:
  *   a move streams its share from them, "newest version wins" merges it with what it holds, and
  *   their copies are dropped after. What only it holds stays (no newer version exists anywhere);
  *   it is served again once the move commits the read ring with it.
