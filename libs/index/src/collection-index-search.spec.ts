@@ -91,3 +91,18 @@ describe('CollectionIndex.search with admitsIdentity (a shard leaving out copies
     expect(collection.search(query, 7, { admitsIdentity: () => true })).toEqual(collection.search(query, 7));
   });
 });
+
+describe('CollectionIndex.search with admitsIdentity: widening past identities left out', () => {
+  it('finds the k nearest admitted identities even when every nearer one is left out', () => {
+    const collection = nearAndFar();
+    const admitted = new Set(['near-09', 'near-10', 'near-11', 'far-00']);
+    const hits = collection.search(query, 3, { admitsIdentity: (id) => admitted.has(id) });
+    expect(hits.map((h) => h.identityId)).toEqual(['near-09', 'near-10', 'near-11']);
+  });
+
+  it('answers fewer than k when fewer are admitted, and none when none are', () => {
+    const collection = nearAndFar();
+    expect(collection.search(query, 5, { admitsIdentity: (id) => id === 'far-03' }).map((h) => h.identityId)).toEqual(['far-03']);
+    expect(collection.search(query, 5, { admitsIdentity: () => false })).toEqual([]);
+  });
+});

@@ -71,8 +71,11 @@ export interface SearchOptions {
   /** Only identities whose attributes match (applied inside the HNSW walk, so k is still met). */
   filter?: AttributeFilter;
   /**
-   * Only identities this says yes to (inside the walk too): a shard that still holds copies it
-   * handed over in a move, and no longer serves, leaves them out (apps/shard served-identities.ts).
+   * Only identities this says yes to: a shard that still holds copies it handed over in a move, and
+   * no longer serves, leaves them out (apps/shard served-identities.ts). Applied to hnswlib's answer,
+   * which is widened until k admitted identities are found, not inside the walk as the attribute
+   * filter is: a JS call per visited node cost several times the search; this costs 1.07-1.13x
+   * (bench/store/served-filter-cost.ts, a third left out of 50k).
    */
   admitsIdentity?: (identityId: string) => boolean;
 }
@@ -416,12 +419,16 @@ export class CollectionIndex {
       this.currentEf = ef;
     }
     const minScore = options.minScore ?? -Infinity;
-    const admits = labelAdmission(this.ownerByLabel, options);
-    let fetch = initialFetchCount(k, live, this.identitiesWithFaces);
+    const { filter, admitsIdentity } = options;
+    const admits = filter ? (label: number) => matchesFilter(this.ownerByLabel[label]?.attributes, filter) : undefined;
+    // Identities not admitted count as absent: the widening below asks hnswlib for more until k are found.
+    const ownerOf = admitsIdentity ? this.admittedOwnerOf(admitsIdentity) : this.ownerOf;
+    // Three times as many when some are left out (a join's source leaves out about a third): one round, usually.
+    let fetch = Math.min(live, initialFetchCount(k, live, this.identitiesWithFaces) * (admitsIdentity ? 3 : 1));
     for (;;) {
       const found = tracing.on ? this.tracedKnn(point, fetch, ef, admits) : admits ? this.hnsw.searchKnn(point, fetch, admits) : this.hnsw.searchKnn(point, fetch);
       const { neighbors, distances } = this.withPinned(point, found, fetch, admits);
-      const collapsed = collapseNeighbours(neighbors, distances, this.ownerOf, minScore);
+      const collapsed = collapseNeighbours(neighbors, distances, ownerOf, minScore);
       // Fewer answers than asked for (a filter admits only some labels): nothing more to find.
       const exhausted = fetch >= live || found.neighbors.length < fetch;
       if (collapsed.best.length >= k || exhausted || collapsed.belowMinScore) {
@@ -441,6 +448,14 @@ export class CollectionIndex {
       hits[i] = hit;
     }
     return hits;
+  }
+
+  /** The owner of a label, or undefined when its identity is not admitted (or the label is free). */
+  private admittedOwnerOf(admitsIdentity: (identityId: string) => boolean): (label: number) => IdentityRecord | undefined {
+    return (label) => {
+      const owner = this.ownerByLabel[label];
+      return owner !== undefined && admitsIdentity(owner.identityId) ? owner : undefined;
+    };
   }
 
   /** One hnswlib call as a span of its own (a search may ask again with a larger k, see search()). */
@@ -736,22 +751,4 @@ function cloneAttributes(attributes: Attributes, n: number): Attributes {
   } catch {
     throw new FaceshardError('VALIDATION_FAILED', `identities[${n}].attributes must be plain data`);
   }
-}
-
-/** The HNSW walk's label predicate for a search's filters, or undefined when nothing is filtered. */
-function labelAdmission(ownerByLabel: (IdentityRecord | undefined)[], { filter, admitsIdentity }: SearchOptions): ((label: number) => boolean) | undefined {
-  if (filter && admitsIdentity) {
-    return (label) => {
-      const owner = ownerByLabel[label];
-      return owner !== undefined && matchesFilter(owner.attributes, filter) && admitsIdentity(owner.identityId);
-    };
-  }
-  if (filter) return (label) => matchesFilter(ownerByLabel[label]?.attributes, filter);
-  if (admitsIdentity) {
-    return (label) => {
-      const owner = ownerByLabel[label];
-      return owner !== undefined && admitsIdentity(owner.identityId);
-    };
-  }
-  return undefined;
 }
