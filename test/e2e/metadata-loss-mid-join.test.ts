@@ -1,9 +1,8 @@
 import { connect } from 'nats';
 import { describe, expect, it } from 'vitest';
 import { metadataBucketName } from '@faceshard/cluster';
-import { RingPlacement } from '@faceshard/ring';
-import { call, NATS_URL } from '../support/cluster-harness';
-import { settledCounts, useSeededCluster, waitForCluster } from '../support/rebalance-load';
+import { NATS_URL } from '../support/cluster-harness';
+import { expectHeldOnTheirOwners, useSeededCluster, waitForCluster } from '../support/rebalance-load';
 import { randomUnitVectors } from '../support/vectors';
 
 /**
@@ -37,16 +36,6 @@ describe('metadata lost while a shard joins', () => {
       120_000,
     );
     expect(status.readMembers).toEqual(['ma', 'mb', 'mc']);
-    const placement = new RingPlacement({ epoch: 0, members: ['ma', 'mb', 'mc'] });
-    const expected: Record<string, number> = { ma: 0, mb: 0, mc: 0 };
-    for (let i = 0; i < COUNT; i++) expected[placement.ownerOf(load.idOf(i))]!++;
-    expect(await settledCounts(url, 'lost')).toEqual(expected);
-    for (let i = 0; i < COUNT; i += 7) {
-      const got = await call(url, 'GET', `/v1/collections/lost/identities/${load.idOf(i)}`);
-      expect(got.status, load.idOf(i)).toBe(200);
-      expect(got.body.shardId, load.idOf(i)).toBe(placement.ownerOf(load.idOf(i)));
-      const found = await call(url, 'POST', '/v1/collections/lost/search', { vector: Array.from(vectors[i]), k: 1 });
-      expect(found.body.hits[0]?.identityId, `search ${load.idOf(i)}`).toBe(load.idOf(i));
-    }
+    await expectHeldOnTheirOwners(url, 'lost', load, vectors, { count: COUNT, members: ['ma', 'mb', 'mc'], every: 7 });
   }, 180_000);
 });

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RingPlacement } from '@faceshard/ring';
-import { call } from '../support/cluster-harness';
-import { settledCounts, useSeededCluster, waitForCluster } from '../support/rebalance-load';
+import { expectHeldOnTheirOwners, useSeededCluster, waitForCluster } from '../support/rebalance-load';
 import { randomUnitVectors } from '../support/vectors';
 
 /**
@@ -28,16 +26,6 @@ describe('two shards joining at once', () => {
     );
     expect(status.readMembers).toEqual(['ja', 'jb', 'jc', 'jd']);
 
-    const placement = new RingPlacement({ epoch: 0, members: ['ja', 'jb', 'jc', 'jd'] });
-    const expected: Record<string, number> = { ja: 0, jb: 0, jc: 0, jd: 0 };
-    for (let i = 0; i < COUNT; i++) expected[placement.ownerOf(load.idOf(i))]!++;
-    expect(await settledCounts(url, 'pair')).toEqual(expected);
-    for (let i = 0; i < COUNT; i += 37) {
-      const got = await call(url, 'GET', `/v1/collections/pair/identities/${load.idOf(i)}`);
-      expect(got.status, load.idOf(i)).toBe(200);
-      expect(got.body.shardId, load.idOf(i)).toBe(placement.ownerOf(load.idOf(i)));
-      const found = await call(url, 'POST', '/v1/collections/pair/search', { vector: Array.from(vectors[i]), k: 1 });
-      expect(found.body.hits[0]?.identityId, `search ${load.idOf(i)}`).toBe(load.idOf(i));
-    }
+    await expectHeldOnTheirOwners(url, 'pair', load, vectors, { count: COUNT, members: ['ja', 'jb', 'jc', 'jd'], every: 37 });
   }, 180_000);
 });

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RingPlacement } from '@faceshard/ring';
-import { call } from '../support/cluster-harness';
-import { settledCounts, useSeededCluster, waitForCluster } from '../support/rebalance-load';
+import { expectHeldOnTheirOwners, useSeededCluster, waitForCluster } from '../support/rebalance-load';
 import { randomUnitVectors } from '../support/vectors';
 
 /**
@@ -27,15 +25,6 @@ describe('two shards leaving at once by SIGTERM', () => {
     const { status } = await waitForCluster(cluster, url, (s) => !s.move && s.members.length === 2);
     expect(status.readMembers).toEqual(['la', 'lb']);
 
-    const placement = new RingPlacement({ epoch: 0, members: ['la', 'lb'] });
-    const expected: Record<string, number> = { la: 0, lb: 0 };
-    for (let i = 0; i < COUNT; i++) expected[placement.ownerOf(load.idOf(i))]!++;
-    expect(await settledCounts(url, 'shrink2')).toEqual(expected);
-    for (let i = 0; i < COUNT; i += 37) {
-      const got = await call(url, 'GET', `/v1/collections/shrink2/identities/${load.idOf(i)}`);
-      expect(got.status, load.idOf(i)).toBe(200);
-      const found = await call(url, 'POST', '/v1/collections/shrink2/search', { vector: Array.from(vectors[i]), k: 1 });
-      expect(found.body.hits[0]?.identityId, `search ${load.idOf(i)}`).toBe(load.idOf(i));
-    }
+    await expectHeldOnTheirOwners(url, 'shrink2', load, vectors, { count: COUNT, members: ['la', 'lb'], every: 37, ownerInGet: false });
   }, 180_000);
 });

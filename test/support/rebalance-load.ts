@@ -1,4 +1,5 @@
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { RingPlacement } from '@faceshard/ring';
 import { call, sleep, TestCluster } from './cluster-harness';
 
 /**
@@ -162,4 +163,29 @@ export async function settledCounts(url: string, collection: string): Promise<Re
 /** Identities per shard of the collection, from GET /v1/cluster. */
 export function countsOf(status: any, collection: string): Record<string, number> {
   return Object.fromEntries(status.members.map((m: any) => [m.shardId, m.collections?.find((c: any) => c.name === collection)?.identities ?? 0]));
+}
+
+/**
+ * After a move: identities 0..count-1 held exactly where the ring of `members` places them (the
+ * shards' counts), and every `every`-th found by GET (on its owner, unless `ownerInGet` is false)
+ * and as its own best match by search.
+ */
+export async function expectHeldOnTheirOwners(
+  url: string,
+  collection: string,
+  load: RebalanceLoad,
+  vectors: Float32Array[],
+  o: { count: number; members: string[]; every: number; ownerInGet?: boolean },
+): Promise<void> {
+  const placement = new RingPlacement({ epoch: 0, members: o.members });
+  const expected: Record<string, number> = Object.fromEntries(o.members.map((m) => [m, 0]));
+  for (let i = 0; i < o.count; i++) expected[placement.ownerOf(load.idOf(i))]!++;
+  expect(await settledCounts(url, collection)).toEqual(expected);
+  for (let i = 0; i < o.count; i += o.every) {
+    const got = await call(url, 'GET', `/v1/collections/${collection}/identities/${load.idOf(i)}`);
+    expect(got.status, load.idOf(i)).toBe(200);
+    if (o.ownerInGet !== false) expect(got.body.shardId, load.idOf(i)).toBe(placement.ownerOf(load.idOf(i)));
+    const found = await call(url, 'POST', `/v1/collections/${collection}/search`, { vector: Array.from(vectors[i]!), k: 1 });
+    expect(found.body.hits[0]?.identityId, `search ${load.idOf(i)}`).toBe(load.idOf(i));
+  }
 }

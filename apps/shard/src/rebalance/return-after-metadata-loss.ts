@@ -1,4 +1,4 @@
-import { ringWithMember, type ClusterMetadataStore } from '@faceshard/cluster';
+import type { ClusterMetadataStore } from '@faceshard/cluster';
 import type { RingState } from '@faceshard/contracts';
 import { requestJoin, stateOf } from '@faceshard/rebalance';
 
@@ -56,18 +56,16 @@ export async function joinOnceReadMembersAreBack(
  * How a shard that was DOWN while the metadata was lost comes back at its start (it finds a new
  * incarnation: served-incarnation.ts), decided on the re-created ring as it is now. Pure.
  *
- * - No other read member on it: an active member at once, the holder of its data (nothing to
- *   stream from; while the read ring was empty no write could be placed anywhere).
- * - Other read members are on it: they may have been serving without it, so writes made meanwhile
- *   to the identities it owns (enrolled again, created, deleted) landed on them. Coming back active
- *   would hide those behind its older copies (GET answered the old face). It joins as `joining`:
- *   a move streams its share from them, "newest version wins" merges it with what it holds, and
- *   their copies are dropped after. What only it holds stays (no newer version exists anywhere);
- *   it is served again once the move commits the read ring with it.
+ * It asks to join as the holder of data (requestJoin), which already draws the line needed here:
+ * - no read member on the re-created ring: an active member at once (nothing to stream from;
+ *   while the read ring was empty no write could be placed anywhere);
+ * - read members on it: they may have been serving without it, so writes made meanwhile to the
+ *   identities it owns (enrolled again, created, deleted) landed on them. Coming back active would
+ *   hide those behind its older copies (GET answered the old face). It joins as `joining`: a move
+ *   streams its share from them, "newest version wins" merges it with what it holds, and their
+ *   copies are dropped after. What only it holds stays (no newer version exists anywhere); it is
+ *   served again once the move commits the read ring with it.
  */
 export function ringOnReturnAfterLossWhileDown(ring: RingState, shardId: string): RingState {
-  if (stateOf(ring, shardId) !== null) return ring;
-  // Only read members can have taken writes (a joiner serves none before its read-ring commit).
-  const othersServe = ring.members.some((member) => member !== shardId);
-  return othersServe ? requestJoin(ring, shardId, { clusterHoldsData: true }) : ringWithMember(ring, shardId);
+  return requestJoin(ring, shardId, { clusterHoldsData: true });
 }
