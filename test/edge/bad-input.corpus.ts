@@ -15,6 +15,8 @@ export interface BadInput {
   contentType?: string;
   status: number;
   code: string;
+  /** The whole message, where its wording is what the case is about. */
+  message?: string;
 }
 
 const unit = [1, 0, 0, 0];
@@ -46,7 +48,8 @@ export const BAD_INPUTS: BadInput[] = [
   { name: 'dimension a billion', method: 'POST', path: '/v1/collections', body: { name: 'huge', dimension: 1e9 }, status: 400, code: 'VALIDATION_FAILED' },
   { name: 'unknown metric', method: 'POST', path: '/v1/collections', body: { name: 'l2c', dimension: 4, metric: 'l2' }, status: 400, code: 'VALIDATION_FAILED' },
   { name: 'existing collection again', method: 'POST', path: '/v1/collections', body: { name: 'people', dimension: 8 }, status: 409, code: 'COLLECTION_EXISTS' },
-  { name: 'faces as a string', method: 'PUT', path: '/v1/collections/people/identities/alice', body: { faces: 'x' }, status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'faces as a string', method: 'PUT', path: '/v1/collections/people/identities/alice', body: { faces: 'x' }, status: 400, code: 'VALIDATION_FAILED', message: 'faces must be an array' },
+  { name: 'no faces at all', method: 'PUT', path: '/v1/collections/people/identities/alice', body: { attributes: { team: 'x' } }, status: 400, code: 'VALIDATION_FAILED', message: 'faces is required' },
   { name: 'no faces', method: 'PUT', path: '/v1/collections/people/identities/alice', body: { faces: [] }, status: 400, code: 'VALIDATION_FAILED' },
   { name: '65 faces', method: 'PUT', path: '/v1/collections/people/identities/alice', body: { faces: Array.from({ length: 65 }, () => ({ vector: unit })) }, status: 400, code: 'VALIDATION_FAILED' },
   { name: 'vector of strings', method: 'PUT', path: '/v1/collections/people/identities/alice', body: { faces: [{ vector: ['1', '0', '0', '0'] }] }, status: 400, code: 'VALIDATION_FAILED' },
@@ -86,6 +89,7 @@ export const BAD_INPUTS: BadInput[] = [
   { name: 'empty batch', method: 'POST', path: '/v1/collections/people/identities/batch', body: { identities: [] }, status: 400, code: 'VALIDATION_FAILED' },
 
   // Ids and names
+  { name: 'listing cursor never given out', method: 'GET', path: '/v1/collections/people/identities?cursor=garbage', status: 400, code: 'VALIDATION_FAILED', message: 'cursor is not one this server gave out' },
   { name: 'unicode id (é)', method: 'PUT', path: `/v1/collections/people/identities/${encodeURIComponent('élève')}`, body: identity(), status: 400, code: 'INVALID_ID' },
   { name: 'emoji id', method: 'PUT', path: `/v1/collections/people/identities/${encodeURIComponent('🙂')}`, body: identity(), status: 400, code: 'INVALID_ID' },
   { name: 'right-to-left override in an id', method: 'GET', path: `/v1/collections/people/identities/${encodeURIComponent('al\u202Eice')}`, status: 400, code: 'INVALID_ID' },

@@ -88,6 +88,7 @@ function describeCorpus(name: string, start: () => Promise<{ url: string; stop: 
       const { status, text } = await send(url, input);
       expect({ status, text: text.slice(0, 300) }).toMatchObject({ status: input.status });
       expectErrorShape(text, input.code);
+      if (input.message !== undefined) expect(JSON.parse(text).message).toBe(input.message);
     });
 
     it('refuses a malformed Content-Length and oversize headers in the same error shape', async () => {

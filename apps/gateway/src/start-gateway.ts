@@ -17,6 +17,7 @@ import { installRequestObserver } from './http/request-observer';
 import { installDirectRoutes } from './http/direct-routes';
 import { installFastAsyncResourceBind } from './http/async-resource-bind';
 import { SearchRoute } from './search/search.route';
+import { validationMessages } from './common/validation-messages';
 import { PinoNestLogger, quietObservability, type Observability } from '@faceshard/observability';
 
 export interface RunningGateway {
@@ -73,8 +74,8 @@ export async function startGateway(deps: {
       transform: true,
       whitelist: true,
       forbidNonWhitelisted: true,
-      // One message per failed constraint, with the property path, as the error details.
-      exceptionFactory: (errors) => new BadRequestException(flattenValidationErrors(errors)),
+      // One message per failed constraint, with the property path, as the error details (validation-messages.ts).
+      exceptionFactory: (errors) => new BadRequestException(validationMessages(errors)),
     }),
   );
   // Photos as multipart/form-data; the per-file size cap is set per request by the face API.
@@ -103,10 +104,3 @@ export async function startGateway(deps: {
   };
 }
 
-function flattenValidationErrors(errors: import('class-validator').ValidationError[], prefix = ''): string[] {
-  return errors.flatMap((error) => {
-    const path = prefix ? `${prefix}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => message.replace(error.property, path));
-    return [...own, ...flattenValidationErrors(error.children ?? [], path)];
-  });
-}

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { FaceshardError } from '@faceshard/contracts';
+import { FaceshardError, NAME_PATTERN } from '@faceshard/contracts';
 import type { GatewayConfig } from '../config/gateway-config';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
 import { CollectionsService } from '../collections/collections.service';
@@ -39,8 +39,13 @@ export function encodeCursor(identityId: string): string {
   return Buffer.from(identityId).toString('base64url');
 }
 
+/**
+ * The identity id a cursor names. Refuses what encodeCursor cannot have made: a cursor that does
+ * not decode to a valid identity id, or not back to itself (base64url decodes most strings to
+ * something; taken as an id, a mistyped cursor would end the listing early, silently).
+ */
 export function decodeCursor(cursor: string): string {
   const id = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString() : '';
-  if (id.length === 0) throw new FaceshardError('VALIDATION_FAILED', 'cursor is not one this server gave out');
+  if (!NAME_PATTERN.test(id) || encodeCursor(id) !== cursor) throw new FaceshardError('VALIDATION_FAILED', 'cursor is not one this server gave out');
   return id;
 }
