@@ -230,6 +230,26 @@ describe.skipIf(skipReason)(skipReason ?? 'face API on a 2-shard NATS cluster wi
     expect([missing.status, missing.body.code]).toEqual([404, 'IDENTITY_NOT_FOUND']);
   });
 
+  it('refuses maxFaces and minQuality out of range on every photo route, instead of answering no faces', async () => {
+    const image = photo(people[7]!.heldOut);
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+      ['/v1/detect', { maxFaces: 0 }, /maxFaces must be an integer in 1\.\.20, got 0/],
+      ['/v1/embed', { maxFaces: -1 }, /maxFaces must be an integer/],
+      ['/v1/detect', { maxFaces: 21 }, /maxFaces must be an integer in 1\.\.20, got 21/],
+      ['/v1/detect', { minQuality: 2 }, /minQuality is a face quality within \[0, 1\]/],
+      [`${C}/identify`, { minQuality: -0.5 }, /minQuality is a face quality within \[0, 1\]/],
+      [`${C}/identities/range-test/faces`, { minQuality: 1.5 }, /minQuality is a face quality within \[0, 1\]/],
+    ];
+    for (const [path, options, message] of cases) {
+      const answer = await postPhoto(url, path, { image, ...options });
+      expect([answer.status, answer.body.code], `${path} ${JSON.stringify(options)}`).toEqual([400, 'VALIDATION_FAILED']);
+      expect(answer.body.message).toMatch(message);
+    }
+    // The bounds themselves are accepted: every face, and quality 0 keeps them all.
+    expect((await postPhoto(url, '/v1/detect', { image, maxFaces: 20, minQuality: 0 })).body.faces.length).toBeGreaterThan(0);
+    expect((await call(url, 'GET', `${C}/identities/range-test`)).status).toBe(404);
+  });
+
   it('detects and embeds: faces with boxes, keypoints, quality; embeddings as base64 float32', async () => {
     const detect = await call(url, 'POST', '/v1/detect', { image: photo(people[7]!.heldOut).toString('base64') });
     expect(detect.status).toBe(200);

@@ -5,6 +5,7 @@ import { FACES_CONFIG } from './faces.tokens';
 import { FaceAnalysisService } from './face-analysis.service';
 import { FacePipelineService } from './face-pipeline.service';
 import { describeFace, selectFaces } from './face-selection';
+import { boundedInteger, checkedMinQuality } from './photo-option-bounds';
 
 /** Faces of a photo without any search: boxes, keypoints, quality, and (embed) the embeddings. */
 @Injectable()
@@ -16,10 +17,11 @@ export class DetectService {
   ) {}
 
   async detect(photo: Buffer, options: { maxFaces?: number; minQuality?: number }, withEmbeddings: boolean) {
+    const maxFaces = boundedInteger('maxFaces', options.maxFaces ?? this.config.maxFacesPerPhoto, this.config.maxFacesPerPhoto);
+    const minQuality = checkedMinQuality(options.minQuality);
     const model = await this.pipeline.model();
     const analysis = await this.analysis.analyze(photo);
-    const maxFaces = Math.min(options.maxFaces ?? this.config.maxFacesPerPhoto, this.config.maxFacesPerPhoto);
-    const faces = selectFaces(analysis, { minQuality: options.minQuality, maxFaces });
+    const faces = selectFaces(analysis, { minQuality, maxFaces });
     return {
       width: analysis.width,
       height: analysis.height,

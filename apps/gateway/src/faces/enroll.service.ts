@@ -7,6 +7,7 @@ import { CollectionsService } from '../collections/collections.service';
 import { FaceAnalysisService } from './face-analysis.service';
 import { FaceCollectionsService } from './face-collections.service';
 import { describeFace, selectFaces } from './face-selection';
+import { checkedMinQuality } from './photo-option-bounds';
 
 export interface EnrollOptions {
   externalId?: string;
@@ -35,6 +36,7 @@ export class EnrollService {
     if (options.externalId !== undefined && (options.externalId.length === 0 || options.externalId.length > 256)) {
       throw new FaceshardError('VALIDATION_FAILED', 'externalId must be 1-256 characters');
     }
+    checkedMinQuality(options.minQuality);
     const { collection, model } = await this.faceCollections.require(collectionName);
     const analysis = await this.analysis.analyze(photo);
     const faces = selectFaces(analysis, { maxFaces: Number.MAX_SAFE_INTEGER });

@@ -7,6 +7,7 @@ import { FACES_CONFIG } from './faces.tokens';
 import { FaceAnalysisService } from './face-analysis.service';
 import { FaceCollectionsService } from './face-collections.service';
 import { describeFace, selectFaces } from './face-selection';
+import { boundedInteger, checkedMinQuality } from './photo-option-bounds';
 import { CalibrationService } from './calibration.service';
 import { CollectionSizeService } from './collection-size.service';
 import { falseMatchProbability, thresholdFields } from './threshold-answer';
@@ -44,9 +45,10 @@ export class IdentifyService {
 
   async identify(collectionName: string, photo: Buffer, options: IdentifyOptions) {
     const started = performance.now();
-    const maxFaces = bounded('maxFaces', options.maxFaces ?? this.config.maxFacesPerPhoto, this.config.maxFacesPerPhoto);
-    const limit = bounded('limit', options.limit ?? 5, this.config.maxLimit);
-    if (options.ef !== undefined) bounded('ef', options.ef, 10_000);
+    const maxFaces = boundedInteger('maxFaces', options.maxFaces ?? this.config.maxFacesPerPhoto, this.config.maxFacesPerPhoto);
+    const limit = boundedInteger('limit', options.limit ?? 5, this.config.maxLimit);
+    if (options.ef !== undefined) boundedInteger('ef', options.ef, 10_000);
+    const minQuality = checkedMinQuality(options.minQuality);
     const filter = readAttributeFilter(options.filter);
     const { collection, model } = await this.faceCollections.require(collectionName);
     const applied = await this.calibration.resolve({ threshold: options.threshold, farTarget: options.farTarget }, 'identify');
@@ -57,7 +59,7 @@ export class IdentifyService {
     size.catch(() => undefined);
     const analysis = await this.analysis.analyze(photo);
     if (analysis.faces.length === 0) throw new FaceshardError('NO_FACE', 'no face found in the photo');
-    const faces = selectFaces(analysis, { minQuality: options.minQuality, maxFaces });
+    const faces = selectFaces(analysis, { minQuality, maxFaces });
     const searched = await this.search.searchMany(
       collection,
       faces.map((f) => f.face.embedding),
@@ -93,11 +95,4 @@ export class IdentifyService {
       tookMs: Math.round((performance.now() - started) * 1000) / 1000,
     };
   }
-}
-
-function bounded(name: string, value: number, max: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new FaceshardError('VALIDATION_FAILED', `${name} must be an integer in 1..${max}, got ${value}`, { max });
-  }
-  return value;
 }
