@@ -16,7 +16,7 @@ export class EnrollPhotoRequestDoc extends PhotoRequestDoc {
   @ApiPropertyOptional({ example: 'hr-photo-1043', description: 'Idempotency key: the same externalId twice stores one face and answers the same faceId' })
   externalId?: string;
 
-  @ApiPropertyOptional({ example: 0.5, description: 'Refuse (422 FACE_QUALITY_TOO_LOW) a face below this quality' })
+  @ApiPropertyOptional({ example: 0.5, minimum: 0, maximum: 1, description: 'Refuse (422 FACE_QUALITY_TOO_LOW) a face below this quality.overall' })
   minQuality?: number;
 
   @ApiPropertyOptional({ example: false, description: 'Refuse (422) a photo with more than one face instead of taking the largest' })
@@ -24,7 +24,7 @@ export class EnrollPhotoRequestDoc extends PhotoRequestDoc {
 }
 
 export class IdentifyPhotoRequestDoc extends PhotoRequestDoc {
-  @ApiPropertyOptional({ example: 5, description: 'Answer at most this many faces, largest first' })
+  @ApiPropertyOptional({ example: 5, minimum: 1, maximum: 20, description: 'Answer at most this many faces, largest first (at most MAX_FACES_PER_PHOTO, 20 by default)' })
   maxFaces?: number;
 
   @ApiPropertyOptional({ example: 3, description: 'Matches per face' })
@@ -36,7 +36,7 @@ export class IdentifyPhotoRequestDoc extends PhotoRequestDoc {
   @ApiPropertyOptional({ example: 1e-5, description: 'False-match rate per comparison the threshold is taken for, from the model\'s calibration (e.g. 1e-4 .. 1e-6). Not with threshold.' })
   farTarget?: number;
 
-  @ApiPropertyOptional({ example: 0.3 })
+  @ApiPropertyOptional({ example: 0.3, minimum: 0, maximum: 1, description: 'Leave out faces below this quality.overall' })
   minQuality?: number;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { department: 'sales' }, description: 'Attribute filter (JSON bodies; a JSON string in multipart)' })
@@ -70,9 +70,9 @@ export class VerifyPhotoRequestDoc {
 }
 
 export class DetectPhotoRequestDoc extends PhotoRequestDoc {
-  @ApiPropertyOptional({ example: 5 })
+  @ApiPropertyOptional({ example: 5, minimum: 1, maximum: 20, description: 'At most this many faces, largest first (at most MAX_FACES_PER_PHOTO, 20 by default)' })
   maxFaces?: number;
 
-  @ApiPropertyOptional({ example: 0.3 })
+  @ApiPropertyOptional({ example: 0.3, minimum: 0, maximum: 1, description: 'Leave out faces below this quality.overall' })
   minQuality?: number;
 }
