@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Packr } from 'msgpackr';
 import { encodeMeta, identityTuple, type CollectionMeta } from './collection-meta';
 import type { FreedFaceTuple } from './freed-faces';
-import { decodeMetaFile, writeMetaFile, type MetaSource } from './meta-file';
-import { nodeStoreFs } from './store-fs';
+import { decodeMetaFile, META_FRAME_ITEMS, writeMetaFile, type MetaSource } from './meta-file';
+import { nodeStoreFs, type StoreFs } from './store-fs';
 import { encodeFrame } from './wal-frame';
 
 function meta(identities: number, freed = 2, deleted = 1): CollectionMeta {
@@ -104,7 +104,7 @@ describe('snapshot metadata file (streamed in frames)', () => {
     const shorter = meta(10, 1000);
     await writeMetaFile(nodeStoreFs, path, { ...source(shorter), freedFaceCount: 1000 });
     const bytes = readFileSync(path);
-    // Cut before the freed faces' only frame (head, one frame of identities): the header still says 1,000.
+    // Cut before the freed faces' first frame (head, one frame of identities): the header still says 1,000.
     expect(() => decodeMetaFile(bytes.subarray(0, frameStarts(bytes)[2]), path)).toThrow(/holds 0 freed faces, its header says 1000/);
   });
 
@@ -116,8 +116,9 @@ describe('snapshot metadata file (streamed in frames)', () => {
     expect(decodeMetaFile(bytes, path)).toEqual(expected);
     // 2,500 free labels and 2,500 tombstones (~45 KB) are not in the head frame.
     expect(bytes.readUInt32LE(0)).toBeLessThan(200);
-    // Identities 2 frames, free labels 3, tombstones 3.
-    expect(frameStarts(bytes)).toHaveLength(1 + 2 + 3 + 3);
+    // Identities, free labels and tombstones in frames of META_FRAME_ITEMS each.
+    const frames = (n: number) => Math.ceil(n / META_FRAME_ITEMS);
+    expect(frameStarts(bytes)).toHaveLength(1 + frames(1200) + frames(2500) + frames(2500));
   });
 
   it('refuses a file whose free labels or tombstones do not add up to its header, and lists that changed while written', async () => {
@@ -128,13 +129,37 @@ describe('snapshot metadata file (streamed in frames)', () => {
     await writeMetaFile(nodeStoreFs, path, source(expected));
     const bytes = readFileSync(path);
     const starts = frameStarts(bytes);
-    // Without the last frame (the tombstones' second): the header still says 1,500.
-    expect(() => decodeMetaFile(bytes.subarray(0, starts[starts.length - 1]), path)).toThrow(/holds 1000 tombstones, its header says 1500/);
-    // Without the two frames of free labels: the tombstones' frames take their place, and none are left for the tombstones.
-    const withoutFree = Buffer.concat([bytes.subarray(0, starts[2]), bytes.subarray(starts[4])]);
+    const lastFrameItems = 1500 - (Math.ceil(1500 / META_FRAME_ITEMS) - 1) * META_FRAME_ITEMS;
+    // Without the last frame (the tombstones' last): the header still says 1,500.
+    expect(() => decodeMetaFile(bytes.subarray(0, starts[starts.length - 1]), path)).toThrow(new RegExp(`holds ${1500 - lastFrameItems} tombstones, its header says 1500`));
+    // Without the frames of free labels: the tombstones' frames take their place, and none are left for the tombstones.
+    const freeFrames = Math.ceil(1500 / META_FRAME_ITEMS);
+    const withoutFree = Buffer.concat([bytes.subarray(0, starts[2]), bytes.subarray(starts[2 + freeFrames])]);
     expect(() => decodeMetaFile(withoutFree, path)).toThrow(/holds 0 tombstones, its header says 1500/);
     // A frame more than the header accounts for.
     expect(() => decodeMetaFile(Buffer.concat([bytes, bytes.subarray(starts[1], starts[2])]), path)).toThrow(/frames more than its header/);
+  });
+
+  it('gathers frames into writes of about a megabyte, not one write per frame, and the file reads back whole', async () => {
+    const expected = meta(20_000, 0, 300);
+    const path = join(dir, 'c0.meta');
+    const writes: number[] = [];
+    const countingFs: StoreFs = {
+      ...nodeStoreFs,
+      async open(file, flags) {
+        const handle = await nodeStoreFs.open(file, flags);
+        const write = handle.write.bind(handle);
+        handle.write = (data, offset, length, position) => (writes.push(length), write(data, offset, length, position));
+        return handle;
+      },
+    };
+    await writeMetaFile(countingFs, path, source(expected));
+    const bytes = readFileSync(path);
+    expect(decodeMetaFile(bytes, path)).toEqual(expected);
+    const frameCount = frameStarts(bytes).length;
+    expect(frameCount).toBeGreaterThan(80); // 20,000 identities in frames of META_FRAME_ITEMS
+    expect(writes.length).toBeLessThanOrEqual(Math.ceil(bytes.length / (1 << 20)) + 1);
+    expect(writes.reduce((a, b) => a + b, 0)).toBe(bytes.length);
   });
 
   it('reads the v2 format (free labels and tombstones in the head frame)', () => {

@@ -1,4 +1,4 @@
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Packr } from 'msgpackr';
 import type { CollectionMeta, IdentityMeta, IdentityTuple } from './collection-meta';
 import { decodeMeta, fromIdentityTuple, identityTuple } from './collection-meta';
@@ -10,25 +10,35 @@ import { encodeFrame, readFrameAt } from './wal-frame';
  * A snapshot's c<N>.meta, written as a sequence of frames so it never exists as one buffer:
  *
  *   frame 0: { v: 3, n: nextLabel, c: identity count, fc: free label count, tc: tombstone count, p?: pinned labels, rc?: freed face count }
- *   frame 1..: arrays of identity tuples (collection-meta.ts), at most CHUNK_IDENTITIES each,
+ *   frame 1..: arrays of identity tuples (collection-meta.ts), at most META_FRAME_ITEMS each,
  *              c identities in all
- *   then:      arrays of freed-face tuples (freed-faces.ts), at most CHUNK_IDENTITIES each, rc in all
+ *   then:      arrays of freed-face tuples (freed-faces.ts), at most META_FRAME_ITEMS each, rc in all
  *   then:      arrays of free labels, fc in all, then arrays of [identityId, version] tombstones, tc
  *              in all, in chunks of the same size
  *
  * Encoding 1M identities in one go held the event loop for ~1.5 s (heartbeats are every 1 s), so
- * the writer encodes a chunk, writes it, and yields whenever it has used SLICE_MS of the loop.
- * Not smaller chunks: each costs a write, so a turn of a busy event loop; with 250 identities a
- * chunk, encoding 1M took ~27 s in the 1M bench (writers piled up beside the frozen collection
- * meanwhile). Snapshots from before (one frame: the whole CollectionMeta) still load.
+ * the writer packs a frame of META_FRAME_ITEMS at a time and, whenever it has used SLICE_MS of the
+ * loop, pauses half as long (a bare setImmediate turn instead cost writers ~3 ms of p99 in the 1M
+ * bench: their continuations each waited a slice). Frames are not written one by one but gathered
+ * into writes of about WRITE_BYTES:
+ * when each frame was a write, the loop turned only when the thread pool (busy with the index
+ * file) had done it, so frames had to be large (1000 identities), and packing one beside a
+ * snapshot's other threads took 10–18 ms of the loop (the 1M bench's longest gaps, all in
+ * msgpackr's pack); 250-identity frames written one by one made the 1M encoding take ~27 s.
+ * Snapshots from before (one frame: the whole CollectionMeta; 1000-identity frames) still load.
  * Freed faces get frames of their own for the same reason: a join's sources free a third of their
  * faces, and packing 170k freed-face tuples in one go took 40–120 ms of the loop. So do the free
  * labels and the tombstones (v2 packed both in the head frame): each grows with the faces or
  * identities a move or a mass delete took away, and a head frame holding them was one slice as
  * long as they are. v2 files (lists in the head) and v1 files (one frame) still load.
  */
-const CHUNK_IDENTITIES = 1000;
-const SLICE_MS = 4;
+/** Items (identities, freed faces, free labels, tombstones) per frame. */
+export const META_FRAME_ITEMS = 250;
+const SLICE_MS = 2;
+/** After a slice the writer pauses this share of it (at most MAX_PAUSE_MS): see the pause below. */
+const PAUSE_FACTOR = 0.5;
+const MAX_PAUSE_MS = 4;
+const WRITE_BYTES = 1 << 20;
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
 
@@ -55,28 +65,43 @@ export async function writeMetaFile(fs: StoreFs, path: string, source: MetaSourc
   const file = await fs.open(path, 'w');
   try {
     let position = 0;
+    let sliceStart = performance.now();
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = async (): Promise<void> => {
+      if (pendingBytes === 0) return;
+      const bytes = Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      await writeFully(file, bytes, position);
+      position += bytes.length;
+      sliceStart = performance.now(); // the write gave the loop its turn
+    };
     const put = async (body: Uint8Array): Promise<void> => {
       const frame = encodeFrame(body);
-      await writeFully(file, frame, position);
-      position += frame.length;
+      pending.push(frame);
+      pendingBytes += frame.length;
+      if (pendingBytes >= WRITE_BYTES) await flush();
     };
     const pinned = source.pinnedLabels?.length ? { p: source.pinnedLabels } : {};
     const freedCount = source.freedFaceCount ?? 0;
     const freed = freedCount > 0 ? { rc: freedCount } : {};
     await put(packr.pack({ v: 3, n: source.nextLabel, c: source.identityCount, fc: source.freeLabelCount, tc: source.tombstoneCount, ...pinned, ...freed }));
-    let sliceStart = performance.now();
     /** Packs `items` in chunks, one frame each, yielding once a slice of the loop is used; returns how many. */
     const putChunked = async <T, R>(items: Iterable<T>, toTuple: (item: T) => R): Promise<number> => {
       let chunk: R[] = [];
       let written = 0;
       for (const item of items) {
         chunk.push(toTuple(item));
-        if (chunk.length < CHUNK_IDENTITIES) continue;
+        if (chunk.length < META_FRAME_ITEMS) continue;
         await put(packr.pack(chunk));
         written += chunk.length;
         chunk = [];
-        if (performance.now() - sliceStart > SLICE_MS) {
-          await yieldToEventLoop();
+        const used = performance.now() - sliceStart;
+        if (used > SLICE_MS) {
+          // A pause, not only a turn: the writers' continuations (log write, fdatasync, reply) then
+          // run on an idle loop instead of one slice apart each.
+          await sleep(Math.min(MAX_PAUSE_MS, used * PAUSE_FACTOR));
           sliceStart = performance.now();
         }
       }
@@ -92,6 +117,7 @@ export async function writeMetaFile(fs: StoreFs, path: string, source: MetaSourc
     if (freeWritten !== source.freeLabelCount) throw new Error(`collection changed while its metadata was written (${freeWritten} of ${source.freeLabelCount} free labels)`);
     const tombstonesWritten = await putChunked(source.tombstones, same);
     if (tombstonesWritten !== source.tombstoneCount) throw new Error(`collection changed while its metadata was written (${tombstonesWritten} of ${source.tombstoneCount} tombstones)`);
+    await flush();
   } finally {
     await file.close();
   }
