@@ -9,7 +9,9 @@
  * Per photo: the face nearest the centre. A pair with a photo that yields no face is WRONG.
  * Threshold (LFW protocol: never chosen on the pairs it is scored on):
  * - View 1 (one-fold --pairs): chosen on --train-pairs, by default pairsDevTrain.txt next to the
- *   --pairs file; accuracy on --pairs with its binomial standard error.
+ *   --pairs file; accuracy on --pairs with its binomial standard error. Also `bothSplitsSwapped`:
+ *   errors over both files, each scored at the threshold chosen on the other (View 1: all 3,200
+ *   pairs; the figure of ../shared/design/vision-models.md's alignment study).
  * - View 2 (10-fold --pairs, no --train-pairs): 10-fold cross-validation; mean, sample standard
  *   deviation over folds and standard error (std / sqrt(10)).
  * - --threshold-on-test-pairs: the best threshold on the scored pairs themselves. Optimistic, and
@@ -24,7 +26,7 @@ import { arcfaceMemberOf, BLAZEFACE_PAD_RATIO, createInProcessPipeline, pickCent
 import { lfwImagePath, parseLfwPairs, type LfwPair } from './lfw-pairs';
 import { PIPELINE_FLAG_OPTIONS, pipelineConfigFromFlags } from './pipeline-args';
 import { findSharedDir } from './shared-dir';
-import { accuracyAt, bestThreshold, binomialStandardError, crossValidatedAccuracy, rocAuc, tarAtFar, unitCosine, type ScoredPair } from './verification-metrics';
+import { accuracyAt, bestThreshold, binomialStandardError, crossValidatedAccuracy, rocAuc, swappedSplitErrors, tarAtFar, unitCosine, type ScoredPair } from './verification-metrics';
 
 async function main(): Promise<void> {
   const { values } = parseArgsOrExit('npm run eval:lfw --', {
@@ -97,6 +99,8 @@ async function main(): Promise<void> {
       result.errors = Math.round((1 - (result.accuracy as number)) * test.length);
       result.standardError = binomialStandardError(result.accuracy as number, test.length);
       result.standardErrorKind = 'binomial sqrt(p(1-p)/n): one test split, no folds';
+      // Every pair of both splits, each split at the other's threshold: less luck of one split than `errors`.
+      result.bothSplitsSwapped = { ...swappedSplitErrors(train, test), protocol: `${path.basename(pairsFile)} at the threshold chosen on ${path.basename(trainFile!)}, and the reverse` };
     } else if (!onTest) {
       const cv = crossValidatedAccuracy(testScored);
       result.protocol = `${testFolds.length}-fold cross-validation`;

@@ -7,6 +7,7 @@ import {
   crossValidatedAccuracy,
   foldSpread,
   rocAuc,
+  swappedSplitErrors,
   tarAtFar,
   type ScoredPair,
 } from '../../bench/vision/verification-metrics';
@@ -92,6 +93,18 @@ describe('verification metrics', () => {
     expect(s.std).toBeCloseTo(Math.sqrt((0.005 ** 2 * 2 + 0.015 ** 2 * 2) / 3), 12);
     expect(s.standardError).toBeCloseTo(s.std / 2, 12);
     expect(foldSpread([0.9]).std).toBeNaN();
+  });
+  it('swappedSplitErrors scores each split at the threshold the other chose, so every pair counts once', () => {
+    // Train separates at (0.7, 0.75]; test at (0.4, 0.5]. At train's threshold the test pair 0.5 (same) is
+    // rejected; at test's (lowest of the ties) the train impostor 0.7 is accepted: one error each way.
+    const train = pairs([[0.9, true], [0.75, true], [0.7, false], [0.2, false]]);
+    const test = pairs([[0.8, true], [0.5, true], [0.4, false], [0.1, false], [undefined, true]]);
+    const swapped = swappedSplitErrors(train, test);
+    expect(bestThreshold(test).threshold).toBeCloseTo(0.45, 12);
+    // Test at train's threshold: 0.5 rejected and the failed pair wrong (2); train at 0.45: 0.7 accepted (1).
+    expect(swapped).toEqual({ errors: 3, pairs: 9, accuracy: 1 - 3 / 9, testErrors: 2, trainErrors: 1 });
+    // A split scored at its own threshold would hide both threshold errors: the swap is what makes them count.
+    expect(Math.round((1 - bestThreshold(test).accuracy) * test.length)).toBe(1);
   });
   it('binomialStandardError is sqrt(p (1 - p) / n): 0.31 points at 99% on 1,000 pairs', () => {
     expect(binomialStandardError(0.99, 1000)).toBeCloseTo(Math.sqrt(0.0099 / 1000), 12);
