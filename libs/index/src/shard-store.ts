@@ -135,8 +135,14 @@ const APPLY_SLICE_MS = 10;
  * every second one or so in a small graph). A yield costs microseconds next to an insert.
  */
 const VERSIONED_APPLY_SLICE_MS = 0.5;
-/** Time applying the changes queued during a freeze may hold the writers' lock at a stretch. */
-const THAW_SLICE_MS = 5;
+/**
+ * Time applying the changes queued during a freeze may hold the writers' lock (and the loop) at a
+ * stretch. Not 5 ms: beside the snapshot's other threads on 2 cores a 5 ms slice of HNSW inserts
+ * held the loop for up to 15 ms (1M bench, profiled); with 2 ms the loop's p99 gap during a 1M
+ * snapshot was 5.0-5.5 ms against 6.0-6.8 (bench/store/README.md). The thaw still ends: each
+ * write meanwhile applies twice what it adds (snapshot-overlay.ts).
+ */
+const THAW_SLICE_MS = 2;
 /** Changes (per identity) a frozen collection holds beside it before writers wait for its thaw. */
 const DEFAULT_MAX_HELD_CHANGES = 5000;
 /** Cut-off faces pinned per turn of the writers' lock, one event-loop turn each (~40 µs a face: ~2.5 ms a turn). */

@@ -36,7 +36,7 @@ export class SnapshotOverlay implements CollectionReads {
    * would grow the queue faster than the thaw slices shrink it, and the thaw would never end. Not
    * just as many: the side collection keeps every identity changed until the thaw ends, and it is
    * searched exactly; with the queue merely held level, a bulk load (1000-identity batches between
-   * 5 ms thaw slices, each slice applying a few dozen) keeps the thaw going for as long as the load
+   * thaw slices of a few ms, each slice applying a few dozen) keeps the thaw going for as long as the load
    * and grows the side by everything it writes, so searches become exact scans of it (the likely
    * cause of bench/cluster README's exact-scan round, 5 QPS at ef 64; not re-measured). Twice as
    * many shrinks the queue by what each write adds, so the side grows by at most the queue's
