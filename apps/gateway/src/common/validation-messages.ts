@@ -12,14 +12,10 @@ export function validationMessages(errors: readonly ValidationError[], prefix = 
   return errors.flatMap((error) => {
     const path = prefix ? `${prefix}.${error.property}` : error.property;
     const constraints = Object.entries(error.constraints ?? {});
-    const own =
-      error.value === undefined && constraints.length > 0
-        ? [`${path} is required`]
-        : (constraints.some(([name]) => KIND_CONSTRAINTS.has(name)) ? constraints.filter(([name]) => KIND_CONSTRAINTS.has(name)) : constraints).map(([, message]) =>
-            message.replace(error.property, path),
-          );
+    const kind = constraints.filter(([name]) => KIND_CONSTRAINTS.has(name));
+    if (error.value === undefined && constraints.length > 0) return [`${path} is required`];
     // A value of the wrong kind has no children worth reporting ("each value in nested property ...").
-    const kindFailed = constraints.some(([name]) => KIND_CONSTRAINTS.has(name));
-    return [...own, ...(kindFailed ? [] : validationMessages(error.children ?? [], path))];
+    if (kind.length > 0) return kind.map(([, message]) => message.replace(error.property, path));
+    return [...constraints.map(([, message]) => message.replace(error.property, path)), ...validationMessages(error.children ?? [], path)];
   });
 }
