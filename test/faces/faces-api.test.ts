@@ -258,6 +258,13 @@ describe.skipIf(skipReason)(skipReason ?? 'face API on a 2-shard NATS cluster wi
     const vector = new Float32Array(new Uint8Array(Buffer.from(embed.body.faces[0].embedding, 'base64')).buffer);
     expect(vector).toHaveLength(128);
     expect(Math.hypot(...vector)).toBeCloseTo(1, 3);
+    // MIME-style base64 (wrapped every 76 characters, as the base64 command writes it) is the same photo.
+    const wrapped = photo(people[7]!.heldOut).toString('base64').match(/.{1,76}/g)!.join('\n') + '\n';
+    const fromWrapped = await call(url, 'POST', '/v1/detect', { image: wrapped });
+    expect([fromWrapped.status, fromWrapped.body.faces?.[0]?.box]).toEqual([200, detect.body.faces[0].box]);
+    // The photo's bytes sent as a text field (curl -F "image=<photo.jpg") are refused for what they are.
+    const asText = await postPhoto(url, '/v1/detect', { image: 'not a file part' });
+    expect([asText.status, asText.body.code, asText.body.message]).toEqual([400, 'VALIDATION_FAILED', '"image" must be a file part (curl -F image=@photo.jpg), not a text field']);
   });
 
   it('answers 429 BUSY with Retry-After when the pipeline queue is full, and recovers', async () => {

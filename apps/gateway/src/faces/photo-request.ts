@@ -42,6 +42,12 @@ export async function readPhotoRequest<S extends OptionSpec>(
           if (!form.imageFields.includes(part.fieldname)) throw unknownField(part.fieldname, form);
           images.set(part.fieldname, await part.toBuffer());
         } else {
+          if (form.imageFields.includes(part.fieldname)) {
+            // curl -F "image=<photo.jpg" (or a form's text input) sends the bytes as a text field.
+            throw new FaceshardError('VALIDATION_FAILED', `"${part.fieldname}" must be a file part (curl -F ${part.fieldname}=@photo.jpg), not a text field`, {
+              field: part.fieldname,
+            });
+          }
           raw[part.fieldname] = fromText(part.fieldname, String(part.value), form.options[part.fieldname]);
         }
       }
@@ -56,7 +62,7 @@ export async function readPhotoRequest<S extends OptionSpec>(
     for (const [name, value] of Object.entries(body as Record<string, unknown>)) {
       if (form.imageFields.includes(name)) {
         if (value === undefined || value === null) continue;
-        images.set(name, fromBase64(name, value, form.maxImageBytes));
+        images.set(name, decodeBase64Image(name, value, form.maxImageBytes));
       } else raw[name] = value;
     }
   }
@@ -111,9 +117,14 @@ function fromText(name: string, text: string, type: OptionType | undefined): unk
   }
 }
 
-function fromBase64(name: string, value: unknown, maxImageBytes: number): Buffer {
+/**
+ * A JSON body's base64 photo (or a data: URL of one). Line breaks and spaces are dropped first:
+ * MIME-style base64 (the `base64` command without -w0, Python's encodebytes, Java's MIME
+ * encoder) wraps every 76 characters, and a photo sent that way is still the same photo.
+ */
+export function decodeBase64Image(name: string, value: unknown, maxImageBytes: number): Buffer {
   if (typeof value !== 'string') throw new FaceshardError('VALIDATION_FAILED', `${name} must be a base64 string`, { field: name });
-  const b64 = value.startsWith('data:') ? value.slice(value.indexOf(',') + 1) : value;
+  const b64 = (value.startsWith('data:') ? value.slice(value.indexOf(',') + 1) : value).replace(/[\r\n\t ]+/g, '');
   // Measured before decoding: base64 holds 3 bytes per 4 characters.
   const bytes = Math.floor((b64.length * 3) / 4);
   if (bytes > maxImageBytes + 2) {
