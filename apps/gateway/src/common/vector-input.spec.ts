@@ -25,6 +25,14 @@ describe('readVector', () => {
     expect(readVector({ vectorB64: encodeBase64Floats(original) }, spec)).toEqual(original);
   });
 
+  it('decodes MIME-style base64 (wrapped in lines) to the same vector', () => {
+    const wide: CollectionSpec = { name: 'wide', dimension: 128, metric: 'cosine' };
+    const original = Float32Array.from({ length: 128 }, (_, i) => Math.sin(i + 1));
+    const wrapped = encodeBase64Floats(original).match(/.{1,76}/g)!.join('\r\n') + '\n';
+    expect(readVector({ vectorB64: wrapped }, wide)).toEqual(original);
+    expect(codeOf(() => readVector({ vectorB64: wrapped.replace('A', '!') }, wide))).toBe('INVALID_VECTOR');
+  });
+
   it('rejects the wrong dimension with DIMENSION_MISMATCH', () => {
     expect(codeOf(() => readVector({ vector: [1, 2, 3] }, spec))).toBe('DIMENSION_MISMATCH');
     expect(codeOf(() => readVector({ vectorB64: encodeBase64Floats(new Float32Array(5).fill(1)) }, spec))).toBe('DIMENSION_MISMATCH');

@@ -91,8 +91,11 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Base64 of little-endian float32 bytes, decoded straight into the Float32Array's memory. */
-function decodeBase64Floats(b64: unknown, where: string): DecodedVector {
-  if (typeof b64 !== 'string') throw new FaceshardError('VALIDATION_FAILED', `${where}: vectorB64 must be a string`);
+function decodeBase64Floats(sent: unknown, where: string): DecodedVector {
+  if (typeof sent !== 'string') throw new FaceshardError('VALIDATION_FAILED', `${where}: vectorB64 must be a string`);
+  // MIME-style base64 (wrapped every 76 characters) is the same vector; the strip runs only when
+  // the plain check fails, so the search path pays nothing for it.
+  const b64 = BASE64.test(sent) ? sent : sent.replace(/[\r\n\t ]+/g, '');
   if (!BASE64.test(b64)) {
     throw new FaceshardError('INVALID_VECTOR', `${where}: vectorB64 is not base64`);
   }
