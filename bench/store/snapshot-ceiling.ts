@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { HierarchicalNSW } from 'hnswlib-node';
 import { SeededRandom } from '../data/prng';
-import { percentile, round, startProbes } from './stall-probes';
+import { percentile, round, startProbes, type ProbeReport } from './stall-probes';
 
 const PHASES = ['steady', 'write-index', 'durable'] as const;
 type Phase = (typeof PHASES)[number];
@@ -87,6 +87,24 @@ async function durableSnapshot(index: HierarchicalNSW, dir: string): Promise<voi
   await folder.close();
 }
 
+/** One phase of one round, as printed (JSON and the table). */
+function phaseRow(m: { round: number; phase: Phase; phaseMs: number; loadBefore: number; waits: number[]; syncs: number[]; searches: number[]; probe: ProbeReport }) {
+  const { waits, syncs, searches, probe } = m;
+  return {
+    round: m.round,
+    phase: m.phase,
+    phaseMs: Math.round(m.phaseMs),
+    loadavg1: [round(m.loadBefore), round(loadavg()[0])],
+    writer: { writes: waits.length, p50WaitMs: round(percentile(waits, 50)), p99WaitMs: round(percentile(waits, 99)), maxWaitMs: round(Math.max(0, ...waits)) },
+    logDatasync: { p50Ms: round(percentile(syncs, 50)), p99Ms: round(percentile(syncs, 99)), maxMs: round(Math.max(0, ...syncs)) },
+    search: { searches: searches.length, p99Ms: round(percentile(searches, 99)), maxMs: round(Math.max(0, ...searches)) },
+    eventLoop: { p99GapMs: probe.eventLoop.p99GapMs, maxGapMs: probe.eventLoop.maxGapMs },
+    timerOnlyProcessMaxGapMs: probe.baselineProcess?.maxGapMs ?? null,
+    gcMaxMs: probe.gc.maxMs,
+  };
+}
+type PhaseRow = ReturnType<typeof phaseRow>;
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   mkdirSync(options.dir, { recursive: true });
@@ -106,7 +124,7 @@ async function main(): Promise<void> {
   process.stderr.write(`index of ${index.getCurrentCount()} points ready in ${Math.round(fillSeconds)} s\n`);
   const log: FileHandle = await open(join(options.dir, 'log'), 'a');
   let next = options.identities + 1_000_000;
-  const rows: Record<string, unknown>[] = [];
+  const rows: PhaseRow[] = [];
   try {
     for (let r = 1; r <= options.rounds; r++) {
       for (const phase of PHASES as readonly Phase[]) {
@@ -148,18 +166,7 @@ async function main(): Promise<void> {
         running = false;
         await Promise.all([writer, searcher]);
         const { records: _records, ...probe } = await probes.stop();
-        const row = {
-          round: r,
-          phase,
-          phaseMs: Math.round(phaseMs),
-          loadavg1: [round(loadBefore), round(loadavg()[0])],
-          writer: { writes: waits.length, p50WaitMs: round(percentile(waits, 50)), p99WaitMs: round(percentile(waits, 99)), maxWaitMs: round(Math.max(0, ...waits)) },
-          logDatasync: { p50Ms: round(percentile(syncs, 50)), p99Ms: round(percentile(syncs, 99)), maxMs: round(Math.max(0, ...syncs)) },
-          search: { searches: searches.length, p99Ms: round(percentile(searches, 99)), maxMs: round(Math.max(0, ...searches)) },
-          eventLoop: { p99GapMs: probe.eventLoop.p99GapMs, maxGapMs: probe.eventLoop.maxGapMs },
-          timerOnlyProcessMaxGapMs: probe.baselineProcess?.maxGapMs ?? null,
-          gcMaxMs: probe.gc.maxMs,
-        };
+        const row = phaseRow({ round: r, phase, phaseMs, loadBefore, waits, syncs, searches, probe });
         rows.push(row);
         process.stderr.write(`round ${r} ${phase}: ${JSON.stringify(row)}\n`);
       }
@@ -169,7 +176,7 @@ async function main(): Promise<void> {
     rmSync(options.dir, { recursive: true, force: true });
   }
   process.stderr.write('\n| round | phase | ms | writes | writer p50 / p99 / max | log fdatasync p50 / p99 / max | loop p99 / max gap | timer-only max | load |\n|---|---|---|---|---|---|---|---|---|\n');
-  for (const row of rows as any[]) {
+  for (const row of rows) {
     process.stderr.write(
       `| ${row.round} | ${row.phase} | ${row.phaseMs} | ${row.writer.writes} | ${row.writer.p50WaitMs} / ${row.writer.p99WaitMs} / ${row.writer.maxWaitMs} | ${row.logDatasync.p50Ms} / ${row.logDatasync.p99Ms} / ${row.logDatasync.maxMs} | ${row.eventLoop.p99GapMs} / ${row.eventLoop.maxGapMs} | ${row.timerOnlyProcessMaxGapMs} | ${row.loadavg1.join('–')} |\n`,
     );
